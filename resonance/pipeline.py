@@ -1,0 +1,797 @@
+"""The scoring pipeline: audio in, semantically-neutral energy out.
+
+:class:`Scorer` composes the model's stages (MODEL.md 2, items 4-10):
+
+1. :class:`~resonance.frontend.FrontEnd` -- cochlear bands, onset drive, long
+   spectra.
+2. :class:`~resonance.semantic.SpeechDetector` -- the innate detector that
+   marks legible speech as semantic.
+3. :class:`~resonance.sinks.OnsetSinks` -- predictors that learn the stimulus
+   from scratch and absorb what they predict.
+4. :class:`~resonance.dynamics.RhythmBank` -- resonance of the drive's
+   rhythm; the auditory-motor loop passes the bank's output through the
+   pulse resonance (:func:`~resonance.dynamics.effective_pulse_response`).
+5. Mode coupling (:mod:`resonance.coupling`) and the neural-field response of
+   each harmonic, divisive normalisation across the harmonics (only energy
+   concentrated in a few resonances stands out of the pool), and the slow
+   :class:`~resonance.dynamics.Reservoir` of each harmonic.
+6. Metrics: consonance (:mod:`resonance.consonance`), expectation, synchrony,
+   entrainment, tempo, annealing arc.
+
+The same objects run offline on a file (:func:`score_signal`,
+:func:`resonance.io.score_file`) and online block by block
+(:meth:`Scorer.process`): a file scored in one call or in any split of blocks
+gives the same result.
+
+Units.  The score and every energy are expressed relative to a reference
+drive computed by the same stages: an isochronous 120 BPM train of full-
+strength onsets in every band that no sink absorbs ("an unlearnable
+metronome").  A score of 1.0 means a stimulus builds as much semantically-
+neutral energy as that reference would; scores are time averages, so they
+are comparable across files and durations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from .consonance import analyze_spectrum, mode_consonance
+from .coupling import entry_coupling
+from .dynamics import Reservoir, RhythmBank, bank_frequencies_hz, effective_pulse_response
+from .errors import ParameterError
+from .frontend import MODEL_SR, FrontEnd
+from .semantic import SpeechDetector
+from .sinks import OnsetSinks, event_strength
+from scipy.signal import lfilter
+
+from .validation import check_float, check_int
+
+__all__ = ["ModelConfig", "Scorer", "ScoreResult", "score_signal", "score_file", "arc_metrics"]
+
+#: Envelope frames per sink frame (sinks run at 172.3 / 4 = 43 Hz).
+_POOL = 4
+#: Envelope frames per long-spectrum frame (2048 / 128).
+_LONG = 16
+#: Envelope frames per model step (0.37 s): bank, modes and reservoir update.
+_STEP = 64
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Every constant of the model, with its source.
+
+    Parameters
+    ----------
+    n_bands : int
+        Cochlear bands (tonotopic entry channels).
+    sink_memory_s : float
+        Reach of the sinks' history (s); see :class:`~resonance.sinks.OnsetSinks`.
+    sink_learning_rate : float
+        Delta-rule step of the sinks.  With 20, a metronome is mostly absorbed
+        within ~10 s and an exactly repeated drum bar over ~3 minutes
+        (MODEL.md 2.6: repetition habituates over minutes).
+    onset_jnd_db, onset_scale_db : float
+        Event-strength transduction (:func:`~resonance.sinks.event_strength`).
+    bank_fmin_hz, bank_fmax_hz : float
+        Range of the rhythm resonators: the delta-theta range of cortical
+        entrainment to rhythm (0.5-8 Hz; Ding et al. 2017 show the modulation
+        spectra of music and speech peak at 2 and 5 Hz within it).
+    bank_per_octave : int
+        Resonators per octave.
+    bank_q : float
+        Quality factor of the rhythm resonators.  Q = 16 gives a build-up time
+        ``Q / (pi f)`` of 2.5 s at 2 Hz: neural entrainment to a beat builds
+        over a few cycles (Lakatos et al. 2008; Nozaradan et al. 2011).
+    pulse_period_s, pulse_damping_ratio : float
+        The perceptual-motor pulse resonator (van Noorden & Moelants 1999).
+    motor_gain : float
+        Gain of the auditory-motor loop relative to the auditory entry.
+    gamma_per_s, r_mm : float or None
+        Neural-field parameters for the modes' response; ``None`` uses the
+        values stored in the harmonics (Pang et al. 2023 defaults).
+    normalization_floor : float
+        Semi-saturation constant of the divisive normalisation (Carandini &
+        Heeger 2012), in the same units as the resonator power; keeps silence
+        from having infinite gain.
+    coherence_tau_s : float
+        Time over which a resonance's drive must persist to count as
+        coherent (s).  8 s is about four bars at 120 BPM, the span over which
+        listeners settle on a beat and a metre (e.g. Toiviainen & Snyder 2003
+        report pulse finding within a few bars).
+    precision_tau_s : float
+        Time over which a sink's confidence (mean entropy of its predictions)
+        is averaged to give the precision of its prediction errors (s).
+    normalization_exponent : float
+        Exponent of the normalisation gain ``(P / (floor + <P>)) ** n``.  With
+        1, a resonance's response grows with the square of its amplitude
+        relative to the pool (the exponent of 2 on amplitude typical of
+        cortical normalisation, Carandini & Heeger 2012).
+    reservoir_tau_s : float
+        Leak time constant of the per-mode energy reservoir (s).
+    arc_threshold : float
+        Fraction of the peak above which the arc is "above threshold".
+    consonance_every : int
+        Analyse consonance on every n-th long frame (10.8 frames/s).
+    """
+
+    n_bands: int = 8
+    sink_memory_s: float = 4.0
+    sink_learning_rate: float = 20.0
+    onset_jnd_db: float = 1.0
+    onset_scale_db: float = 6.0
+    bank_fmin_hz: float = 0.5
+    bank_fmax_hz: float = 8.0
+    bank_per_octave: int = 12
+    bank_q: float = 16.0
+    pulse_period_s: float = 0.5
+    pulse_damping_ratio: float = 0.3
+    motor_gain: float = 1.0
+    gamma_per_s: float | None = None
+    r_mm: float | None = None
+    normalization_floor: float = 1e-12
+    coherence_tau_s: float = 8.0
+    precision_tau_s: float = 2.0
+    normalization_exponent: float = 1.0
+    reservoir_tau_s: float = 30.0
+    arc_threshold: float = 0.5
+    consonance_every: int = 2
+
+    def validate(self) -> "ModelConfig":
+        """Check every value; return ``self``.
+
+        Raises
+        ------
+        ParameterError
+            Naming the first invalid parameter.
+        """
+        check_int("n_bands", self.n_bands, low=1, high=64)
+        check_float("sink_memory_s", self.sink_memory_s, low=0.1, high=30.0)
+        check_float("sink_learning_rate", self.sink_learning_rate, low=0.0)
+        check_float("onset_jnd_db", self.onset_jnd_db, low=0.0)
+        check_float("onset_scale_db", self.onset_scale_db, low=0.0, low_inclusive=False)
+        check_float("bank_fmin_hz", self.bank_fmin_hz, low=0.05, high=20.0)
+        check_float("bank_fmax_hz", self.bank_fmax_hz, low=self.bank_fmin_hz, high=80.0, low_inclusive=False)
+        check_int("bank_per_octave", self.bank_per_octave, low=1, high=48)
+        check_float("bank_q", self.bank_q, low=0.5, high=200.0)
+        check_float("pulse_period_s", self.pulse_period_s, low=0.1, high=5.0)
+        check_float("pulse_damping_ratio", self.pulse_damping_ratio, low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
+        check_float("motor_gain", self.motor_gain, low=0.0)
+        if self.gamma_per_s is not None:
+            check_float("gamma_per_s", self.gamma_per_s, low=0.0, low_inclusive=False)
+        if self.r_mm is not None:
+            check_float("r_mm", self.r_mm, low=0.0, low_inclusive=False)
+        check_float("normalization_floor", self.normalization_floor, low=0.0, low_inclusive=False)
+        check_float("coherence_tau_s", self.coherence_tau_s, low=0.1, high=600.0)
+        check_float("precision_tau_s", self.precision_tau_s, low=0.05, high=600.0)
+        check_float("normalization_exponent", self.normalization_exponent, low=0.0, high=4.0)
+        check_float("reservoir_tau_s", self.reservoir_tau_s, low=0.1)
+        check_float("arc_threshold", self.arc_threshold, low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
+        check_int("consonance_every", self.consonance_every, low=1)
+        return self
+
+    def to_dict(self) -> dict:
+        """Parameters as a plain dictionary."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass
+class ScoreResult:
+    """What the model predicts for one stimulus.
+
+    Attributes
+    ----------
+    duration_s : float
+        Duration of the audio scored (s).
+    score : float
+        Semantically-neutral energy build-up: the time average of the SNE
+        reservoir, in reference units (see module docstring).
+    metrics : dict
+        Named metrics (see :meth:`Scorer.result`).
+    arc : dict
+        Annealing-arc metrics of the SNE time course.
+    timeline : dict of ndarray
+        ``t_s``, ``sne``, ``absorbed``, ``neutral_power``, ``semantic``
+        (per model step) and ``mode_energy`` (n_modes x n_steps).
+    harmonics_level : str
+        ``"vertex"`` or ``"region"``: which harmonics were used.
+    regions : list of (str, float)
+        Regions whose regional harmonics hold the most neutral energy.
+    mode_frequencies_hz : ndarray
+        Natural frequency of each harmonic.
+    """
+
+    duration_s: float
+    score: float
+    metrics: dict
+    arc: dict
+    timeline: dict = field(repr=False)
+    harmonics_level: str = "vertex"
+    regions: list = field(default_factory=list)
+    mode_frequencies_hz: np.ndarray = field(default=None, repr=False)
+
+    def to_dict(self) -> dict:
+        """JSON-ready summary (no time series)."""
+        return {
+            "duration_s": round(float(self.duration_s), 6),
+            "score": _num(self.score),
+            "metrics": {k: _num(v) for k, v in self.metrics.items()},
+            "arc": {k: _num(v) for k, v in self.arc.items()},
+            "harmonics": self.harmonics_level,
+            "top_regions": [{"region": r, "share": _num(s)} for r, s in self.regions],
+        }
+
+
+def _num(v):
+    if v is None:
+        return None
+    v = float(v)
+    if not np.isfinite(v):
+        return None
+    return float(f"{v:.6g}")
+
+
+class Scorer:
+    """Streaming scorer: feed audio blocks, read the model's state.
+
+    Parameters
+    ----------
+    harmonics : Harmonics
+        Connectome harmonics (:func:`resonance.connectome_harmonics`).
+    config : ModelConfig or None
+        Model constants; ``None`` uses the defaults.
+    sr : int
+        Sample rate of the blocks passed to :meth:`process` (must be
+        :data:`~resonance.frontend.MODEL_SR`; resample before).
+
+    Examples
+    --------
+    >>> from resonance import connectome_harmonics  # doctest: +SKIP
+    >>> scorer = Scorer(connectome_harmonics())     # doctest: +SKIP
+    >>> for block in blocks:                        # doctest: +SKIP
+    ...     scorer.process(block)
+    >>> result = scorer.result()                    # doctest: +SKIP
+    """
+
+    def __init__(self, harmonics, *, config: ModelConfig | None = None, sr: int = MODEL_SR):
+        self.harmonics = harmonics
+        self.config = config
+        self.sr = sr
+        self._ready = False
+
+    # -- set-up -----------------------------------------------------------------
+    def _setup(self) -> None:
+        if self.sr != MODEL_SR:
+            raise ParameterError(f"sr={self.sr} is not the model rate; resample blocks to {MODEL_SR} Hz first")
+        cfg = (self.config or ModelConfig()).validate()
+        self.config_ = cfg
+        h = self.harmonics
+        self._fe = FrontEnd(sr=self.sr, n_bands=cfg.n_bands)
+        self._fe._setup()
+        fr = self._fe.frame_rate_hz
+        self._fr = fr
+        self._freqs = bank_frequencies_hz(
+            fmin_hz=cfg.bank_fmin_hz,
+            fmax_hz=cfg.bank_fmax_hz,
+            per_octave_low=cfg.bank_per_octave,
+            per_octave_high=cfg.bank_per_octave,
+            split_hz=cfg.bank_fmax_hz,
+        )
+        self._coupling = entry_coupling(h, n_bands=cfg.n_bands)
+        transfer = np.asarray(h.transfer(self._freqs))  # (K, J)
+        self._transfer = transfer
+        self._mode_freqs = np.asarray(h.frequencies_hz, dtype=float)
+        # The auditory-motor loop: the band-summed rhythm, filtered by the
+        # pulse resonance, enters at the premotor regions.  Its response is
+        # complex-free here (magnitude only): the loop's delay is not modelled.
+        self._pulse_gain = np.maximum(
+            effective_pulse_response(self._freqs, period_s=cfg.pulse_period_s, damping_ratio=cfg.pulse_damping_ratio),
+            0.0,
+        )
+        self._coh_a = float(np.exp(-(_STEP / fr) / cfg.coherence_tau_s))
+        self._prec_a = float(np.exp(-(_POOL / fr) / cfg.precision_tau_s))
+        self._reference()
+        self.reset()
+        self._ready = True
+
+    def _stages(self):
+        cfg = self.config_
+        B = cfg.n_bands
+        fe = FrontEnd(sr=self.sr, n_bands=B)
+        speech = SpeechDetector(sr=self.sr, n_fft=fe.n_fft_long, hop_length=fe.hop_length_long)
+        sinks = OnsetSinks(
+            n_bands=B,
+            frame_rate_hz=self._fr / _POOL,
+            memory_s=cfg.sink_memory_s,
+            learning_rate=cfg.sink_learning_rate,
+            block_frames=_STEP // _POOL,
+        )
+        bank = RhythmBank(fs_hz=self._fr, freqs_hz=self._freqs, q=cfg.bank_q, decimate=_STEP, n_channels=2 * B)
+        dt = _STEP / self._fr
+        K = self._transfer.shape[0]
+        reservoir = Reservoir(dt_s=dt, tau_s=cfg.reservoir_tau_s, n_channels=2 * K)
+        return fe, speech, sinks, bank, reservoir
+
+    def _reference(self) -> None:
+        """Energy of the reference drive (unlearnable 120 BPM, all bands)."""
+        B = self.config_.n_bands
+        n = _STEP * int(np.ceil(40.0 * self._fr / _STEP))
+        o = np.zeros((B, n))
+        beats = np.arange(0.0, n / self._fr, 0.5)
+        o[:, np.round(beats * self._fr).astype(int)] = 1.0
+        _, _, _, bank, _ = self._stages()
+        z = bank.process(np.concatenate([o, o], axis=0))
+        half = z.shape[2] // 2
+        e_n, _, _, pulse, _ = self._mode_energy(z, None)
+        e_n, pulse = e_n[:, half:], pulse[:, half:]
+        self._ref_energy = float(e_n.sum(axis=0).mean())
+        self._ref_pulse = float(pulse.sum(axis=0).mean())
+
+    def reset(self) -> None:
+        """Start a new stimulus: every stage returns to its blank state."""
+        (self._fe_s, self._speech, self._sinks, self._bank, self._res) = self._stages()
+        B = self.config_.n_bands
+        self._o_buf = np.zeros((B, 0))
+        self._s_buf = np.zeros(0)
+        self._spec_buf = []
+        self._n_samples = 0
+        self._peak = 0.0
+        self._acc = {
+            "drive": 0.0, "absorbed": 0.0, "semantic": 0.0,
+            "surprise": 0.0, "surprise_w": 0.0, "entropy": 0.0, "entropy_n": 0,
+            "pulse_power": 0.0, "pulse_n": 0,
+        }
+        self._tempo_power = np.zeros(self._freqs.size)
+        self._cons = []  # (weight, roughness, harmonicity, consonance)
+        self._sync = []  # (weight, order)
+        self._coh_state = None
+        self._prec_state = None
+        self._rate_state = None
+        self._steps = {"sne": [], "absorbed": [], "neutral_power": [], "semantic": [], "mode_energy": []}
+
+    # -- streaming ----------------------------------------------------------------
+    def process(self, y: np.ndarray) -> int:
+        """Feed the next block of mono audio at ``sr``.
+
+        Parameters
+        ----------
+        y : ndarray, shape (n_samples,)
+            The next samples.
+
+        Returns
+        -------
+        int
+            Number of model steps completed by this block.
+
+        Raises
+        ------
+        ParameterError
+            If the block is not 1-D or holds NaN/inf.
+        """
+        if not self._ready:
+            self._setup()
+        y = np.asarray(y, dtype=np.float64)
+        frames = self._fe_s.process(y)
+        self._n_samples += y.size
+        if y.size:
+            self._peak = max(self._peak, float(np.max(np.abs(y))))
+        cfg = self.config_
+        # Long frames: speech probability and consonance.
+        if frames.spectrum.shape[1]:
+            s = self._speech.process(frames.spectrum)
+            self._s_buf = np.concatenate([self._s_buf, s])
+            self._consonance(frames.spectrum)
+        o = event_strength(frames.onset, jnd_db=cfg.onset_jnd_db, scale_db=cfg.onset_scale_db)
+        self._o_buf = np.concatenate([self._o_buf, o], axis=1)
+        n_steps = min(self._o_buf.shape[1] // _STEP, self._s_buf.size // (_STEP // _LONG))
+        if n_steps:
+            self._advance(n_steps)
+        return n_steps
+
+    def _consonance(self, spectrum: np.ndarray) -> None:
+        freqs = self._fe_s.long_freqs_hz
+        every = self.config_.consonance_every
+        start = (-len(self._spec_buf)) % every
+        for j in range(spectrum.shape[1]):
+            self._spec_buf.append(None)
+            if (len(self._spec_buf) - 1) % every:
+                continue
+            mag = spectrum[:, j]
+            power = float(np.sum(mag**2))
+            if power < 1e-12:
+                continue
+            a = analyze_spectrum(mag, freqs)
+            self._cons.append((power, a["roughness"], a["harmonicity"], a["consonance"]))
+        del start
+        self._spec_buf = self._spec_buf[-every:]
+
+    def _advance(self, n_steps: int) -> None:
+        cfg = self.config_
+        B = cfg.n_bands
+        n_env = n_steps * _STEP
+        o = self._o_buf[:, :n_env]
+        self._o_buf = self._o_buf[:, n_env:]
+        s_long = self._s_buf[: n_steps * (_STEP // _LONG)]
+        self._s_buf = self._s_buf[n_steps * (_STEP // _LONG) :]
+        s = np.repeat(s_long, _LONG)  # speech probability per envelope frame
+        # Sinks on pooled events (43 Hz), predictions held over each pool.
+        pooled = o.reshape(B, -1, _POOL).max(axis=2)
+        sink_out = self._sinks.process(pooled)
+        p = np.repeat(sink_out.p, _POOL, axis=1)
+        # Precision of each sink: 1 - the recent mean entropy of its
+        # predictions (bits).  Prediction errors count in proportion to the
+        # precision of the model they violate (Feldman & Friston 2010; the
+        # account of groove's inverted U by Koelsch, Vuust & Friston 2019):
+        # a syncopation against a confident metre carries energy, an onset
+        # no model can anticipate carries little.
+        precision = self._precision(sink_out)
+        predicted = np.minimum(o, p)
+        neutral = (o - predicted) * (1.0 - s) * precision
+        total = o
+        acc = self._acc
+        acc["drive"] += float(o.sum())
+        acc["absorbed"] += float((predicted * (1.0 - s)).sum())
+        acc["semantic"] += float((o * s).sum())
+        acc["surprise"] += float((sink_out.o * sink_out.surprise_bits).sum())
+        acc["surprise_w"] += float(sink_out.o.sum())
+        acc["entropy"] += float(sink_out.entropy_bits.sum())
+        acc["entropy_n"] += sink_out.entropy_bits.size
+        z = self._bank.process(np.concatenate([neutral, total], axis=0))  # (2B, J, n_steps)
+        e_n, e_t, a_n, pulse, self._coh_state = self._mode_energy(z, self._coh_state)
+        acc["pulse_power"] += float(pulse.sum())
+        acc["pulse_n"] += pulse.shape[1]
+        self._tempo_power += pulse.sum(axis=1)
+        stored = self._res.process(np.concatenate([e_n, e_t], axis=0) / self._ref_energy)
+        K = e_n.shape[0]
+        sne_modes = stored[:K]
+        tot_modes = stored[K:]
+        st = self._steps
+        st["mode_energy"].append(sne_modes.astype(np.float32))
+        st["sne"].append(sne_modes.sum(axis=0))
+        st["absorbed"].append(np.maximum(tot_modes.sum(axis=0) - sne_modes.sum(axis=0), 0.0))
+        st["neutral_power"].append(e_n.sum(axis=0) / self._ref_energy)
+        st["semantic"].append(s.reshape(n_steps, _STEP).mean(axis=1))
+        self._synchrony(a_n, e_n)
+
+    def _precision(self, sink_out) -> np.ndarray:
+        """Realised precision of each sink, per envelope frame, in [0, 1].
+
+        The information the sink actually gains over a predictor that knows
+        only the band's event rate: ``1 - <IC_model> / <IC_rate>``, with both
+        information contents (bits) averaged over ``precision_tau_s``.  A
+        metre that the sink has learned gives a high value; onsets that no
+        model can anticipate give ~0, even if the sink is overconfident
+        (then its own surprise exceeds the rate model's).
+        """
+        o = sink_out.o
+        B, n = o.shape
+        a = self._prec_a
+        # Event rate known before each frame (running mean, causal).
+        rate0 = np.full((B, 1), 0.02) if self._rate_state is None else self._rate_state
+        rate_after, _ = lfilter([1.0 - a], [1.0, -a], o, axis=1, zi=a * rate0)
+        rate = np.clip(np.concatenate([rate0, rate_after[:, :-1]], axis=1), 1e-4, 1 - 1e-4)
+        self._rate_state = rate_after[:, -1:]
+        ic_rate = -(o * np.log2(rate) + (1.0 - o) * np.log2(1.0 - rate))
+        both = np.concatenate([ic_rate, sink_out.surprise_bits], axis=0)
+        zi = a * (both[:, :1] if self._prec_state is None else self._prec_state)
+        avg, _ = lfilter([1.0 - a], [1.0, -a], both, axis=1, zi=zi)
+        self._prec_state = avg[:, -1:]
+        gain = 1.0 - avg[B:] / np.maximum(avg[:B], 1e-9)
+        return np.repeat(np.clip(gain, 0.0, 1.0), _POOL, axis=1)
+
+    def _mode_energy(self, z: np.ndarray, state):
+        """Normalised energy delivered to each mode, neutral and total.
+
+        Parameters
+        ----------
+        z : ndarray, shape (2 B, J, n)
+            Rhythm-bank amplitudes: neutral band channels then total ones.
+        state : ndarray, shape (K, J) or None
+            Time-averaged spectral density carried from the previous steps
+            (``None`` at the start of a stimulus).
+
+        Returns
+        -------
+        e_n, e_t : ndarray, shape (K, n)
+            Energy delivered to each mode by the neutral and the total drive.
+        a_n : ndarray, shape (K, J, n)
+            Complex neutral amplitude of each mode at each rhythm frequency.
+        pulse : ndarray, shape (J, n)
+            Coherent power of the auditory-motor pulse loop (total drive) at
+            each rhythm frequency.
+        state : ndarray, shape (K, J)
+            Updated time-averaged spectral density.
+        """
+        cfg = self.config_
+        B = cfg.n_bands
+        zn, zt = z[:B], z[B:]
+        H = self._transfer[:, :, None]
+        aud = self._coupling.auditory
+        # Auditory entry: tonotopic projection of each band.
+        s_n = np.einsum("kb,bjn->kjn", aud, zn) * H
+        s_t = np.einsum("kb,bjn->kjn", aud, zt) * H
+        # Coherence gain.  Energy piles up in a resonance only where the
+        # sensory drive is persistently concentrated: the drive's spectral
+        # density (power per bandwidth, so that irregular drive is flat),
+        # averaged over ``coherence_tau_s``, is divided by its mean over the
+        # mode's rhythm frequencies (divisive normalisation, Carandini &
+        # Heeger 2012).  Periodic drive keeps its lines in place and gains;
+        # irregular drive has wandering peaks that average out to ~1.
+        p_s = s_t.real**2 + s_t.imag**2
+        dens = p_s / self._freqs[None, :, None]
+        a = self._coh_a
+        first = dens[..., 0] if state is None else state
+        avg, _ = lfilter([1.0 - a], [1.0, -a], dens, axis=2, zi=(a * first)[..., None])
+        state = avg[..., -1]
+        ratio = avg / (cfg.normalization_floor + avg.mean(axis=1, keepdims=True))
+        gain = ratio**cfg.normalization_exponent
+        # Auditory-motor loop: band-summed rhythm through the pulse resonance,
+        # entering at the premotor regions.
+        loop_n = zn.sum(axis=0) * self._pulse_gain[:, None]
+        loop_t = zt.sum(axis=0) * self._pulse_gain[:, None]
+        motor = cfg.motor_gain * self._coupling.motor[:, None, None] * H
+        a_n = s_n + motor * loop_n[None]
+        a_t = s_t + motor * loop_t[None]
+        e_n = (gain * (a_n.real**2 + a_n.imag**2)).sum(axis=1)
+        e_t = (gain * (a_t.real**2 + a_t.imag**2)).sum(axis=1)
+        # Coherent pulse power: the loop's energy weighted by the gain
+        # averaged over the harmonics.
+        pulse = gain.mean(axis=0) * (loop_t.real**2 + loop_t.imag**2)
+        return e_n, e_t, a_n, pulse, state
+
+    def _synchrony(self, a_n: np.ndarray, e_n: np.ndarray) -> None:
+        """Kuramoto order of regional oscillations at the strongest rhythms."""
+        R = self._coupling.region_means  # (n_regions, K)
+        power_j = (a_n.real**2 + a_n.imag**2).sum(axis=0)  # (J, n)
+        for n in range(a_n.shape[2]):
+            top = np.argsort(power_j[:, n])[-3:]
+            w_sum, o_sum = 0.0, 0.0
+            for j in top:
+                x = R @ a_n[:, j, n]
+                mag = np.abs(x).sum()
+                if mag <= 0:
+                    continue
+                w_sum += power_j[j, n]
+                o_sum += power_j[j, n] * np.abs(x.sum()) / mag
+            if w_sum > 0:
+                self._sync.append((float(e_n[:, n].sum()), o_sum / w_sum))
+
+    # -- results --------------------------------------------------------------------
+    def result(self) -> ScoreResult:
+        """Summarise everything processed since the last :meth:`reset`.
+
+        Returns
+        -------
+        ScoreResult
+
+        Raises
+        ------
+        ParameterError
+            If too little audio was processed to complete one model step.
+        """
+        if not self._ready:
+            self._setup()
+        st = self._steps
+        if not st["sne"]:
+            raise ParameterError(
+                f"only {self._n_samples / self.sr:.2f} s of audio; the model needs at least "
+                f"{(_STEP * self._fe.hop_length + self._fe.n_fft_long) / self.sr:.2f} s"
+            )
+        sne = np.concatenate(st["sne"])
+        dt = _STEP / self._fr
+        t_s = (np.arange(sne.size) + 1) * dt
+        mode_energy = np.concatenate(st["mode_energy"], axis=1)
+        timeline = {
+            "t_s": t_s,
+            "sne": sne,
+            "absorbed": np.concatenate(st["absorbed"]),
+            "neutral_power": np.concatenate(st["neutral_power"]),
+            "semantic": np.concatenate(st["semantic"]),
+            "mode_energy": mode_energy,
+        }
+        acc = self._acc
+        drive = max(acc["drive"], 1e-12)
+        cons = np.array(self._cons) if self._cons else np.zeros((0, 4))
+        if cons.size:
+            w = cons[:, 0] / cons[:, 0].sum()
+            roughness, harmonicity, consonance = (float(w @ cons[:, i]) for i in (1, 2, 3))
+        else:
+            roughness = harmonicity = consonance = 0.0
+        mean_modes = mode_energy.mean(axis=1).astype(float)
+        ringing = self._mode_freqs > 0  # the constant mode does not oscillate
+        if mean_modes[ringing].sum() > 0:
+            mc = mode_consonance(self._mode_freqs[ringing], mean_modes[ringing])["consonance"]
+        else:
+            mc = 0.0
+        sync = np.array(self._sync) if self._sync else np.zeros((0, 2))
+        synchrony = float(np.average(sync[:, 1], weights=sync[:, 0])) if sync.size and sync[:, 0].sum() > 0 else 0.0
+        metrics = {
+            "consonance": consonance,
+            "roughness": roughness,
+            "harmonicity": harmonicity,
+            "mode_consonance": mc,
+            "entrainment": acc["pulse_power"] / max(acc["pulse_n"], 1) / self._ref_pulse,
+            "tempo_bpm": self._tempo(),
+            "surprise": acc["surprise"] / max(acc["surprise_w"], 1e-12),
+            "uncertainty": acc["entropy"] / max(acc["entropy_n"], 1),
+            "absorbed_fraction": acc["absorbed"] / drive,
+            "semantic_fraction": acc["semantic"] / drive,
+            "neutral_energy": float(timeline["neutral_power"].mean()),
+            "synchrony": synchrony,
+        }
+        return ScoreResult(
+            duration_s=self._n_samples / self.sr,
+            score=float(sne.mean()),
+            metrics=metrics,
+            arc=arc_metrics(sne, dt_s=dt, threshold=self.config_.arc_threshold),
+            timeline=timeline,
+            harmonics_level=str(getattr(self.harmonics, "level", "vertex")),
+            regions=self._top_regions(mean_modes),
+            mode_frequencies_hz=self._mode_freqs,
+        )
+
+    def _tempo(self) -> float:
+        weighted = self._tempo_power
+        mask = self._freqs <= 4.0
+        if not np.any(weighted[mask] > 0):
+            return 0.0
+        idx = np.flatnonzero(mask)
+        j = idx[np.argmax(weighted[mask])]
+        f = self._freqs[j]
+        if 0 < j < self._freqs.size - 1:
+            # Parabolic interpolation of the peak on a log-frequency axis.
+            y0, y1, y2 = np.log(weighted[j - 1 : j + 2] + 1e-30)
+            denom = y0 - 2 * y1 + y2
+            if denom < 0:
+                shift = 0.5 * (y0 - y2) / denom
+                step = np.log(self._freqs[j + 1] / self._freqs[j])
+                f = f * np.exp(np.clip(shift, -0.5, 0.5) * step)
+        return 60.0 * f
+
+    def _top_regions(self, mean_modes: np.ndarray, n: int = 5) -> list:
+        """Regions whose activity holds the most neutral energy (share)."""
+        R = self._coupling.region_means
+        region_energy = (R**2) @ mean_modes
+        total = region_energy.sum()
+        if total <= 0:
+            return []
+        order = np.argsort(region_energy)[::-1][:n]
+        labels = self.harmonics.region_labels
+        return [(str(labels[i]), float(region_energy[i] / total)) for i in order]
+
+
+def arc_metrics(sne: np.ndarray, *, dt_s: float, threshold: float = 0.5) -> dict:
+    """Annealing-arc metrics of an SNE time course (MODEL.md 2.10).
+
+    Parameters
+    ----------
+    sne : ndarray, shape (n,)
+        SNE (temperature) per step.
+    dt_s : float
+        Step (s).
+    threshold : float
+        Fraction of the peak that counts as "above threshold".
+
+    Returns
+    -------
+    dict
+        ``peak`` (score units), ``time_to_peak_s``, ``time_above_threshold_s``,
+        ``heating_rate`` (score units per minute, from start to peak),
+        ``cooling_rate`` (largest drop per minute after the peak, over 10 s),
+        ``cooling_smoothness`` in [0, 1] (net drop after the peak divided by
+        the total variation there: 1 = a steady glide down, lower = jagged).
+    """
+    sne = np.asarray(sne, dtype=float)
+    i_peak = int(np.argmax(sne))
+    peak = float(sne[i_peak])
+    above = float(np.count_nonzero(sne >= threshold * peak) * dt_s) if peak > 0 else 0.0
+    t_peak = (i_peak + 1) * dt_s
+    heating = (peak - float(sne[0])) / (t_peak / 60.0) if t_peak > 0 else 0.0
+    tail = sne[i_peak:]
+    if tail.size > 1:
+        tv = float(np.abs(np.diff(tail)).sum())
+        smooth = (float(tail[0] - tail[-1]) / tv) if tv > 0 else 1.0
+        w = max(1, int(round(10.0 / dt_s)))
+        drops = tail[:-w] - tail[w:] if tail.size > w else np.array([tail[0] - tail[-1]])
+        cooling_rate = float(max(drops.max(), 0.0)) / (min(w, tail.size - 1) * dt_s / 60.0)
+    else:
+        smooth, cooling_rate = 1.0, 0.0
+    return {
+        "peak": peak,
+        "time_to_peak_s": t_peak,
+        "time_above_threshold_s": above,
+        "heating_rate": heating,
+        "cooling_rate": cooling_rate,
+        "cooling_smoothness": smooth,
+    }
+
+
+def score_signal(y: np.ndarray, sr: int, *, harmonics, config: ModelConfig | None = None, block_s: float = 10.0):
+    """Score a signal held in memory.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n_samples,) or (n_channels, n_samples)
+        Audio; channels are averaged.
+    sr : int
+        Sample rate of ``y`` (resampled to the model rate if different).
+    harmonics : Harmonics
+        Connectome harmonics.
+    config : ModelConfig or None
+        Model constants.
+    block_s : float
+        Block length used to stream the signal through the model (s).
+
+    Returns
+    -------
+    ScoreResult
+
+    Raises
+    ------
+    ParameterError
+        If the audio is empty, silent, or holds NaN/inf.
+    """
+    import soxr
+
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim == 2:
+        y = y.mean(axis=0)
+    if y.ndim != 1 or y.size == 0:
+        raise ParameterError(f"y has shape {y.shape}; expected non-empty mono or (n_channels, n_samples) audio")
+    if not np.all(np.isfinite(y)):
+        raise ParameterError("y holds NaN or infinite samples")
+    if np.max(np.abs(y)) < 1e-7:
+        raise ParameterError("y is silent; nothing to score")
+    sr = check_int("sr", sr, low=1)
+    if sr != MODEL_SR:
+        y = soxr.resample(y, sr, MODEL_SR, quality="HQ")
+    scorer = Scorer(harmonics, config=config)
+    step = max(1, int(block_s * MODEL_SR))
+    for i in range(0, y.size, step):
+        scorer.process(y[i : i + step])
+    return scorer.result()
+
+
+def score_file(path, *, harmonics, config: ModelConfig | None = None, block_s: float = 10.0, on_progress=None):
+    """Score an audio file, streaming it block by block (bounded memory).
+
+    Parameters
+    ----------
+    path : str or Path
+        Audio file (any format of :data:`resonance.io.audio.SUPPORTED_EXTENSIONS`).
+    harmonics : Harmonics
+        Connectome harmonics.
+    config : ModelConfig or None
+        Model constants.
+    block_s : float
+        Seconds of audio decoded per block.
+    on_progress : callable or None
+        Called as ``on_progress(seconds_done, seconds_total)`` after each block.
+
+    Returns
+    -------
+    ScoreResult
+
+    Raises
+    ------
+    DataFileError
+        If the file is missing, unreadable, truncated, empty, silent or holds
+        NaN/inf samples; the message names the file.
+    """
+    from .errors import DataFileError
+    from .io.audio import AudioReader
+
+    reader = AudioReader(path, sr=MODEL_SR, block_s=block_s, dtype=np.float64)
+    total_s = reader.info.duration_s
+    scorer = Scorer(harmonics, config=config)
+    done = 0
+    for block in reader:
+        scorer.process(block)
+        done += block.size
+        if on_progress is not None:
+            on_progress(done / MODEL_SR, total_s)
+    try:
+        return scorer.result()
+    except ParameterError as exc:
+        raise DataFileError(f"'{path}': {exc}") from None

@@ -1,0 +1,5 @@
+"""Allow ``python -m stimgen``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,169 @@
+"""The facts of MODEL.md section 3, measured through the whole pipeline.
+
+Every stimulus is synthesised here (tests/synth_signals.py); nothing in the
+model knows interval names, tempi or syncopation indices.  Each fact must
+emerge from the stages: resonators, learning sinks, precision, consonance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+
+import synth_signals as S
+from resonance import ModelConfig, Scorer, score_signal
+
+SR = S.SR
+
+# Schwartz, Howe & Purves (2003), median rank of 7 historical studies, most to
+# least consonant; tied intervals share the mean rank.
+SCHWARTZ_RANK = {
+    "P1": 1, "P8": 2, "P5": 3, "P4": 4, "M3": 5.5, "M6": 5.5, "m6": 7, "m3": 8,
+    "TT": 9, "M2": 10.5, "m7": 10.5, "M7": 12, "m2": 13,
+}
+SEMITONES = {"P1": 0, "m2": 1, "M2": 2, "m3": 3, "M3": 4, "P4": 5, "TT": 6, "P5": 7,
+             "m6": 8, "M6": 9, "m7": 10, "M7": 11, "P8": 12}
+
+
+def _score(y, harmonics, **kw):
+    return score_signal(S.match_rms(y), SR, harmonics=harmonics, **kw)
+
+
+@pytest.mark.parametrize("f0_hz, rolloff", [(261.63, 0.88), (220.0, 0.8)])
+def test_dyad_consonance_follows_schwartz_order(default_harmonics, f0_hz, rolloff):
+    names = list(SEMITONES)
+    cons = [
+        _score(S.dyad(f0_hz, SEMITONES[n], 3.0, rolloff=rolloff), default_harmonics).metrics["consonance"]
+        for n in names
+    ]
+    rho = spearmanr(cons, [-SCHWARTZ_RANK[n] for n in names])[0]
+    assert rho >= 0.8, dict(zip(names, np.round(cons, 3)))
+    c = dict(zip(names, cons))
+    assert min(c["P8"], c["P5"]) > max(c["m2"], c["M7"])
+
+
+def test_entrainment_peaks_near_two_hertz(default_harmonics):
+    bpms = [40, 60, 80, 100, 120, 140, 160, 200]
+    ent = {b: _score(S.click_train(b, 30.0), default_harmonics).metrics["entrainment"] for b in bpms}
+    best = max(ent, key=ent.get)
+    assert 100 <= best <= 140, ent
+    assert ent[best] > 2.0 * ent[40] and ent[best] > 2.0 * ent[200], ent
+    # Monotone falls on both sides of the preferred rate, at the extremes.
+    assert ent[60] > ent[40] and ent[160] > ent[200], ent
+
+
+def test_tempo_estimate_follows_the_click_rate(default_harmonics):
+    for bpm in (100, 120, 140):
+        tempo = _score(S.click_train(bpm, 30.0), default_harmonics).metrics["tempo_bpm"]
+        assert abs(tempo - bpm) / bpm < 0.04, (bpm, tempo)
+
+
+@pytest.fixture(scope="module")
+def rhythm_scores(default_harmonics):
+    """Scores of a metronome, grooves and random onsets (90 s, equal RMS)."""
+    d = 90.0
+    rate = S.groove_rate(120, syncopation=0.5)
+    out = {"metronome": _score(S.metronome(120, d), default_harmonics).score}
+    out["groove"] = [
+        _score(S.groove(120, d, syncopation=0.5, variation=0.5, seed=s), default_harmonics).score for s in (0, 1)
+    ]
+    out["random"] = [_score(S.random_onsets(rate, d, seed=s), default_harmonics).score for s in (0, 1, 2)]
+    out["noise"] = _score(S.white_noise(d), default_harmonics).score
+    return out
+
+
+def test_groove_beats_metronome(rhythm_scores):
+    assert min(rhythm_scores["groove"]) > 1.5 * rhythm_scores["metronome"], rhythm_scores
+
+
+def test_groove_beats_random_onsets_of_same_density(rhythm_scores):
+    assert min(rhythm_scores["groove"]) > 2.0 * max(rhythm_scores["random"]), rhythm_scores
+
+
+def test_white_noise_scores_low(rhythm_scores):
+    assert rhythm_scores["noise"] < 0.1 * min(rhythm_scores["groove"]), rhythm_scores
+    assert rhythm_scores["noise"] < rhythm_scores["metronome"], rhythm_scores
+
+
+def test_exact_loop_habituates_while_varied_version_holds(default_harmonics):
+    d = 600.0
+    loop = _score(S.groove(120, d, syncopation=0.5, loop=True, seed=3), default_harmonics).timeline
+    varied = _score(S.groove(120, d, syncopation=0.5, variation=0.5, seed=3), default_harmonics).timeline
+
+    def window(tl, a_s, b_s):
+        t = tl["t_s"]
+        return float(tl["sne"][(t >= a_s) & (t < b_s)].mean())
+
+    # Early: after the first build-up (30-90 s); late: the last two minutes.
+    loop_early, loop_late = window(loop, 30, 90), window(loop, 480, 600)
+    var_early, var_late = window(varied, 30, 90), window(varied, 480, 600)
+    assert loop_late < 0.5 * loop_early, (loop_early, loop_late)
+    assert var_late > 0.7 * var_early, (var_early, var_late)
+    assert var_late > 3.0 * loop_late
+
+
+def test_sinks_start_blank_for_each_stimulus(default_harmonics):
+    """A learned pattern is forgotten at reset: the second run equals the first."""
+    y = S.match_rms(S.metronome(120, 30.0))
+    scorer = Scorer(default_harmonics)
+    scorer.process(y)
+    first = scorer.result()
+    scorer.reset()
+    scorer.process(y)
+    second = scorer.result()
+    assert first.to_dict() == second.to_dict()
+    assert first.metrics["absorbed_fraction"] > 0.5
+
+
+def test_a_metronome_is_learned_within_seconds(default_harmonics):
+    """Absorption of a metronome rises from ~0 to most of its energy."""
+    y = S.match_rms(S.metronome(120, 40.0))
+    early, late = Scorer(default_harmonics), Scorer(default_harmonics)
+    early.process(y[: 3 * SR])
+    late.process(y)
+    assert early.result().metrics["absorbed_fraction"] < 0.5
+    assert late.result().metrics["absorbed_fraction"] > 0.75
+
+
+def test_speech_is_semantic_music_is_not(default_harmonics, tmp_path):
+    import shutil
+    import subprocess
+
+    import librosa
+    import soundfile as sf
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)")
+    wav = tmp_path / "speech.wav"
+    text = (
+        "The quick brown fox jumps over the lazy dog. A sound model listens to music, "
+        "meditation and rhythm, and tells how much energy builds up."
+    )
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), text], check=True)
+    speech, sr = sf.read(wav)
+    speech = librosa.resample(speech, orig_sr=sr, target_sr=SR)
+    music = S.groove(120, 15.0, seed=2) + 0.3 * S.dyad(220.0, 7, 15.0)
+    s_speech = _score(speech, default_harmonics).metrics["semantic_fraction"]
+    s_music = _score(music, default_harmonics).metrics["semantic_fraction"]
+    assert s_speech > 0.5 > 0.2 > s_music, (s_speech, s_music)
+
+
+def test_same_signal_same_result_bit_for_bit(default_harmonics):
+    y = S.groove(120, 20.0, seed=4)
+    a = _score(y, default_harmonics)
+    b = _score(y, default_harmonics)
+    assert a.to_dict() == b.to_dict()
+    np.testing.assert_array_equal(a.timeline["sne"], b.timeline["sne"])
+
+
+def test_block_splits_do_not_change_the_result(default_harmonics):
+    y = S.match_rms(S.groove(120, 20.0, seed=5))
+    whole = Scorer(default_harmonics)
+    whole.process(y)
+    split = Scorer(default_harmonics)
+    for i in range(0, y.size, 4097):
+        split.process(y[i : i + 4097])
+    a, b = whole.result(), split.result()
+    np.testing.assert_allclose(a.timeline["sne"], b.timeline["sne"], rtol=1e-9, atol=1e-15)
+    assert a.score == pytest.approx(b.score, rel=1e-9)

@@ -1,0 +1,298 @@
+"""Tests of the innate speech detector (resonance.semantic).
+
+Speech comes from espeak-ng (several voices, languages and rates); music is
+synthesised here with numpy (drums, pads, a melody, noise, a mix).  None of
+this material was used to set the detector's fixed weights.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import librosa
+import numpy as np
+import pytest
+import soundfile as sf
+from scipy.signal import butter, sosfilt
+
+from resonance.errors import ParameterError
+from resonance.semantic import WEIGHTS, SpeechDetector, speech_probability
+
+SR = 22050
+N_FFT = 4096
+HOP = 2048
+DURATION_S = 10.0
+
+HAVE_ESPEAK = shutil.which("espeak-ng") is not None
+needs_espeak = pytest.mark.skipif(not HAVE_ESPEAK, reason="espeak-ng is not installed; no speech to test on")
+
+# (voice, words per minute, text)
+SPEECH_CASES = [
+    ("en-us", 140, "Please call Stella and ask her to bring these things with her from the store: "
+                   "six spoons of fresh snow peas, five thick slabs of blue cheese, and maybe a snack."),
+    ("en-gb", 170, "The library closes early on Sundays, so we should leave before four o'clock "
+                   "if we want to return the books and still catch the last train home."),
+    ("en-us+f3", 150, "My sister told me that the garden behind the old school is full of roses "
+                      "in June, and that children play there every afternoon."),
+    ("de", 160, "Der Zug nach Hamburg hat heute leider zwanzig Minuten Verspätung, "
+                "deshalb trinken wir noch einen Kaffee am Bahnhof."),
+    ("fr", 130, "Le marché du samedi matin est plein de couleurs, on y trouve des fromages, "
+                "des fleurs et du pain encore chaud."),
+    ("es", 180, "Mañana por la tarde vamos a visitar a mis abuelos en el pueblo, "
+                "y después cenaremos todos juntos en la plaza."),
+]
+
+
+def _stft(y: np.ndarray) -> np.ndarray:
+    return np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP, center=False, window="hann"))
+
+
+def _rms(y: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(y**2)))
+
+
+def _speak(voice: str, wpm: int, text: str, path) -> np.ndarray:
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(path), text], check=True,
+                   capture_output=True)
+    y, sr = sf.read(path, dtype="float64")
+    if y.ndim > 1:
+        y = y.mean(axis=1)
+    y = librosa.resample(y, orig_sr=sr, target_sr=SR)
+    return 0.1 * y / _rms(y)
+
+
+# -- synthetic music -------------------------------------------------------------
+def _harmonic_tone(f0_hz, duration_s, *, n_harmonics=10, rolloff=0.7, vibrato_hz=0.0, vibrato_cents=0.0):
+    t = np.arange(int(duration_s * SR)) / SR
+    f = f0_hz * 2.0 ** (vibrato_cents / 1200.0 * np.sin(2 * np.pi * vibrato_hz * t))
+    phase = 2 * np.pi * np.cumsum(f) / SR
+    y = sum(rolloff ** (k - 1) * np.sin(k * phase) for k in range(1, n_harmonics + 1) if k * f0_hz < SR / 2.5)
+    ramp = np.minimum(1.0, np.minimum(t, duration_s - t) / 0.02)
+    return y * ramp
+
+
+def _midi_hz(m):
+    return 440.0 * 2.0 ** ((m - 69) / 12.0)
+
+
+def _place(out, seg, start_s, gain=1.0):
+    s = int(start_s * SR)
+    if s >= out.size:
+        return
+    e = min(out.size, s + seg.size)
+    out[s:e] += gain * seg[: e - s]
+
+
+def drum_groove(rng, *, bpm, duration_s=DURATION_S):
+    """Kick (decaying 150->60 Hz sine sweep), snare (noise + 200 Hz), hats."""
+    y = np.zeros(int(duration_s * SR))
+    t = np.arange(int(0.35 * SR)) / SR
+    kick = np.sin(2 * np.pi * np.cumsum(60 + 90 * np.exp(-t / 0.04)) / SR) * np.exp(-t / 0.12)
+    snare = (0.7 * rng.standard_normal(t.size) + 0.5 * np.sin(2 * np.pi * 200 * t)) * np.exp(-t / 0.07)
+    hat = sosfilt(butter(4, 7000, btype="highpass", fs=SR, output="sos"), rng.standard_normal(t.size))
+    hat = hat / np.abs(hat).max() * np.exp(-t / 0.025)
+    eighth_s = 30.0 / bpm
+    for i in range(int(duration_s / eighth_s)):
+        _place(y, hat, i * eighth_s, 0.4 + 0.2 * (i % 2 == 0))
+        if i % 8 in (0, 3, 5):
+            _place(y, kick, i * eighth_s, 1.0)
+        if i % 4 == 2:
+            _place(y, snare, i * eighth_s, 0.8)
+    return y
+
+
+def chord_pad(rng, *, duration_s=DURATION_S):
+    """Triads of harmonic tones, each held 0.5-2 s."""
+    chords = [(48, 52, 55), (45, 48, 52), (41, 45, 48), (43, 47, 50), (50, 53, 57)]
+    y = np.zeros(int(duration_s * SR))
+    t0 = 0.0
+    while t0 < duration_s:
+        hold = float(rng.choice([0.5, 1.0, 1.5, 2.0]))
+        chord = chords[rng.integers(len(chords))]
+        _place(y, sum(_harmonic_tone(_midi_hz(m), hold, n_harmonics=12, rolloff=0.8) for m in chord), t0)
+        t0 += hold
+    return y
+
+
+def melody(rng, *, duration_s=DURATION_S, notes_per_s=4.0):
+    """Harmonic tones with steady pitch (plus 5.5 Hz vibrato), 4 notes per second."""
+    scale = [0, 2, 4, 5, 7, 9, 11, 12]
+    y = np.zeros(int(duration_s * SR))
+    dur = 1.0 / notes_per_s
+    for i in range(int(duration_s * notes_per_s)):
+        f = _midi_hz(55 + scale[rng.integers(len(scale))])
+        _place(y, _harmonic_tone(f, dur, n_harmonics=8, rolloff=0.6, vibrato_hz=5.5, vibrato_cents=30), i * dur)
+    return y
+
+
+def _norm(y):
+    return 0.1 * y / _rms(y)
+
+
+@pytest.fixture(scope="module")
+def music():
+    rng = np.random.default_rng(20240611)
+    return {
+        "drums 100 BPM": _norm(drum_groove(rng, bpm=100)),
+        "drums 128 BPM": _norm(drum_groove(rng, bpm=128)),
+        "chord pad": _norm(chord_pad(rng)),
+        "melody 4 notes/s": _norm(melody(rng)),
+        "white noise": 0.1 * rng.standard_normal(int(DURATION_S * SR)),
+        "drums 115 BPM + pad": _norm(_norm(drum_groove(rng, bpm=115)) + _norm(chord_pad(rng))),
+    }
+
+
+@pytest.fixture(scope="module")
+def speech(tmp_path_factory):
+    if not HAVE_ESPEAK:
+        pytest.skip("espeak-ng is not installed; no speech to test on")
+    d = tmp_path_factory.mktemp("speech")
+    return {f"{v} {wpm} wpm": _speak(v, wpm, text, d / f"{i}.wav") for i, (v, wpm, text) in enumerate(SPEECH_CASES)}
+
+
+def _mean_p(y):
+    return float(SpeechDetector().process(_stft(y)).mean())
+
+
+# -- discrimination ---------------------------------------------------------------
+@needs_espeak
+def test_every_speech_example_beats_every_music_example(speech, music):
+    p_speech = {k: _mean_p(y) for k, y in speech.items()}
+    p_music = {k: _mean_p(y) for k, y in music.items()}
+    table = "\n".join(f"  {k:24s} {v:.3f}" for k, v in {**p_speech, **p_music}.items())
+    print("\nmean speech probability\n" + table)
+    margin = min(p_speech.values()) - max(p_music.values())
+    assert margin > 0.4, f"speech/music margin {margin:.3f} too small:\n{table}"
+    assert min(p_speech.values()) > 0.5, table
+    assert max(p_music.values()) < 0.3, table
+
+
+@needs_espeak
+def test_speech_under_music_is_less_speechlike_than_clean(speech, music):
+    bed = music["drums 115 BPM + pad"]
+    for name, y in list(speech.items())[:3]:
+        n = min(y.size, bed.size)
+        mix = bed[:n] + 10.0 ** (-20 / 20) * y[:n]
+        p_clean, p_mix = _mean_p(y[:n]), _mean_p(mix)
+        assert p_mix < p_clean - 0.4, f"{name}: clean {p_clean:.3f}, -20 dB under music {p_mix:.3f}"
+        assert p_mix < 0.3
+
+
+@needs_espeak
+def test_speech_probability_rises_with_speech_level(speech, music):
+    bed = music["drums 115 BPM + pad"]
+    y = speech["en-us 140 wpm"]
+    n = min(y.size, bed.size)
+    p = [_mean_p(bed[:n] + 10.0 ** (db / 20) * y[:n]) for db in (-20, 0, 20)]
+    assert p[0] < p[1] < p[2], p
+
+
+@needs_espeak
+def test_independent_of_input_gain(speech):
+    y = speech["de 160 wpm"]
+    p1 = SpeechDetector().process(_stft(y))
+    p2 = SpeechDetector().process(_stft(1e-3 * y))
+    np.testing.assert_allclose(p2, p1, rtol=0, atol=1e-9)
+
+
+# -- streaming contract -------------------------------------------------------------
+@needs_espeak
+def test_block_splits_give_the_same_output(speech, music):
+    rng = np.random.default_rng(3)
+    S = np.hstack([_stft(speech["fr 130 wpm"]), _stft(music["drums 100 BPM"])])
+    whole = SpeechDetector().process(S)
+    det = SpeechDetector()
+    parts, i = [], 0
+    while i < S.shape[1]:
+        n = int(rng.choice([0, 1, 2, 5, 17, 40]))
+        parts.append(det.process(S[:, i : i + n]))
+        i += n
+    split = np.concatenate(parts)
+    assert split.shape == whole.shape
+    np.testing.assert_allclose(split, whole, rtol=0, atol=1e-12)
+
+
+def test_reset_forgets_history(music):
+    S = _stft(music["melody 4 notes/s"])
+    det = SpeechDetector()
+    first = det.process(S)
+    det.process(_stft(music["drums 128 BPM"]))
+    det.reset()
+    np.testing.assert_array_equal(det.process(S), first)
+
+
+@needs_espeak
+def test_fixed_detector_with_bounded_history(speech, music):
+    """No learning: after window_s of speech, what came before does not matter."""
+    S_speech = _stft(speech["es 180 wpm"])
+    S_music = _stft(music["chord pad"])
+    alone = SpeechDetector().process(S_speech)
+    after_music = SpeechDetector().process(np.hstack([S_music, S_music, S_speech]))[2 * S_music.shape[1] :]
+    n_hist = int(np.ceil(SpeechDetector().window_s * SR / HOP)) + 1
+    np.testing.assert_array_equal(after_music[n_hist:], alone[n_hist:])
+
+
+def test_weights_are_read_only():
+    with pytest.raises(TypeError):
+        WEIGHTS["bias"] = 0.0
+
+
+# -- edge cases ---------------------------------------------------------------------
+def test_silence_gives_zero():
+    p = SpeechDetector().process(np.zeros((N_FFT // 2 + 1, 50)))
+    assert p.shape == (50,)
+    np.testing.assert_array_equal(p, 0.0)
+    assert speech_probability(np.zeros(3 * SR)).max() == 0.0
+
+
+def test_output_is_a_probability_per_frame(music):
+    y = music["drums 115 BPM + pad"]
+    p = speech_probability(y, sr=SR)
+    assert p.dtype == np.float64
+    assert p.shape == (1 + (y.size - N_FFT) // HOP,)
+    assert np.all((p >= 0) & (p <= 1))
+
+
+def test_empty_block_returns_empty():
+    assert SpeechDetector().process(np.zeros((N_FFT // 2 + 1, 0))).shape == (0,)
+
+
+@pytest.mark.parametrize(
+    ("block", "match"),
+    [
+        (np.full((N_FFT // 2 + 1, 4), np.nan), "NaN"),
+        (np.ones(N_FFT // 2 + 1), "2-D"),
+        (np.ones((N_FFT // 2 + 1, 3, 2)), "2-D"),
+        (np.ones((1000, 4)), "bins"),
+        (-np.ones((N_FFT // 2 + 1, 4)), "negative"),
+    ],
+)
+def test_bad_blocks_raise(block, match):
+    with pytest.raises(ParameterError, match=match):
+        SpeechDetector().process(block)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"window_s": 0.0}, "window_s="),
+        ({"f0_min_hz": 500.0}, "f0_max_hz="),
+        ({"sr": 0}, "sr="),
+        ({"hop_length": 64}, "hop_length=64"),
+        ({"low_energy_ratio": 1.5}, "low_energy_ratio="),
+    ],
+)
+def test_bad_parameters_raise(kwargs, match):
+    det = SpeechDetector(**kwargs)  # stores only
+    with pytest.raises(ParameterError, match=match):
+        det.process(np.ones((N_FFT // 2 + 1, 2)))
+
+
+def test_speech_probability_rejects_bad_audio():
+    with pytest.raises(ParameterError, match="1-D"):
+        speech_probability(np.zeros((2, SR)))
+    with pytest.raises(ParameterError, match="NaN"):
+        speech_probability(np.full(SR, np.nan))
+    with pytest.raises(ParameterError, match="samples"):
+        speech_probability(np.zeros(100))
