@@ -34,7 +34,13 @@ AUDITORY_REGIONS = ("A1", "A2", "transversetemporal", "heschl", "HG")
 #: paracentral otherwise.
 MOTOR_REGIONS = ("PMCM", "PMCDL", "paracentral", "SMA")
 
-_HEMI = re.compile(r"^(?:(?:ctx[-_])?(?:lh|rh)[-_.]|(?:left|right)[-_ ]?|[lrLR][-_]?)(?=[A-Za-z])")
+# Hemisphere prefixes: FreeSurfer ("lh-", "ctx-rh-"), words ("Left-",
+# "right_"), or TVB's single letter before an upper-case name ("rA1") or a
+# separator ("L_A1").  A bare lower-case letter is not stripped, so Desikan
+# names such as "lingual" keep their first letter.
+_HEMI = re.compile(
+    r"^(?:(?:ctx[-_])?(?:lh|rh)[-_.]|(?i:left|right)[-_ ]?|[lrLR][-_]|[lr](?=[A-Z]))"
+)
 
 
 def _core_label(label: str) -> str:

@@ -200,8 +200,10 @@ class FrontEnd:
         check_float("onset_lag_s", self.onset_lag_s, low=0.0, low_inclusive=False, high=0.1)
         win = np.hanning(self.n_fft + 1)[:-1]
         self._win = win
-        # Full-scale sine -> power (sum(win)/2)^2 in its bin: use as 0 dB.
-        self._pref = (win.sum() / 2.0) ** 2
+        # 0 dB = a full-scale sine: its power summed over all positive-
+        # frequency bins is n_fft * sum(win^2) / 4 (Parseval), so a sine read
+        # through a band that spans its main lobe has the right level.
+        self._pref = self.n_fft * float(np.sum(win**2)) / 4.0
         fb = erb_filterbank(
             sr=sr, n_fft=self.n_fft, n_bands=self.n_bands, fmin_hz=self.fmin_hz, fmax_hz=self.fmax_hz
         )

@@ -23,16 +23,19 @@ The same objects run offline on a file (:func:`score_signal`,
 (:meth:`Scorer.process`): a file scored in one call or in any split of blocks
 gives the same result.
 
-Units.  The score and every energy are expressed relative to a reference
-drive computed by the same stages: an isochronous 120 BPM train of full-
-strength onsets in every band that no sink absorbs ("an unlearnable
-metronome").  A score of 1.0 means a stimulus builds as much semantically-
-neutral energy as that reference would; scores are time averages, so they
-are comparable across files and durations.
+Units.  The score and every energy are expressed in percent of a reference
+computed by the same stages: the build-up of an isochronous 120 BPM train of
+full-strength onsets in every band, fully coherent, that no sink absorbs and
+whose prediction errors carry full precision (an "unlearnable metronome").
+A score of 100 means a stimulus builds as much semantically-neutral energy as
+that reference; real stimuli score far lower, because sinks absorb what they
+learn and unlearnable drive carries little precision.  Scores are time
+averages, so they are comparable across files and durations.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -48,7 +51,13 @@ from scipy.signal import lfilter
 
 from .validation import check_float, check_int
 
-__all__ = ["ModelConfig", "Scorer", "ScoreResult", "score_signal", "score_file", "arc_metrics"]
+__all__ = ["SCORE_UNITS", "ModelConfig", "Scorer", "ScoreResult", "score_signal", "score_file", "arc_metrics"]
+
+#: Reference energies already computed, keyed by (id(harmonics), config).
+_REFERENCE_CACHE: dict = {}
+
+#: Units of the score and of every energy in the results.
+SCORE_UNITS = "percent of reference build-up (unlearnable 120 BPM full-band onset train)"
 
 #: Envelope frames per sink frame (sinks run at 172.3 / 4 = 43 Hz).
 _POOL = 4
@@ -103,6 +112,8 @@ class ModelConfig:
     precision_tau_s : float
         Time over which a sink's confidence (mean entropy of its predictions)
         is averaged to give the precision of its prediction errors (s).
+    sync_tau_s : float
+        Averaging time of the phase-locking measure of synchrony (s).
     normalization_exponent : float
         Exponent of the normalisation gain ``(P / (floor + <P>)) ** n``.  With
         1, a resonance's response grows with the square of its amplitude
@@ -133,10 +144,11 @@ class ModelConfig:
     normalization_floor: float = 1e-12
     coherence_tau_s: float = 8.0
     precision_tau_s: float = 2.0
+    sync_tau_s: float = 10.0
     normalization_exponent: float = 1.0
     reservoir_tau_s: float = 30.0
     arc_threshold: float = 0.5
-    consonance_every: int = 2
+    consonance_every: int = 4
 
     def validate(self) -> "ModelConfig":
         """Check every value; return ``self``.
@@ -165,6 +177,7 @@ class ModelConfig:
         check_float("normalization_floor", self.normalization_floor, low=0.0, low_inclusive=False)
         check_float("coherence_tau_s", self.coherence_tau_s, low=0.1, high=600.0)
         check_float("precision_tau_s", self.precision_tau_s, low=0.05, high=600.0)
+        check_float("sync_tau_s", self.sync_tau_s, low=0.5, high=600.0)
         check_float("normalization_exponent", self.normalization_exponent, low=0.0, high=4.0)
         check_float("reservoir_tau_s", self.reservoir_tau_s, low=0.1)
         check_float("arc_threshold", self.arc_threshold, low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
@@ -186,7 +199,7 @@ class ScoreResult:
         Duration of the audio scored (s).
     score : float
         Semantically-neutral energy build-up: the time average of the SNE
-        reservoir, in reference units (see module docstring).
+        reservoir, in percent of the reference build-up (see the module docstring).
     metrics : dict
         Named metrics (see :meth:`Scorer.result`).
     arc : dict
@@ -216,6 +229,7 @@ class ScoreResult:
         return {
             "duration_s": round(float(self.duration_s), 6),
             "score": _num(self.score),
+            "score_units": SCORE_UNITS,
             "metrics": {k: _num(v) for k, v in self.metrics.items()},
             "arc": {k: _num(v) for k, v in self.arc.items()},
             "harmonics": self.harmonics_level,
@@ -291,6 +305,13 @@ class Scorer:
         )
         self._coh_a = float(np.exp(-(_STEP / fr) / cfg.coherence_tau_s))
         self._prec_a = float(np.exp(-(_POOL / fr) / cfg.precision_tau_s))
+        self._sync_a = float(np.exp(-(_STEP / fr) / cfg.sync_tau_s))
+        # Region read-out of each bank channel: region means of the modes,
+        # times each mode's response and input weight.
+        w_in = np.concatenate(
+            [self._coupling.auditory, cfg.motor_gain * self._coupling.motor[:, None]], axis=1
+        )  # (K, B+1)
+        self._sync_map = np.einsum("rk,kj,kc->rjc", self._coupling.region_means, self._transfer, w_in)
         self._reference()
         self.reset()
         self._ready = True
@@ -307,26 +328,44 @@ class Scorer:
             learning_rate=cfg.sink_learning_rate,
             block_frames=_STEP // _POOL,
         )
-        bank = RhythmBank(fs_hz=self._fr, freqs_hz=self._freqs, q=cfg.bank_q, decimate=_STEP, n_channels=2 * B)
+        # The bank's resonators stop at bank_fmax_hz (<= 8 Hz by default), so
+        # it runs on the drive pooled to the sink rate (43 Hz).
+        bank = RhythmBank(
+            fs_hz=self._fr / _POOL, freqs_hz=self._freqs, q=cfg.bank_q, decimate=_STEP // _POOL, n_channels=2 * B
+        )
         dt = _STEP / self._fr
         K = self._transfer.shape[0]
         reservoir = Reservoir(dt_s=dt, tau_s=cfg.reservoir_tau_s, n_channels=2 * K)
         return fe, speech, sinks, bank, reservoir
 
     def _reference(self) -> None:
-        """Energy of the reference drive (unlearnable 120 BPM, all bands)."""
+        """Energy of the reference drive (unlearnable 120 BPM, all bands).
+
+        Cached per harmonics object and configuration for the process.
+        """
+        key = (id(self.harmonics), self.config_)
+        hit = _REFERENCE_CACHE.get(key)
+        if hit is not None and hit[0]() is self.harmonics:
+            self._ref_energy, self._ref_pulse = hit[1]
+            return
         B = self.config_.n_bands
         n = _STEP * int(np.ceil(40.0 * self._fr / _STEP))
         o = np.zeros((B, n))
         beats = np.arange(0.0, n / self._fr, 0.5)
         o[:, np.round(beats * self._fr).astype(int)] = 1.0
         _, _, _, bank, _ = self._stages()
-        z = bank.process(np.concatenate([o, o], axis=0))
+        pooled = o.reshape(B, -1, _POOL).mean(axis=2)
+        z = bank.process(np.concatenate([pooled, pooled], axis=0))
         half = z.shape[2] // 2
         e_n, _, _, pulse, _ = self._mode_energy(z, None)
         e_n, pulse = e_n[:, half:], pulse[:, half:]
-        self._ref_energy = float(e_n.sum(axis=0).mean())
+        # Energies are reported in percent of the reference build-up.
+        self._ref_energy = float(e_n.sum(axis=0).mean()) / 100.0
         self._ref_pulse = float(pulse.sum(axis=0).mean())
+        try:
+            _REFERENCE_CACHE[key] = (weakref.ref(self.harmonics), (self._ref_energy, self._ref_pulse))
+        except TypeError:  # objects without weak references are not cached
+            pass
 
     def reset(self) -> None:
         """Start a new stimulus: every stage returns to its blank state."""
@@ -334,7 +373,7 @@ class Scorer:
         B = self.config_.n_bands
         self._o_buf = np.zeros((B, 0))
         self._s_buf = np.zeros(0)
-        self._spec_buf = []
+        self._n_long = 0
         self._n_samples = 0
         self._peak = 0.0
         self._acc = {
@@ -347,6 +386,9 @@ class Scorer:
         self._sync = []  # (weight, order)
         self._coh_state = None
         self._prec_state = None
+        self._sync_state = None
+        self._sync_prev = None
+        self._frames_done = 0
         self._rate_state = None
         self._steps = {"sne": [], "absorbed": [], "neutral_power": [], "semantic": [], "mode_energy": []}
 
@@ -390,12 +432,13 @@ class Scorer:
         return n_steps
 
     def _consonance(self, spectrum: np.ndarray) -> None:
+        """Roughness, harmonicity and consonance of every n-th long frame."""
         freqs = self._fe_s.long_freqs_hz
         every = self.config_.consonance_every
-        start = (-len(self._spec_buf)) % every
         for j in range(spectrum.shape[1]):
-            self._spec_buf.append(None)
-            if (len(self._spec_buf) - 1) % every:
+            index = self._n_long
+            self._n_long += 1
+            if index % every:
                 continue
             mag = spectrum[:, j]
             power = float(np.sum(mag**2))
@@ -403,8 +446,6 @@ class Scorer:
                 continue
             a = analyze_spectrum(mag, freqs)
             self._cons.append((power, a["roughness"], a["harmonicity"], a["consonance"]))
-        del start
-        self._spec_buf = self._spec_buf[-every:]
 
     def _advance(self, n_steps: int) -> None:
         cfg = self.config_
@@ -437,7 +478,9 @@ class Scorer:
         acc["surprise_w"] += float(sink_out.o.sum())
         acc["entropy"] += float(sink_out.entropy_bits.sum())
         acc["entropy_n"] += sink_out.entropy_bits.size
-        z = self._bank.process(np.concatenate([neutral, total], axis=0))  # (2B, J, n_steps)
+        drive = np.concatenate([neutral, total], axis=0)
+        drive = drive.reshape(2 * B, -1, _POOL).mean(axis=2)  # to the bank's rate
+        z = self._bank.process(drive)  # (2B, J, n_steps)
         e_n, e_t, a_n, pulse, self._coh_state = self._mode_energy(z, self._coh_state)
         acc["pulse_power"] += float(pulse.sum())
         acc["pulse_n"] += pulse.shape[1]
@@ -452,7 +495,8 @@ class Scorer:
         st["absorbed"].append(np.maximum(tot_modes.sum(axis=0) - sne_modes.sum(axis=0), 0.0))
         st["neutral_power"].append(e_n.sum(axis=0) / self._ref_energy)
         st["semantic"].append(s.reshape(n_steps, _STEP).mean(axis=1))
-        self._synchrony(a_n, e_n)
+        self._synchrony(z, e_t.sum(axis=0))
+        self._frames_done += n_env
 
     def _precision(self, sink_out) -> np.ndarray:
         """Realised precision of each sink, per envelope frame, in [0, 1].
@@ -540,22 +584,45 @@ class Scorer:
         pulse = gain.mean(axis=0) * (loop_t.real**2 + loop_t.imag**2)
         return e_n, e_t, a_n, pulse, state
 
-    def _synchrony(self, a_n: np.ndarray, e_n: np.ndarray) -> None:
-        """Kuramoto order of regional oscillations at the strongest rhythms."""
-        R = self._coupling.region_means  # (n_regions, K)
-        power_j = (a_n.real**2 + a_n.imag**2).sum(axis=0)  # (J, n)
-        for n in range(a_n.shape[2]):
-            top = np.argsort(power_j[:, n])[-3:]
-            w_sum, o_sum = 0.0, 0.0
-            for j in top:
-                x = R @ a_n[:, j, n]
-                mag = np.abs(x).sum()
-                if mag <= 0:
-                    continue
-                w_sum += power_j[j, n]
-                o_sum += power_j[j, n] * np.abs(x.sum()) / mag
-            if w_sum > 0:
-                self._sync.append((float(e_n[:, n].sum()), o_sum / w_sum))
+    def _synchrony(self, z: np.ndarray, weight: np.ndarray) -> None:
+        """Phase locking of regional oscillations to the stimulus and each other.
+
+        Each region's oscillation at each rhythm frequency is a linear
+        read-out of the bank through the harmonics.  Two things are measured:
+
+        * locking over time: the consistency of the phase advance of each
+          regional oscillation from one step to the next (a steady rhythm
+          advances by the same angle every step; irregular drive does not),
+          averaged over ``sync_tau_s`` -- a phase-locking value over time
+          (Lachaux et al. 1999);
+        * locking across regions: the Kuramoto (1984) order parameter of the
+          regions' phases at each rhythm frequency.
+
+        Synchrony is their product, averaged with the regions' energies as
+        weights: 1 only when every region is locked to a steady rhythm and
+        all regions share its phase.
+        """
+        B = self.config_.n_bands
+        zt = z[B:]
+        loop = zt.sum(axis=0) * self._pulse_gain[:, None]
+        u = np.concatenate([zt, loop[None]], axis=0)  # (B+1, J, n)
+        x = np.einsum("rjc,cjn->rjn", self._sync_map, u)
+        prev = x[..., :1] if self._sync_prev is None else self._sync_prev
+        step = x * np.conj(np.concatenate([prev, x[..., :-1]], axis=2))
+        self._sync_prev = x[..., -1:]
+        power = x.real**2 + x.imag**2
+        a = self._sync_a
+        if self._sync_state is None:
+            self._sync_state = (a * step[..., 0], a * np.abs(step[..., 0]), a * power[..., 0])
+        zs, zm, zp = self._sync_state
+        S, _ = lfilter([1.0 - a], [1.0, -a], step, axis=2, zi=zs[..., None])
+        M, _ = lfilter([1.0 - a], [1.0, -a], np.abs(step), axis=2, zi=zm[..., None])
+        P, _ = lfilter([1.0 - a], [1.0, -a], power, axis=2, zi=zp[..., None])
+        self._sync_state = (S[..., -1], M[..., -1], P[..., -1])
+        over_time = np.abs(S) / np.maximum(M, 1e-30)  # (R, J, n)
+        across = np.abs(x.sum(axis=0)) / np.maximum(np.abs(x).sum(axis=0), 1e-30)  # (J, n)
+        order = (P * over_time * across[None]).sum(axis=(0, 1)) / np.maximum(P.sum(axis=(0, 1)), 1e-30)
+        self._sync.append(np.stack([weight, order], axis=1))
 
     # -- results --------------------------------------------------------------------
     def result(self) -> ScoreResult:
@@ -604,7 +671,7 @@ class Scorer:
             mc = mode_consonance(self._mode_freqs[ringing], mean_modes[ringing])["consonance"]
         else:
             mc = 0.0
-        sync = np.array(self._sync) if self._sync else np.zeros((0, 2))
+        sync = np.concatenate(self._sync) if self._sync else np.zeros((0, 2))
         synchrony = float(np.average(sync[:, 1], weights=sync[:, 0])) if sync.size and sync[:, 0].sum() > 0 else 0.0
         metrics = {
             "consonance": consonance,

@@ -223,11 +223,14 @@ def plot_harmonics(harmonics: Harmonics, path, *, modes=HARMONICS_PLOT_MODES, dp
 
     index = np.arange(1, harmonics.n_modes + 1)
     ax = figure.add_subplot(bottom[0, 0])
-    points = ax.scatter(index, harmonics.frequencies_hz, c=harmonics.damping_ratio, cmap="viridis", s=10, vmin=0, vmax=1)
+    points = ax.scatter(
+        index, harmonics.frequencies_hz, c=harmonics.damping_ratio, cmap="viridis", s=10, vmin=0, vmax=1
+    )
     ax.set_xlabel("mode", fontsize=9)
     ax.set_ylabel("ringing frequency (Hz)", fontsize=9)
     ax.set_title(
-        f"Spectrum (gamma = {harmonics.gamma_per_s:g} /s, r = {harmonics.r_mm:g} mm, h = {harmonics.edge_length_mm:.2f} mm)",
+        f"Spectrum (gamma = {harmonics.gamma_per_s:g} /s, r = {harmonics.r_mm:g} mm, "
+        f"h = {harmonics.edge_length_mm:.2f} mm)",
         fontsize=9,
         loc="left",
     )

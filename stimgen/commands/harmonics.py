@@ -18,9 +18,13 @@ import typer
 
 from ..cli import app, user_errors
 
-__all__ = ["harmonics_command", "harmonics_document"]
+__all__ = ["MIN_AXIS_CORRELATION", "harmonics_command", "harmonics_document"]
 
 _AXES = ("x", "y", "z")
+
+#: A mode whose largest |correlation| with a coordinate is below this follows
+#: no axis (e.g. mode 1, which is nearly flat); shown as "-".
+MIN_AXIS_CORRELATION = 0.1
 
 
 def _dominant_axes(harmonics) -> list[tuple[str | None, float | None]]:
@@ -33,7 +37,7 @@ def _dominant_axes(harmonics) -> list[tuple[str | None, float | None]]:
             out.append((None, None))
             continue
         k = int(np.nanargmax(np.abs(row)))
-        out.append((_AXES[k], float(row[k])))
+        out.append((_AXES[k] if abs(row[k]) >= MIN_AXIS_CORRELATION else None, float(row[k])))
     return out
 
 

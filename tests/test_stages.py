@@ -1,0 +1,160 @@
+"""Unit checks of the model's stages: analytic, fast, and able to fail."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import synth_signals as S
+from resonance import ModelConfig, ParameterError
+from resonance.coupling import entry_coupling, find_regions
+from resonance.dynamics import Reservoir, RhythmBank, effective_pulse_response
+from resonance.frontend import MODEL_SR, FrontEnd, erb_filterbank
+from resonance.sinks import OnsetSinks, event_strength
+
+
+def test_full_scale_sine_reads_about_zero_db_above_the_floor_offset():
+    fe = FrontEnd()
+    t = np.arange(MODEL_SR) / MODEL_SR
+    frames = fe.process(np.sin(2 * np.pi * 1126.0 * t))  # centre of band 3
+    band = int(np.argmax(frames.level_db.mean(axis=1)))
+    assert abs(fe.band_centres_hz[band] - 1126.0) < 60
+    # 0 dBFS sine = floor offset (90 dB) within 1 dB.
+    assert frames.level_db[band, 5:].mean() == pytest.approx(-fe.floor_db, abs=1.0)
+
+
+def test_front_end_is_block_split_invariant(rng):
+    y = rng.standard_normal(MODEL_SR * 2) * 0.1
+    one = FrontEnd().process(y)
+    fe = FrontEnd()
+    parts = [fe.process(y[i : i + 1001]) for i in range(0, y.size, 1001)]
+    for name in ("level_db", "onset", "spectrum"):
+        joined = np.concatenate([getattr(p, name) for p in parts], axis=1)
+        np.testing.assert_allclose(joined, getattr(one, name), rtol=1e-12, atol=1e-12)
+
+
+def test_onsets_mark_clicks_not_steady_tones():
+    fe = FrontEnd()
+    clicks = fe.process(S.match_rms(S.click_train(120, 4.0)))
+    fe.reset()
+    tone = fe.process(S.match_rms(S.harmonic_tone(220.0, 4.0)))
+    o_clicks = event_strength(clicks.onset).sum(axis=0)
+    o_tone = event_strength(tone.onset[:, 20:-20]).sum(axis=0)
+    n_events = np.count_nonzero(np.diff((o_clicks > 0.5).astype(int)) == 1)
+    assert 7 <= n_events <= 9  # 8 clicks in 4 s
+    assert o_tone.max() < 0.05
+
+
+def test_erb_bands_are_ordered_and_cover_the_range():
+    fb = erb_filterbank(sr=MODEL_SR, n_fft=512, n_bands=8, fmin_hz=40.0, fmax_hz=10000.0)
+    peaks = fb.argmax(axis=1)
+    assert np.all(np.diff(peaks) > 0)
+    assert np.all(fb.max(axis=1) == pytest.approx(1.0))
+
+
+def test_event_strength_is_zero_below_the_jnd_and_saturates():
+    x = event_strength(np.array([0.0, 0.9, 7.0, 60.0]))
+    assert x[0] == x[1] == 0.0
+    assert 0.5 < x[2] < 0.7
+    assert x[3] > 0.99
+
+
+def test_sinks_learn_a_periodic_train_but_not_a_random_one(rng):
+    fr = 43.0
+    n = int(120 * fr)
+    periodic = np.zeros((1, n))
+    periodic[0, :: int(fr / 2)] = 1.0
+    random = (rng.random((1, n)) < periodic.mean()).astype(float)
+    p_out = OnsetSinks(n_bands=1, frame_rate_hz=fr, learning_rate=20.0).process(periodic)
+    r_out = OnsetSinks(n_bands=1, frame_rate_hz=fr, learning_rate=20.0).process(random)
+    late = slice(n // 2, None)
+
+    def absorbed(out):
+        return float(np.minimum(out.p, out.o)[:, late].sum() / out.o[:, late].sum())
+
+    assert absorbed(p_out) > 0.8
+    assert absorbed(r_out) < 0.2
+    # Surprise per event falls as the periodic train is learned.
+    ev = periodic[0] > 0
+    first = p_out.surprise_bits[0, : n // 8][ev[: n // 8]].mean()
+    last = p_out.surprise_bits[0, late][ev[late]].mean()
+    assert last < 0.25 * first
+
+
+def test_sinks_without_learning_keep_their_prior():
+    o = np.zeros((2, 500))
+    o[:, ::20] = 1.0
+    out = OnsetSinks(n_bands=2, frame_rate_hz=43.0, learning_rate=0.0, prior_rate=0.05).process(o)
+    np.testing.assert_allclose(out.p, 0.05)
+
+
+def test_sinks_are_block_split_invariant(rng):
+    o = (rng.random((3, 900)) < 0.1).astype(float)
+    a = OnsetSinks(n_bands=3, frame_rate_hz=43.0).process(o)
+    sinks = OnsetSinks(n_bands=3, frame_rate_hz=43.0)
+    parts = [sinks.process(o[:, i : i + 37]) for i in range(0, 900, 37)]
+    np.testing.assert_allclose(np.concatenate([p.p for p in parts], axis=1), a.p, rtol=1e-12)
+
+
+def test_pulse_resonance_matches_van_noorden_moelants():
+    periods = np.linspace(0.2, 2.0, 4000)
+    g = effective_pulse_response(1.0 / periods)
+    best = periods[np.argmax(g)]
+    half = periods[g >= g.max() / 2]
+    assert 0.50 <= best <= 0.55  # resonance period 500-550 ms
+    assert 0.40 <= half.max() - half.min() <= 0.80  # width at half height
+
+
+def test_rhythm_bank_reads_the_amplitude_of_a_line():
+    fs = 43.0
+    t = np.arange(int(60 * fs)) / fs
+    bank = RhythmBank(fs_hz=fs, freqs_hz=[1.0, 2.0, 4.0], q=16.0, decimate=1)
+    z = bank.process((0.3 * np.cos(2 * np.pi * 2.0 * t))[None])
+    amp = np.abs(z[0, :, -1])
+    # A cosine of amplitude 0.3 has a positive-frequency component of 0.15.
+    assert amp[1] == pytest.approx(0.15, rel=0.05)
+    assert amp[0] < 0.2 * amp[1] and amp[2] < 0.2 * amp[1]
+
+
+def test_reservoir_settles_at_the_delivered_power():
+    res = Reservoir(dt_s=0.1, tau_s=5.0)
+    y = res.process(np.full((1, 1000), 2.0))
+    assert y[0, -1] == pytest.approx(2.0, rel=1e-6)
+    assert y[0, 49] == pytest.approx(2.0 * (1 - np.exp(-5.0 / 5.0)), rel=0.03)
+
+
+def test_find_regions_strips_hemisphere_prefixes():
+    labels = ["rA1", "lA1", "lh-transversetemporal", "ctx-rh-transversetemporal", "rV1", "Left-A2", "lingual"]
+    assert find_regions(labels, ["A1", "transversetemporal", "A2"]).tolist() == [0, 1, 2, 3, 5]
+    assert find_regions(labels, ["lingual"]).tolist() == [6]
+
+
+def test_auditory_entry_is_tonotopic(default_harmonics):
+    cp = entry_coupling(default_harmonics, n_bands=8)
+    assert set(cp.auditory_regions) == {"rA1", "rA2", "lA1", "lA2"}
+    assert cp.auditory.shape == (default_harmonics.vectors.shape[1], 8)
+    # Neighbouring bands drive more similar sets of modes than distant ones.
+    c = np.corrcoef(cp.auditory.T)
+    assert c[0, 1] > c[0, 7] and c[6, 7] > c[0, 7]
+
+
+def test_connectome_without_auditory_regions_is_refused(default_harmonics):
+    class NoAuditory:
+        region_labels = tuple(f"R{i}" for i in range(3))
+        vectors = np.eye(3)
+        vertex_region = np.arange(3)
+        positions_mm = np.eye(3)
+        hemisphere = np.array(["L", "R", "L"])
+        level = "region"
+
+    with pytest.raises(ParameterError, match="no auditory entry region"):
+        entry_coupling(NoAuditory(), n_bands=8)
+
+
+@pytest.mark.parametrize(
+    "field, value, match",
+    [("bank_q", 0.0, "bank_q="), ("n_bands", 0, "n_bands="), ("reservoir_tau_s", float("nan"), "reservoir_tau_s=")],
+)
+def test_model_config_validates(field, value, match):
+    with pytest.raises(ParameterError, match=match):
+        ModelConfig(**{field: value}).validate()
