@@ -463,7 +463,7 @@ def load_connectome(source=None, *, labels=None) -> Connectome:
     >>> c = load_connectome()
     >>> "rA1" in c.region_labels and "lA2" in c.region_labels
     True
-    >>> c.hemisphere[c.vertex_region == c.region_labels.index("lA1")][0]
+    >>> str(c.hemisphere[c.vertex_region == c.region_labels.index("lA1")][0])
     'L'
     """
     if source is None:

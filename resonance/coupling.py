@@ -23,7 +23,7 @@ import numpy as np
 from .errors import ParameterError
 from .validation import check_float
 
-__all__ = ["Coupling", "entry_coupling", "find_regions", "AUDITORY_REGIONS", "MOTOR_REGIONS"]
+__all__ = ["Coupling", "entry_coupling", "find_regions", "regional_projection", "AUDITORY_REGIONS", "MOTOR_REGIONS"]
 
 #: Labels of auditory entry regions: TVB/CoCoMac names (A1, A2) and the
 #: Desikan-Killiany names of Heschl's gyrus and the superior temporal plane.
@@ -143,6 +143,16 @@ def entry_coupling(
     pos = np.asarray(harmonics.positions_mm, dtype=float)
     hemi = np.asarray(harmonics.hemisphere)
 
+    # Left-right axis of the brain: from the centroid of the right hemisphere
+    # to that of the left (independent of the mesh's coordinate frame).
+    left, right = pos[hemi == "L"], pos[hemi == "R"]
+    if len(left) and len(right):
+        lr_axis = left.mean(axis=0) - right.mean(axis=0)
+        lr_axis /= max(np.linalg.norm(lr_axis), 1e-12)
+        midpoint = 0.5 * (left.mean(axis=0) + right.mean(axis=0))
+    else:
+        lr_axis, midpoint = None, None
+
     patterns = np.zeros((vecs.shape[0], n_bands))
     entry_vertices = np.flatnonzero(np.isin(vreg, aud))
     for h in np.unique(hemi[entry_vertices]):
@@ -157,8 +167,10 @@ def entry_coupling(
         _, _, vt = np.linalg.svd(xyz, full_matrices=False)
         u = xyz @ vt[0]
         # Orient low frequencies to the same anatomical end in each hemisphere
-        # (the end nearer the brain's midline).
-        if np.corrcoef(u, np.abs(pos[idx, 0]))[0, 1] > 0:
+        # (the end nearer the brain's midline; in human A1 the low-frequency
+        # end of the main gradient lies medially on Heschl's gyrus in the
+        # classic description, e.g. Formisano et al. 2003).
+        if lr_axis is not None and np.corrcoef(u, np.abs((pos[idx] - midpoint) @ lr_axis))[0, 1] > 0:
             u = -u
         u = (u - u.min()) / max(np.ptp(u), 1e-12)
         centres = (np.arange(n_bands) + 0.5) / n_bands
@@ -179,3 +191,42 @@ def entry_coupling(
         auditory_regions=tuple(labels[i] for i in aud),
         motor_regions=tuple(labels[i] for i in mot),
     )
+
+
+def regional_projection(harmonics):
+    """How strongly each global harmonic excites each region's own harmonics.
+
+    Regional harmonics (RSHW) cannot cross region borders; they receive
+    energy only through the global harmonics (MODEL.md 1).  For region ``r``
+    with patch modes ``Phi_r`` (vertices of the patch x m) the coupling is
+    ``C_r = Phi_r.T @ V[patch, :]`` (m x n_modes).  For incoherent global
+    mode energies ``e`` the energy of regional harmonic ``i`` is
+    ``sum_k C_r[i, k]^2 e_k``.
+
+    Parameters
+    ----------
+    harmonics : Harmonics
+        Harmonics with regional harmonics (vertex level).
+
+    Returns
+    -------
+    weights : ndarray, shape (n_regional_total, n_modes)
+        Squared couplings, one row per regional harmonic of every region.
+    region_of_row : ndarray of int, shape (n_regional_total,)
+        Region index of each row.
+    order_of_row : ndarray of int, shape (n_regional_total,)
+        Index of the regional harmonic within its region (0 = the patch's
+        constant mode, i.e. the region's mean activity).
+        All three are empty when no regional harmonics exist.
+    """
+    regional = tuple(getattr(harmonics, "regional", ()) or ())
+    vecs = np.asarray(harmonics.vectors)
+    if not regional:
+        return np.zeros((0, vecs.shape[1])), np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+    rows, region_of, order_of = [], [], []
+    for rh in regional:
+        c = np.asarray(rh.vectors).T @ vecs[np.asarray(rh.vertex_index)]
+        rows.append(c**2)
+        region_of.extend([rh.region] * c.shape[0])
+        order_of.extend(range(c.shape[0]))
+    return np.vstack(rows), np.asarray(region_of, dtype=int), np.asarray(order_of, dtype=int)

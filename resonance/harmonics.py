@@ -259,9 +259,9 @@ def neural_field_transfer(
 
     Examples
     --------
-    >>> h = neural_field_transfer([0.0], [0.0])
-    >>> complex(h[0, 0])
-    (1+0j)
+    >>> h = neural_field_transfer([0.0, 1e-3], [0.0, 10.0])
+    >>> h.shape, round(float(abs(h[0, 0])), 6)
+    ((2, 2), 1.0)
     """
     lam = _check_eigenvalues(eigenvalues_per_mm2)
     gamma = check_float("gamma_per_s", gamma_per_s, low=0, low_inclusive=False)

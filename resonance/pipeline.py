@@ -41,7 +41,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from .consonance import analyze_spectrum, mode_consonance
-from .coupling import entry_coupling
+from .coupling import entry_coupling, regional_projection
 from .dynamics import Reservoir, RhythmBank, bank_frequencies_hz, effective_pulse_response
 from .errors import ParameterError
 from .frontend import MODEL_SR, FrontEnd
@@ -124,7 +124,8 @@ class ModelConfig:
     arc_threshold : float
         Fraction of the peak above which the arc is "above threshold".
     consonance_every : int
-        Analyse consonance on every n-th long frame (10.8 frames/s).
+        Analyse consonance on every n-th long frame (10.8 frames/s; every
+        8th = 1.3 analyses per second, ample for a time-averaged measure).
     """
 
     n_bands: int = 8
@@ -148,7 +149,7 @@ class ModelConfig:
     normalization_exponent: float = 1.0
     reservoir_tau_s: float = 30.0
     arc_threshold: float = 0.5
-    consonance_every: int = 4
+    consonance_every: int = 8
 
     def validate(self) -> "ModelConfig":
         """Check every value; return ``self``.
@@ -205,8 +206,13 @@ class ScoreResult:
     arc : dict
         Annealing-arc metrics of the SNE time course.
     timeline : dict of ndarray
-        ``t_s``, ``sne``, ``absorbed``, ``neutral_power``, ``semantic``
-        (per model step) and ``mode_energy`` (n_modes x n_steps).
+        Per model step (0.37 s): ``t_s`` (end of the step, s), ``sne`` (the
+        SNE reservoir, i.e. the model's temperature), ``absorbed`` (what the
+        total drive would have stored minus ``sne``: energy predicted by the
+        sinks, marked semantic, or carried by low-precision errors),
+        ``neutral_power`` (neutral power delivered in the step), ``semantic``
+        (mean speech probability); and ``mode_energy`` (SNE per harmonic,
+        n_modes x n_steps, float32).
     harmonics_level : str
         ``"vertex"`` or ``"region"``: which harmonics were used.
     regions : list of (str, float)
@@ -293,6 +299,7 @@ class Scorer:
             split_hz=cfg.bank_fmax_hz,
         )
         self._coupling = entry_coupling(h, n_bands=cfg.n_bands)
+        self._regional = regional_projection(h)
         transfer = np.asarray(h.transfer(self._freqs))  # (K, J)
         self._transfer = transfer
         self._mode_freqs = np.asarray(h.frequencies_hz, dtype=float)
@@ -357,8 +364,14 @@ class Scorer:
         pooled = o.reshape(B, -1, _POOL).mean(axis=2)
         z = bank.process(np.concatenate([pooled, pooled], axis=0))
         half = z.shape[2] // 2
-        e_n, _, _, pulse, _ = self._mode_energy(z, None)
-        e_n, pulse = e_n[:, half:], pulse[:, half:]
+        # In chunks of steps, to keep the set-up's memory small.
+        e_parts, p_parts, state = [], [], None
+        for i in range(0, z.shape[2], 16):
+            e_n, _, _, pulse, state = self._mode_energy(z[..., i : i + 16], state)
+            e_parts.append(e_n)
+            p_parts.append(pulse)
+        e_n = np.concatenate(e_parts, axis=1)[:, half:]
+        pulse = np.concatenate(p_parts, axis=1)[:, half:]
         # Energies are reported in percent of the reference build-up.
         self._ref_energy = float(e_n.sum(axis=0).mean()) / 100.0
         self._ref_pulse = float(pulse.sum(axis=0).mean())
@@ -460,12 +473,12 @@ class Scorer:
         pooled = o.reshape(B, -1, _POOL).max(axis=2)
         sink_out = self._sinks.process(pooled)
         p = np.repeat(sink_out.p, _POOL, axis=1)
-        # Precision of each sink: 1 - the recent mean entropy of its
-        # predictions (bits).  Prediction errors count in proportion to the
-        # precision of the model they violate (Feldman & Friston 2010; the
-        # account of groove's inverted U by Koelsch, Vuust & Friston 2019):
-        # a syncopation against a confident metre carries energy, an onset
-        # no model can anticipate carries little.
+        # What a sink predicted is absorbed: the arrived strength up to the
+        # predicted strength.  What passes is the positive prediction error,
+        # weighted by the precision of the sink that made it (Feldman &
+        # Friston 2010; the account of groove's inverted U by Koelsch, Vuust
+        # & Friston 2019): a syncopation against a learned metre carries
+        # energy, an onset that no model can anticipate carries little.
         precision = self._precision(sink_out)
         predicted = np.minimum(o, p)
         neutral = (o - predicted) * (1.0 - s) * precision
@@ -553,8 +566,9 @@ class Scorer:
         H = self._transfer[:, :, None]
         aud = self._coupling.auditory
         # Auditory entry: tonotopic projection of each band.
-        s_n = np.einsum("kb,bjn->kjn", aud, zn) * H
-        s_t = np.einsum("kb,bjn->kjn", aud, zt) * H
+        K, J, n = H.shape[0], zn.shape[1], zn.shape[2]
+        s_n = (aud @ zn.reshape(B, -1)).reshape(K, J, n) * H
+        s_t = (aud @ zt.reshape(B, -1)).reshape(K, J, n) * H
         # Coherence gain.  Energy piles up in a resonance only where the
         # sensory drive is persistently concentrated: the drive's spectral
         # density (power per bandwidth, so that irregular drive is flat),
@@ -673,6 +687,7 @@ class Scorer:
             mc = 0.0
         sync = np.concatenate(self._sync) if self._sync else np.zeros((0, 2))
         synchrony = float(np.average(sync[:, 1], weights=sync[:, 0])) if sync.size and sync[:, 0].sum() > 0 else 0.0
+        regions, regional_share = self._top_regions(mean_modes)
         metrics = {
             "consonance": consonance,
             "roughness": roughness,
@@ -686,6 +701,7 @@ class Scorer:
             "semantic_fraction": acc["semantic"] / drive,
             "neutral_energy": float(timeline["neutral_power"].mean()),
             "synchrony": synchrony,
+            "regional_share": regional_share,
         }
         return ScoreResult(
             duration_s=self._n_samples / self.sr,
@@ -694,7 +710,7 @@ class Scorer:
             arc=arc_metrics(sne, dt_s=dt, threshold=self.config_.arc_threshold),
             timeline=timeline,
             harmonics_level=str(getattr(self.harmonics, "level", "vertex")),
-            regions=self._top_regions(mean_modes),
+            regions=regions,
             mode_frequencies_hz=self._mode_freqs,
         )
 
@@ -716,16 +732,32 @@ class Scorer:
                 f = f * np.exp(np.clip(shift, -0.5, 0.5) * step)
         return 60.0 * f
 
-    def _top_regions(self, mean_modes: np.ndarray, n: int = 5) -> list:
-        """Regions whose activity holds the most neutral energy (share)."""
-        R = self._coupling.region_means
-        region_energy = (R**2) @ mean_modes
+    def _top_regions(self, mean_modes: np.ndarray, n: int = 5):
+        """Regions holding the most neutral energy, and the regional share.
+
+        With regional harmonics (vertex level), a region's energy is the
+        energy of its own patch harmonics driven through the global modes
+        (:func:`~resonance.coupling.regional_projection`); the regional share
+        is the fraction of that energy in patch modes beyond the constant
+        one (patterns within regions rather than whole-region activity).
+        Without them (region level) the region's mean activity is used and
+        the share is ``None``.
+        """
+        weights, region_of, order_of = self._regional
+        labels = self.harmonics.region_labels
+        if weights.shape[0]:
+            e_rows = weights @ mean_modes
+            region_energy = np.bincount(region_of, weights=e_rows, minlength=len(labels))
+            total_rows = e_rows.sum()
+            share = float(e_rows[order_of > 0].sum() / total_rows) if total_rows > 0 else 0.0
+        else:
+            region_energy = (self._coupling.region_means**2) @ mean_modes
+            share = None
         total = region_energy.sum()
         if total <= 0:
-            return []
+            return [], share
         order = np.argsort(region_energy)[::-1][:n]
-        labels = self.harmonics.region_labels
-        return [(str(labels[i]), float(region_energy[i] / total)) for i in order]
+        return [(str(labels[i]), float(region_energy[i] / total)) for i in order], share
 
 
 def arc_metrics(sne: np.ndarray, *, dt_s: float, threshold: float = 0.5) -> dict:

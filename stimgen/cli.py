@@ -31,6 +31,11 @@ app = typer.Typer(
 EXIT_USER_ERROR = 2
 
 
+@app.callback()
+def _root() -> None:
+    """Design, score and play audio stimuli (a model of a hypothesis, not a medical device)."""
+
+
 def fail(message: str) -> typer.Exit:
     """Print ``stimgen: error: message`` on stderr and return an exit code 2.
 

@@ -41,7 +41,6 @@ from pathlib import Path
 from .errors import ParameterError
 
 __all__ = [
-    "SCORE_UNITS",
     "SCORE_BUILDS",
     "SEMANTIC_FRACTION_MOSTLY",
     "ABSORBED_FRACTION_MOSTLY",
@@ -61,13 +60,11 @@ __all__ = [
     "plot_score",
 ]
 
-#: Units of ``score`` and of every energy (see :mod:`resonance.pipeline`).
-SCORE_UNITS = "reference units (1.0 = an unlearnable 120 BPM metronome in every band)"
-
-#: Score (reference units) from which a stimulus "builds neutral energy":
-#: one thousandth of the reference.  The sample rhythms (metronome, groove)
-#: score 5e-3 to 2e-2; steady tones, noise and speech stay below 1e-6.
-SCORE_BUILDS = 1e-3
+#: Score (percent of the reference build-up, :data:`resonance.pipeline.SCORE_UNITS`)
+#: from which a stimulus "builds neutral energy": a thousandth of the
+#: reference.  The sample rhythms (metronome, groove) score 0.5 to 2;
+#: steady tones, noise and speech stay below 1e-4.
+SCORE_BUILDS = 0.1
 
 #: Share of the onset drive marked as speech above which the stimulus is read
 #: as "mostly semantic" (more than half of the drive is legible speech).
@@ -128,7 +125,6 @@ def score_record(file: str, result, *, model_version: str) -> dict:
     record = {"file": str(file)}
     record.update(result.to_dict())
     record["reading"] = reading(record)
-    record["score_units"] = SCORE_UNITS
     record["model_version"] = str(model_version)
     return record
 
@@ -221,7 +217,7 @@ def format_record(record: dict) -> str:
     m = record.get("metrics") or {}
     pairs = [
         ("duration", _fmt(record.get("duration_s"), ".1f", " s")),
-        ("score", _fmt(record.get("score"), ".3g", " x ref")),
+        ("score", _fmt(record.get("score"), ".3g", " % ref")),
         ("consonance", _fmt(m.get("consonance"), "+.3f")),
         ("entrainment", _fmt(m.get("entrainment"), ".3g", " x ref")),
         ("tempo", _fmt(m.get("tempo_bpm"), ".1f", " BPM")),
@@ -490,7 +486,12 @@ def plot_score(record: dict, timeline: dict, path, *, arc_threshold: float = 0.5
         vmax = float(positive.max())
         vmin = max(float(positive.min()), vmax * 1e-6)
         mesh = ax.pcolormesh(
-            t_edges, m_edges, np.clip(grouped, vmin, None), norm=LogNorm(vmin=vmin, vmax=vmax), cmap="magma", shading="flat"
+            t_edges,
+            m_edges,
+            np.clip(grouped, vmin, None),
+            norm=LogNorm(vmin=vmin, vmax=vmax),
+            cmap="magma",
+            shading="flat",
         )
         fig.colorbar(mesh, ax=ax, label="neutral energy (reference units)")
     else:

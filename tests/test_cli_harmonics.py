@@ -14,6 +14,8 @@ from typer.testing import CliRunner
 import stimgen.commands  # noqa: F401  (registers the commands)
 from stimgen.cli import app
 
+__all__ = []
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 

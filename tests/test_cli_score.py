@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from resonance.pipeline import SCORE_UNITS
 import soundfile as sf
 from typer.testing import CliRunner
 
@@ -113,7 +115,7 @@ def test_json_lines_have_every_required_key(runner):
         assert set(REQUIRED_ARC) <= set(rec["arc"])
         assert rec["harmonics"] in ("vertex", "region")
         assert rec["model_version"] == stimgen.__version__
-        assert rec["score_units"] == report.SCORE_UNITS and "reference" in rec["score_units"]
+        assert rec["score_units"] == SCORE_UNITS and "reference" in rec["score_units"]
         assert rec["duration_s"] == pytest.approx(20.0, abs=0.01)
         assert isinstance(rec["score"], float) and rec["score"] >= 0
 
@@ -155,11 +157,11 @@ def test_reading_follows_the_numbers_not_the_file_names(runner, tmp_path):
         ({"score": 0.01, "metrics": {"semantic_fraction": 0.9, "absorbed_fraction": 0.9}}, "mostly semantic"),
         ({"score": 0.01, "metrics": {"semantic_fraction": 0.1, "absorbed_fraction": 0.85}}, "mostly absorbed"),
         (
-            {"score": 0.01, "metrics": {"entrainment": 2.0, "tempo_bpm": 119.6, "absorbed_fraction": 0.6}},
+            {"score": 1.0, "metrics": {"entrainment": 2.0, "tempo_bpm": 119.6, "absorbed_fraction": 0.6}},
             "builds neutral energy: coherent rhythm (~120 BPM) that the sinks only partly predict (60 % absorbed)",
         ),
         (
-            {"score": 0.01, "metrics": {"entrainment": 2.0, "tempo_bpm": 90.0, "absorbed_fraction": 0.1}},
+            {"score": 1.0, "metrics": {"entrainment": 2.0, "tempo_bpm": 90.0, "absorbed_fraction": 0.1}},
             "builds neutral energy: coherent rhythm (~90 BPM) that the sinks barely predict (10 % absorbed)",
         ),
         ({"score": 1e-6, "metrics": {"entrainment": 0.01, "harmonicity": 0.2}}, "little resonance: incoherent"),

@@ -18,6 +18,8 @@ from resonance.connectome import (
 from resonance.errors import DataFileError, ParameterError
 from resonance.io.connectome import read_default_mesh, tvb_data_file
 
+__all__ = []
+
 N_DEFAULT_REGIONS = 74  # 76 of connectivity_76 minus rCC and lCC
 N_DEFAULT_VERTICES = 16384 - 402  # minus the 231 + 171 CC vertices
 

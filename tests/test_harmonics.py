@@ -28,6 +28,8 @@ from resonance.harmonics import (
 )
 from resonance.io.cache import CacheWarning, cache_dir
 
+__all__ = []
+
 
 def hemisphere_agreement(vector, hemisphere) -> float:
     """Share of vertices whose sign matches their hemisphere (best of both signs)."""

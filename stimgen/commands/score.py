@@ -72,6 +72,7 @@ class _Progress:
         self.n_files = n_files
         self._progress = None
         self._task = None
+        self._task_label = None
 
     def _start(self):
         from rich.console import Console
@@ -99,7 +100,7 @@ class _Progress:
                 if self.n_files == 1 and total_s <= LONG_FILE_S:
                     return
                 self._start()
-            if self._task is None or self._task_label != label:
+            if self._task_label != label:
                 if self._task is not None:
                     self._progress.remove_task(self._task)
                 self._task = self._progress.add_task(label, total=max(total_s, 1e-9))
@@ -123,18 +124,16 @@ def score_command(
         help="TVB connectivity (.zip or folder) or weight matrix (.npy, .csv, .txt). Default: tvb-data's 76 regions.",
     ),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON line per file instead of the table."),
-    plot: Path | None = typer.Option(
-        None, "--plot", help="Write a PNG per file (several files: PLOT-<filestem>.png)."
-    ),
+    plot: Path | None = typer.Option(None, "--plot", help="Write a PNG per file (several files: PLOT-<filestem>.png)."),
     out: Path | None = typer.Option(None, "--out", help="Also write all results to a .csv or .jsonl file."),
 ) -> None:
     """Score audio files: semantically-neutral energy and the model's metrics."""
     with user_errors():
         from resonance.errors import ResonanceError
+        from resonance.io.audio import SUPPORTED_EXTENSIONS
 
-        from .. import __version__
+        from .. import __version__, report
         from ..errors import ParameterError, StimgenError
-        from .. import report
 
         if plot is not None and plot.suffix.lower() != ".png":
             raise ParameterError(f"--plot '{plot}' must name a .png file")
@@ -165,7 +164,9 @@ def score_command(
             for index, path in enumerate(paths):
                 try:
                     if path.is_dir():
-                        raise ParameterError(f"folder '{path}' holds no audio files (searched for {', '.join(_extensions())})")
+                        raise ParameterError(
+                            f"folder '{path}' holds no audio files (searched for {', '.join(SUPPORTED_EXTENSIONS)})"
+                        )
                     result = score_file(path, harmonics=harmonics, on_progress=progress.file(index, path))
                     record = report.score_record(str(path), result, model_version=__version__)
                     if plot is not None:
@@ -190,14 +191,9 @@ def score_command(
         if out is not None:
             if records:
                 written = report.write_results(records, out)
-                typer.echo(f"wrote {written} ({len(records)} file{'s' if len(records) != 1 else ''})", err=json_output)
+                n = len(records)
+                typer.echo(f"wrote {written} ({n} file{'s' if n != 1 else ''})", err=json_output)
             else:
                 typer.echo(f"stimgen: error: no file was scored; --out '{out}' not written", err=True)
         if n_failed:
             raise typer.Exit(EXIT_USER_ERROR)
-
-
-def _extensions() -> tuple[str, ...]:
-    from resonance.io.audio import SUPPORTED_EXTENSIONS
-
-    return SUPPORTED_EXTENSIONS
