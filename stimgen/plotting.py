@@ -17,8 +17,6 @@ inferior to superior (see :mod:`resonance.connectome`).
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +25,8 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from resonance.harmonics import Harmonics
+
+from resonance.io.atomic import atomic_path
 
 from .errors import ParameterError
 
@@ -77,31 +77,11 @@ def save_figure_atomic(figure: Figure, path, *, dpi: int = 110) -> Path:
         raise ParameterError(f"plot file '{path}' must end in .png")
     if not path.parent.is_dir():
         raise ParameterError(f"plot file '{path}': the folder '{path.parent}' does not exist")
-    tmp_path = None
     try:
-        # os.open with mode 0o666 honours the umask, unlike tempfile's 0o600.
-        for _ in range(100):
-            candidate = path.parent / f".{path.stem}-{secrets.token_hex(6)}.tmp.png"
-            try:
-                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            except FileExistsError:
-                continue
-            tmp_path = candidate
-            break
-        else:  # pragma: no cover - 100 random collisions
-            raise OSError(f"no free temporary name in {path.parent}")
-        with os.fdopen(fd, "wb") as fh:
+        with atomic_path(path, suffix=".tmp.png") as tmp, open(tmp, "wb") as fh:
             figure.savefig(fh, format="png", dpi=dpi)
-        os.replace(tmp_path, path)
-        tmp_path = None
     except OSError as exc:
         raise ParameterError(f"plot file '{path}' cannot be written ({exc.strerror or exc})") from None
-    finally:
-        if tmp_path is not None:
-            try:
-                os.unlink(tmp_path)
-            except OSError:
-                pass
     return path
 
 

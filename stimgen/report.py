@@ -34,9 +34,9 @@ import csv
 import io
 import json
 import math
-import os
-import secrets
 from pathlib import Path
+
+from resonance.io.atomic import atomic_path
 
 from .errors import ParameterError
 
@@ -273,30 +273,11 @@ def csv_rows(records: list[dict]) -> tuple[list[str], list[dict]]:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    tmp_path = None
     try:
-        for _ in range(100):
-            candidate = path.parent / f".{path.name}-{secrets.token_hex(6)}.tmp"
-            try:
-                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            except FileExistsError:
-                continue
-            tmp_path = candidate
-            break
-        else:  # pragma: no cover - 100 random collisions
-            raise OSError(f"no free temporary name in {path.parent}")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
-        os.replace(tmp_path, path)
-        tmp_path = None
     except OSError as exc:
         raise ParameterError(f"--out '{path}' cannot be written ({exc.strerror or exc})") from None
-    finally:
-        if tmp_path is not None:
-            try:
-                os.unlink(tmp_path)
-            except OSError:
-                pass
 
 
 def check_out_path(path) -> Path:

@@ -12,7 +12,7 @@ import pytest
 from scipy.stats import spearmanr
 
 import synth_signals as S
-from resonance import ModelConfig, Scorer, score_signal
+from resonance import Scorer, score_signal
 
 SR = S.SR
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import os
-import secrets
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ import soundfile as sf
 import soxr
 
 from ..errors import DataFileError, ParameterError
+from .atomic import atomic_path
 from ..validation import check_float, check_int
 
 __all__ = [
@@ -508,30 +508,15 @@ def write_audio(path, y, *, sr: int, subtype: str | None = None) -> Path:
     if path.is_dir():
         raise DataFileError(f"'{path}': is a directory; give a file name ending in {ext}")
 
-    tmp = parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:
-        # O_EXCL guards against clobbering; mode 0o666 lets the umask decide permissions.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        os.close(fd)
-        with sf.SoundFile(str(tmp), "w", samplerate=sr, channels=frames.shape[1], format=container,
-                          subtype=subtype) as out:
-            step = 1 << 16
-            for start in range(0, frames.shape[0], step):
-                out.write(frames[start:start + step])
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            with sf.SoundFile(str(tmp), "w", samplerate=sr, channels=frames.shape[1], format=container,
+                              subtype=subtype) as out:
+                step = 1 << 16
+                for start in range(0, frames.shape[0], step):
+                    out.write(frames[start:start + step])
     except _READ_ERRORS as exc:
         raise DataFileError(f"'{path}': could not be written ({_why(exc)}); nothing was written") from None
-    finally:
-        if tmp.exists():
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
     return path
 
 

@@ -16,7 +16,6 @@ complete and consistent is the job of the code that owns it
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import numpy as np
 import platformdirs
 
 from ..errors import DataFileError
+from .atomic import atomic_path
 
 __all__ = ["CACHE_ENV", "CacheWarning", "cache_dir", "read_cache_entry", "write_cache_entry"]
 
@@ -122,22 +122,10 @@ def write_cache_entry(path, arrays: dict[str, np.ndarray]) -> Path:
     >>> write_cache_entry(tmp / "x.npz", {"a": np.arange(3)})  # doctest: +SKIP
     """
     path = Path(path)
-    tmp_name = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp", delete=False) as fh:
-            tmp_name = fh.name
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             np.savez(fh, **{name: np.asarray(value) for name, value in arrays.items()})
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, path)
-        tmp_name = None
     except (OSError, ValueError) as exc:
         raise DataFileError(f"cache file '{path}' cannot be written ({exc})") from None
-    finally:
-        if tmp_name is not None:
-            try:
-                os.unlink(tmp_name)
-            except OSError:
-                pass
     return path
