@@ -318,7 +318,9 @@ class Scorer:
         w_in = np.concatenate(
             [self._coupling.auditory, cfg.motor_gain * self._coupling.motor[:, None]], axis=1
         )  # (K, B+1)
-        self._sync_map = np.einsum("rk,kj,kc->rjc", self._coupling.region_means, self._transfer, w_in)
+        self._sync_map_j = np.ascontiguousarray(
+            np.einsum("rk,kj,kc->jrc", self._coupling.region_means, self._transfer, w_in)
+        )
         self._reference()
         self.reset()
         self._ready = True
@@ -583,7 +585,7 @@ class Scorer:
         avg, _ = lfilter([1.0 - a], [1.0, -a], dens, axis=2, zi=(a * first)[..., None])
         state = avg[..., -1]
         ratio = avg / (cfg.normalization_floor + avg.mean(axis=1, keepdims=True))
-        gain = ratio**cfg.normalization_exponent
+        gain = ratio if cfg.normalization_exponent == 1.0 else ratio**cfg.normalization_exponent
         # Auditory-motor loop: band-summed rhythm through the pulse resonance,
         # entering at the premotor regions.
         loop_n = zn.sum(axis=0) * self._pulse_gain[:, None]
@@ -620,7 +622,8 @@ class Scorer:
         zt = z[B:]
         loop = zt.sum(axis=0) * self._pulse_gain[:, None]
         u = np.concatenate([zt, loop[None]], axis=0)  # (B+1, J, n)
-        x = np.einsum("rjc,cjn->rjn", self._sync_map, u)
+        # (J, R, C) @ (J, C, n) -> (J, R, n), then regions first.
+        x = np.matmul(self._sync_map_j, u.transpose(1, 0, 2)).transpose(1, 0, 2)
         prev = x[..., :1] if self._sync_prev is None else self._sync_prev
         step = x * np.conj(np.concatenate([prev, x[..., :-1]], axis=2))
         self._sync_prev = x[..., -1:]
