@@ -499,7 +499,11 @@ class Scorer:
         e_n, e_t, a_n, pulse, self._coh_state = self._mode_energy(z, self._coh_state)
         acc["pulse_power"] += float(pulse.sum())
         acc["pulse_n"] += pulse.shape[1]
-        self._tempo_power += pulse.sum(axis=1)
+        # Tempo: periodicity salience of the whole drive weighted by the pulse
+        # resonance (van Noorden & Moelants 1999), without the coherence gain
+        # (which grows with power and would count the strongest line twice).
+        zt_sum = z[B:].sum(axis=0)
+        self._tempo_power += (zt_sum.real**2 + zt_sum.imag**2).sum(axis=1)
         stored = self._res.process(np.concatenate([e_n, e_t], axis=0) / self._ref_energy)
         K = e_n.shape[0]
         sne_modes = stored[:K]
@@ -718,14 +722,31 @@ class Scorer:
         )
 
     def _tempo(self) -> float:
-        weighted = self._tempo_power
-        mask = self._freqs <= 4.0
-        if not np.any(weighted[mask] > 0):
+        """Perceived tempo (BPM): the pulse resonance applied to periodicity salience.
+
+        A pulse level is supported by every event on its grid, so its
+        salience is the harmonic sum ``S(f) = sum_h P(h f)`` of the drive's
+        power (the spectral counterpart of the autocorrelation at lag
+        ``1/f``); the tempo is the level, within 0.5-4 Hz, where the pulse
+        resonance times the salience peaks (van Noorden & Moelants 1999;
+        Moelants 2002).
+        """
+        power = self._tempo_power
+        if not np.any(power > 0):
             return 0.0
-        idx = np.flatnonzero(mask)
-        j = idx[np.argmax(weighted[mask])]
+        logf = np.log(self._freqs)
+        candidates = np.flatnonzero(self._freqs <= 4.0)
+        salience = np.zeros(self._freqs.size)
+        for j in candidates:
+            for h in range(1, 5):
+                fh = h * self._freqs[j]
+                if fh > self._freqs[-1] * 1.001:
+                    break
+                salience[j] += np.interp(np.log(fh), logf, power)
+        weighted = salience * self._pulse_gain**2
+        j = candidates[np.argmax(weighted[candidates])]
         f = self._freqs[j]
-        if 0 < j < self._freqs.size - 1:
+        if 0 < j < self._freqs.size - 1 and weighted[j + 1] > 0:
             # Parabolic interpolation of the peak on a log-frequency axis.
             y0, y1, y2 = np.log(weighted[j - 1 : j + 2] + 1e-30)
             denom = y0 - 2 * y1 + y2

@@ -5,8 +5,8 @@ function takes the JSON-ready record of one scored file (:func:`score_record`,
 built from :meth:`resonance.ScoreResult.to_dict`) so that the table, the
 JSON lines, the CSV rows and the reading all show the same rounded numbers.
 
-Units.  The score and every energy are in *reference units*
-(:mod:`resonance.pipeline`): 1.0 is the semantically-neutral energy that an
+Units.  The score and every energy are in *percent of the reference build-up*
+(:mod:`resonance.pipeline`): 100 is the semantically-neutral energy that an
 unlearnable isochronous 120 BPM train of full-strength onsets in every band
 would build.  Scores are time averages, comparable across files and durations.
 
@@ -423,7 +423,7 @@ def plot_score(record: dict, timeline: dict, path, *, arc_threshold: float = 0.5
     name = Path(str(record.get("file", ""))).name
     score = record.get("score")
     score_text = "-" if score is None else f"{score:.3g}"
-    fig.suptitle(f"{name}  -  score {score_text} (reference units)\n{record.get('reading', '')}", fontsize=11)
+    fig.suptitle(f"{name}  -  score {score_text} (% of reference)\n{record.get('reading', '')}", fontsize=11)
 
     ax = axes[0]
     ax.plot(t, sne, color="tab:red", lw=1.8, label="SNE")
@@ -432,7 +432,7 @@ def plot_score(record: dict, timeline: dict, path, *, arc_threshold: float = 0.5
         ax.plot(t[i], sne[i], "o", color="tab:red", ms=5)
         ax.axhline(arc_threshold * sne[i], color="0.5", lw=0.8, ls="--", label=f"{arc_threshold:g} x peak")
         ax.legend(loc="upper left", fontsize=8, frameon=False)
-    ax.set_ylabel("SNE (reference units)")
+    ax.set_ylabel("SNE (% of reference)")
     ax.set_title('Semantically-neutral energy ("temperature")', fontsize=10, loc="left")
     ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
     ax.grid(alpha=0.3)
@@ -447,7 +447,7 @@ def plot_score(record: dict, timeline: dict, path, *, arc_threshold: float = 0.5
     if floor is not None:
         ax.set_yscale("log")
         ax.set_ylim(bottom=floor)
-    ax.set_ylabel("stored energy (reference units)")
+    ax.set_ylabel("stored energy (% of reference)")
     ax.set_title("Absorbed vs neutral energy", fontsize=10, loc="left")
     ax.grid(alpha=0.3)
     if semantic.size and semantic.max() > 0.05:
@@ -474,7 +474,7 @@ def plot_score(record: dict, timeline: dict, path, *, arc_threshold: float = 0.5
             cmap="magma",
             shading="flat",
         )
-        fig.colorbar(mesh, ax=ax, label="neutral energy (reference units)")
+        fig.colorbar(mesh, ax=ax, label="neutral energy (% of reference)")
     else:
         ax.text(0.5, 0.5, "no neutral energy in any harmonic", ha="center", va="center", transform=ax.transAxes)
         ax.set_ylim(m_edges[0], m_edges[-1])

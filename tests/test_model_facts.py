@@ -59,6 +59,13 @@ def test_tempo_estimate_follows_the_click_rate(default_harmonics):
         assert abs(tempo - bpm) / bpm < 0.04, (bpm, tempo)
 
 
+@pytest.mark.parametrize("bpm", [96, 120, 132])
+def test_groove_tempo_is_the_beat_not_the_hi_hat(default_harmonics, bpm):
+    """Eighth-note hats make a stronger 2x line; the pulse resonance picks the beat."""
+    tempo = _score(S.groove(bpm, 30.0, syncopation=0.5, seed=1), default_harmonics).metrics["tempo_bpm"]
+    assert abs(tempo - bpm) / bpm < 0.04, (bpm, tempo)
+
+
 @pytest.fixture(scope="module")
 def rhythm_scores(default_harmonics):
     """Scores of a metronome, grooves and random onsets (90 s, equal RMS)."""
