@@ -123,6 +123,10 @@ class ModelConfig:
         Leak time constant of the per-mode energy reservoir (s).
     arc_threshold : float
         Fraction of the peak above which the arc is "above threshold".
+    energised_share, max_energised_modes : float, int
+        The energised harmonics whose consonance is the valence proxy: the
+        strongest modes that together hold this share of the neutral energy,
+        at most this many.
     consonance_every : int
         Analyse consonance on every n-th long frame (10.8 frames/s; every
         8th = 1.3 analyses per second, ample for a time-averaged measure).
@@ -150,6 +154,8 @@ class ModelConfig:
     reservoir_tau_s: float = 30.0
     arc_threshold: float = 0.5
     consonance_every: int = 8
+    energised_share: float = 0.5
+    max_energised_modes: int = 16
 
     def validate(self) -> "ModelConfig":
         """Check every value; return ``self``.
@@ -183,6 +189,8 @@ class ModelConfig:
         check_float("reservoir_tau_s", self.reservoir_tau_s, low=0.1)
         check_float("arc_threshold", self.arc_threshold, low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
         check_int("consonance_every", self.consonance_every, low=1)
+        check_float("energised_share", self.energised_share, low=0.0, high=1.0, low_inclusive=False)
+        check_int("max_energised_modes", self.max_energised_modes, low=2, high=1000)
         return self
 
     def to_dict(self) -> dict:
@@ -687,11 +695,7 @@ class Scorer:
         else:
             roughness = harmonicity = consonance = 0.0
         mean_modes = mode_energy.mean(axis=1).astype(float)
-        ringing = self._mode_freqs > 0  # the constant mode does not oscillate
-        if mean_modes[ringing].sum() > 0:
-            mc = mode_consonance(self._mode_freqs[ringing], mean_modes[ringing])["consonance"]
-        else:
-            mc = 0.0
+        mc = self._mode_consonance(mean_modes)
         sync = np.concatenate(self._sync) if self._sync else np.zeros((0, 2))
         synchrony = float(np.average(sync[:, 1], weights=sync[:, 0])) if sync.size and sync[:, 0].sum() > 0 else 0.0
         regions, regional_share = self._top_regions(mean_modes)
@@ -720,6 +724,25 @@ class Scorer:
             regions=regions,
             mode_frequencies_hz=self._mode_freqs,
         )
+
+    def _mode_consonance(self, mean_modes: np.ndarray) -> float:
+        """Consonance among the energised harmonics (the valence proxy).
+
+        The harmonics that together hold ``energised_share`` of the neutral
+        energy (at most ``max_energised_modes``), excluding the constant mode,
+        which does not oscillate; their natural frequencies and energies go
+        through the same roughness/harmonicity measure as sound.
+        """
+        cfg = self.config_
+        ringing = np.flatnonzero(self._mode_freqs > 0)
+        e = mean_modes[ringing]
+        if e.sum() <= 0:
+            return 0.0
+        order = np.argsort(e)[::-1]
+        cum = np.cumsum(e[order]) / e.sum()
+        n = min(int(np.searchsorted(cum, cfg.energised_share)) + 1, cfg.max_energised_modes)
+        keep = ringing[order[:max(n, 2)]]
+        return float(mode_consonance(self._mode_freqs[keep], mean_modes[keep])["consonance"])
 
     def _tempo(self) -> float:
         """Perceived tempo (BPM): the pulse resonance applied to periodicity salience.
