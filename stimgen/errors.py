@@ -5,6 +5,8 @@ from the model package (:class:`resonance.ResonanceError`) are reported by the
 command line the same way.
 """
 
+from resonance.errors import ParameterError as _ModelParameterError
+
 __all__ = ["StimgenError", "ParameterError", "PresetError", "DeviceError"]
 
 
@@ -12,8 +14,13 @@ class StimgenError(Exception):
     """Root of every error raised by :mod:`stimgen`."""
 
 
-class ParameterError(StimgenError, ValueError):
-    """An argument is outside what is allowed; the message says what is."""
+class ParameterError(StimgenError, _ModelParameterError):
+    """An argument is outside what is allowed; the message says what is.
+
+    It is also a :class:`resonance.errors.ParameterError` (and a
+    ``ValueError``), so one ``except`` clause catches bad values from either
+    package.
+    """
 
 
 class PresetError(ParameterError):
