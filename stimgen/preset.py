@@ -41,7 +41,7 @@ import tomllib
 from pathlib import Path
 
 from resonance.errors import ParameterError as _ModelParameterError
-from resonance.validation import check_bool, check_float, check_int, check_option
+from resonance.validation import check_bool, check_float, check_int
 
 from .errors import PresetError
 

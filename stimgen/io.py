@@ -1,0 +1,236 @@
+"""Writing generated tracks: stereo WAV/FLAC audio plus a JSON sidecar.
+
+The audio and its sidecar (same name, suffix ``.json``) are written together:
+both are first written completely under temporary names in the target folder
+(:func:`resonance.io.atomic.atomic_path`), then renamed into place.  Any error
+before the renames (invalid input, a full disk, a value JSON cannot hold)
+leaves existing files untouched and no new file behind.  Pure computation
+(mastering) lives in :mod:`stimgen.mastering`; this module only validates and
+writes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from resonance.errors import ResonanceError
+from resonance.io.atomic import atomic_path
+from resonance.io.audio import write_audio
+
+from .errors import ParameterError
+
+__all__ = ["TRACK_EXTENSIONS", "TRACK_SAMPLE_RATES", "TRACK_BIT_DEPTHS", "SIDECAR_AUDIO_KEY",
+           "sidecar_path", "write_track", "read_sidecar"]
+
+#: File extensions of generated tracks (lossless, read everywhere).
+TRACK_EXTENSIONS = (".wav", ".flac")
+
+#: Sample rates of generated tracks in Hz (CD and professional video/audio).
+TRACK_SAMPLE_RATES = (44100, 48000)
+
+#: Bit depths of generated tracks and the libsndfile subtype of each.
+TRACK_BIT_DEPTHS = {16: "PCM_16", 24: "PCM_24"}
+
+#: Key of the sidecar entry that :func:`write_track` fills with facts about
+#: the audio file (file name, sample rate, bit depth, channels, samples,
+#: duration); callers' sidecars may not use it.
+SIDECAR_AUDIO_KEY = "audio"
+
+
+def sidecar_path(path) -> Path:
+    """Path of the JSON sidecar of an audio file: the suffix replaced by ``.json``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Audio file path (or the sidecar path itself).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    ParameterError
+        If ``path`` is not a path.
+
+    Examples
+    --------
+    >>> sidecar_path("out/track.flac").as_posix()
+    'out/track.json'
+    """
+    try:
+        return Path(path).with_suffix(".json")
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"path={path!r} must be a file path with a name ({exc})") from None
+
+
+def _check_track(path, y, sr, bit_depth) -> tuple[Path, np.ndarray]:
+    try:
+        path = Path(path)
+    except TypeError:
+        raise ParameterError(f"path={path!r} must be a file path (str or os.PathLike)") from None
+    if path.suffix.lower() not in TRACK_EXTENSIONS:
+        shown = f"'{path.suffix}'" if path.suffix else "no extension"
+        raise ParameterError(f"track '{path}' has {shown}; it must end in {' or '.join(TRACK_EXTENSIONS)}")
+    if not path.parent.is_dir():
+        raise ParameterError(f"track '{path}': the folder '{path.parent}' does not exist; create it first")
+    if path.is_dir():
+        raise ParameterError(f"track '{path}' is a folder; give a file name ending in .wav or .flac")
+    if isinstance(sr, bool) or sr not in TRACK_SAMPLE_RATES:
+        raise ParameterError(f"sr={sr!r} is not allowed for a track; choose one of 44100, 48000")
+    if isinstance(bit_depth, bool) or bit_depth not in TRACK_BIT_DEPTHS:
+        raise ParameterError(f"bit_depth={bit_depth!r} is not allowed for a track; choose one of 16, 24")
+    try:
+        arr = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"y must be a numeric array ({exc})") from None
+    if arr.ndim != 2 or arr.shape[0] != 2 or arr.shape[1] == 0:
+        raise ParameterError(
+            f"y has shape {arr.shape}; a track must be stereo with shape (2, n_samples), time on the last "
+            "axis (duplicate a mono signal with np.stack([y, y]) if that is meant)"
+        )
+    finite = np.isfinite(arr)
+    if not finite.all():
+        raise ParameterError(
+            f"y holds {int(arr.size - np.count_nonzero(finite))} NaN or infinite value(s); all samples must "
+            "be finite"
+        )
+    peak = float(np.max(np.abs(arr)))
+    if peak > 1.0:
+        raise ParameterError(
+            f"y has peak |y|={peak:.4g}; samples must lie in [-1, 1] (run stimgen.mastering.master first)"
+        )
+    return path, arr
+
+
+def write_track(path, y, *, sr: int, bit_depth: int = 16, sidecar: dict | None = None) -> Path:
+    """Write a stereo track and its JSON sidecar.
+
+    The sidecar (``path`` with suffix ``.json``, keys sorted, indent 2,
+    UTF-8) holds the caller's ``sidecar`` entries plus an ``"audio"`` entry
+    with the file name, ``sr``, ``bit_depth``, ``n_channels``, ``n_samples``
+    and ``duration_s``.  It is always written, so a stale sidecar of an
+    earlier track never stays beside new audio.
+
+    Both files are written completely under temporary names, then renamed
+    into place, the sidecar first and the audio second.  If anything fails
+    before the renames, existing files are untouched and no new file
+    remains; only a failure of the audio rename itself (which does not copy
+    data) could leave a new sidecar beside the old audio.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Audio file ending in ``.wav`` or ``.flac`` (any case); its folder must
+        exist.  An existing file is replaced.
+    y : array_like, shape (2, n_samples)
+        Stereo samples in [-1, 1], time on the last axis (mono is refused:
+        duplicate it explicitly if that is meant).
+    sr : int
+        Sample rate in Hz: 44100 or 48000.
+    bit_depth : int
+        16 or 24 (PCM; TPDF dither is not applied).
+    sidecar : dict or None
+        JSON-serialisable metadata (finite numbers only) without the key
+        ``"audio"``.
+
+    Returns
+    -------
+    pathlib.Path
+        The audio path written.
+
+    Raises
+    ------
+    ParameterError
+        If the extension, folder, ``sr``, ``bit_depth``, shape or values of
+        ``y`` are not allowed, if ``sidecar`` is not a JSON-serialisable dict
+        or uses the key ``"audio"``, or if a file cannot be written (the
+        message names the file).
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> folder = tempfile.mkdtemp()
+    >>> y = 0.1 * np.ones((2, 4800))
+    >>> write_track(os.path.join(folder, "t.flac"), y, sr=48000, bit_depth=24, sidecar={"preset": "calm"}).name
+    't.flac'
+    >>> read_sidecar(os.path.join(folder, "t.flac"))["audio"]["bit_depth"]
+    24
+    """
+    path, arr = _check_track(path, y, sr, bit_depth)
+    if sidecar is None:
+        sidecar = {}
+    if not isinstance(sidecar, dict):
+        raise ParameterError(f"sidecar={type(sidecar).__name__} must be a dict or None")
+    if SIDECAR_AUDIO_KEY in sidecar:
+        raise ParameterError(f"sidecar key '{SIDECAR_AUDIO_KEY}' is reserved for the facts about the audio file")
+    n_samples = int(arr.shape[1])
+    content = dict(sidecar)
+    content[SIDECAR_AUDIO_KEY] = {
+        "file": path.name,
+        "sr": int(sr),
+        "bit_depth": int(bit_depth),
+        "n_channels": int(arr.shape[0]),
+        "n_samples": n_samples,
+        "duration_s": n_samples / sr,
+    }
+    try:
+        text = json.dumps(content, sort_keys=True, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"sidecar cannot be written as JSON ({exc}); use str, numbers, lists and dicts") from None
+    json_path = sidecar_path(path)
+    ext = path.suffix.lower()
+    try:
+        with atomic_path(path, suffix=f".tmp{ext}") as tmp_audio:
+            write_audio(tmp_audio, arr, sr=sr, subtype=TRACK_BIT_DEPTHS[bit_depth])
+            with atomic_path(json_path, suffix=".tmp.json") as tmp_json:
+                tmp_json.write_text(text, encoding="utf-8")
+    except (ResonanceError, OSError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ParameterError(f"track '{path}' cannot be written ({reason}); existing files are unchanged") from None
+    return path
+
+
+def read_sidecar(path) -> dict:
+    """Read the JSON sidecar of a track.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The audio file (or the sidecar itself); the sidecar is ``path`` with
+        suffix ``.json``.
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    ParameterError
+        If the sidecar does not exist, cannot be read, or is not a JSON
+        object.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> track = os.path.join(tempfile.mkdtemp(), "t.wav")
+    >>> _ = write_track(track, np.zeros((2, 100)), sr=44100, sidecar={"seed": 3})
+    >>> read_sidecar(track)["seed"]
+    3
+    """
+    json_path = sidecar_path(path)
+    try:
+        text = json_path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ParameterError(f"sidecar '{json_path}' cannot be read ({exc.strerror or exc})") from None
+    try:
+        content = json.loads(text)
+    except ValueError as exc:
+        raise ParameterError(f"sidecar '{json_path}' is not valid JSON ({exc})") from None
+    if not isinstance(content, dict):
+        raise ParameterError(f"sidecar '{json_path}' holds a {type(content).__name__}; expected a JSON object")
+    return content

@@ -1,0 +1,289 @@
+"""Tests of stimgen.mastering (loudness, true peak, fades, limiter, master) and stimgen.io (tracks)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyloudnorm
+import pytest
+import soundfile as sf
+from scipy.signal import lfilter, resample_poly
+
+from stimgen.errors import ParameterError
+from stimgen.io import read_sidecar, write_track
+from stimgen.mastering import (
+    fade,
+    integrated_loudness_lufs,
+    limit_true_peak,
+    limiter_gain,
+    master,
+    true_peak_dbtp,
+)
+
+__all__ = []
+
+SR = 48000
+DURATION_S = 6.0
+LOUDNESS_TOL_LU = 0.5
+TRUE_PEAK_TOL_DB = 0.2
+# An independent check at 8x may read a hair above the limiter's own
+# verification only through floating-point rounding.
+PEAK_ROUNDING_DB = 1e-6
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(20240501)
+
+
+def pink_noise(rng, *, sr=SR, duration_s=DURATION_S, rms=0.05):
+    """Stereo pink-ish noise: white noise through Kellet's 3-pole 1/f filter."""
+    white = rng.standard_normal((2, int(duration_s * sr)))
+    b = [0.049922035, -0.095993537, 0.050612699, -0.004408786]
+    a = [1.0, -2.494956002, 2.017265875, -0.522189400]
+    y = lfilter(b, a, white, axis=-1)
+    return y * (rms / y.std())
+
+
+def drums(rng, *, sr=SR, duration_s=DURATION_S, level=0.3):
+    """Stereo drum-like signal: pitched-down sine kicks alternating with noise snares, 240 bpm eighths."""
+    n = int(duration_s * sr)
+    y = np.zeros(n)
+    m = int(0.15 * sr)
+    t = np.arange(m) / sr
+    kick = np.sin(2 * np.pi * (55 * t + 95 * 0.02 * (1 - np.exp(-t / 0.02)))) * np.exp(-t / 0.05)
+    snare = rng.standard_normal(m) * np.exp(-t / 0.02)
+    for i, start in enumerate(range(0, n - m, sr // 4)):
+        y[start:start + m] += kick if i % 2 == 0 else 0.6 * snare
+    return level * np.stack([y, np.roll(y, 30)])
+
+
+def pyloudnorm_lufs(y, sr=SR):
+    return pyloudnorm.Meter(sr).integrated_loudness(np.ascontiguousarray(y.T))
+
+
+def peak_8x_dbtp(y):
+    up = resample_poly(np.atleast_2d(y), 8, 1, axis=-1)
+    return 20 * np.log10(max(np.abs(up).max(), np.abs(y).max()))
+
+
+# ----------------------------------------------------------------------------- measurements
+
+
+def test_loudness_matches_pyloudnorm_and_sine_reference(rng):
+    y = pink_noise(rng)
+    assert integrated_loudness_lufs(y, sr=SR) == pytest.approx(pyloudnorm_lufs(y), abs=1e-9)
+    # BS.1770-4: a 1 kHz sine of amplitude 0.1 (-20 dBFS peak, -23 dB mean square) reads -23 LUFS
+    # in one channel (K-weighting gain +0.691 dB at 1 kHz cancels the -0.691 offset), -20 in two.
+    t = np.arange(5 * SR) / SR
+    sine = 0.1 * np.sin(2 * np.pi * 1000 * t)
+    assert integrated_loudness_lufs(sine, sr=SR) == pytest.approx(-23.0, abs=0.1)
+    assert integrated_loudness_lufs(np.stack([sine, sine]), sr=SR) == pytest.approx(-20.0, abs=0.1)
+
+
+def test_loudness_of_silence_is_minus_inf_and_short_signal_refused():
+    assert integrated_loudness_lufs(np.zeros((2, SR)), sr=SR) == -np.inf
+    with pytest.raises(ParameterError, match=r"y lasts 0\.3 s.*0\.4 s"):
+        integrated_loudness_lufs(np.ones(int(0.3 * SR)) * 0.1, sr=SR)
+
+
+def test_true_peak_sees_inter_sample_peak():
+    n = np.arange(2 * SR)
+    y = fade(np.sin(np.pi / 2 * n + np.pi / 4), sr=SR, fade_in_s=0.01, fade_out_s=0.01)
+    sample_peak_db = 20 * np.log10(np.abs(y).max())
+    assert sample_peak_db == pytest.approx(-3.01, abs=0.01)
+    assert true_peak_dbtp(y, sr=SR, oversample=1) == pytest.approx(sample_peak_db, abs=1e-12)
+    assert true_peak_dbtp(y, sr=SR) == pytest.approx(0.0, abs=TRUE_PEAK_TOL_DB)
+    assert true_peak_dbtp(np.stack([0.5 * y, y]), sr=SR) == pytest.approx(true_peak_dbtp(y, sr=SR), abs=1e-12)
+
+
+def test_true_peak_of_block_boundaries_matches_whole_signal(rng):
+    # Longer than one detector block (65536 samples), so the block stitching is exercised.
+    y = pink_noise(rng, duration_s=3.0)
+    whole = 20 * np.log10(np.abs(resample_poly(y, 4, 1, axis=-1)).max())
+    assert true_peak_dbtp(y, sr=SR) == pytest.approx(max(whole, 20 * np.log10(np.abs(y).max())), abs=1e-9)
+
+
+# ----------------------------------------------------------------------------- fades and limiter
+
+
+def test_fade_starts_and_ends_at_zero_and_is_raised_cosine():
+    y = np.ones((2, SR))
+    out = fade(y, sr=SR, fade_in_s=0.1, fade_out_s=0.2)
+    assert out.shape == y.shape
+    assert np.all(out[:, 0] == 0.0) and np.all(out[:, -1] == 0.0)
+    assert np.all(out[:, 4800:-9600] == 1.0)
+    assert out[0, 2400] == pytest.approx(0.5, abs=1e-12)
+    assert np.all(np.diff(out[0, :4800]) >= 0) and np.all(np.diff(out[0, -9600:]) <= 0)
+    # Fades longer than the signal are clipped to half of it each.
+    short = fade(np.ones(1000), sr=SR, fade_in_s=10.0, fade_out_s=10.0)
+    assert short[0] == 0.0 and short[-1] == 0.0 and short[500] == pytest.approx(1.0, abs=1e-4)
+    assert np.all(y == 1.0)  # input untouched
+
+
+def test_limiter_holds_true_peak_with_smooth_gain(rng):
+    y = 4.0 * drums(rng)  # peaks far above full scale
+    gain = limiter_gain(y, sr=SR, ceiling_dbtp=-1.0)
+    out = limit_true_peak(y, sr=SR, ceiling_dbtp=-1.0)
+    assert np.array_equal(out, y * gain)
+    assert true_peak_dbtp(out, sr=SR) <= -1.0
+    assert peak_8x_dbtp(out) <= -1.0 + PEAK_ROUNDING_DB
+    assert gain.min() < 10 ** (-6 / 20)  # it did limit hard
+    # No clicks: the gain moves by less than 0.01 per sample (a step of 0.5 over one sample
+    # would be a click) and its second difference is small as well.
+    assert np.abs(np.diff(gain)).max() < 0.01
+    assert np.abs(np.diff(gain, 2)).max() < 1e-3
+
+
+def test_limiter_leaves_quiet_signal_unchanged(rng):
+    y = pink_noise(rng, rms=0.01)
+    assert np.array_equal(limit_true_peak(y, sr=SR, ceiling_dbtp=-1.0), y)
+
+
+# ----------------------------------------------------------------------------- master
+
+
+@pytest.mark.parametrize("kind", ["pink", "drums"])
+@pytest.mark.parametrize("target_lufs", [-20.0, -23.0])
+def test_master_reaches_target_under_ceiling(rng, kind, target_lufs):
+    y = pink_noise(rng) if kind == "pink" else drums(rng)
+    # -3 dBTP forces the limiter on the drums at -20 LUFS.
+    out, report = master(y, sr=SR, target_lufs=target_lufs, ceiling_dbtp=-3.0)
+    measured = pyloudnorm_lufs(out)
+    assert abs(measured - target_lufs) <= LOUDNESS_TOL_LU
+    assert report["loudness_lufs"] == pytest.approx(measured, abs=1e-9)
+    assert report["target_reached"] is True
+    assert true_peak_dbtp(out, sr=SR) <= -3.0
+    assert report["true_peak_dbtp"] <= -3.0
+    assert peak_8x_dbtp(out) <= -3.0 + PEAK_ROUNDING_DB
+    assert np.all(out[:, 0] == 0.0) and np.all(out[:, -1] == 0.0)
+
+
+def test_master_drums_at_minus_20_are_limited(rng):
+    out, report = master(drums(rng), sr=SR, target_lufs=-20.0, ceiling_dbtp=-3.0)
+    assert report["limited"] is True and report["max_gain_reduction_db"] > 0.5
+
+
+def test_master_raises_quiet_and_lowers_loud_input(rng):
+    quiet = pink_noise(rng, rms=0.002)
+    loud = pink_noise(rng, rms=0.5)
+    assert integrated_loudness_lufs(quiet, sr=SR) < -40 and integrated_loudness_lufs(loud, sr=SR) > -10
+    out_q, rep_q = master(quiet, sr=SR, target_lufs=-23.0)
+    out_l, rep_l = master(np.clip(loud, -1, 1), sr=SR, target_lufs=-23.0)
+    assert rep_q["gain_db"] > 15 and rep_l["gain_db"] < -10
+    for out in (out_q, out_l):
+        assert abs(pyloudnorm_lufs(out) + 23.0) <= LOUDNESS_TOL_LU
+        assert true_peak_dbtp(out, sr=SR) <= -1.0
+
+
+def test_master_peaky_material_stays_below_target_and_says_so(rng):
+    out, report = master(drums(rng), sr=SR, target_lufs=-10.0, ceiling_dbtp=-6.0)
+    assert report["target_reached"] is False
+    assert "too peaky" in report["message"]
+    assert pyloudnorm_lufs(out) < -10.0 - LOUDNESS_TOL_LU
+    assert true_peak_dbtp(out, sr=SR) <= -6.0 and peak_8x_dbtp(out) <= -6.0 + PEAK_ROUNDING_DB
+
+
+def test_master_is_deterministic_and_keeps_shape(rng):
+    y = drums(rng)
+    out1, rep1 = master(y, sr=SR)
+    out2, rep2 = master(y.copy(), sr=SR)
+    assert out1.tobytes() == out2.tobytes() and rep1 == rep2
+    mono, _ = master(y[0], sr=SR)
+    assert mono.shape == y[0].shape
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        ({"target_lufs": -5.0}, r"target_lufs=-5 must be a finite number in \[-40, -10\]"),
+        ({"target_lufs": -50.0}, r"target_lufs=-50 .*\[-40, -10\]"),
+        ({"ceiling_dbtp": 1.0}, r"ceiling_dbtp=1 .*\[-20, 0\]"),
+        ({"fade_in_s": -1.0}, r"fade_in_s=-1 .*>= 0"),
+        ({"sr": 0}, r"sr=0"),
+    ],
+)
+def test_master_refuses_bad_arguments(rng, kwargs, pattern):
+    args = {"sr": SR} | kwargs
+    with pytest.raises(ParameterError, match=pattern):
+        master(pink_noise(rng, duration_s=1.0), **args)
+
+
+def test_master_refuses_silent_empty_and_nan_input():
+    with pytest.raises(ParameterError, match="silent"):
+        master(np.zeros((2, SR)), sr=SR)
+    with pytest.raises(ParameterError, match="y is empty"):
+        master(np.zeros((2, 0)), sr=SR)
+    bad = np.full((2, SR), 0.1)
+    bad[0, 10] = np.nan
+    with pytest.raises(ParameterError, match="NaN"):
+        master(bad, sr=SR)
+    with pytest.raises(ParameterError, match="1 or 2 channels"):
+        master(np.full((3, SR), 0.1), sr=SR)
+
+
+# ----------------------------------------------------------------------------- write_track
+
+
+def test_write_track_flac_24_bit_round_trip(rng, tmp_path):
+    y, report = master(pink_noise(rng, duration_s=2.0), sr=SR, fade_in_s=0.1, fade_out_s=0.1)
+    path = tmp_path / "track.flac"
+    assert write_track(path, y, sr=SR, bit_depth=24, sidecar={"mastering": report, "preset": "calm"}) == path
+    info = sf.info(str(path))
+    assert (info.samplerate, info.channels, info.subtype, info.format) == (SR, 2, "PCM_24", "FLAC")
+    back, sr = sf.read(str(path), dtype="float64", always_2d=True)
+    assert sr == SR and back.T.shape == y.shape
+    assert np.abs(back.T - y).max() <= 2.0 ** -23  # one 24-bit step
+    side = read_sidecar(path)
+    assert side["preset"] == "calm" and side["mastering"]["target_lufs"] == -20.0
+    assert side["audio"] == {"file": "track.flac", "sr": SR, "bit_depth": 24, "n_channels": 2,
+                             "n_samples": y.shape[1], "duration_s": y.shape[1] / SR}
+    text = (tmp_path / "track.json").read_text()
+    assert text == json.dumps(json.loads(text), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["track.flac", "track.json"]
+
+
+def test_write_track_wav_16_bit(tmp_path):
+    write_track(tmp_path / "t.WAV", np.zeros((2, 441)), sr=44100)
+    assert sf.info(str(tmp_path / "t.WAV")).subtype == "PCM_16"
+    assert read_sidecar(tmp_path / "t.WAV")["audio"]["bit_depth"] == 16
+
+
+@pytest.mark.parametrize(
+    ("name", "y", "kwargs", "pattern"),
+    [
+        ("m.wav", np.zeros(100), {}, r"shape \(100,\).*stereo"),
+        ("s.wav", np.zeros((2, 100)), {"sr": 22050}, r"sr=22050 .*44100, 48000"),
+        ("b.flac", np.zeros((2, 100)), {"bit_depth": 8}, r"bit_depth=8 .*16, 24"),
+        ("x.mp3", np.zeros((2, 100)), {}, r"'\.mp3'.*\.wav or \.flac"),
+        ("p.wav", np.full((2, 100), 1.5), {}, r"\|y\|=1\.5"),
+        ("j.wav", np.zeros((2, 100)), {"sidecar": {"x": float("nan")}}, r"sidecar cannot be written as JSON"),
+        ("a.wav", np.zeros((2, 100)), {"sidecar": {"audio": 1}}, r"sidecar key 'audio' is reserved"),
+    ],
+)
+def test_write_track_refuses_and_leaves_nothing(tmp_path, name, y, kwargs, pattern):
+    args = {"sr": SR} | kwargs
+    with pytest.raises(ParameterError, match=pattern):
+        write_track(tmp_path / name, y, **args)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_track_failure_keeps_existing_files(tmp_path):
+    path = tmp_path / "keep.wav"
+    good = 0.25 * np.ones((2, 480))
+    write_track(path, good, sr=SR, sidecar={"version": 1})
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    bad = good.copy()
+    bad[1, 7] = np.nan
+    with pytest.raises(ParameterError, match="NaN"):
+        write_track(path, bad, sr=SR, sidecar={"version": 2})
+    # A sidecar JSON cannot hold is refused before either file is touched.
+    with pytest.raises(ParameterError, match="JSON"):
+        write_track(path, 0.5 * good, sr=SR, sidecar={"version": object()})
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_read_sidecar_missing(tmp_path):
+    with pytest.raises(ParameterError, match=r"sidecar '.*nothing\.json' cannot be read"):
+        read_sidecar(tmp_path / "nothing.wav")
