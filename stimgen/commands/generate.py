@@ -1,0 +1,194 @@
+"""``stimgen generate``: render a preset, master it, score it and write it.
+
+Steps: load the preset (bundled name or ``.toml`` file); render it
+(:func:`stimgen.render.render_preset`, with a progress bar on stderr for
+renders longer than :data:`LONG_RENDER_S`); optionally mix it under a user's
+track (``--mix``); master it to the preset's loudness target and true-peak
+ceiling (:func:`stimgen.mastering.master`, which refuses anything louder
+than -10 LUFS; presets cap at -16); score the result with the
+connectome-harmonics model unless ``--no-score``; write the audio and its
+JSON sidecar atomically (:func:`stimgen.io.write_track`), so an error or
+Ctrl-C leaves no partial file.
+
+``--mix FILE``: the user's track is loaded at the render's sample rate,
+made stereo (a mono track is duplicated), then matched to the render's
+length: a shorter track is looped (joined end to start), a longer one is
+trimmed.  The rendered layers, at their own gains, are added under the
+track at 0 dB, and the sum is mastered.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import typer
+
+from ..cli import app, user_errors
+
+__all__ = ["generate_command", "match_length", "LONG_RENDER_S", "FADE_S", "FADE_MAX_FRACTION"]
+
+#: Renders longer than this (s) show a progress bar.
+LONG_RENDER_S = 60.0
+
+#: Mastering fade-in and fade-out (s) ...
+FADE_S = 3.0
+
+#: ... at most this fraction of the duration each.
+FADE_MAX_FRACTION = 0.1
+
+
+def match_length(y: np.ndarray, n_samples: int) -> np.ndarray:
+    """Loop (if shorter) or trim (if longer) ``y`` to ``n_samples`` along the last axis.
+
+    Parameters
+    ----------
+    y : numpy.ndarray, shape (..., n)
+        Audio with at least one sample.
+    n_samples : int
+        Wanted length.
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., n_samples)
+
+    Examples
+    --------
+    >>> match_length(np.arange(3.0), 7).tolist()
+    [0.0, 1.0, 2.0, 0.0, 1.0, 2.0, 0.0]
+    """
+    n = y.shape[-1]
+    if n >= n_samples:
+        return y[..., :n_samples]
+    reps = -(-n_samples // n)
+    return np.concatenate([y] * reps, axis=-1)[..., :n_samples]
+
+
+class _RenderProgress:
+    """A transient rich progress bar on stderr (only on a terminal)."""
+
+    def __init__(self, duration_s: float, enabled: bool):
+        self.duration_s = duration_s
+        self.progress = None
+        self.task = None
+        if enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+            console = Console(stderr=True)
+            self.progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn(),
+                console=console, transient=True, disable=not console.is_terminal,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task("rendering", total=1.0)
+
+    def __call__(self, fraction: float) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, completed=fraction)
+
+    def step(self, label: str) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, description=label)
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+
+@app.command("generate")
+def generate_command(
+    preset: str = typer.Argument(..., help="Bundled preset name or path to a .toml preset.", show_default=False),
+    out: Path = typer.Option(..., "-o", "--out", help="Output audio file (.wav or .flac).", show_default=False),
+    duration: float | None = typer.Option(None, "--duration", help="Length in seconds (default: the preset's)."),
+    seed: int | None = typer.Option(None, "--seed", help="Random seed (default: the preset's)."),
+    sr: int | None = typer.Option(None, "--sr", help="Sample rate, 44100 or 48000 (default: the preset's)."),
+    bit_depth: int | None = typer.Option(None, "--bit-depth", help="16 or 24 (default: the preset's)."),
+    mix: Path | None = typer.Option(None, "--mix", help="Add the layers under this audio file (looped or trimmed)."),
+    no_score: bool = typer.Option(False, "--no-score", help="Do not score the result."),
+) -> None:
+    """Render a preset to a mastered WAV/FLAC track with a JSON sidecar."""
+    with user_errors():
+        from .. import __version__
+        from ..errors import ParameterError
+        from ..io import write_track
+        from ..mastering import master
+        from ..preset import BIT_DEPTHS, load_preset
+        from ..render import render_preset
+
+        if out.suffix.lower() not in (".wav", ".flac"):
+            raise ParameterError(f"-o '{out}' must end in .wav or .flac")
+        if not out.parent.is_dir():
+            raise ParameterError(f"-o '{out}': the folder '{out.parent}' does not exist")
+        if bit_depth is not None and bit_depth not in BIT_DEPTHS:
+            raise ParameterError(f"--bit-depth={bit_depth} is not allowed; allowed: 16 or 24")
+        if mix is not None and not mix.is_file():
+            raise ParameterError(f"--mix '{mix}': file not found")
+
+        resolved = load_preset(preset)
+        final_duration = duration if duration is not None else resolved["duration_s"]
+        progress = _RenderProgress(final_duration, enabled=final_duration > LONG_RENDER_S)
+        try:
+            y, info = render_preset(resolved, duration_s=duration, sr=sr, seed=seed, on_progress=progress)
+            sr_out, seed_out = info["sr"], info["seed"]
+            if mix is not None:
+                from resonance.io.audio import load_audio
+
+                user = np.asarray(load_audio(mix, sr=sr_out, mono=False)[0], dtype=np.float64)
+                if user.ndim == 1:
+                    user = user[np.newaxis]
+                if user.shape[0] == 1:
+                    user = np.concatenate([user, user])
+                elif user.shape[0] > 2:
+                    raise ParameterError(f"--mix '{mix}' has {user.shape[0]} channels; allowed: 1 or 2")
+                y = match_length(user[:2], y.shape[-1]) + y
+            progress.step("mastering")
+            fade_s = min(FADE_S, FADE_MAX_FRACTION * info["duration_s"])
+            mastered, master_report = master(
+                y, sr=sr_out, target_lufs=resolved["target_lufs"], ceiling_dbtp=resolved["ceiling_dbtp"],
+                fade_in_s=fade_s, fade_out_s=fade_s,
+            )
+            score = None
+            if not no_score:
+                progress.step("scoring")
+                from resonance import score_signal
+                from resonance.harmonics import connectome_harmonics
+
+                result = score_signal(mastered, sr_out, harmonics=connectome_harmonics())
+                score = result.to_dict()
+        finally:
+            progress.stop()
+
+        from ..preset import validate_preset
+
+        final = validate_preset(
+            {**resolved, "duration_s": info["duration_s"], "sr": sr_out, "seed": seed_out, "arc": info["arc"],
+             **({"bit_depth": bit_depth} if bit_depth is not None else {})},
+            source=resolved["name"],
+        )
+        sidecar = {
+            "preset": resolved["name"],
+            "resolved": final,
+            "seed": seed_out,
+            "stimgen_version": __version__,
+            "duration_s": info["duration_s"],
+            "loudness_lufs": master_report["loudness_lufs"],
+            "true_peak_dbtp": master_report["true_peak_dbtp"],
+            "mastering": {k: master_report[k] for k in ("gain_db", "limited", "target_reached", "message")},
+            "notes": info["notes"],
+            "mix": str(mix) if mix is not None else None,
+            "score": score,
+        }
+        written = write_track(out, mastered, sr=sr_out, bit_depth=final["bit_depth"], sidecar=sidecar)
+
+        typer.echo(f"wrote {written}")
+        typer.echo(f"duration {info['duration_s']:.1f} s")
+        typer.echo(f"loudness {master_report['loudness_lufs']:.1f} LUFS (target {resolved['target_lufs']:g})")
+        typer.echo(f"true peak {master_report['true_peak_dbtp']:.1f} dBTP (ceiling {resolved['ceiling_dbtp']:g})")
+        if score is not None:
+            typer.echo(f"score {score['score']:.3g}")
+        for note in info["notes"]:
+            typer.echo(f"note: {note}")
+        if not master_report["target_reached"]:
+            typer.echo(f"note: {master_report['message']}")
