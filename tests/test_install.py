@@ -12,6 +12,7 @@ def test_every_subpackage_imports_outside_the_source_tree(tmp_path):
     code = (
         "import resonance, resonance.io.audio, resonance.io.connectome, resonance.io.cache, "
         "stimgen, stimgen.cli, stimgen.commands, stimgen.synth, stimgen.preset; "
+        "assert len(stimgen.preset.list_presets()) >= 6, 'bundled presets missing'; "
         "print(resonance.__file__)"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
