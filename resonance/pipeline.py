@@ -81,6 +81,10 @@ class ModelConfig:
         Delta-rule step of the sinks.  With 20, a metronome is mostly absorbed
         within ~10 s and an exactly repeated drum bar over ~3 minutes
         (MODEL.md 2.6: repetition habituates over minutes).
+    onset_hold_s : float
+        Forward-masking span of the onset reference
+        (:class:`~resonance.frontend.FrontEnd`, Jesteadt, Bacon & Lehman
+        1982): a rise counts only above the highest level of the last 50 ms.
     onset_jnd_db, onset_scale_db : float
         Event-strength transduction (:func:`~resonance.sinks.event_strength`).
     bank_fmin_hz, bank_fmax_hz : float
@@ -135,6 +139,7 @@ class ModelConfig:
     n_bands: int = 8
     sink_memory_s: float = 4.0
     sink_learning_rate: float = 20.0
+    onset_hold_s: float = 0.05
     onset_jnd_db: float = 1.0
     onset_scale_db: float = 6.0
     bank_fmin_hz: float = 0.5
@@ -168,6 +173,7 @@ class ModelConfig:
         check_int("n_bands", self.n_bands, low=1, high=64)
         check_float("sink_memory_s", self.sink_memory_s, low=0.1, high=30.0)
         check_float("sink_learning_rate", self.sink_learning_rate, low=0.0)
+        check_float("onset_hold_s", self.onset_hold_s, low=0.0, high=0.5)
         check_float("onset_jnd_db", self.onset_jnd_db, low=0.0)
         check_float("onset_scale_db", self.onset_scale_db, low=0.0, low_inclusive=False)
         check_float("bank_fmin_hz", self.bank_fmin_hz, low=0.05, high=20.0)
@@ -295,7 +301,7 @@ class Scorer:
         cfg = (self.config or ModelConfig()).validate()
         self.config_ = cfg
         h = self.harmonics
-        self._fe = FrontEnd(sr=self.sr, n_bands=cfg.n_bands)
+        self._fe = FrontEnd(sr=self.sr, n_bands=cfg.n_bands, onset_hold_s=cfg.onset_hold_s)
         self._fe._setup()
         fr = self._fe.frame_rate_hz
         self._fr = fr
@@ -336,7 +342,7 @@ class Scorer:
     def _stages(self):
         cfg = self.config_
         B = cfg.n_bands
-        fe = FrontEnd(sr=self.sr, n_bands=B)
+        fe = FrontEnd(sr=self.sr, n_bands=B, onset_hold_s=cfg.onset_hold_s)
         speech = SpeechDetector(sr=self.sr, n_fft=fe.n_fft_long, hop_length=fe.hop_length_long)
         sinks = OnsetSinks(
             n_bands=B,

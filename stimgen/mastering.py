@@ -114,10 +114,6 @@ _RELEASE_DB_PER_TIME_CONSTANT = 20.0 / math.log(10.0)
 #: :func:`_peak_envelope`).
 _SCREEN_BLOCK = 64
 
-#: Candidate samples interpolated per matrix product of the peak detector
-#: (keeps memory bounded for long tracks).
-_PEAK_CHUNK = 1 << 15
-
 #: Half length, in input samples, of scipy's polyphase interpolation filter
 #: (:func:`scipy.signal.resample_poly` uses ``10 * up`` output taps each side).
 _INTERP_RADIUS = 10
@@ -359,23 +355,25 @@ def _peak_envelope(arr: np.ndarray, oversample: int, threshold: float = 0.0) -> 
     blocks = np.flatnonzero(near * bound > threshold)
     if blocks.size == 0:
         return env
-    index = (blocks[:, np.newaxis] * _SCREEN_BLOCK + np.arange(_SCREEN_BLOCK)).ravel()
-    index = index[index < n]
+    # Contiguous runs of selected blocks; runs closer than the filter's reach
+    # are merged so that each run is one vectorised correlation per phase.
+    gap = np.flatnonzero(np.diff(blocks) > 1 + (2 * _INTERP_RADIUS) // _SCREEN_BLOCK)
+    run_first = blocks[np.concatenate([[0], gap + 1])]
+    run_last = blocks[np.concatenate([gap, [blocks.size - 1]])]
     r = _INTERP_RADIUS
-    lo = max(0, int(index[0]) - r)
-    hi = min(n, int(index[-1]) + r + 1)
-    padded = np.zeros((n_channels, hi - lo + 2 * r))
-    padded[:, r:r + hi - lo] = arr[:, lo:hi]
-    # windows[c, i - lo] = arr[c, i - R : i + R + 1] (zeros beyond the signal).
-    windows = sliding_window_view(padded, 2 * r + 1, axis=-1)
-    for start in range(0, index.size, _PEAK_CHUNK):
-        sel = index[start:start + _PEAK_CHUNK]
-        peak = None
+    for b0, b1 in zip(run_first.tolist(), run_last.tolist()):
+        a = b0 * _SCREEN_BLOCK
+        b = min(n, (b1 + 1) * _SCREEN_BLOCK)
+        # seg[j] = arr[a - R + j], zeros beyond the signal (as resample_poly pads).
+        seg = np.zeros((n_channels, b - a + 2 * r))
+        lo, hi = max(0, a - r), min(n, b + r)
+        seg[:, lo - (a - r):hi - (a - r)] = arr[:, lo:hi]
+        peak = env[a:b]
         for c in range(n_channels):
-            values = np.abs(windows[c, sel - lo] @ taps).max(axis=1)
-            peak = values if peak is None else np.maximum(peak, values)
-        np.maximum(env[sel], peak, out=peak)
-        env[sel] = peak
+            for p in range(oversample):
+                # Output sample oversample * i + p = arr[i - R : i + R + 1] @ taps[:, p].
+                values = np.correlate(seg[c], taps[:, p], mode="valid")
+                np.maximum(peak, np.abs(values, out=values), out=peak)
     return env
 
 

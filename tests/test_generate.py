@@ -120,22 +120,8 @@ def _metronome(duration_s: float) -> np.ndarray:
     return np.stack([y, y])
 
 
-#: Presets measured below the metronome at 60 s (see the report to the lead): the
-#: requirement does not hold for them yet.  Strict, so a fix flips these to failures
-#: until the marker is removed.  The test itself is not weakened.
-BELOW_METRONOME = {
-    "drone_meditation": "clicks at -24 dB under a -10 dB drone: almost no rhythmic drive (score ~0)",
-    "gentle_cooldown": "arc cools to 0.02 over 90 % of the track; clicks 8 dB under the drone",
-    "focus": "16 Hz AM at depth 0.5 on drums and pad scores 0.11 vs metronome 0.56",
-}
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=pytest.mark.xfail(reason=BELOW_METRONOME[n], strict=True)) if n in BELOW_METRONOME else n
-     for n in NAMES],
-)
+@pytest.mark.parametrize("name", NAMES)
 def test_every_preset_scores_above_metronome_and_noise(name, default_harmonics):
     from resonance import score_signal
 
