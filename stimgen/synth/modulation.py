@@ -12,6 +12,8 @@ that rate.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from resonance.errors import ParameterError
@@ -130,11 +132,33 @@ def fade_edges(y, *, sr, fade_in_s=0.01, fade_out_s=None):
     return y
 
 
+_SINE_TABLE_SIZE = 4096
+
+
+@functools.lru_cache(maxsize=1)
+def _sine_table():
+    """``(1 - cos(2 pi j / N)) / 2`` for j = 0..N (one extra point closes the cycle), read-only."""
+    table = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(_SINE_TABLE_SIZE + 1) / _SINE_TABLE_SIZE)
+    table.setflags(write=False)
+    return table
+
+
 def _cycle_shape(x, shape):
     """Modulator in [0, 1] as a function of cycle count ``x`` (0 at a trough)."""
     frac = x - np.floor(x)
     if shape == "sine":
-        return 0.5 - 0.5 * np.cos(2.0 * np.pi * frac)
+        # Linear interpolation in a raised-cosine table of _SINE_TABLE_SIZE
+        # points per cycle (error < 2e-7, far below audibility for a gain),
+        # several times cheaper than evaluating cos for every sample.
+        pos = frac * _SINE_TABLE_SIZE
+        idx = pos.astype(np.intp)
+        pos -= idx
+        table = _sine_table()
+        lo = table[idx]
+        out = table[idx + 1] - lo
+        out *= pos
+        out += lo
+        return out
     if shape == "triangle":
         return 1.0 - np.abs(2.0 * frac - 1.0)
     # soft square: low at the start of the cycle, rises over one edge, stays

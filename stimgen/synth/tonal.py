@@ -84,6 +84,10 @@ DRIFT_RATE_HZ = 0.05
 DRIFT_DEPTH = 0.3
 
 
+#: Samples per chunk of the oscillators (keeps temporaries in the CPU cache).
+_CHUNK = 1 << 15
+
+
 def _n_samples(sr, duration_s):
     return int(round(duration_s * sr))
 
@@ -156,16 +160,27 @@ def _wavetable(n_harmonics, rolloff, f0_hz, sr, phases):
     return table
 
 
-def _tone(f0_hz, n, sr, n_harmonics, rolloff, phases):
-    """Harmonic tone of n samples by linear-interpolated wavetable lookup."""
-    table = _wavetable(n_harmonics, rolloff, f0_hz, sr, phases)
-    pos = np.arange(n) * (f0_hz / sr)
+def _tone_into(out, start, table, step):
+    """Write ``table`` read at phase ``(start + k) * step`` (cycles) into ``out[k]``, linear interpolation."""
+    pos = (np.arange(start, start + out.size, dtype=np.float64)) * step
     pos -= np.floor(pos)
     pos *= WAVETABLE_SIZE
     idx = pos.astype(np.intp)
-    frac = pos - idx
+    pos -= idx  # fractional part
     lo = table[idx]
-    return lo + frac * (table[idx + 1] - lo)
+    np.subtract(table[idx + 1], lo, out=out)
+    out *= pos
+    out += lo
+    return out
+
+
+def _tone(f0_hz, n, sr, n_harmonics, rolloff, phases):
+    """Harmonic tone of n samples by linear-interpolated wavetable lookup (in cache-sized chunks)."""
+    table = _wavetable(n_harmonics, rolloff, f0_hz, sr, phases)
+    out = np.empty(n)
+    for a in range(0, n, _CHUNK):
+        _tone_into(out[a:a + _CHUNK], a, table, f0_hz / sr)
+    return out
 
 
 def _phases(n_harmonics, rng):
@@ -224,8 +239,13 @@ def harmonic_tone(f0_hz, *, sr, duration_s, n_harmonics=8, rolloff=0.8, rng=None
     return fade_edges(y, sr=sr, fade_in_s=EDGE_FADE_S)
 
 
-def _drift_gains(n_tones, n, sr, rate_hz, depth, rng):
-    """Per-tone slow gains in [1 - depth, 1], independent rates and phases."""
+def _drift_coarse(n_tones, n, sr, rate_hz, depth, rng):
+    """Per-tone slow gains in [1 - depth, 1] on a coarse time grid.
+
+    Returns ``(t_coarse, gains)``: independent rates and phases per tone.
+    The drift is far below audio rate, so it is evaluated every 64 samples
+    and interpolated linearly (error < 1e-6 of the gain).
+    """
     if rng is None:
         # deterministic spread: rates in golden-ratio steps so no two swell together
         rates = rate_hz * (1.0 + 0.618 * (np.arange(n_tones) % 3)) / (1.0 + 0.618)
@@ -233,16 +253,10 @@ def _drift_gains(n_tones, n, sr, rate_hz, depth, rng):
     else:
         rates = rate_hz * rng.uniform(0.5, 1.5, n_tones)
         phases = rng.uniform(0.0, 2 * np.pi, n_tones)
-    # The drift is far below audio rate: compute it on a coarse grid and
-    # interpolate linearly (error < 1e-6 of the gain), which is much cheaper.
     hop = 64
     t_coarse = np.arange(0, n + hop, hop) / sr
-    t = np.arange(n) / sr
-    gains = []
-    for r, p in zip(rates, phases):
-        g = 1.0 - depth * (0.5 - 0.5 * np.cos(2 * np.pi * r * t_coarse + p))
-        gains.append(np.interp(t, t_coarse, g))
-    return gains
+    gains = [1.0 - depth * (0.5 - 0.5 * np.cos(2 * np.pi * r * t_coarse + p)) for r, p in zip(rates, phases)]
+    return t_coarse, gains
 
 
 def drone(freqs_hz, *, sr, duration_s, n_harmonics=6, rolloff=0.7, drift_rate_hz=DRIFT_RATE_HZ,
@@ -304,11 +318,18 @@ def drone(freqs_hz, *, sr, duration_s, n_harmonics=6, rolloff=0.7, drift_rate_hz
 
 
 def _drone_raw(freqs, n, sr, n_harmonics, rolloff, drift_rate_hz, drift_depth, rng):
-    """Drone without edge fades (arguments already validated)."""
-    gains = _drift_gains(len(freqs), n, sr, drift_rate_hz, drift_depth, rng)
+    """Drone without edge fades (arguments already validated), summed in cache-sized chunks."""
+    t_coarse, coarse = _drift_coarse(len(freqs), n, sr, drift_rate_hz, drift_depth, rng)
+    tables = [_wavetable(n_harmonics, rolloff, f, sr, _phases(n_harmonics, rng)) for f in freqs]
     y = np.zeros(n)
-    for f, g in zip(freqs, gains):
-        y += _tone(f, n, sr, n_harmonics, rolloff, _phases(n_harmonics, rng)) * g
+    tone = np.empty(min(n, _CHUNK))
+    for a in range(0, n, _CHUNK):
+        b = min(n, a + _CHUNK)
+        t = np.arange(a, b) / sr
+        for f, table, g in zip(freqs, tables, coarse):
+            part = _tone_into(tone[: b - a], a, table, f / sr)
+            part *= np.interp(t, t_coarse, g)
+            y[a:b] += part
     return y / len(freqs)
 
 
