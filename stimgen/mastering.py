@@ -260,10 +260,7 @@ def _block_energies(arr: np.ndarray, sr: int) -> np.ndarray:
     how :func:`master` re-measures pure gain changes without filtering again.
     """
     sos, gain = _k_weighting_sos(sr)
-    weighted = sosfilt(sos.copy(), arr, axis=-1)
-    if gain != 1.0:
-        weighted *= gain
-    sq = np.square(weighted, out=weighted)
+    sos = sos.copy()
     n = arr.shape[1]
     t_g = BS1770_BLOCK_S
     step = 1.0 - 0.75
@@ -273,7 +270,19 @@ def _block_energies(arr: np.ndarray, sr: int) -> np.ndarray:
     hi = np.minimum((t_g * (j * step + 1) * sr).astype(np.int64), n)
     bounds = np.unique(np.concatenate([lo, hi]))
     starts = bounds[bounds < n]
-    seg = np.add.reduceat(sq, starts, axis=-1)
+    # Filter and square in chunks of whole segments (the filter state carries
+    # over), so no full-length copy of the signal is made.
+    seg = np.empty((arr.shape[0], starts.size))
+    zi = np.zeros((sos.shape[0], arr.shape[0], 2))
+    per_chunk = max(1, _CHUNK * 8 // max(1, int(t_g * step * sr)))
+    for k0 in range(0, starts.size, per_chunk):
+        k1 = min(starts.size, k0 + per_chunk)
+        a, b = int(starts[k0]), (int(starts[k1]) if k1 < starts.size else n)
+        weighted, zi = sosfilt(sos, arr[:, a:b], axis=-1, zi=zi)
+        if gain != 1.0:
+            weighted *= gain
+        sq = np.square(weighted, out=weighted)
+        seg[:, k0:k1] = np.add.reduceat(sq, starts[k0:k1] - a, axis=-1)
     s_lo = np.searchsorted(starts, lo)
     s_hi = np.searchsorted(starts, hi)
     width = int(np.max(s_hi - s_lo)) if n_blocks else 0
@@ -376,7 +385,11 @@ def _peak_envelope(arr: np.ndarray, oversample: int, threshold: float = 0.0, env
     run_first = blocks[np.concatenate([[0], gap + 1])]
     run_last = blocks[np.concatenate([gap, [blocks.size - 1]])]
     r = _INTERP_RADIUS
-    for b0, b1 in zip(run_first.tolist(), run_last.tolist()):
+    # Long runs are cut into pieces of at most _CHUNK * 8 samples (bounded temporaries).
+    piece = _CHUNK * 8 // _SCREEN_BLOCK
+    spans = [(p0, min(p0 + piece - 1, b1)) for b0, b1 in zip(run_first.tolist(), run_last.tolist())
+             for p0 in range(b0, b1 + 1, piece)]
+    for b0, b1 in spans:
         a = b0 * _SCREEN_BLOCK
         b = min(n, (b1 + 1) * _SCREEN_BLOCK)
         # seg[j] = arr[a - R + j], zeros beyond the signal (as resample_poly pads).
@@ -534,10 +547,14 @@ def _limiter_gain(arr: np.ndarray, sr: int, ceiling_dbtp: float, lookahead_s: fl
         rate_db = _RELEASE_DB_PER_TIME_CONSTANT / (release_s * sr)
         first = int(over[0])
         last = min(n, int(np.max(over + np.ceil(-need_db / rate_db))) + 2)
-        span_need = np.zeros(last - first)
-        span_need[over - first] = need_db
+        released_db = np.zeros(last - first)
+        released_db[over - first] = need_db
+        del need_db
         ramp = rate_db * np.arange(last - first)
-        released_db = np.minimum.accumulate(span_need - ramp) + ramp
+        released_db -= ramp
+        np.minimum.accumulate(released_db, out=released_db)
+        released_db += ramp
+        del ramp
         np.minimum(released_db, 0.0, out=released_db)
         below = np.flatnonzero(released_db < 0.0)
         gain = np.ones(n)
@@ -573,10 +590,30 @@ def _limiter_gain(arr: np.ndarray, sr: int, ceiling_dbtp: float, lookahead_s: fl
             smoothed[lo:hi] = np.minimum(local, gain[lo:hi])
     # Interpolated peaks of the gain-shaped signal may still differ slightly
     # from the detector's; a final static trim guarantees the ceiling.
-    peak = _verified_peak(arr * smoothed, ceiling)
+    peak = _verified_peak_of_product(arr, smoothed, ceiling)
     if peak > ceiling:
         smoothed *= (ceiling / peak) * (1.0 - _TRIM_MARGIN)
     return smoothed
+
+
+def _verified_peak_of_product(arr: np.ndarray, gain: np.ndarray, threshold: float) -> float:
+    """:func:`_verified_peak` of ``arr * gain``, computed in pieces (no full-length product).
+
+    Each piece carries :data:`_INTERP_RADIUS` neighbours on each side, so the
+    interpolated values inside it are those of the whole signal.
+    """
+    n = arr.shape[1]
+    r = _INTERP_RADIUS
+    size = _CHUNK * 8
+    best = 0.0
+    for a in range(0, n, size):
+        b = min(n, a + size)
+        lo, hi = max(0, a - r), min(n, b + r)
+        product = arr[:, lo:hi] * gain[lo:hi]
+        for factor in _VERIFY_OVERSAMPLES:
+            env = _peak_envelope(product, factor, threshold)[a - lo:b - lo]
+            best = max(best, float(np.max(env)))
+    return best
 
 
 def _check_limiter_args(sr, ceiling_dbtp, lookahead_s, release_s):
@@ -776,16 +813,16 @@ def master(
     max_gain_db = ceiling_dbtp - peak0_db + MAX_LIMITING_DB
     wanted_db = target_lufs - loudness0
     ceiling = 10.0 ** (ceiling_dbtp / 20.0)
+    out = np.empty_like(faded)  # reused by every iteration (no extra full-length copies)
     for _ in range(_MAX_ITERATIONS):
         gain_db = min(wanted_db, max_gain_db)
         gain = 10.0 ** (gain_db / 20.0)
-        scaled = faded * gain
-        curve = _limiter_gain(scaled, sr, ceiling_dbtp, 0.005, 0.05)
+        np.multiply(faded, gain, out=out)
+        curve = _limiter_gain(out, sr, ceiling_dbtp, 0.005, 0.05)
         if np.all(curve == 1.0):
-            out = scaled
             z_out = z_faded * (gain * gain)
         else:
-            out = scaled * curve
+            out *= curve
             z_out = _block_energies(out, sr)
         loudness = _gated_loudness(z_out)
         if abs(loudness - target_lufs) <= _CONVERGED_LU or (gain_db >= max_gain_db and loudness < target_lufs):
@@ -796,7 +833,7 @@ def master(
         # Never louder than the target: a static trim down (lowers the peak too).
         trim_db = target_lufs - loudness
         trim = 10.0 ** (trim_db / 20.0)
-        out = out * trim
+        out *= trim
         loudness = _gated_loudness(z_out * (trim * trim))
     total_gain_db = gain_db + trim_db
     # The limiter verified the ceiling at 4x and 8x for ``scaled * curve`` and

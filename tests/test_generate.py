@@ -19,7 +19,7 @@ import stimgen.commands  # noqa: F401  (registers the commands)
 from stimgen import synth
 from stimgen.cli import app
 from stimgen.commands.generate import match_length
-from stimgen.errors import PresetError
+from stimgen.errors import ParameterError, PresetError
 from stimgen.mastering import master
 from stimgen.preset import list_presets, load_preset, validate_preset
 from stimgen.render import render_preset
@@ -59,6 +59,22 @@ def test_render_overrides_and_scales_arc():
 def test_render_bad_override_names_key():
     with pytest.raises(PresetError, match="sr=22050"):
         render_preset(load_preset("groove"), duration_s=10.0, sr=22050)
+
+
+def test_session_too_long_for_memory_is_refused_before_rendering(monkeypatch, tmp_path):
+    import stimgen.render as render
+
+    # A machine with 1 GB available: a 4-hour session cannot be rendered and mastered.
+    monkeypatch.setattr(render, "available_memory_bytes", lambda: 2**30)
+    with pytest.raises(ParameterError, match=r"duration_s=14400 at sr=48000 needs about 58\.\d GB"):
+        render_preset(load_preset("groove"), duration_s=14400.0)
+    out = tmp_path / "long.wav"
+    result = _run("generate", "groove", "-o", out, "--duration", 14400)
+    assert result.exit_code == 2 and "needs about" in result.output and "minutes" in result.output
+    assert not out.exists()
+    # Short sessions still render on the same machine.
+    y, _ = render_preset(load_preset("groove"), duration_s=5.0)
+    assert y.shape == (2, 5 * SR)
 
 
 def test_binaural_is_stereo_and_noted():

@@ -134,6 +134,9 @@ def fade_edges(y, *, sr, fade_in_s=0.01, fade_out_s=None):
 
 _SINE_TABLE_SIZE = 4096
 
+#: Samples per chunk of :func:`amplitude_modulate` (bounded temporaries).
+_CHUNK = 1 << 16
+
 
 @functools.lru_cache(maxsize=1)
 def _sine_table():
@@ -261,10 +264,22 @@ def amplitude_modulate(y, *, sr, rate_hz, depth, shape="sine", phase=0.0):
     """
     y = check_finite_array("y", y)
     depth = check_float("depth", depth, low=0, high=1)
-    m = modulator(sr=sr, n_samples=y.shape[-1], rate_hz=rate_hz, shape=shape, phase=phase)
+    sr = check_int("sr", sr, low=1)
+    modulator(sr=sr, n_samples=0, rate_hz=rate_hz, shape=shape, phase=phase)  # validates the arguments
     if depth == 0.0:
         return y.copy()
-    return y * (1.0 - depth * (1.0 - m))
+    # In chunks, so that a long signal needs no full-length temporaries; the
+    # cycle count of sample k is k * rate / sr + phase / 2 pi, as in modulator().
+    out = np.empty(y.shape)
+    n = y.shape[-1]
+    for a in range(0, n, _CHUNK):
+        b = min(n, a + _CHUNK)
+        m = _cycle_shape(np.arange(a, b) * (rate_hz / sr) + phase / (2.0 * np.pi), shape)
+        m -= 1.0
+        m *= depth
+        m += 1.0
+        np.multiply(y[..., a:b], m, out=out[..., a:b])
+    return out
 
 
 def glide(values_at_times, *, sr, duration_s):
