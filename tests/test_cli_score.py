@@ -364,9 +364,12 @@ def test_out_csv_has_flattened_columns(runner, tmp_path):
     for row, rec in zip(rows, records):
         assert row["file"] == rec["file"]
         assert float(row["score"]) == rec["score"]
-        assert float(row["metrics.tempo_bpm"]) == rec["metrics"]["tempo_bpm"]
+        tempo = row["metrics.tempo_bpm"]
+        assert (float(tempo) if tempo else None) == rec["metrics"]["tempo_bpm"]
         assert float(row["arc.peak"]) == rec["arc"]["peak"]
         assert row["reading"] == rec["reading"]
+    # The metronome has a pulse; white noise has none (an empty cell, not a made-up tempo).
+    assert rows[0]["metrics.tempo_bpm"] and not rows[1]["metrics.tempo_bpm"]
     assert f"wrote {out}" in result.stdout
 
 

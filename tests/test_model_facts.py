@@ -66,6 +66,14 @@ def test_groove_tempo_is_the_beat_not_the_hi_hat(default_harmonics, bpm):
     assert abs(tempo - bpm) / bpm < 0.04, (bpm, tempo)
 
 
+def test_no_tempo_is_reported_without_a_pulse(default_harmonics):
+    for y in (S.white_noise(20.0), S.harmonic_tone(220.0, 20.0), S.random_onsets(S.groove_rate(120), 20.0)):
+        m = _score(y, default_harmonics).metrics
+        assert m["tempo_bpm"] is None and m["pulse_salience"] < 3.0, m
+    m = _score(S.click_train(100, 20.0), default_harmonics).metrics
+    assert m["tempo_bpm"] is not None and m["pulse_salience"] > 3.0, m
+
+
 @pytest.fixture(scope="module")
 def rhythm_scores(default_harmonics):
     """Scores of a metronome, grooves and random onsets (90 s, equal RMS)."""
