@@ -662,7 +662,8 @@ class Scorer:
         S, _ = lfilter([1.0 - a], [1.0, -a], step, axis=2, zi=zs[..., None])
         M, _ = lfilter([1.0 - a], [1.0, -a], np.abs(step), axis=2, zi=zm[..., None])
         P, _ = lfilter([1.0 - a], [1.0, -a], power, axis=2, zi=zp[..., None])
-        self._sync_state = (S[..., -1], M[..., -1], P[..., -1])
+        # lfilter's state for this first-order filter is a * (last output).
+        self._sync_state = (a * S[..., -1], a * M[..., -1], a * P[..., -1])
         over_time = np.abs(S) / np.maximum(M, 1e-30)  # (R, J, n)
         across = np.abs(x.sum(axis=0)) / np.maximum(np.abs(x).sum(axis=0), 1e-30)  # (J, n)
         order = (P * over_time * across[None]).sum(axis=(0, 1)) / np.maximum(P.sum(axis=(0, 1)), 1e-30)

@@ -182,3 +182,5 @@ def test_block_splits_do_not_change_the_result(default_harmonics):
     a, b = whole.result(), split.result()
     np.testing.assert_allclose(a.timeline["sne"], b.timeline["sne"], rtol=1e-9, atol=1e-15)
     assert a.score == pytest.approx(b.score, rel=1e-9)
+    for key, value in a.metrics.items():  # every metric, synchrony's running averages included
+        assert b.metrics[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key

@@ -2,7 +2,9 @@
 
 from . import generate  # noqa: F401
 from . import harmonics  # noqa: F401
+from . import optimize  # noqa: F401
+from . import play  # noqa: F401
 from . import presets  # noqa: F401
 from . import score  # noqa: F401
 
-__all__ = ["generate", "harmonics", "presets", "score"]
+__all__ = ["generate", "harmonics", "optimize", "play", "presets", "score"]

@@ -1,0 +1,135 @@
+"""Cost of a live session (``stimgen play``) per audio block, relative to the block's duration.
+
+The engine runs on a virtual clock (no device): every tick the callback body
+(:meth:`stimgen.live.Engine.pull`) takes one block of 512 frames at 48 kHz
+(10.67 ms) and the worker (:meth:`stimgen.live.Engine.step`) does its turn
+for that block: the model (:class:`resonance.Scorer` through
+:class:`stimgen.live.ModelMonitor`) scores the block just played, and the
+program produces the next one.  Each tick is timed; the figure is the
+tick's time divided by the block's duration (the share of one core a live
+session needs; goal under 25 %).  Three rows, measured in the same run:
+
+* ``baseline`` -- the model alone: the same blocks fed to a ModelMonitor
+  (mono mix, streaming resample, Scorer), no engine;
+* ``fixed`` -- ``stimgen play PRESET``: the program is the mastered session
+  (``stimgen generate``'s samples), streamed;
+* ``adaptive`` -- ``stimgen play PRESET --adaptive``: layers mixed live, bar
+  variation, loudness governor and true-peak limiter, the thermostat steering
+  (its band set out of reach, so it acts throughout the hold).
+
+For each: mean, 99th percentile and maximum per tick (% of the block), and
+the one-off preparation (render, mastering, variation renderings) as a
+percentage of the session's length.  Ticks that complete a model step (every
+0.37 s) carry the model's heavier work; the worker runs a second ahead of
+the callback, so the mean is what must stay below 100 %, the maximum only
+below the ring's length.
+
+One core: ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS`` and ``MKL_NUM_THREADS``
+are set to 1 before NumPy is imported.
+
+Usage::
+
+    python benchmarks/bench_play.py                    # groove, 60 s sessions
+    python benchmarks/bench_play.py --preset deep_anneal --seconds 120
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+__all__ = ["main", "time_session", "time_baseline"]
+
+SR = 48000
+BLOCK = 512
+
+
+def time_session(program, harmonics) -> np.ndarray:
+    """Seconds per tick (callback + worker turn) of a whole session on a virtual clock."""
+    from stimgen.live import Engine, ModelMonitor
+
+    monitor = ModelMonitor(harmonics, sr=program.sr)
+    monitor.start()  # as stimgen play does before the stream starts
+    engine = Engine(program, monitor=monitor, block_frames=BLOCK)
+    engine.prefill()
+    out = np.zeros((BLOCK, 2), dtype=np.float32)
+    ticks = []
+    clock = time.perf_counter
+    while not engine.done:
+        t0 = clock()
+        engine.pull(out)
+        engine.step()
+        ticks.append(clock() - t0)
+    return np.asarray(ticks)
+
+
+def time_baseline(y: np.ndarray, harmonics) -> np.ndarray:
+    """Seconds per block of the model alone on the frames of ``y`` (2, n)."""
+    from stimgen.live import ModelMonitor
+
+    monitor = ModelMonitor(harmonics, sr=SR)
+    monitor.start()
+    frames = np.ascontiguousarray(y.T)
+    ticks = []
+    clock = time.perf_counter
+    for a in range(0, frames.shape[0], BLOCK):
+        t0 = clock()
+        monitor.feed(frames[a:a + BLOCK])
+        ticks.append(clock() - t0)
+    return np.asarray(ticks)
+
+
+def _row(name: str, ticks: np.ndarray, prepare_s: float | None, session_s: float) -> str:
+    block_s = BLOCK / SR
+    share = 100.0 * ticks / block_s
+    prep = "-" if prepare_s is None else f"{prepare_s:7.2f} s = {100 * prepare_s / session_s:5.2f} %"
+    return (f"{name:<10} {share.mean():7.2f} % {np.percentile(share, 99):8.2f} % {share.max():8.1f} %   "
+            f"{ticks.sum():7.2f} s   {prep}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Per-block cost of stimgen play (fixed and adaptive).")
+    parser.add_argument("--preset", default="groove", help="bundled preset or .toml file")
+    parser.add_argument("--seconds", type=float, default=60.0, help="session length")
+    args = parser.parse_args(argv)
+
+    from resonance.harmonics import connectome_harmonics
+    from stimgen.live import Thermostat, adaptive_program, fixed_program
+    from stimgen.preset import load_preset
+
+    harmonics = connectome_harmonics()
+    preset = load_preset(args.preset)
+    session_s = args.seconds
+
+    t0 = time.perf_counter()
+    fixed = fixed_program(preset, duration_s=session_s)
+    prep_fixed = time.perf_counter() - t0
+    baseline = time_baseline(fixed.y, harmonics)
+    fixed_ticks = time_session(fixed, harmonics)
+
+    t0 = time.perf_counter()
+    adaptive = adaptive_program(preset, duration_s=session_s, thermostat=Thermostat(band=(1e3, 2e3)))
+    prep_adaptive = time.perf_counter() - t0
+    adaptive_ticks = time_session(adaptive, harmonics)
+
+    print(f"stimgen play, {args.preset}, {session_s:g} s sessions, {BLOCK}-frame blocks at {SR} Hz "
+          f"({1000 * BLOCK / SR:.2f} ms), one core")
+    print(f"{'row':<10} {'mean':>9} {'p99':>10} {'max':>10}   {'total':>9}   preparation (share of session)")
+    print(_row("baseline", baseline, None, session_s))
+    print(_row("fixed", fixed_ticks, prep_fixed, session_s))
+    print(_row("adaptive", adaptive_ticks, prep_adaptive, session_s))
+    print(f"ratios to the baseline (mean per block): fixed {fixed_ticks.mean() / baseline.mean():.2f}x, "
+          f"adaptive {adaptive_ticks.mean() / baseline.mean():.2f}x")
+    print(f"thermostat: {len(adaptive.thermostat.log)} logged changes; limiter trims {adaptive.limiter.n_trims}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,351 @@
+"""``stimgen optimize``: design a stimulus for a connectome.
+
+Steps: build the search space around a base preset (``--preset``) or the
+default template (:class:`stimgen.optimize.SearchSpace`), narrowed or fixed
+by ``--bound``; load the connectome and its harmonics; search with
+differential evolution (:func:`stimgen.optimize.optimize`) in ``--workers``
+processes, every evaluation logged to a checkpoint; score the winner with
+each layer left out (credit assignment); write the winner as a preset
+(``-o BEST.toml``, loadable by ``stimgen generate``), a JSON report beside
+it (``BEST.optimize.json``) and optionally the rendered track
+(``--render BEST.wav`` plus its JSON sidecar).
+
+Checkpoint: ``BEST.checkpoint.jsonl`` beside the output unless
+``--checkpoint`` says otherwise.  Ctrl-C stops the run and keeps it; the same
+command resumes and reaches the same result.  A finished run deletes it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+from ..cli import app, user_errors
+
+__all__ = ["optimize_command", "DEFAULT_BUDGET", "DEFAULT_DURATION_S", "default_workers", "report_path",
+           "checkpoint_path"]
+
+#: Default evaluation budget: about three minutes for 60 s candidates on two cores.
+DEFAULT_BUDGET = 240
+
+#: Default duration of every candidate (s).
+DEFAULT_DURATION_S = 60.0
+
+#: Exit code after Ctrl-C (128 + SIGINT), as elsewhere in the CLI.
+EXIT_INTERRUPTED = 130
+
+
+def default_workers() -> int:
+    """Worker processes by default: the CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def report_path(out: Path) -> Path:
+    """The JSON report written beside ``out`` (``BEST.toml`` -> ``BEST.optimize.json``)."""
+    return out.with_suffix(".optimize.json")
+
+
+def checkpoint_path(out: Path) -> Path:
+    """The default checkpoint beside ``out`` (``BEST.toml`` -> ``BEST.checkpoint.jsonl``)."""
+    return out.with_suffix(".checkpoint.jsonl")
+
+
+class _SearchProgress:
+    """A rich progress bar on stderr with the best score so far (terminals only).
+
+    It refreshes only when an evaluation ends (no refresh thread), so the
+    worker processes are never forked while another thread holds a lock.
+    """
+
+    def __init__(self, total: int):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        console = Console(stderr=True)
+        self.progress = None
+        if console.is_terminal:
+            self.progress = Progress(
+                TextColumn("optimizing"), BarColumn(), MofNCompleteColumn(), TextColumn("best {task.fields[best]}"),
+                TimeElapsedColumn(), console=console, auto_refresh=False, transient=False,
+            )
+            self.task = self.progress.add_task("optimizing", total=total, best="-")
+            self.progress.start()
+        self.n = 0
+
+    def __call__(self, event: dict) -> None:
+        self.n = event["n"]
+        if self.progress is not None:
+            best = "-" if event["best_score"] is None else f"{event['best_score']:.3g}"
+            self.progress.update(self.task, completed=event["n"], total=event["total"], best=best)
+            self.progress.refresh()
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+
+def _check_output(option: str, path: Path, suffixes: tuple) -> None:
+    from ..errors import ParameterError
+
+    if path.suffix.lower() not in suffixes:
+        raise ParameterError(f"{option} '{path}' must end in {' or '.join(suffixes)}")
+    folder = path.parent
+    if not folder.is_dir():
+        raise ParameterError(f"{option} '{path}': the folder '{folder}' does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ParameterError(f"{option} '{path}': the folder '{folder}' is not writable")
+    if path.is_dir():
+        raise ParameterError(f"{option} '{path}' is a folder; allowed: a file name")
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(width=None if typer.get_text_stream("stdout").isatty() else 160)
+
+
+def _print_params(space) -> None:
+    from rich.table import Table
+
+    table = Table("parameter", "also", "range", "start", title="searched parameters")
+    for p in space.params:
+        from ..optimize.space import option_text
+
+        start = option_text(p.start) if p.scale == "choice" else f"{p.start:g}"
+        rng = p.describe_range() + (" (fixed)" if p.fixed else "")
+        table.add_row(p.name, ", ".join(p.aliases), rng, start)
+    _console().print(table)
+
+
+def _toml_text(preset: dict, *, header: list) -> str:
+    from ..preset import preset_to_toml
+
+    lines = [f"# {line}" if line else "#" for line in header]
+    return "\n".join(lines) + "\n\n" + preset_to_toml(preset)
+
+
+@app.command("optimize")
+def optimize_command(
+    out: Path | None = typer.Option(None, "-o", "--out", help="Output preset (.toml) of the best design.",
+                                    show_default=False),
+    connectome: Path | None = typer.Option(None, "--connectome", help="Connectome file (default: tvb-data 76 regions)."),
+    preset: str | None = typer.Option(None, "--preset", help="Base preset (name or .toml): its layers and start values."),
+    duration: float = typer.Option(DEFAULT_DURATION_S, "--duration", help="Length of every candidate (s)."),
+    budget: int = typer.Option(DEFAULT_BUDGET, "--budget", help="Evaluations to spend."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the search."),
+    workers: int | None = typer.Option(None, "--workers", help="Worker processes (default: every CPU).",
+                                       show_default=False),
+    bound: list[str] | None = typer.Option(None, "--bound",
+                                           help="NAME=LOW:HIGH narrows a parameter, NAME=VALUE fixes it (repeat)."),
+    min_consonance: float | None = typer.Option(None, "--min-consonance",
+                                                help="Consonance floor; candidates below it are rejected."),
+    loudness: float | None = typer.Option(None, "--loudness", help="Loudness target, LUFS (default: the preset's)."),
+    render: Path | None = typer.Option(None, "--render", help="Also render the best design (.wav or .flac)."),
+    checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Checkpoint file (default: beside -o).",
+                                           show_default=False),
+    fresh: bool = typer.Option(False, "--fresh", help="Replace an existing checkpoint instead of resuming it."),
+    method: str = typer.Option("de", "--method", help="de (differential evolution) or random (baseline)."),
+    list_params: bool = typer.Option(False, "--list-params", help="List the searched parameters and exit."),
+) -> None:
+    """Search for the stimulus that scores highest on a connectome."""
+    with user_errors():
+        from ..errors import ParameterError
+        from ..optimize.search import MAX_BUDGET, MAX_WORKERS, METHODS, MIN_BUDGET
+        from ..optimize.space import SearchSpace, parse_bound
+        from ..preset import DURATION_RANGE_S, TARGET_LUFS_RANGE, load_preset
+
+        if not list_params:
+            if out is None:
+                raise ParameterError("-o BEST.toml is missing; allowed: the .toml file to write the best design to")
+            _check_output("-o", out, (".toml",))
+            if render is not None:
+                _check_output("--render", render, (".wav", ".flac"))
+        if not MIN_BUDGET <= budget <= MAX_BUDGET:
+            raise ParameterError(f"--budget={budget} is not allowed; allowed: an integer in [{MIN_BUDGET}, {MAX_BUDGET}]")
+        n_workers = default_workers() if workers is None else workers
+        if not 1 <= n_workers <= MAX_WORKERS:
+            raise ParameterError(f"--workers={n_workers} is not allowed; allowed: an integer in [1, {MAX_WORKERS}]")
+        if seed < 0:
+            raise ParameterError(f"--seed={seed} is not allowed; allowed: an integer >= 0")
+        lo, hi = DURATION_RANGE_S
+        if not lo <= duration <= hi:
+            raise ParameterError(f"--duration={duration:g} is not allowed; allowed: seconds in [{lo:g}, {hi:g}]")
+        if loudness is not None and not TARGET_LUFS_RANGE[0] <= loudness <= TARGET_LUFS_RANGE[1]:
+            raise ParameterError(
+                f"--loudness={loudness:g} is not allowed; allowed: LUFS in [{TARGET_LUFS_RANGE[0]:g}, "
+                f"{TARGET_LUFS_RANGE[1]:g}]"
+            )
+        if method not in METHODS:
+            raise ParameterError(f"--method={method!r} is not allowed; allowed: {' or '.join(METHODS)}")
+        if connectome is not None and not connectome.exists():
+            raise ParameterError(f"--connectome '{connectome}': file not found")
+
+        base = load_preset(preset) if preset is not None else None
+        space = SearchSpace.from_preset(base, duration_s=duration, target_lufs=loudness)
+        space = space.with_bounds([parse_bound(b) for b in (bound or [])])
+        if list_params:
+            _print_params(space)
+            return
+        _run(space, out=out, connectome=connectome, budget=budget, seed=seed, workers=n_workers,
+             min_consonance=min_consonance, render=render,
+             checkpoint=checkpoint if checkpoint is not None else checkpoint_path(out), fresh=fresh, method=method)
+
+
+def _load(connectome):
+    """Connectome harmonics, with any loading note printed once."""
+    import warnings
+
+    from resonance.coupling import entry_coupling
+    from resonance.harmonics import connectome_harmonics
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        harmonics = connectome_harmonics(connectome)
+    for w in caught:
+        if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
+            typer.echo(f"note: {w.message}", err=True)
+    entry_coupling(harmonics, n_bands=8)  # refuses a connectome without an auditory entry, up front
+    return harmonics
+
+
+def _run(space, *, out, connectome, budget, seed, workers, min_consonance, render, checkpoint, fresh, method):
+    from .. import __version__
+    from ..optimize.evaluate import layer_contributions
+    from ..optimize.io import write_json_atomic, write_text_atomic
+    from ..optimize.search import de_schedule, optimize
+    from ..preset import validate_preset
+
+    _check_output("--checkpoint", checkpoint, (".jsonl",))
+    harmonics = _load(str(connectome) if connectome is not None else None)
+    planned = de_schedule(budget, space.n_dims) if method == "de" else None
+    total = planned[0] * (1 + planned[1]) if planned else budget
+    progress = _SearchProgress(total)
+    try:
+        result = optimize(
+            space, connectome=str(connectome) if connectome is not None else None, harmonics=harmonics,
+            budget=budget, seed=seed, workers=workers, min_consonance=min_consonance, method=method,
+            checkpoint=checkpoint, fresh=fresh, on_evaluation=progress,
+        )
+    except KeyboardInterrupt:
+        progress.stop()
+        typer.echo(
+            f"stimgen: interrupted after {progress.n} evaluations; the checkpoint '{checkpoint}' keeps them: "
+            "run the same command again to resume",
+            err=True,
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    finally:
+        progress.stop()
+
+    credit = layer_contributions(result.best_preset, harmonics=harmonics)
+    duration_s = result.best_preset["duration_s"]
+    purpose = (
+        f"Designed by stimgen optimize for {harmonics.connectome_name}: score {result.best_score:.3g} at "
+        f"{duration_s:g} s (search {method}, seed {seed}, budget {budget})."
+    )
+    best = validate_preset({**result.best_preset, "name": out.stem or "optimized", "purpose": purpose},
+                           source=str(out))
+    header = [
+        f"Designed by `stimgen optimize` (stimgen {__version__}) for {harmonics.connectome_name}.",
+        f"Score {result.best_score:.4g} (percent of the model's reference build-up) at {duration_s:g} s and "
+        f"{best['target_lufs']:g} LUFS; the starting point scored "
+        + ("-" if result.start_score is None else f"{result.start_score:.4g}") + ".",
+        f"Search: {method}, seed {seed}, budget {budget}: {result.n_evaluations} evaluations, best at "
+        f"evaluation {result.best_evaluation}.",
+        "Layer contributions (score with the layer left out, re-mastered to the same loudness):",
+        *[
+            f"  layers[{c['index']}] {c['kind']}: without {c['score_without']:.4g}, contribution "
+            f"{c['contribution']:+.4g}"
+            for c in credit["layers"]
+        ],
+        "`stimgen generate` scores on the default connectome; a model of a hypothesis, not a medical device.",
+    ]
+    text = _toml_text(best, header=header)
+    import tomllib
+
+    if validate_preset(tomllib.loads(text), source=str(out)) != best:  # pragma: no cover - a writer bug
+        raise AssertionError("BEST.toml does not read back to the optimised preset")
+    report = {
+        "preset": out.name,
+        "connectome": harmonics.connectome_name,
+        "score": result.best_score,
+        "consonance": result.best_consonance,
+        "feasible": result.feasible,
+        "metrics": credit["full"]["metrics"],
+        "loudness_lufs": credit["full"]["loudness_lufs"],
+        "start_score": result.start_score,
+        "best_evaluation": result.best_evaluation,
+        "n_evaluations": result.n_evaluations,
+        "n_computed": result.n_computed,
+        "n_resumed": result.n_resumed,
+        "parameters": result.best_values,
+        "contributions": credit["layers"],
+        "history": result.history,
+        "settings": result.settings,
+        "resolved": best,
+    }
+    write_text_atomic(out, text)
+    written = [out, write_json_atomic(report_path(out), report)]
+    if render is not None:
+        written.append(_render(best, render, harmonics=harmonics, score=credit["full"]))
+    try:
+        checkpoint.unlink(missing_ok=True)  # the run is finished; its log has done its job
+    except OSError as exc:
+        typer.echo(f"note: the checkpoint '{checkpoint}' could not be removed ({exc.strerror})", err=True)
+    _summary(result, credit, harmonics=harmonics, method=method, written=written)
+
+
+def _render(best: dict, path: Path, *, harmonics, score: dict) -> Path:
+    """Render, master and write the best design like ``stimgen generate`` (score on this connectome)."""
+    from .. import __version__
+    from ..io import write_track
+    from ..mastering import master
+    from ..optimize.evaluate import fade_seconds, single_thread
+    from ..render import render_preset
+
+    with single_thread():
+        y, info = render_preset(best)
+        fade_s = fade_seconds(info["duration_s"])
+        mastered, rep = master(y, sr=info["sr"], target_lufs=best["target_lufs"], ceiling_dbtp=best["ceiling_dbtp"],
+                               fade_in_s=fade_s, fade_out_s=fade_s)
+    sidecar = {
+        "preset": best["name"],
+        "resolved": best,
+        "seed": best["seed"],
+        "stimgen_version": __version__,
+        "duration_s": info["duration_s"],
+        "loudness_lufs": rep["loudness_lufs"],
+        "true_peak_dbtp": rep["true_peak_dbtp"],
+        "mastering": {k: rep[k] for k in ("gain_db", "limited", "target_reached", "message")},
+        "notes": info["notes"],
+        "connectome": harmonics.connectome_name,
+        "score": {"score": score["score"], "metrics": score["metrics"]},
+    }
+    return write_track(path, mastered, sr=info["sr"], bit_depth=best["bit_depth"], sidecar=sidecar)
+
+
+def _summary(result, credit, *, harmonics, method, written) -> None:
+    from rich.table import Table
+
+    start = "-" if result.start_score is None else f"{result.start_score:.3g}"
+    typer.echo(f"connectome {harmonics.connectome_name}")
+    typer.echo(
+        f"evaluations {result.n_evaluations} ({result.n_computed} computed, "
+        f"{result.n_evaluations - result.n_computed} from cache or checkpoint; {result.n_resumed} resumed)"
+    )
+    typer.echo(f"best score {result.best_score:.4g} (start {start}), found at evaluation {result.best_evaluation}")
+    typer.echo(f"consonance {result.best_consonance:.3f}" + ("" if result.feasible else " (below the floor: no "
+                                                                                   "candidate met it)"))
+    table = Table("layer", "kind", "gain dB", "score without", "contribution", title="credit assignment")
+    for c in credit["layers"]:
+        table.add_row(f"layers[{c['index']}]", c["kind"], f"{c['gain_db']:g}", f"{c['score_without']:.4g}",
+                      f"{c['contribution']:+.4g}")
+    _console().print(table)
+    for path in written:
+        typer.echo(f"wrote {path}")

@@ -1,0 +1,140 @@
+"""The model listening along: :class:`resonance.Scorer` fed with the frames that were played.
+
+The frames are mixed to mono (the mean of the channels, as
+:func:`resonance.score_signal` does), resampled to the model rate with
+soxr's streaming resampler (quality ``'HQ'``, whose output equals a one-shot
+resample), and passed to :meth:`resonance.Scorer.process`, the same stage
+objects ``stimgen score`` runs.  After each completed model step (0.37 s) a
+:attr:`ModelMonitor.snapshot` is taken from :meth:`resonance.Scorer.result`
+(its public read-out).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["N_STRONGEST", "ModelMonitor"]
+
+#: Harmonics listed as the strongest in a snapshot.
+N_STRONGEST = 5
+
+
+class ModelMonitor:
+    """Feed played audio to the model; keep its latest state.
+
+    Parameters
+    ----------
+    harmonics : resonance.Harmonics
+        Connectome harmonics.
+    sr : int
+        Sample rate of the frames fed.
+    config : resonance.ModelConfig or None
+        Model constants.
+
+    Attributes
+    ----------
+    snapshot : dict or None
+        After the first model step: ``t_s`` (model time, s), ``temperature``
+        (SNE, score units), ``absorbed`` (absorbed energy, score units),
+        ``neutral_power``, ``n_steps``, ``strongest`` (list of
+        ``(mode index, frequency Hz, share of the SNE)``), and ``history``
+        (the temperature of every step so far, 1-D array).
+    n_fed : int
+        Frames fed so far.
+
+    Examples
+    --------
+    >>> from resonance import connectome_harmonics       # doctest: +SKIP
+    >>> mon = ModelMonitor(connectome_harmonics(), sr=48000)   # doctest: +SKIP
+    >>> steps = mon.feed(frames)                         # doctest: +SKIP
+    >>> result = mon.finish()                            # doctest: +SKIP
+    """
+
+    def __init__(self, harmonics, *, sr: int, config=None):
+        self.harmonics = harmonics
+        self.sr = int(sr)
+        self.config = config
+        self.snapshot = None
+        self.n_fed = 0
+        self._scorer = None
+        self._resampler = None
+        self._n_steps = 0
+
+    def start(self) -> None:
+        """Set the model up now (its reference energies take a moment), not on the first block."""
+        import soxr
+
+        from resonance import Scorer
+        from resonance.frontend import MODEL_SR
+
+        self._scorer = Scorer(self.harmonics, config=self.config)
+        self._scorer.process(np.zeros(0))  # runs the set-up (an empty block changes no state)
+        if self.sr != MODEL_SR:
+            self._resampler = soxr.ResampleStream(self.sr, MODEL_SR, 1, dtype="float64", quality="HQ")
+
+    def feed(self, frames: np.ndarray) -> list[tuple[float, float]]:
+        """Feed played frames; return the model steps they completed.
+
+        Parameters
+        ----------
+        frames : numpy.ndarray, shape (n_frames, n_channels)
+            The next played frames.
+
+        Returns
+        -------
+        list of (float, float)
+            ``(t_s, temperature)`` of each model step completed, in order.
+        """
+        if self._scorer is None:
+            self.start()
+        n = frames.shape[0]
+        if n == 0:
+            return []
+        mono = frames.mean(axis=1)
+        if self._resampler is not None:
+            mono = self._resampler.resample_chunk(np.ascontiguousarray(mono))
+        self.n_fed += n
+        if self._scorer.process(mono) == 0:
+            return []
+        return self._read()
+
+    def _read(self) -> list[tuple[float, float]]:
+        result = self._scorer.result()
+        tl = result.timeline
+        new = [(float(t), float(s)) for t, s in zip(tl["t_s"][self._n_steps:], tl["sne"][self._n_steps:], strict=True)]
+        self._n_steps = tl["sne"].size
+        energy = tl["mode_energy"][:, -1].astype(float)
+        total = float(energy.sum())
+        order = np.argsort(energy)[::-1][:N_STRONGEST]
+        freqs = result.mode_frequencies_hz
+        self.snapshot = {
+            "t_s": float(tl["t_s"][-1]),
+            "temperature": float(tl["sne"][-1]),
+            "absorbed": float(tl["absorbed"][-1]),
+            "neutral_power": float(tl["neutral_power"][-1]),
+            "n_steps": int(tl["sne"].size),
+            "strongest": [(int(k), float(freqs[k]), float(energy[k] / total) if total > 0 else 0.0) for k in order],
+            "history": tl["sne"],
+        }
+        return new
+
+    def finish(self):
+        """Flush the resampler and return the model's summary of everything fed.
+
+        Returns
+        -------
+        resonance.ScoreResult
+
+        Raises
+        ------
+        resonance.ParameterError
+            If too little audio was played for one model step.
+        """
+        if self._scorer is None:
+            self.start()
+        if self._resampler is not None:
+            tail = self._resampler.resample_chunk(np.zeros(0), last=True)
+            if tail.size:
+                self._scorer.process(tail)
+            self._resampler = None
+        return self._scorer.result()

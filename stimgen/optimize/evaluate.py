@@ -1,0 +1,311 @@
+"""Scoring a candidate preset exactly as ``stimgen generate`` would.
+
+:func:`evaluate_preset` renders a preset (:func:`stimgen.render.render_preset`),
+masters it to the preset's loudness target and true-peak ceiling with the
+fades of ``stimgen generate`` (``min(FADE_S, FADE_MAX_FRACTION * duration)``
+each, see :mod:`stimgen.commands.generate`) and scores the result on a
+connectome's harmonics (:func:`resonance.score_signal`).  So a preset that
+the optimizer scored gets the same score when ``stimgen generate`` renders
+it (on the same connectome).
+
+:func:`layer_contributions` does the credit assignment: the mix is rebuilt
+from the layer stems of :func:`stimgen.render.iter_layers` (no re-synthesis)
+with one layer left out at a time, mastered again to the same loudness and
+scored; a layer's contribution is the full score minus the score without it.
+
+:class:`EvaluationPool` runs evaluations in worker processes.  Each worker
+loads the connectome and its harmonics once (from the on-disk cache that the
+parent filled) in its initialiser.  Every evaluation, in a worker or in the
+parent, runs with one BLAS/OpenMP thread, so a score does not depend on how
+many workers computed it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import signal
+
+import numpy as np
+
+from resonance.errors import ResonanceError
+
+from ..errors import StimgenError
+
+__all__ = [
+    "evaluate_preset",
+    "evaluate_mix",
+    "safe_evaluate",
+    "layer_contributions",
+    "load_harmonics",
+    "single_thread",
+    "EvaluationPool",
+    "fade_seconds",
+]
+
+
+def fade_seconds(duration_s: float) -> float:
+    """Fade-in and fade-out length (s) that ``stimgen generate`` uses for ``duration_s``.
+
+    Examples
+    --------
+    >>> fade_seconds(60.0), fade_seconds(10.0)
+    (3.0, 1.0)
+    """
+    from ..commands.generate import FADE_MAX_FRACTION, FADE_S
+
+    return min(FADE_S, FADE_MAX_FRACTION * float(duration_s))
+
+
+@contextlib.contextmanager
+def single_thread():
+    """Run the block with one BLAS/OpenMP thread (results independent of thread counts)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        yield
+        return
+    with threadpool_limits(limits=1):
+        yield
+
+
+def load_harmonics(connectome=None):
+    """Load a connectome (``None`` = the default, or a path) and its harmonics.
+
+    Parameters
+    ----------
+    connectome : str, os.PathLike, resonance.Connectome or None
+
+    Returns
+    -------
+    resonance.Harmonics
+        The default 200 modes (cached on disk; see
+        :func:`resonance.harmonics.connectome_harmonics`).
+
+    Raises
+    ------
+    resonance.errors.DataFileError, resonance.errors.ParameterError
+        If the connectome file is unusable.
+    """
+    import warnings
+
+    from resonance.connectome import ConnectomeWarning
+    from resonance.harmonics import connectome_harmonics
+
+    with warnings.catch_warnings():
+        # Dropped regions are reported once by the caller, not by every worker.
+        warnings.simplefilter("ignore", ConnectomeWarning)
+        return connectome_harmonics(connectome)
+
+
+def evaluate_mix(y, resolved: dict, *, sr: int, duration_s: float, harmonics, config=None) -> dict:
+    """Master a rendered mix like ``stimgen generate`` and score it.
+
+    Parameters
+    ----------
+    y : numpy.ndarray, shape (2, n_samples)
+        The summed layers, before mastering.
+    resolved : dict
+        The preset (its ``target_lufs`` and ``ceiling_dbtp`` are used).
+    sr : int
+        Sample rate of ``y`` (Hz).
+    duration_s : float
+        Duration (s), for the fade lengths.
+    harmonics : resonance.Harmonics
+    config : resonance.ModelConfig or None
+
+    Returns
+    -------
+    dict
+        ``score`` (float, percent of the reference build-up), ``consonance``,
+        ``metrics`` (every metric of :class:`resonance.ScoreResult`),
+        ``loudness_lufs`` and ``true_peak_dbtp`` of the mastered audio.  A
+        silent mix scores 0 (``metrics`` empty).
+    """
+    from resonance import score_signal
+
+    from ..mastering import master
+
+    if not np.any(np.abs(y) > 0):
+        return {"score": 0.0, "consonance": 0.0, "metrics": {}, "loudness_lufs": None, "true_peak_dbtp": None}
+    fade_s = fade_seconds(duration_s)
+    mastered, report = master(
+        y, sr=sr, target_lufs=resolved["target_lufs"], ceiling_dbtp=resolved["ceiling_dbtp"],
+        fade_in_s=fade_s, fade_out_s=fade_s,
+    )
+    result = score_signal(mastered, sr, harmonics=harmonics, config=config)
+    metrics = result.to_dict()["metrics"]
+    return {
+        "score": float(result.score),
+        "consonance": float(result.metrics["consonance"]),
+        "metrics": metrics,
+        "loudness_lufs": float(report["loudness_lufs"]),
+        "true_peak_dbtp": float(report["true_peak_dbtp"]),
+    }
+
+
+def evaluate_preset(resolved: dict, *, harmonics, config=None) -> dict:
+    """Render, master and score one preset at its own duration.
+
+    Parameters
+    ----------
+    resolved : dict
+        A resolved preset (:func:`stimgen.preset.validate_preset`).
+    harmonics : resonance.Harmonics
+        The connectome harmonics to score on.
+    config : resonance.ModelConfig or None
+        Model constants (default: the model's).
+
+    Returns
+    -------
+    dict
+        See :func:`evaluate_mix`.
+
+    Raises
+    ------
+    StimgenError, ResonanceError
+        If the preset cannot be rendered or the audio cannot be scored.
+
+    Examples
+    --------
+    >>> from stimgen.preset import load_preset  # doctest: +SKIP
+    >>> evaluate_preset(load_preset("groove"), harmonics=h)["score"]  # doctest: +SKIP
+    1.14
+    """
+    from ..render import render_preset
+
+    with single_thread():
+        y, info = render_preset(resolved)
+        return evaluate_mix(y, resolved, sr=info["sr"], duration_s=info["duration_s"], harmonics=harmonics,
+                            config=config)
+
+
+def layer_contributions(resolved: dict, *, harmonics, config=None) -> dict:
+    """Score a preset with each layer left out in turn (credit assignment).
+
+    The stems come from :func:`stimgen.render.iter_layers` (their sum is the
+    render, bit for bit), so nothing is synthesised twice.  Each partial mix
+    is mastered to the same loudness as the full one and scored.
+
+    Parameters
+    ----------
+    resolved : dict
+        A resolved preset.
+    harmonics : resonance.Harmonics
+    config : resonance.ModelConfig or None
+
+    Returns
+    -------
+    dict
+        ``full`` (the evaluation of the whole mix, see :func:`evaluate_mix`)
+        and ``layers``: one dict per layer with ``index``, ``kind``,
+        ``gain_db``, ``score_without`` and ``contribution`` (full score minus
+        ``score_without``; negative when the layer lowers the score).
+    """
+    from ..render import iter_layers
+
+    with single_thread():
+        stems = []
+        p = None
+        for _, y, p in iter_layers(resolved):
+            stems.append(y)
+        sr, duration_s = p["sr"], p["duration_s"]
+        n = stems[0].shape[-1]
+
+        def mix(skip):
+            out = np.zeros((2, n))
+            for i, y in enumerate(stems):
+                if i != skip:
+                    out += y
+            return out
+
+        full = evaluate_mix(mix(None), resolved, sr=sr, duration_s=duration_s, harmonics=harmonics, config=config)
+        layers = []
+        for i, layer in enumerate(resolved["layers"]):
+            try:
+                without = evaluate_mix(mix(i), resolved, sr=sr, duration_s=duration_s, harmonics=harmonics,
+                                       config=config)
+            except (StimgenError, ResonanceError):  # e.g. what is left is too quiet to measure
+                without = {"score": 0.0}
+            layers.append({
+                "index": i,
+                "kind": layer["kind"],
+                "gain_db": layer["gain_db"],
+                "score_without": without["score"],
+                "contribution": full["score"] - without["score"],
+            })
+    return {"full": full, "layers": layers}
+
+
+# --------------------------------------------------------------------------
+# Worker processes
+# --------------------------------------------------------------------------
+
+_WORKER: dict = {}
+
+
+def _init_worker(connectome) -> None:
+    """Worker initialiser: ignore Ctrl-C (the parent handles it), load the harmonics once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER["harmonics"] = load_harmonics(connectome)
+
+
+def _evaluate_in_worker(resolved: dict) -> dict:
+    return safe_evaluate(resolved, harmonics=_WORKER["harmonics"])
+
+
+def safe_evaluate(resolved: dict, *, harmonics) -> dict:
+    """:func:`evaluate_preset`, with a user-level failure returned as ``{"error": message}``."""
+    try:
+        return evaluate_preset(resolved, harmonics=harmonics)
+    except (StimgenError, ResonanceError) as exc:
+        return {"error": str(exc)}
+
+
+class EvaluationPool:
+    """Evaluate presets in ``workers`` processes (or in this one if ``workers == 1``).
+
+    Use as a context manager; :meth:`imap` yields results in input order.
+    Workers are forked where the platform allows it (fast, and a script
+    need not guard its main module), else spawned.  Start the pool before
+    any thread of your own (e.g. a progress display).
+
+    Parameters
+    ----------
+    connectome : str, os.PathLike or None
+        Connectome path (``None`` = default), loaded once per worker.
+    harmonics : resonance.Harmonics
+        The same harmonics, used when ``workers == 1``.
+    workers : int
+        Number of processes (>= 1).
+    """
+
+    def __init__(self, *, connectome, harmonics, workers: int):
+        self.connectome = connectome
+        self.harmonics = harmonics
+        self.workers = workers
+        self._pool = None
+
+    def __enter__(self) -> "EvaluationPool":
+        if self.workers > 1:
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            self._pool = ctx.Pool(self.workers, initializer=_init_worker, initargs=(self.connectome,))
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._pool is not None:
+            if exc_type is None:
+                self._pool.close()
+            else:
+                self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def imap(self, presets):
+        """Yield the evaluation of each preset, in order."""
+        if self._pool is None:
+            for preset in presets:
+                yield safe_evaluate(preset, harmonics=self.harmonics)
+        else:
+            yield from self._pool.imap(_evaluate_in_worker, presets, chunksize=1)
