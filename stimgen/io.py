@@ -12,6 +12,7 @@ writes.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,8 @@ from resonance.io.audio import write_audio
 
 from .errors import ParameterError
 
-__all__ = ["TRACK_EXTENSIONS", "TRACK_SAMPLE_RATES", "TRACK_BIT_DEPTHS", "SIDECAR_AUDIO_KEY",
+__all__ = [
+    "check_output_path","TRACK_EXTENSIONS", "TRACK_SAMPLE_RATES", "TRACK_BIT_DEPTHS", "SIDECAR_AUDIO_KEY",
            "sidecar_path", "write_track", "read_sidecar"]
 
 #: File extensions of generated tracks (lossless, read everywhere).
@@ -68,18 +70,58 @@ def sidecar_path(path) -> Path:
         raise ParameterError(f"path={path!r} must be a file path with a name ({exc})") from None
 
 
-def _check_track(path, y, sr, bit_depth) -> tuple[Path, np.ndarray]:
+def check_output_path(path, *, what: str, extensions: tuple) -> Path:
+    """Check a path the tool is about to write, before any work is done.
+
+    The one check behind every output option (``-o``, ``--out``,
+    ``--record``, ``--plot``, ...), so they all report the same way.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to be written.
+    what : str
+        How the message names it, e.g. ``"-o"`` or ``"track"``.
+    extensions : tuple of str
+        Allowed lower-case extensions with the dot, e.g. ``(".wav", ".flac")``.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    ParameterError
+        If ``path`` is not a path, has another extension, names a folder, or
+        its folder does not exist or is not writable.
+
+    Examples
+    --------
+    >>> check_output_path("take.mp3", what="-o", extensions=(".wav", ".flac"))
+    Traceback (most recent call last):
+    ...
+    stimgen.errors.ParameterError: -o 'take.mp3' has '.mp3'; it must end in .wav or .flac
+    """
     try:
         path = Path(path)
     except TypeError:
-        raise ParameterError(f"path={path!r} must be a file path (str or os.PathLike)") from None
-    if path.suffix.lower() not in TRACK_EXTENSIONS:
+        raise ParameterError(f"{what} {path!r} must be a file path (str or os.PathLike)") from None
+    allowed = " or ".join(extensions)
+    if path.suffix.lower() not in extensions:
         shown = f"'{path.suffix}'" if path.suffix else "no extension"
-        raise ParameterError(f"track '{path}' has {shown}; it must end in {' or '.join(TRACK_EXTENSIONS)}")
-    if not path.parent.is_dir():
-        raise ParameterError(f"track '{path}': the folder '{path.parent}' does not exist; create it first")
+        raise ParameterError(f"{what} '{path}' has {shown}; it must end in {allowed}")
+    folder = path.parent
+    if not folder.is_dir():
+        raise ParameterError(f"{what} '{path}': the folder '{folder}' does not exist; create it first")
     if path.is_dir():
-        raise ParameterError(f"track '{path}' is a folder; give a file name ending in .wav or .flac")
+        raise ParameterError(f"{what} '{path}' is a folder; give a file name ending in {allowed}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ParameterError(f"{what} '{path}': the folder '{folder}' is not writable")
+    return path
+
+
+def _check_track(path, y, sr, bit_depth) -> tuple[Path, np.ndarray]:
+    path = check_output_path(path, what="track", extensions=TRACK_EXTENSIONS)
     if isinstance(sr, bool) or sr not in TRACK_SAMPLE_RATES:
         raise ParameterError(f"sr={sr!r} is not allowed for a track; choose one of 44100, 48000")
     if isinstance(bit_depth, bool) or bit_depth not in TRACK_BIT_DEPTHS:

@@ -72,11 +72,9 @@ def save_figure_atomic(figure: Figure, path, *, dpi: int = 110) -> Path:
     >>> save_figure_atomic(Figure(), "out.png")  # doctest: +SKIP
     PosixPath('out.png')
     """
-    path = Path(path)
-    if path.suffix.lower() != ".png":
-        raise ParameterError(f"plot file '{path}' must end in .png")
-    if not path.parent.is_dir():
-        raise ParameterError(f"plot file '{path}': the folder '{path.parent}' does not exist")
+    from .io import check_output_path
+
+    path = check_output_path(path, what="plot file", extensions=(".png",))
     try:
         with atomic_path(path, suffix=".tmp.png") as tmp, open(tmp, "wb") as fh:
             figure.savefig(fh, format="png", dpi=dpi)

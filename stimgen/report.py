@@ -286,17 +286,12 @@ def check_out_path(path) -> Path:
     Raises
     ------
     ParameterError
-        If the extension is not ``.csv`` or ``.jsonl`` or the folder does not
-        exist.
+        If the extension is not ``.csv`` or ``.jsonl``, or the folder does
+        not exist or is not writable (:func:`stimgen.io.check_output_path`).
     """
-    path = Path(path)
-    if path.suffix.lower() not in OUT_EXTENSIONS:
-        raise ParameterError(f"--out '{path}' must end in {' or '.join(OUT_EXTENSIONS)} (got '{path.suffix}')")
-    if not path.parent.is_dir():
-        raise ParameterError(f"--out '{path}': the folder '{path.parent}' does not exist")
-    if path.is_dir():
-        raise ParameterError(f"--out '{path}' is a folder; give a file name ending in .csv or .jsonl")
-    return path
+    from .io import check_output_path
+
+    return check_output_path(path, what="--out", extensions=OUT_EXTENSIONS)
 
 
 def write_results(records: list[dict], path) -> Path:

@@ -141,14 +141,11 @@ def generate_command(
     with user_errors():
         from .. import __version__
         from ..errors import ParameterError
-        from ..io import write_track
+        from ..io import TRACK_EXTENSIONS, check_output_path, write_track
         from ..preset import BIT_DEPTHS, load_preset
         from ..render import render_preset
 
-        if out.suffix.lower() not in (".wav", ".flac"):
-            raise ParameterError(f"-o '{out}' must end in .wav or .flac")
-        if not out.parent.is_dir():
-            raise ParameterError(f"-o '{out}': the folder '{out.parent}' does not exist")
+        check_output_path(out, what="-o", extensions=TRACK_EXTENSIONS)
         if bit_depth is not None and bit_depth not in BIT_DEPTHS:
             raise ParameterError(f"--bit-depth={bit_depth} is not allowed; allowed: 16 or 24")
         if mix is not None and not mix.is_file():

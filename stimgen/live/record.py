@@ -46,18 +46,11 @@ def check_record_path(path) -> Path:
     >>> check_record_path("session.txt")
     Traceback (most recent call last):
     ...
-    stimgen.errors.ParameterError: --record 'session.txt' must end in .wav or .flac
+    stimgen.errors.ParameterError: --record 'session.txt' has '.txt'; it must end in .wav or .flac
     """
-    from ..io import TRACK_EXTENSIONS
+    from ..io import TRACK_EXTENSIONS, check_output_path
 
-    path = Path(path)
-    if path.suffix.lower() not in TRACK_EXTENSIONS:
-        raise ParameterError(f"--record '{path}' must end in {' or '.join(TRACK_EXTENSIONS)}")
-    if not path.parent.is_dir():
-        raise ParameterError(f"--record '{path}': the folder '{path.parent}' does not exist; create it first")
-    if path.is_dir():
-        raise ParameterError(f"--record '{path}' is a folder; give a file name ending in .wav or .flac")
-    return path
+    return check_output_path(path, what="--record", extensions=TRACK_EXTENSIONS)
 
 
 class Recorder:
