@@ -64,9 +64,9 @@ def _best_of(function, repeat: int) -> float:
 def speed(duration_s: float = 60.0, n: int = 16, default_run: bool = False) -> dict:
     """Time baselines, pool throughput at 1 and 2 workers, and optionally the default run."""
     from resonance import score_signal
-    from stimgen.mastering import master
+    from stimgen.mastering import master_session
     from stimgen.optimize import SearchSpace, load_harmonics, optimize
-    from stimgen.optimize.evaluate import evaluate_preset, fade_seconds, single_thread
+    from stimgen.optimize.evaluate import evaluate_preset, single_thread
     from stimgen.render import render_preset
 
     harmonics = load_harmonics()
@@ -74,9 +74,8 @@ def speed(duration_s: float = 60.0, n: int = 16, default_run: bool = False) -> d
     preset = space.to_preset(space.x0())
     with single_thread():
         y, info = render_preset(preset)
-        fade = fade_seconds(duration_s)
-        mastered, _ = master(y, sr=info["sr"], target_lufs=preset["target_lufs"], ceiling_dbtp=preset["ceiling_dbtp"],
-                             fade_in_s=fade, fade_out_s=fade)
+        mastered, _ = master_session(y, sr=info["sr"], duration_s=duration_s, target_lufs=preset["target_lufs"],
+                                     ceiling_dbtp=preset["ceiling_dbtp"])
         t_score = _best_of(lambda: score_signal(mastered, info["sr"], harmonics=harmonics), 3)
         t_eval = _best_of(lambda: evaluate_preset(preset, harmonics=harmonics), 3)
     print(f"candidate: the template's starting point, {duration_s:g} s stereo at {info['sr']} Hz")
@@ -190,6 +189,8 @@ def musthold(budget: int = 240, seeds=(0, 1, 2), workers: int = 2, out: str | No
                     "other_winner_on_other": r_other.best_score,
                     "default_winner_on_other": evaluate_preset(w_def, harmonics=h_other)["score"],
                 }
+                s["default_winner"] = {"layers": w_def["layers"], "arc": w_def["arc"]}
+                s["other_winner"] = {"layers": w_oth["layers"], "arc": w_oth["arc"]}
                 s["holds"] = (s["default_winner_on_default"] > s["other_winner_on_default"]
                               and s["other_winner_on_other"] > s["default_winner_on_other"])
                 rows.append(s)

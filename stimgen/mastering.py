@@ -32,6 +32,10 @@ from resonance.errors import ParameterError as _ResonanceParameterError
 from .errors import ParameterError
 
 __all__ = [
+    "master_session",
+    "session_fade_s",
+    "SESSION_FADE_S",
+    "SESSION_FADE_MAX_FRACTION",
     "BS1770_BLOCK_S",
     "MAX_TARGET_LUFS",
     "MIN_TARGET_LUFS",
@@ -867,3 +871,49 @@ def master(
         "message": message,
     }
     return out.reshape(shape), report
+
+
+SESSION_FADE_S = 3.0
+"""Fade-in and fade-out of a rendered session (s), at most
+:data:`SESSION_FADE_MAX_FRACTION` of its duration each."""
+
+SESSION_FADE_MAX_FRACTION = 0.1
+"""Longest session fade as a fraction of the session's duration."""
+
+
+def session_fade_s(duration_s: float) -> float:
+    """Fade-in and fade-out length (s) of a rendered session of ``duration_s``.
+
+    Examples
+    --------
+    >>> session_fade_s(60.0), session_fade_s(10.0)
+    (3.0, 1.0)
+    """
+    return min(SESSION_FADE_S, SESSION_FADE_MAX_FRACTION * float(duration_s))
+
+
+def master_session(y, *, sr: int, duration_s: float, target_lufs: float, ceiling_dbtp: float):
+    """Master a rendered session: the one step ``stimgen generate``, ``play`` and ``optimize`` share.
+
+    Fades of :func:`session_fade_s` in and out, then :func:`master` to
+    ``target_lufs`` under ``ceiling_dbtp``.
+
+    Parameters
+    ----------
+    y : numpy.ndarray, shape (2, n_samples)
+        The rendered (and optionally mixed) session.
+    sr : int
+        Sample rate in Hz.
+    duration_s : float
+        Session length in seconds (sets the fades).
+    target_lufs, ceiling_dbtp : float
+        The preset's loudness target and true-peak ceiling.
+
+    Returns
+    -------
+    y : numpy.ndarray of float64, shape (2, n_samples)
+    report : dict
+        As returned by :func:`master`.
+    """
+    fade_s = session_fade_s(duration_s)
+    return master(y, sr=sr, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp, fade_in_s=fade_s, fade_out_s=fade_s)

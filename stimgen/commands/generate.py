@@ -26,16 +26,10 @@ import typer
 
 from ..cli import app, user_errors
 
-__all__ = ["generate_command", "match_length", "master_render", "LONG_RENDER_S", "FADE_S", "FADE_MAX_FRACTION"]
+__all__ = ["generate_command", "match_length", "LONG_RENDER_S"]
 
 #: Renders longer than this (s) show a progress bar.
 LONG_RENDER_S = 60.0
-
-#: Mastering fade-in and fade-out (s) ...
-FADE_S = 3.0
-
-#: ... at most this fraction of the duration each.
-FADE_MAX_FRACTION = 0.1
 
 
 def match_length(y: np.ndarray, n_samples: int) -> np.ndarray:
@@ -62,35 +56,6 @@ def match_length(y: np.ndarray, n_samples: int) -> np.ndarray:
         return y[..., :n_samples]
     reps = -(-n_samples // n)
     return np.concatenate([y] * reps, axis=-1)[..., :n_samples]
-
-
-def master_render(y: np.ndarray, *, sr: int, duration_s: float, target_lufs: float, ceiling_dbtp: float):
-    """Master a rendered session exactly as ``stimgen generate`` does (``stimgen play`` shares it).
-
-    Fades of ``min(FADE_S, FADE_MAX_FRACTION * duration_s)`` in and out, then
-    :func:`stimgen.mastering.master` to ``target_lufs`` under ``ceiling_dbtp``.
-
-    Parameters
-    ----------
-    y : numpy.ndarray, shape (2, n_samples)
-        The rendered (and optionally mixed) session.
-    sr : int
-        Sample rate in Hz.
-    duration_s : float
-        Session length in seconds (sets the fades).
-    target_lufs, ceiling_dbtp : float
-        The preset's loudness target and true-peak ceiling.
-
-    Returns
-    -------
-    y : numpy.ndarray of float64, shape (2, n_samples)
-    report : dict
-        As returned by :func:`stimgen.mastering.master`.
-    """
-    from ..mastering import master
-
-    fade_s = min(FADE_S, FADE_MAX_FRACTION * duration_s)
-    return master(y, sr=sr, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp, fade_in_s=fade_s, fade_out_s=fade_s)
 
 
 class _RenderProgress:
@@ -142,6 +107,7 @@ def generate_command(
         from .. import __version__
         from ..errors import ParameterError
         from ..io import TRACK_EXTENSIONS, check_output_path, write_track
+        from ..mastering import master_session
         from ..preset import BIT_DEPTHS, load_preset
         from ..render import render_preset
 
@@ -169,7 +135,7 @@ def generate_command(
                     raise ParameterError(f"--mix '{mix}' has {user.shape[0]} channels; allowed: 1 or 2")
                 y = match_length(user[:2], y.shape[-1]) + y
             progress.step("mastering")
-            mastered, master_report = master_render(
+            mastered, master_report = master_session(
                 y, sr=sr_out, duration_s=info["duration_s"], target_lufs=resolved["target_lufs"],
                 ceiling_dbtp=resolved["ceiling_dbtp"],
             )

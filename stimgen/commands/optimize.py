@@ -27,7 +27,7 @@ from ..cli import app, user_errors
 __all__ = ["optimize_command", "DEFAULT_BUDGET", "DEFAULT_DURATION_S", "default_workers", "report_path",
            "checkpoint_path"]
 
-#: Default evaluation budget: about three minutes for 60 s candidates on two cores.
+#: Default evaluation budget: about two minutes for 60 s candidates on two idle cores.
 DEFAULT_BUDGET = 240
 
 #: Default duration of every candidate (s).
@@ -91,17 +91,9 @@ class _SearchProgress:
 
 
 def _check_output(option: str, path: Path, suffixes: tuple) -> None:
-    from ..errors import ParameterError
+    from ..io import check_output_path
 
-    if path.suffix.lower() not in suffixes:
-        raise ParameterError(f"{option} '{path}' must end in {' or '.join(suffixes)}")
-    folder = path.parent
-    if not folder.is_dir():
-        raise ParameterError(f"{option} '{path}': the folder '{folder}' does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise ParameterError(f"{option} '{path}': the folder '{folder}' is not writable")
-    if path.is_dir():
-        raise ParameterError(f"{option} '{path}' is a folder; allowed: a file name")
+    check_output_path(path, what=option, extensions=suffixes)
 
 
 def _console():
@@ -235,8 +227,8 @@ def _run(space, *, out, connectome, budget, seed, workers, min_consonance, rende
     except KeyboardInterrupt:
         progress.stop()
         typer.echo(
-            f"stimgen: interrupted after {progress.n} evaluations; the checkpoint '{checkpoint}' keeps them: "
-            "run the same command again to resume",
+            f"stimgen: interrupted after {progress.n} evaluation{'' if progress.n == 1 else 's'}; the checkpoint "
+            f"'{checkpoint}' keeps {'it' if progress.n == 1 else 'them'}: run the same command again to resume",
             err=True,
         )
         raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -253,11 +245,11 @@ def _run(space, *, out, connectome, budget, seed, workers, min_consonance, rende
                            source=str(out))
     header = [
         f"Designed by `stimgen optimize` (stimgen {__version__}) for {harmonics.connectome_name}.",
-        f"Score {result.best_score:.4g} (percent of the model's reference build-up) at {duration_s:g} s and "
-        f"{best['target_lufs']:g} LUFS; the starting point scored "
-        + ("-" if result.start_score is None else f"{result.start_score:.4g}") + ".",
-        f"Search: {method}, seed {seed}, budget {budget}: {result.n_evaluations} evaluations, best at "
-        f"evaluation {result.best_evaluation}.",
+        (f"Score {result.best_score:.4g} (percent of the model's reference build-up) at {duration_s:g} s and "
+         f"{best['target_lufs']:g} LUFS; the starting point scored "
+         + ("-" if result.start_score is None else f"{result.start_score:.4g}") + "."),
+        (f"Search: {method}, seed {seed}, budget {budget}: {result.n_evaluations} evaluations, best at "
+         f"evaluation {result.best_evaluation}."),
         "Layer contributions (score with the layer left out, re-mastered to the same loudness):",
         *[
             f"  layers[{c['index']}] {c['kind']}: without {c['score_without']:.4g}, contribution "
@@ -305,15 +297,14 @@ def _render(best: dict, path: Path, *, harmonics, score: dict) -> Path:
     """Render, master and write the best design like ``stimgen generate`` (score on this connectome)."""
     from .. import __version__
     from ..io import write_track
-    from ..mastering import master
-    from ..optimize.evaluate import fade_seconds, single_thread
+    from ..mastering import master_session
+    from ..optimize.evaluate import single_thread
     from ..render import render_preset
 
     with single_thread():
         y, info = render_preset(best)
-        fade_s = fade_seconds(info["duration_s"])
-        mastered, rep = master(y, sr=info["sr"], target_lufs=best["target_lufs"], ceiling_dbtp=best["ceiling_dbtp"],
-                               fade_in_s=fade_s, fade_out_s=fade_s)
+        mastered, rep = master_session(y, sr=info["sr"], duration_s=info["duration_s"],
+                                       target_lufs=best["target_lufs"], ceiling_dbtp=best["ceiling_dbtp"])
     sidecar = {
         "preset": best["name"],
         "resolved": best,

@@ -76,7 +76,7 @@ def render_session(resolved: dict, *, duration_s=None, sr=None, seed=None, on_pr
     """Render and master a preset with the code of ``stimgen generate``.
 
     :func:`stimgen.render.render_preset` then
-    :func:`stimgen.commands.generate.master_render`, the two calls
+    :func:`stimgen.mastering.master_session`, the two calls
     ``stimgen generate`` makes (without ``--mix``).
 
     Parameters
@@ -102,11 +102,11 @@ def render_session(resolved: dict, *, duration_s=None, sr=None, seed=None, on_pr
     PresetError, ParameterError
         For invalid overrides (the message names the key).
     """
-    from ..commands.generate import master_render
+    from ..mastering import master_session
     from ..render import render_preset
 
     y, info = render_preset(resolved, duration_s=duration_s, sr=sr, seed=seed, on_progress=on_progress)
-    mastered, report = master_render(y, sr=info["sr"], duration_s=info["duration_s"],
+    mastered, report = master_session(y, sr=info["sr"], duration_s=info["duration_s"],
                                      target_lufs=resolved["target_lufs"], ceiling_dbtp=resolved["ceiling_dbtp"])
     return mastered, info, report
 
@@ -502,7 +502,7 @@ def adaptive_program(resolved: dict, *, duration_s=None, seed=None, thermostat: 
     binaural layer is present): about 0.2 MB per second of session for a
     preset with one drums layer at 48 kHz.
     """
-    from ..commands.generate import master_render
+    from ..mastering import master_session
     from ..preset import validate_preset
     from ..render import iter_layers
 
@@ -533,7 +533,7 @@ def adaptive_program(resolved: dict, *, duration_s=None, seed=None, thermostat: 
     if bed is None:
         bed = np.zeros(n_frames, dtype=np.float32)
     report(0.45)
-    mastered, master_report = master_render(mix, sr=sr, duration_s=duration, target_lufs=p["target_lufs"],
+    mastered, master_report = master_session(mix, sr=sr, duration_s=duration, target_lufs=p["target_lufs"],
                                             ceiling_dbtp=p["ceiling_dbtp"])
     del mix
     hop = BLOCK_FRAMES
@@ -541,10 +541,9 @@ def adaptive_program(resolved: dict, *, duration_s=None, seed=None, thermostat: 
     del mastered
     report(0.7)
     # Fades of the mastering, as gain ramps (the same raised cosines).
-    from ..commands.generate import FADE_MAX_FRACTION, FADE_S
-    from ..mastering import fade
+    from ..mastering import fade, session_fade_s
 
-    fade_s = min(FADE_S, FADE_MAX_FRACTION * duration)
+    fade_s = session_fade_s(duration)
     n_fade = min(int(round(fade_s * sr)), n_frames // 2)
     ramp = fade(np.ones(2 * n_fade), sr=sr, fade_in_s=fade_s, fade_out_s=0.0)[:n_fade] if n_fade else np.ones(0)
     # The more and less varied renderings of the event layers.

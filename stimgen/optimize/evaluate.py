@@ -40,21 +40,7 @@ __all__ = [
     "load_harmonics",
     "single_thread",
     "EvaluationPool",
-    "fade_seconds",
 ]
-
-
-def fade_seconds(duration_s: float) -> float:
-    """Fade-in and fade-out length (s) that ``stimgen generate`` uses for ``duration_s``.
-
-    Examples
-    --------
-    >>> fade_seconds(60.0), fade_seconds(10.0)
-    (3.0, 1.0)
-    """
-    from ..commands.generate import FADE_MAX_FRACTION, FADE_S
-
-    return min(FADE_S, FADE_MAX_FRACTION * float(duration_s))
 
 
 @contextlib.contextmanager
@@ -124,14 +110,12 @@ def evaluate_mix(y, resolved: dict, *, sr: int, duration_s: float, harmonics, co
     """
     from resonance import score_signal
 
-    from ..mastering import master
+    from ..mastering import master_session
 
     if not np.any(np.abs(y) > 0):
         return {"score": 0.0, "consonance": 0.0, "metrics": {}, "loudness_lufs": None, "true_peak_dbtp": None}
-    fade_s = fade_seconds(duration_s)
-    mastered, report = master(
-        y, sr=sr, target_lufs=resolved["target_lufs"], ceiling_dbtp=resolved["ceiling_dbtp"],
-        fade_in_s=fade_s, fade_out_s=fade_s,
+    mastered, report = master_session(
+        y, sr=sr, duration_s=duration_s, target_lufs=resolved["target_lufs"], ceiling_dbtp=resolved["ceiling_dbtp"],
     )
     result = score_signal(mastered, sr, harmonics=harmonics, config=config)
     metrics = result.to_dict()["metrics"]

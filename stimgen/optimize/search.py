@@ -350,6 +350,8 @@ def optimize(
         Differential evolution, or the random-search baseline.
     checkpoint : str, os.PathLike or None
         Checkpoint log; an existing one with the same settings is resumed.
+        It stays on disk after the run (``stimgen optimize`` deletes it once
+        its outputs are written).
     fresh : bool
         Replace an existing checkpoint instead of resuming it.
     on_evaluation : callable or None
@@ -404,7 +406,7 @@ def optimize(
     finally:
         if log is not None:
             log.close()
-    x, key, result, value = run.records[run.best_index]
+    x, _, result, value = run.records[run.best_index]
     start = run.records[0][2]
     return OptimizeResult(
         method=method,

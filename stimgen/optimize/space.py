@@ -85,13 +85,13 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..preset import (
+    AM_DEPTH_RANGE,
+    AM_RATE_RANGE_HZ,
     DRUM_VOICES,
+    GAIN_RANGE_DB,
     LAYER_PARAMS,
     NOISE_COLORS,
     TUNINGS,
-    AM_DEPTH_RANGE,
-    AM_RATE_RANGE_HZ,
-    GAIN_RANGE_DB,
     validate_preset,
 )
 
@@ -344,7 +344,7 @@ class Param:
             raw = self.low * (self.high / self.low) ** u if self.low > 0 else self.low + u * (self.high - self.low)
         else:
             raw = self.low + u * (self.high - self.low)
-        return _round_step(min(max(raw, self.low), self.high), self.step)
+        return min(max(_round_step(raw, self.step), self.low), self.high)
 
     def unit(self, value) -> float:
         """Inverse of :meth:`value`: the centre of the cell holding ``value`` (clipped to the range)."""
@@ -658,32 +658,29 @@ def _build_params(base: dict) -> list[Param]:
     kinds = [layer["kind"] for layer in layers]
     params: list[Param] = []
 
-    def add(index: int, key: str, build):
+    def names(index: int, key: str) -> tuple[str, tuple]:
         kind = kinds[index]
-        name = f"layers[{index}].{key}"
         aliases = (f"{kind}.{key}",) if kinds.count(kind) == 1 else ()
-        params.append(build(name, aliases))
+        return f"layers[{index}].{key}", aliases
 
     for index, layer in enumerate(layers):
         kind = layer["kind"]
         automated = set(layer["automation"])
         if index > 0:
-            add(index, "enabled", lambda n, a: _choice_param(n, a, (True, False), True))
+            params.append(_choice_param(*names(index, "enabled"), (True, False), True))
         if index > 0 and "gain_db" not in automated:
-            add(index, "gain_db", lambda n, a: _numeric_param(n, a, GAIN_SEARCH_RANGE_DB, layer["gain_db"], GAIN_RANGE_DB))
+            params.append(_numeric_param(*names(index, "gain_db"), GAIN_SEARCH_RANGE_DB, layer["gain_db"], GAIN_RANGE_DB))
         for key, spec in SEARCH_RANGES[kind].items():
             if key in automated:
                 continue
             if spec["scale"] == "choice":
-                add(index, key, lambda n, a, s=spec, k=key: _choice_param(n, a, s["options"], layer[k]))
+                params.append(_choice_param(*names(index, key), spec["options"], layer[key]))
             else:
-                allowed = LAYER_PARAMS[kind][key]["range"]
-                add(index, key, lambda n, a, s=spec, k=key, r=allowed: _numeric_param(n, a, s, layer[k], r))
+                params.append(_numeric_param(*names(index, key), spec, layer[key], LAYER_PARAMS[kind][key]["range"]))
         if kind in AM_KINDS:
             am = layer["am"] or {"rate_hz": AM_SEARCH_RANGES["rate_hz"]["range"][0], "depth": 0.0}
             for key, allowed in (("rate_hz", AM_RATE_RANGE_HZ), ("depth", AM_DEPTH_RANGE)):
-                add(index, f"am.{key}",
-                    lambda n, a, k=key, r=allowed: _numeric_param(n, a, AM_SEARCH_RANGES[k], am[k], r))
+                params.append(_numeric_param(*names(index, f"am.{key}"), AM_SEARCH_RANGES[key], am[key], allowed))
 
     arc = base["arc"]
     d = base["duration_s"]
