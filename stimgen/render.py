@@ -271,14 +271,13 @@ def _resolve(resolved: dict, *, duration_s, sr, seed) -> dict:
     return validate_preset(data, source=str(resolved.get("name", "<dict>")))
 
 
-def _prepare(resolved, *, duration_s, sr, seed):
-    p = _resolve(resolved, duration_s=duration_s, sr=sr, seed=seed)
+def _arc_envelope(p: dict) -> np.ndarray:
+    """The session arc of a validated preset, one gain per sample."""
     arc = p["arc"]
-    envelope = synth.arc_envelope(
+    return synth.arc_envelope(
         sr=p["sr"], duration_s=p["duration_s"], heat_s=arc["heat_s"], hold_s=arc["hold_s"], cool_s=arc["cool_s"],
         heat_level=arc["heat_level"], hold_level=arc["hold_level"], cool_level=arc["cool_level"],
     )
-    return p, envelope
 
 
 def _layer(p: dict, index: int, envelope: np.ndarray, report) -> np.ndarray:
@@ -346,7 +345,7 @@ def iter_layers(resolved: dict, *, duration_s=None, sr=None, seed=None, on_progr
     """
     p = _resolve(resolved, duration_s=duration_s, sr=sr, seed=seed)
     check_memory(p["duration_s"], sr=p["sr"])
-    p, envelope = _prepare(p, duration_s=None, sr=None, seed=None)
+    envelope = _arc_envelope(p)
     n_layers = len(p["layers"])
 
     def report(done: float) -> None:
