@@ -20,6 +20,25 @@ The coordinate frame of this data set is not MNI: ``x`` runs posterior to
 anterior (V1 at x = -70 mm, frontal pole at +79 mm), ``y`` runs from the
 right hemisphere (negative) to the left (positive), ``z`` inferior to superior.
 
+Connectomes of ``tvb-data`` by name
+-----------------------------------
+``load_connectome("tvb:NN")`` loads a connectivity that ``tvb-data`` ships
+(:data:`TVB_CONNECTOMES`): ``tvb:76`` is the default; ``tvb:66`` the human
+diffusion-imaging connectome of Hagmann et al. 2008 (Desikan-Killiany regions
+without the insula, abbreviated labels such as ``rTT``); ``tvb:68`` the 68
+Desikan-Killiany regions with full names (``r_transversetemporal``);
+``tvb:96`` a CoCoMac macaque parcellation (Kötter & Wanke 2005 regional map,
+labels such as ``RM-A1_R``, with thalamic and basal-ganglia regions).  Only
+``tvb:76`` has a mesh; the others give region-level harmonics.
+
+Entry regions
+-------------
+Every connectome carries its :class:`resonance.coupling.EntryRegions`: the
+auditory and premotor regions where sound enters, found by label
+(:func:`resonance.coupling.find_regions`, with the usual atlas abbreviations)
+or named by the user (``entry_regions=``: labels or 0-based rows of the file's
+matrix).
+
 User connectomes
 ----------------
 A weight matrix (TVB zip/folder, ``.npy``, ``.csv``) with optional labels.
@@ -30,7 +49,9 @@ graph of regions only.
 
 Validation
 ----------
-Weights must form a square, finite, non-negative matrix; they are symmetrised
+Weights must form a square, finite, non-negative matrix with values at most
+:data:`MAX_WEIGHT` (weights are in arbitrary units; larger values overflow
+float64 in the graph Laplacian); they are symmetrised
 as ``(W + W.T) / 2`` and the diagonal (self-connections, which do not couple
 regions) is set to zero.  Regions with no connection are dropped with a
 warning that names them; if nothing is left a :class:`ParameterError` is
@@ -40,6 +61,7 @@ has its own flat zero mode) but triggers a warning.
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -49,12 +71,15 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from .coupling import EntryRegions, resolve_entry_regions
 from .errors import ParameterError
 from .io import connectome as _io
 
 __all__ = [
     "HEMISPHERES",
+    "MAX_WEIGHT",
     "OPTIONAL_MESH_LABELS",
+    "TVB_CONNECTOMES",
     "Connectome",
     "ConnectomeWarning",
     "load_connectome",
@@ -69,6 +94,40 @@ HEMISPHERES = ("L", "R", "?")
 #: count as matching the mesh: the corpus callosum, which has no connection
 #: in ``connectivity_76`` either.
 OPTIONAL_MESH_LABELS = ("rCC", "lCC")
+
+
+#: Largest weight accepted (arbitrary units).  Engineering choice: the graph
+#: Laplacian and the dynamics sum and multiply weights; values near the
+#: float64 maximum (1.8e308) overflow there and give wrong harmonics.  At
+#: 1e100 sums of any number of weights and products of two stay far below
+#: that; no measured connectome comes near it, and one that does can be
+#: divided by a constant (weights are in arbitrary units).
+MAX_WEIGHT = 1e100
+
+#: The connectivities of ``tvb-data`` that :func:`load_connectome` loads by
+#: name (``"tvb:66"``...): file name inside ``tvb_data/connectivity`` and a
+#: description.
+TVB_CONNECTOMES = {
+    "66": (
+        "connectivity_66.zip",
+        "human, diffusion spectrum imaging (Hagmann et al. 2008): 66 Desikan-Killiany regions (no insula), "
+        "abbreviated labels such as rTT, rST, rCMF",
+    ),
+    "68": (
+        "connectivity_68.zip",
+        "human, 68 Desikan-Killiany regions with full names such as r_transversetemporal",
+    ),
+    "76": (
+        "connectivity_76.zip",
+        "default: macaque tracer data (CoCoMac; Kötter & Wanke 2005) mapped to 76 human regions, labels such "
+        "as rA1, with the 16,384-vertex cortical mesh; rCC and lCC dropped",
+    ),
+    "96": (
+        "connectivity_96.zip",
+        "macaque tracer data (CoCoMac regional map, Kötter & Wanke 2005): 96 regions with thalamus and basal "
+        "ganglia, labels such as RM-A1_R",
+    ),
+}
 
 
 class ConnectomeWarning(UserWarning):
@@ -114,6 +173,8 @@ class Connectome:
         ``"L"``/``"R"`` of each vertex (from its region).
     dropped_labels : tuple of str
         Regions removed because they had no connection.
+    entry_regions : resonance.coupling.EntryRegions
+        The auditory and premotor entry regions (labels).
 
     Examples
     --------
@@ -133,6 +194,30 @@ class Connectome:
     vertex_region: np.ndarray | None = None
     hemisphere: np.ndarray | None = None
     dropped_labels: tuple[str, ...] = field(default=())
+    entry_regions: EntryRegions | None = None
+
+    def with_entry_regions(self, entry_regions) -> "Connectome":
+        """A copy with other entry regions.
+
+        Parameters
+        ----------
+        entry_regions : str, sequence of str, mapping or None
+            As for :func:`resonance.coupling.parse_entry_regions`; row indices
+            refer to this connectome's regions (after any dropped region).
+
+        Returns
+        -------
+        Connectome
+
+        Raises
+        ------
+        ParameterError
+            If a named region does not exist.
+        """
+        import dataclasses
+
+        resolved = resolve_entry_regions(self.region_labels, entry_regions, name=self.name)
+        return dataclasses.replace(self, entry_regions=resolved)
 
     @property
     def n_regions(self) -> int:
@@ -270,6 +355,7 @@ def connectome_from_arrays(
     mesh: _io.MeshFileData | None = None,
     name: str = "connectome",
     warn: bool = True,
+    entry_regions=None,
 ) -> Connectome:
     """Validate arrays and build a :class:`Connectome` (no file I/O).
 
@@ -292,6 +378,10 @@ def connectome_from_arrays(
         Used in every message, e.g. ``"connectome file 'w.csv'"``.
     warn : bool
         Whether to warn when regions are dropped or the graph is disconnected.
+    entry_regions : str, sequence of str, mapping or None
+        The auditory and/or premotor entry regions, by label or 0-based row
+        of ``weights`` (see :func:`resonance.coupling.parse_entry_regions`);
+        kinds not named are found by label.
 
     Returns
     -------
@@ -301,8 +391,10 @@ def connectome_from_arrays(
     ------
     ParameterError
         If the weights are not a square finite non-negative matrix with at
-        least two regions, labels have the wrong length or repeat, the other
-        arrays have the wrong shape, or no region has any connection.
+        least two regions and values at most :data:`MAX_WEIGHT`, labels have
+        the wrong length or repeat, the other arrays have the wrong shape, no
+        region has any connection, or a named entry region does not exist or
+        has no connection.
 
     Warns
     -----
@@ -321,7 +413,13 @@ def connectome_from_arrays(
     n = matrix.shape[0]
     if n < 2:
         raise ParameterError(f"{name}: weights have {n} region(s); at least 2 regions are needed")
-    matrix = 0.5 * (matrix + matrix.T)
+    if matrix.max() > MAX_WEIGHT:
+        i, j = np.unravel_index(int(np.argmax(matrix)), matrix.shape)
+        raise ParameterError(
+            f"{name}: weights hold {matrix[i, j]:.3g} at row {i}, column {j}; weights must be at most "
+            f"{MAX_WEIGHT:g} (they are in arbitrary units: divide the matrix by a constant)"
+        )
+    matrix = 0.5 * matrix + 0.5 * matrix.T
     np.fill_diagonal(matrix, 0.0)
 
     labels = (
@@ -351,6 +449,9 @@ def connectome_from_arrays(
     else:
         hemi = np.array([hemisphere_from_label(label) for label in labels])
 
+    # Entry regions refer to the rows as given, so resolve them before dropping.
+    entries = resolve_entry_regions(labels, entry_regions, name=name)
+
     # Drop regions without any connection.
     connected = matrix.sum(axis=1) > 0
     if not connected.any():
@@ -373,6 +474,21 @@ def connectome_from_arrays(
         hemi = hemi[keep]
         lengths = None if lengths is None else lengths[np.ix_(keep, keep)]
         centres = None if centres is None else centres[keep]
+
+    if dropped:
+        gone = set(dropped)
+        for kind in entries.named:
+            lost = [label for label in getattr(entries, kind) if label in gone]
+            if lost:
+                raise ParameterError(
+                    f"{name}: the {kind} entry region {lost[0]!r} has no connection (its weights are all 0); "
+                    "an entry region must be connected to the others"
+                )
+        entries = EntryRegions(
+            auditory=tuple(x for x in entries.auditory if x not in gone),
+            premotor=tuple(x for x in entries.premotor if x not in gone),
+            named=entries.named,
+        )
 
     n_groups, _ = connected_components(csr_matrix(matrix), directed=False)
     if n_groups > 1 and warn:
@@ -400,6 +516,7 @@ def connectome_from_arrays(
         vertex_region=_readonly(vertex_region),
         hemisphere=_readonly(vertex_hemi),
         dropped_labels=dropped,
+        entry_regions=entries,
     )
 
 
@@ -427,19 +544,45 @@ def _restrict_mesh(mesh: _io.MeshFileData, labels) -> tuple[np.ndarray, np.ndarr
     return mesh.vertices_mm[keep], new_index[triangles], vertex_region[keep]
 
 
-def load_connectome(source=None, *, labels=None) -> Connectome:
-    """Load the default connectome or a user's.
+def _tvb_name(source) -> str | None:
+    """The number of a ``"tvb:NN"`` source, or ``None`` for a path."""
+    if not isinstance(source, (str, os.PathLike)):
+        return None
+    text = os.fspath(source).strip()
+    if not text.lower().startswith("tvb:") or Path(text).exists():
+        return None
+    number = text[4:].strip()
+    if number not in TVB_CONNECTOMES:
+        allowed = ", ".join(f"tvb:{k}" for k in TVB_CONNECTOMES)
+        raise ParameterError(
+            f"connectome {source!r} is not a tvb-data connectome; allowed names: {allowed} "
+            "(or the path of a connectome file)"
+        )
+    return number
+
+
+def load_connectome(source=None, *, labels=None, entry_regions=None) -> Connectome:
+    """Load the default connectome, one of ``tvb-data`` by name, or a user's.
 
     Parameters
     ----------
     source : str or os.PathLike, optional
-        ``None`` for the default (``tvb-data`` ``connectivity_76`` with the
-        ``cortex_16384`` mesh; ``rCC``/``lCC`` dropped).  Otherwise a TVB
-        connectivity ``.zip`` or folder, or a square weight matrix in
+        ``None`` or ``"tvb:76"`` for the default (``tvb-data``
+        ``connectivity_76`` with the ``cortex_16384`` mesh; ``rCC``/``lCC``
+        dropped); ``"tvb:66"``, ``"tvb:68"`` or ``"tvb:96"`` for the other
+        connectivities of ``tvb-data`` (:data:`TVB_CONNECTOMES`).  Otherwise
+        a TVB connectivity ``.zip`` or folder, or a square weight matrix in
         ``.npy``, ``.csv``, ``.txt`` or ``.tsv``.
     labels : sequence of str or str or os.PathLike, optional
         Region labels for a matrix without them: a sequence, or a text file
         with one label per line.  Overrides labels found in the source.
+    entry_regions : str, sequence of str, mapping or None
+        The auditory and/or premotor entry regions, by label or 0-based row
+        of the file's matrix, e.g. ``"auditory=rTT,lTT;premotor=rCMF,lCMF"``
+        or ``{"auditory": [0, 1]}`` (see
+        :func:`resonance.coupling.parse_entry_regions`).  Kinds not named are
+        found by label (:data:`resonance.coupling.AUDITORY_REGIONS`,
+        :data:`resonance.coupling.MOTOR_REGIONS`).
 
     Returns
     -------
@@ -451,7 +594,8 @@ def load_connectome(source=None, *, labels=None) -> Connectome:
     DataFileError
         If a file is missing, empty, truncated, pickled or unreadable.
     ParameterError
-        If its content is invalid (see :func:`connectome_from_arrays`).
+        If its content is invalid (see :func:`connectome_from_arrays`), a
+        ``tvb:`` name is unknown, or a named entry region does not exist.
 
     Warns
     -----
@@ -465,13 +609,20 @@ def load_connectome(source=None, *, labels=None) -> Connectome:
     True
     >>> str(c.hemisphere[c.vertex_region == c.region_labels.index("lA1")][0])
     'L'
+    >>> load_connectome("tvb:66").entry_regions.auditory
+    ('rST', 'rTT', 'lST', 'lTT')
     """
-    if source is None:
+    number = _tvb_name(source)
+    if source is None or number == "76":
         if labels is not None:
             raise ParameterError("labels can only be given together with a connectome source file")
         data = _io.read_tvb_connectivity(_io.tvb_data_file(*_io.DEFAULT_CONNECTIVITY_FILE))
         name = "tvb-data connectivity_76 + cortex_16384"
         warn = False  # dropping rCC/lCC is documented behaviour, not news
+    elif number is not None:
+        data = _io.read_tvb_connectivity(_io.tvb_data_file("connectivity", TVB_CONNECTOMES[number][0]))
+        name = f"tvb-data connectivity_{number}"
+        warn = True
     else:
         data = _io.read_connectome_file(source)
         name = data.name
@@ -490,4 +641,5 @@ def load_connectome(source=None, *, labels=None) -> Connectome:
         mesh=mesh,
         name=name,
         warn=warn,
+        entry_regions=entry_regions,
     )

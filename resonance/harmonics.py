@@ -663,6 +663,8 @@ class Harmonics:
         Hex digest identifying inputs and parameters.
     from_cache : bool
         Whether the decomposition was loaded from the cache.
+    entry_regions : resonance.coupling.EntryRegions or None
+        The connectome's auditory and premotor entry regions.
     """
 
     level: str
@@ -686,6 +688,7 @@ class Harmonics:
     parameters: dict = field(default_factory=dict)
     cache_key: str = ""
     from_cache: bool = False
+    entry_regions: object = None
 
     @property
     def n_modes(self) -> int:
@@ -788,6 +791,7 @@ def connectome_harmonics(
     seed: int = SEED,
     level: str = "auto",
     cache: bool = True,
+    entry_regions=None,
 ) -> Harmonics:
     """Connectome harmonics, their dispersion and the regional harmonics.
 
@@ -816,6 +820,10 @@ def connectome_harmonics(
         ``"auto"`` uses the vertex level when the connectome has a mesh.
     cache : bool
         Read and write the on-disk cache (:mod:`resonance.io.cache`).
+    entry_regions : str, sequence of str, mapping or None
+        Auditory/premotor entry regions by label or 0-based row (see
+        :func:`resonance.connectome.load_connectome`); ``None`` keeps the
+        connectome's.  They do not change the modes, only where sound enters.
 
     Returns
     -------
@@ -844,11 +852,13 @@ def connectome_harmonics(
     True
     """
     if connectome is None or isinstance(connectome, (str, Path)):
-        connectome = load_connectome(connectome)
+        connectome = load_connectome(connectome, entry_regions=entry_regions)
     if not isinstance(connectome, Connectome):
         raise ParameterError(
             f"connectome={type(connectome).__name__} is not allowed; pass a Connectome, a path or None"
         )
+    if entry_regions is not None:
+        connectome = connectome.with_entry_regions(entry_regions)
     n_modes = check_int("n_modes", n_modes, low=1, high=MAX_N_MODES)
     n_regional_modes = check_int("n_regional_modes", n_regional_modes, low=1, high=MAX_N_MODES)
     gamma_per_s = check_float("gamma_per_s", gamma_per_s, low=0, low_inclusive=False)
@@ -1144,4 +1154,5 @@ def _assemble(
         parameters=dict(parameters),
         cache_key=key,
         from_cache=from_cache,
+        entry_regions=connectome.entry_regions,
     )
