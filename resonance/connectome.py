@@ -555,7 +555,7 @@ def _tvb_name(source) -> str | None:
     if number not in TVB_CONNECTOMES:
         allowed = ", ".join(f"tvb:{k}" for k in TVB_CONNECTOMES)
         raise ParameterError(
-            f"connectome {source!r} is not a tvb-data connectome; allowed names: {allowed} "
+            f"connectome {text!r} is not a tvb-data connectome; allowed names: {allowed} "
             "(or the path of a connectome file)"
         )
     return number

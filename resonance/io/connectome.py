@@ -49,6 +49,7 @@ __all__ = [
     "DEFAULT_REGION_MAPPING_FILE",
     "MAX_FILE_BYTES",
     "MATRIX_EXTENSIONS",
+    "NPY_MAX_HEADER_BYTES",
     "ConnectomeFileData",
     "MeshFileData",
     "tvb_data_file",
@@ -295,6 +296,69 @@ def _parse_matrix_text(text: str, name: str, *, delimiter: str | None) -> tuple[
 # --------------------------------------------------------------------------- #
 
 
+#: Longest ``.npy`` header read, in bytes: NumPy's own limit for files it
+#: does not trust (``numpy.load``'s ``max_header_size``).  A matrix saved by
+#: ``numpy.save`` has a header of 128 bytes.
+NPY_MAX_HEADER_BYTES = 10_000
+
+
+def _load_npy(data: bytes, name: str) -> np.ndarray:
+    """Load a ``.npy`` matrix after checking its header against the file.
+
+    The header is read first, so that a header declaring a shape larger than
+    the data that follow is refused before any memory is reserved for it.
+    """
+    fmt = np.lib.format
+    stream = io.BytesIO(data)
+    try:
+        version = fmt.read_magic(stream)
+    except ValueError:
+        raise DataFileError(f"{name} is not a .npy file (it does not start with the .npy signature)") from None
+    length_bytes = {(1, 0): 2, (2, 0): 4, (3, 0): 4}.get(version)
+    if length_bytes is None:
+        raise DataFileError(f"{name} has .npy format version {version}; versions 1.0 to 3.0 are read")
+    raw = data[stream.tell(): stream.tell() + length_bytes]
+    if len(raw) < length_bytes:
+        raise DataFileError(f"{name} is truncated inside its .npy header")
+    header_bytes = int.from_bytes(raw, "little")
+    if header_bytes > NPY_MAX_HEADER_BYTES:
+        raise DataFileError(
+            f"{name} has a .npy header of {header_bytes} bytes; at most {NPY_MAX_HEADER_BYTES} are read "
+            "(numpy.save writes 128 bytes for a plain numeric matrix: save one with numpy.save)"
+        )
+    try:
+        reader = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+        shape, _fortran, dtype = reader(stream, max_header_size=NPY_MAX_HEADER_BYTES)
+    except (ValueError, SyntaxError, TypeError, EOFError) as exc:
+        raise DataFileError(f"{name} has a malformed or truncated .npy header ({exc})") from None
+    if dtype.hasobject:
+        raise DataFileError(
+            f"{name} holds Python objects (pickled data), which are not loaded; save a numeric array"
+        )
+    if dtype.fields is not None or dtype.subdtype is not None:
+        raise DataFileError(f"{name} must hold one plain numeric array, not a structured array")
+    if not (np.issubdtype(dtype, np.number) or dtype == np.bool_):
+        raise DataFileError(f"{name} holds values of type {dtype}; a numeric matrix is required")
+    if np.issubdtype(dtype, np.complexfloating):
+        raise DataFileError(f"{name} holds complex numbers; weights must be real")
+    n_items = 1
+    for size in shape:
+        n_items *= int(size)  # Python integers: no overflow for absurd shapes
+    needed = n_items * dtype.itemsize
+    available = len(data) - stream.tell()
+    if needed > available:
+        raise DataFileError(
+            f"{name}: its .npy header declares shape {tuple(shape)} of {dtype} ({needed} bytes) but only "
+            f"{available} bytes of data follow; the file is truncated or its header is wrong"
+        )
+    try:
+        values = np.load(io.BytesIO(data), allow_pickle=False, max_header_size=NPY_MAX_HEADER_BYTES)
+    except (ValueError, EOFError, OSError) as exc:  # pragma: no cover - the header checks above come first
+        raise DataFileError(f"{name} is not a valid .npy file or is truncated ({exc})") from None
+    return values
+
+
+
 def read_labels(path) -> tuple[str, ...]:
     """Read region labels, one per line.
 
@@ -366,22 +430,7 @@ def read_weight_matrix(path) -> ConnectomeFileData:
     if not data.strip():
         raise DataFileError(f"{name} is empty; it must hold a square weight matrix")
     if suffix == ".npy":
-        try:
-            values = np.load(io.BytesIO(data), allow_pickle=False)
-        except ValueError as exc:
-            if "allow_pickle" in str(exc):
-                raise DataFileError(
-                    f"{name} holds Python objects (pickled data), which are not loaded; save a numeric array"
-                ) from None
-            raise DataFileError(f"{name} is not a valid .npy file or is truncated ({exc})") from None
-        except (EOFError, OSError) as exc:
-            raise DataFileError(f"{name} is truncated or not a .npy file ({exc})") from None
-        if not isinstance(values, np.ndarray) or values.dtype.fields is not None:
-            raise DataFileError(f"{name} must hold one plain numeric array")
-        if not (np.issubdtype(values.dtype, np.number) or values.dtype == np.bool_):
-            raise DataFileError(f"{name} holds values of type {values.dtype}; a numeric matrix is required")
-        if np.iscomplexobj(values):
-            raise DataFileError(f"{name} holds complex numbers; weights must be real")
+        values = _load_npy(data, name)
         return ConnectomeFileData(name=name, weights=values.astype(np.float64))
     text = _decode(data, name)
     delimiter = "," if suffix == ".csv" else None

@@ -92,6 +92,7 @@ def harmonics_document(harmonics, connectome) -> dict:
             "has_mesh": connectome.has_mesh,
             "region_labels": list(harmonics.region_labels),
             "dropped_regions": list(connectome.dropped_labels),
+            "entry_regions": connectome.entry_regions.as_dict(),
         },
         "parameters": dict(
             harmonics.parameters,
@@ -118,6 +119,11 @@ def _print_table(harmonics, connectome, rows: int) -> None:
     console.print(
         f"[bold]level[/bold]       {harmonics.level} ({connectome.n_regions} regions, "
         f"{harmonics.n_vertices} graph nodes{dropped})"
+    )
+    entry = connectome.entry_regions
+    console.print(
+        f"[bold]entry[/bold]       auditory {', '.join(entry.auditory) or 'none (cannot be scored)'}; "
+        f"premotor {', '.join(entry.premotor) or 'none'}"
     )
     console.print(
         f"[bold]dispersion[/bold]  gamma = {harmonics.gamma_per_s:g} /s, r = {harmonics.r_mm:g} mm, "
@@ -163,7 +169,16 @@ def harmonics_command(
     connectome: Path | None = typer.Option(
         None,
         "--connectome",
-        help="TVB connectivity (.zip or folder) or weight matrix (.npy, .csv, .txt). Default: tvb-data's 76 regions.",
+        help="Connectome: tvb:66, tvb:68, tvb:76 (default), tvb:96, a TVB connectivity (.zip or folder) "
+        "or a square weight matrix (.npy, .csv, .txt, .tsv; labels optional).",
+    ),
+    entry_regions: list[str] | None = typer.Option(
+        None,
+        "--entry-regions",
+        help="Entry regions of --connectome: auditory=LABEL,... and/or premotor=LABEL,... (labels, or 0-based "
+        "matrix rows); repeat or separate with ';'. Default: found by label (A1/A2, transversetemporal/TT, "
+        "superiortemporal/ST; PMCM/PMCDL, caudalmiddlefrontal/CMF).",
+        show_default=False,
     ),
     labels: Path | None = typer.Option(None, "--labels", help="Region labels for a matrix, one per line."),
     n_modes: int = typer.Option(200, "--n-modes", help="Number of harmonics (capped at the number of graph nodes)."),
@@ -190,7 +205,7 @@ def harmonics_command(
             raise ParameterError("--labels needs --connectome (the default connectome has its own labels)")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            conn = load_connectome(connectome, labels=labels)
+            conn = load_connectome(connectome, labels=labels, entry_regions=entry_regions or None)
             harmonics = connectome_harmonics(conn, n_modes=n_modes, level=level, cache=not no_cache)
         for warning in caught:
             typer.echo(f"stimgen: warning: {warning.message}", err=True)

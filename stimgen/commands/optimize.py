@@ -126,7 +126,14 @@ def _toml_text(preset: dict, *, header: list) -> str:
 def optimize_command(
     out: Path | None = typer.Option(None, "-o", "--out", help="Output preset (.toml) of the best design.",
                                     show_default=False),
-    connectome: Path | None = typer.Option(None, "--connectome", help="Connectome file (default: tvb-data 76 regions)."),
+    connectome: Path | None = typer.Option(
+        None, "--connectome",
+        help="Connectome: tvb:66, tvb:68, tvb:76 (default), tvb:96, a TVB connectivity (.zip or folder) "
+        "or a square weight matrix (.npy, .csv, .txt, .tsv; labels optional)."),
+    entry_regions: list[str] | None = typer.Option(
+        None, "--entry-regions",
+        help="Entry regions of --connectome: auditory=LABEL,... and/or premotor=LABEL,... (labels, or 0-based "
+        "matrix rows); repeat or separate with ';'. Default: found by label.", show_default=False),
     preset: str | None = typer.Option(None, "--preset", help="Base preset (name or .toml): its layers and start values."),
     duration: float = typer.Option(DEFAULT_DURATION_S, "--duration", help="Length of every candidate (s)."),
     budget: int = typer.Option(DEFAULT_BUDGET, "--budget", help="Evaluations to spend."),
@@ -175,8 +182,6 @@ def optimize_command(
             )
         if method not in METHODS:
             raise ParameterError(f"--method={method!r} is not allowed; allowed: {' or '.join(METHODS)}")
-        if connectome is not None and not connectome.exists():
-            raise ParameterError(f"--connectome '{connectome}': file not found")
 
         base = load_preset(preset) if preset is not None else None
         space = SearchSpace.from_preset(base, duration_s=duration, target_lufs=loudness)
@@ -184,16 +189,32 @@ def optimize_command(
         if list_params:
             _print_params(space)
             return
-        _run(space, out=out, connectome=connectome, budget=budget, seed=seed, workers=n_workers,
+        conn = _load_connectome(connectome, entry_regions)
+        _run(space, out=out, connectome=conn, budget=budget, seed=seed, workers=n_workers,
              min_consonance=min_consonance, render=render,
              checkpoint=checkpoint if checkpoint is not None else checkpoint_path(out), fresh=fresh, method=method)
 
 
-def _load(connectome):
-    """Connectome harmonics, with any loading note printed once."""
+def _load_connectome(connectome, entry_regions):
+    """The connectome with its entry regions, with any loading note printed once."""
     import warnings
 
-    from resonance.coupling import entry_coupling
+    from resonance.connectome import load_connectome
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        conn = load_connectome(connectome, entry_regions=entry_regions or None)
+    for w in caught:
+        if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
+            typer.echo(f"note: {w.message}", err=True)
+    return conn
+
+
+def _load(connectome):
+    """Connectome harmonics of a loaded connectome (passed on to the workers)."""
+    import warnings
+
+    from resonance.coupling import require_entry_regions
     from resonance.harmonics import connectome_harmonics
 
     with warnings.catch_warnings(record=True) as caught:
@@ -202,7 +223,7 @@ def _load(connectome):
     for w in caught:
         if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
             typer.echo(f"note: {w.message}", err=True)
-    entry_coupling(harmonics, n_bands=8)  # refuses a connectome without an auditory entry, up front
+    require_entry_regions(harmonics)  # refuses a connectome without an auditory entry, up front
     return harmonics
 
 
@@ -214,13 +235,13 @@ def _run(space, *, out, connectome, budget, seed, workers, min_consonance, rende
     from ..preset import validate_preset
 
     _check_output("--checkpoint", checkpoint, (".jsonl",))
-    harmonics = _load(str(connectome) if connectome is not None else None)
+    harmonics = _load(connectome)
     planned = de_schedule(budget, space.n_dims) if method == "de" else None
     total = planned[0] * (1 + planned[1]) if planned else budget
     progress = _SearchProgress(total)
     try:
         result = optimize(
-            space, connectome=str(connectome) if connectome is not None else None, harmonics=harmonics,
+            space, connectome=connectome, harmonics=harmonics,
             budget=budget, seed=seed, workers=workers, min_consonance=min_consonance, method=method,
             checkpoint=checkpoint, fresh=fresh, on_evaluation=progress,
         )

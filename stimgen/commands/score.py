@@ -121,7 +121,16 @@ def score_command(
     connectome: Path | None = typer.Option(
         None,
         "--connectome",
-        help="TVB connectivity (.zip or folder) or weight matrix (.npy, .csv, .txt). Default: tvb-data's 76 regions.",
+        help="Connectome: tvb:66, tvb:68, tvb:76 (default), tvb:96, a TVB connectivity (.zip or folder) "
+        "or a square weight matrix (.npy, .csv, .txt, .tsv; labels optional).",
+    ),
+    entry_regions: list[str] | None = typer.Option(
+        None,
+        "--entry-regions",
+        help="Entry regions of --connectome: auditory=LABEL,... and/or premotor=LABEL,... (labels, or 0-based "
+        "matrix rows); repeat or separate with ';'. Default: found by label (A1/A2, transversetemporal/TT, "
+        "superiortemporal/ST; PMCM/PMCDL, caudalmiddlefrontal/CMF).",
+        show_default=False,
     ),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON line per file instead of the table."),
     plot: Path | None = typer.Option(None, "--plot", help="Write a PNG per file (several files: PLOT-<filestem>.png)."),
@@ -143,15 +152,17 @@ def score_command(
             report.check_out_path(out)
 
         from resonance.connectome import load_connectome
+        from resonance.coupling import require_entry_regions
         from resonance.harmonics import connectome_harmonics
         from resonance.pipeline import ModelConfig, score_file
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            conn = load_connectome(connectome)
+            conn = load_connectome(connectome, entry_regions=entry_regions or None)
             harmonics = connectome_harmonics(conn)
         for warning in caught:
             typer.echo(f"stimgen: warning: {warning.message}", err=True)
+        require_entry_regions(harmonics)  # a connectome that sound cannot enter fails here, not per file
 
         paths = expand_inputs(files)
         several = len(paths) > 1
