@@ -308,3 +308,212 @@ def test_missing_file_and_unknown_extension(tmp_path):
 def test_labels_without_source_refused():
     with pytest.raises(ParameterError, match="labels"):
         load_connectome(None, labels=["a"])
+
+
+# --------------------------------------------------------------------------- #
+# tvb-data connectomes by name
+# --------------------------------------------------------------------------- #
+
+
+@pytest.mark.parametrize(
+    ("name", "n_regions", "auditory", "premotor"),
+    [
+        # Hagmann et al. 2008: Desikan-Killiany abbreviations.
+        ("tvb:66", 66, {"rTT", "lTT", "rST", "lST"}, {"rCMF", "lCMF"}),
+        # Desikan-Killiany full names with an r_/l_ prefix.
+        (
+            "tvb:68",
+            68,
+            {"r_transversetemporal", "l_transversetemporal", "r_superiortemporal", "l_superiortemporal"},
+            {"r_caudalmiddlefrontal", "l_caudalmiddlefrontal"},
+        ),
+        # CoCoMac regional map with an _R/_L suffix.
+        (
+            "tvb:96",
+            96,
+            {"RM-A1_R", "RM-A1_L", "RM-A2_R", "RM-A2_L"},
+            {"RM-PMCm_R", "RM-PMCm_L", "RM-PMCdl_R", "RM-PMCdl_L"},
+        ),
+    ],
+)
+def test_tvb_data_connectomes_by_name(name, n_regions, auditory, premotor):
+    c = load_connectome(name)
+    assert c.name == f"tvb-data connectivity_{name[4:]}"
+    assert c.n_regions == n_regions and not c.has_mesh
+    assert c.tract_lengths_mm is not None and c.centres_mm is not None
+    assert set(c.entry_regions.auditory) == auditory
+    assert set(c.entry_regions.premotor) == premotor
+    assert c.entry_regions.named == ()
+    # Both hemispheres are known from the labels.
+    assert set(c.region_hemisphere.tolist()) == {"L", "R"}
+
+
+def test_tvb_76_by_name_is_the_default(default_connectome):
+    c = load_connectome("tvb:76")
+    assert c.name == default_connectome.name and c.has_mesh
+    np.testing.assert_array_equal(c.weights, default_connectome.weights)
+    assert set(c.entry_regions.auditory) == {"rA1", "rA2", "lA1", "lA2"}
+    assert set(c.entry_regions.premotor) == {"rPMCM", "rPMCDL", "lPMCM", "lPMCDL"}
+
+
+def test_unknown_tvb_name_lists_the_allowed_ones():
+    with pytest.raises(ParameterError, match=r"'tvb:192' is not a tvb-data connectome; allowed names: tvb:66"):
+        load_connectome("tvb:192")
+
+
+# --------------------------------------------------------------------------- #
+# Entry regions: atlas abbreviations, named by label or row
+# --------------------------------------------------------------------------- #
+
+
+def test_entry_labels_of_common_atlases_are_recognised():
+    from resonance.coupling import AUDITORY_REGIONS, MOTOR_REGIONS, find_regions
+
+    auditory = [
+        "rTT", "lST",  # Hagmann 2008 / TVB connectivity_66
+        "r_transversetemporal", "ctx-lh-transversetemporal", "lh.superiortemporal",  # Desikan-Killiany
+        "Heschl_L", "Temporal_Sup_R",  # AAL
+        "L_A1_ROI",  # HCP-MMP
+        "RM-A1_R", "rA2",  # CoCoMac
+    ]
+    premotor = ["rCMF", "l_caudalmiddlefrontal", "Supp_Motor_Area_L", "rPMCDL", "RM-PMCm_L"]
+    # Neighbours that are not entries: superior temporal sulcus bank, lingual,
+    # temporal pole, primary motor and paracentral cortex, CoCoMac TCS.
+    others = ["rBSTS", "lingual", "rTP", "rPREC", "r_precentral", "r_paracentral", "lTCS", "rPT", "rM1"]
+    labels = auditory + premotor + others
+    assert find_regions(labels, AUDITORY_REGIONS).tolist() == list(range(len(auditory)))
+    first = len(auditory)
+    assert find_regions(labels, MOTOR_REGIONS).tolist() == list(range(first, first + len(premotor)))
+
+
+def test_named_entry_regions_by_label_and_row():
+    from resonance.coupling import resolve_entry_regions
+
+    labels = ["rTT", "lTT", "rCMF", "lCMF", "rV1"]
+    # A core name finds both hemispheres; a full label only its own.
+    assert resolve_entry_regions(labels, "TT").auditory == ("rTT", "lTT")
+    assert resolve_entry_regions(labels, "auditory=rTT").auditory == ("rTT",)
+    both = resolve_entry_regions(labels, ["auditory=rTT", "premotor=4"])
+    assert both.auditory == ("rTT",) and both.premotor == ("rV1",) and both.named == ("auditory", "premotor")
+    mapping = resolve_entry_regions(labels, {"auditory": [1], "premotor": "lCMF"})
+    assert mapping.auditory == ("lTT",) and mapping.premotor == ("lCMF",)
+    semicolons = resolve_entry_regions(labels, "auditory=0,1;premotor=rCMF")
+    assert semicolons.auditory == ("rTT", "lTT") and semicolons.premotor == ("rCMF",)
+    # Kinds not named are still found by label.
+    assert resolve_entry_regions(labels, "premotor=rV1").auditory == ("rTT", "lTT")
+
+
+@pytest.mark.parametrize(
+    ("spec", "match"),
+    [
+        ("auditory=7", r"w\.csv'.*auditory=7 is not a row of its 3 x 3 matrix; allowed row indices are 0 to 2"),
+        ("auditory=rXX", r"w\.csv'.*auditory='rXX' matches no region label; its labels are rA1, lA1, rV1"),
+        ("motor=rA1", r"the kind 'motor' is unknown; allowed: 'auditory=LABEL"),
+        ("premotor=", r"premotor= names no region"),
+        (";", r"name no region"),
+    ],
+)
+def test_bad_entry_regions_name_the_problem(tmp_path, spec, match):
+    path = _write(tmp_path, "w.csv", "rA1,lA1,rV1\n0,1,2\n1,0,1\n2,1,0\n")
+    with pytest.raises(ParameterError, match=match):
+        load_connectome(path, entry_regions=spec)
+
+
+def test_entry_rows_refer_to_the_file_even_when_a_region_is_dropped(tmp_path):
+    # Row 0 has no connection and is dropped; row 2 is still "row 2".
+    path = _write(tmp_path, "w.txt", "0 0 0 0\n0 0 1 2\n0 1 0 1\n0 2 1 0\n")
+    with pytest.warns(ConnectomeWarning, match="dropped 1 region"):
+        c = load_connectome(path, entry_regions="auditory=2;premotor=3")
+    assert c.region_labels == ("region_1", "region_2", "region_3")
+    assert c.entry_regions.auditory == ("region_2",) and c.entry_regions.premotor == ("region_3",)
+    with pytest.warns(ConnectomeWarning), pytest.raises(ParameterError, match="entry region 'region_0' has no connection"):
+        load_connectome(path, entry_regions="auditory=0")
+
+
+def test_labelled_csv_couples_without_region_centres(tmp_path):
+    """Regression (issue 10/15): a labelled CSV ended in IndexError in coupling.py."""
+    from resonance.coupling import entry_coupling
+    from resonance.harmonics import connectome_harmonics
+
+    path = _write(tmp_path, "lab.csv", ",rA1,lA1,rPMCM,lV1\nrA1,0,1,2,1\nlA1,1,0,1,2\nrPMCM,2,1,0,1\nlV1,1,2,1,0\n")
+    h = connectome_harmonics(load_connectome(path), cache=False)
+    assert h.positions_mm is None
+    cp = entry_coupling(h, n_bands=4)
+    assert cp.auditory_regions == ("rA1", "lA1") and cp.motor_regions == ("rPMCM",)
+    assert cp.auditory.shape == (h.n_modes, 4) and np.all(np.isfinite(cp.auditory))
+    # Every band enters the two auditory nodes equally (no map inside a region).
+    np.testing.assert_allclose(cp.auditory, cp.auditory[:, :1] * np.ones((1, 4)))
+
+
+def test_unlabelled_matrix_needs_named_entry_regions(tmp_path, rng):
+    from resonance.coupling import entry_coupling, require_entry_regions
+    from resonance.harmonics import connectome_harmonics
+
+    w = rng.random((5, 5))
+    path = tmp_path / "w.npy"
+    np.save(path, w + w.T)
+    plain = connectome_harmonics(path, cache=False)
+    with pytest.raises(ParameterError, match=r"connectome file '.*w\.npy' has no auditory entry region: its 5 rows "
+                                             r"have no labels; .*--entry-regions auditory="):
+        require_entry_regions(plain)
+    # Named through connectome_harmonics (a path: rows of the file) ...
+    named = connectome_harmonics(path, entry_regions={"auditory": [0, 1], "premotor": [4]}, cache=False)
+    assert named.entry_regions.auditory == ("region_0", "region_1")
+    # ... or on a loaded connectome; the modes do not depend on them.
+    other = connectome_harmonics(load_connectome(path), entry_regions="auditory=3", cache=False)
+    np.testing.assert_array_equal(named.vectors, other.vectors)
+    a, b = entry_coupling(named, n_bands=2), entry_coupling(other, n_bands=2)
+    assert a.motor_regions == ("region_4",) and b.auditory_regions == ("region_3",)
+    assert not np.allclose(np.abs(a.auditory), np.abs(b.auditory))
+
+
+# --------------------------------------------------------------------------- #
+# Hostile .npy files and extreme weights (issue 15)
+# --------------------------------------------------------------------------- #
+
+
+def test_npy_with_a_huge_declared_shape_is_refused_from_its_header(tmp_path):
+    import io
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (200_000, 200_000)})
+    path = tmp_path / "huge.npy"
+    path.write_bytes(header.getvalue() + bytes(64))
+    with pytest.raises(DataFileError, match=r"huge\.npy.*declares shape \(200000, 200000\) of float64 "
+                                            r"\(320000000000 bytes\) but only 64 bytes"):
+        load_connectome(path)
+
+
+def test_npy_with_a_long_header_is_not_called_pickled(tmp_path):
+    text = "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }"
+    text = text + " " * (20_000 - len(text) - 1) + "\n"
+    path = tmp_path / "long.npy"
+    path.write_bytes(b"\x93NUMPY\x02\x00" + len(text).to_bytes(4, "little") + text.encode() + np.ones((2, 2)).tobytes())
+    with pytest.raises(DataFileError, match=r"long\.npy' has a \.npy header of 20000 bytes; at most 10000") as info:
+        load_connectome(path)
+    assert "pickled" not in str(info.value)
+
+
+def test_fortran_order_npy_reads_like_c_order(tmp_path, rng):
+    w = rng.random((4, 4))
+    np.save(tmp_path / "c.npy", w)
+    np.save(tmp_path / "f.npy", np.asfortranarray(w))
+    np.testing.assert_array_equal(load_connectome(tmp_path / "c.npy").weights, load_connectome(tmp_path / "f.npy").weights)
+
+
+def test_weights_near_the_float_maximum_are_refused_without_a_numpy_warning(tmp_path, rng):
+    import warnings
+
+    w = rng.random((4, 4))
+    path = tmp_path / "big.npy"
+    np.save(path, w / w.max() * 1.7e308)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ParameterError, match=r"big\.npy.*weights hold 1\.7e\+308 .*at most 1e\+100"):
+            load_connectome(path)
+    # The same matrix at a sane scale gives the same graph as any other scale.
+    from resonance.harmonics import connectome_harmonics
+
+    small = connectome_harmonics(connectome_from_arrays(w), cache=False)
+    large = connectome_harmonics(connectome_from_arrays(w * 1e99), cache=False)
+    np.testing.assert_allclose(small.eigenvalues, large.eigenvalues, atol=1e-9)

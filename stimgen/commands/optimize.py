@@ -287,6 +287,7 @@ def _run(space, *, out, connectome, budget, seed, workers, min_consonance, rende
     report = {
         "preset": out.name,
         "connectome": harmonics.connectome_name,
+        "entry_regions": harmonics.entry_regions.as_dict(),
         "score": result.best_score,
         "consonance": result.best_consonance,
         "feasible": result.feasible,
