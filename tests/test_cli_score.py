@@ -283,6 +283,106 @@ def test_bad_connectome_is_one_line(runner, tmp_path):
     assert result.stdout == ""
 
 
+# -- custom connectomes and entry regions ---------------------------------------------
+
+SMALL_LABELS = ("rA1", "lA1", "rPMCM", "lPMCM", "rV1", "lV1")
+
+
+@pytest.fixture(scope="module")
+def small_connectomes(tmp_path_factory):
+    """A 6-region connectome as labelled CSV, plain CSV, TXT and NPY, and a 4 s click track."""
+    folder = tmp_path_factory.mktemp("connectomes")
+    rng = np.random.default_rng(1)
+    w = rng.random((6, 6))
+    w = np.round(w + w.T, 4)
+    rows = [",".join(SMALL_LABELS)] + [f"{lab}," + ",".join(f"{v:g}" for v in row) for lab, row in zip(SMALL_LABELS, w)]
+    (folder / "labelled.csv").write_text("," + "\n".join(rows) + "\n")
+    np.savetxt(folder / "plain.csv", w, delimiter=",")
+    np.savetxt(folder / "plain.txt", w)
+    np.save(folder / "plain.npy", w)
+    audio = write_wav(folder / "tone.wav", clicks(4.0))
+    return folder, audio
+
+
+def _score_json(runner, *args):
+    result = run(runner, "--json", *args)
+    assert result.exit_code == 0, result.output
+    return json_lines(result.stdout)[0]["score"]
+
+
+@pytest.mark.parametrize(
+    ("name", "entry"),
+    [
+        ("labelled.csv", []),  # regression: IndexError in resonance/coupling.py
+        ("plain.csv", ["--entry-regions", "0,1"]),
+        ("plain.txt", ["--entry-regions", "auditory=0,1;premotor=2,3"]),
+        ("plain.npy", ["--entry-regions", "auditory=0,1", "--entry-regions", "premotor=2,3"]),
+    ],
+)
+def test_matrix_connectomes_score_end_to_end(runner, small_connectomes, name, entry):
+    folder, audio = small_connectomes
+    score = _score_json(runner, "--connectome", folder / name, *entry, audio)
+    assert np.isfinite(score) and score >= 0
+
+
+def test_entry_regions_change_where_sound_enters(runner, small_connectomes):
+    folder, audio = small_connectomes
+
+    def record(*args):
+        result = run(runner, "--json", *args, audio)
+        assert result.exit_code == 0, result.output
+        rec = json_lines(result.stdout)[0]
+        values = {"score": rec["score"], **rec["metrics"]}
+        return {k: v for k, v in values.items() if isinstance(v, (int, float))}
+
+    by_label = record("--connectome", folder / "labelled.csv")
+    same_rows = record("--connectome", folder / "plain.npy", "--entry-regions", "auditory=0,1;premotor=2,3")
+    elsewhere = record("--connectome", folder / "labelled.csv", "--entry-regions", "auditory=V1")
+    assert same_rows == pytest.approx(by_label, rel=1e-9, abs=1e-12)
+    assert elsewhere != pytest.approx(by_label, rel=1e-6, abs=1e-12)
+
+
+def test_unlabelled_connectome_error_names_the_connectome_not_the_audio(runner, small_connectomes):
+    folder, audio = small_connectomes
+    result = run(runner, "--connectome", folder / "plain.csv", audio)
+    assert_one_line_error(result, "plain.csv")
+    assert "tone.wav" not in result.stderr
+    assert "no auditory entry region" in result.stderr and "--entry-regions auditory=" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        ("auditory=6", "not a row of its 6 x 6 matrix; allowed row indices are 0 to 5"),
+        ("auditory=A9", "matches no region label"),
+        ("beat=rA1", "the kind 'beat' is unknown"),
+    ],
+)
+def test_bad_entry_regions_are_one_line(runner, small_connectomes, entry, words):
+    folder, audio = small_connectomes
+    result = run(runner, "--connectome", folder / "labelled.csv", "--entry-regions", entry, audio)
+    assert_one_line_error(result, "entry region")
+    assert words in result.stderr and "tone.wav" not in result.stderr
+
+
+def test_tvb_66_scores_with_its_abbreviated_labels(runner, small_connectomes):
+    _, audio = small_connectomes
+    assert _score_json(runner, "--connectome", "tvb:66", audio) >= 0
+
+
+def test_npy_with_a_huge_declared_shape_is_one_line(runner, tmp_path, small_connectomes):
+    import io
+
+    _, audio = small_connectomes
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (200_000, 200_000)})
+    path = tmp_path / "huge.npy"
+    path.write_bytes(header.getvalue() + bytes(64))
+    result = run(runner, "--connectome", path, audio)
+    assert_one_line_error(result, "huge.npy")
+    assert "declares shape (200000, 200000)" in result.stderr
+
+
 @pytest.mark.parametrize(
     ("option", "name", "words"),
     [("--out", "results.txt", ".csv or .jsonl"), ("--plot", "fig.jpg", ".png"), ("--out", "no/such/r.csv", "folder")],
