@@ -83,6 +83,48 @@ def test_region_level_csv(runner, tmp_path, default_connectome):
 
 
 @pytest.mark.parametrize(
+    ("name", "n_regions", "auditory"),
+    [
+        ("tvb:66", 66, ["rST", "rTT", "lST", "lTT"]),
+        ("tvb:68", 68, ["r_superiortemporal", "r_transversetemporal", "l_superiortemporal", "l_transversetemporal"]),
+        ("tvb:96", 96, ["RM-A2_R", "RM-A1_R", "RM-A2_L", "RM-A1_L"]),
+    ],
+)
+def test_tvb_data_connectomes_by_name(runner, name, n_regions, auditory):
+    result = run(runner, "--connectome", name, "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)["connectome"]
+    assert doc["name"] == f"tvb-data connectivity_{name[4:]}" and doc["n_regions"] == n_regions
+    assert doc["level"] == "region"
+    assert doc["entry_regions"]["auditory"] == auditory and doc["entry_regions"]["named_by_user"] == []
+    assert doc["entry_regions"]["premotor"]
+
+
+def test_table_shows_the_entry_regions(runner, default_harmonics):
+    result = run(runner, "--rows", "1", "--entry-regions", "premotor=PMCVL")
+    assert result.exit_code == 0, result.output
+    assert "auditory rA1, rA2, lA1, lA2; premotor rPMCVL, lPMCVL" in result.stdout
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".txt", ".npy"])
+def test_unlabelled_matrix_with_entry_rows(runner, tmp_path, suffix):
+    w = np.array([[0, 1, 2, 0], [1, 0, 1, 1], [2, 1, 0, 3], [0, 1, 3, 0]], dtype=float)
+    path = tmp_path / f"w{suffix}"
+    if suffix == ".npy":
+        np.save(path, w)
+    else:
+        np.savetxt(path, w, delimiter="," if suffix == ".csv" else " ")
+    result = run(runner, "--connectome", str(path), "--json", "--entry-regions", "auditory=0,1;premotor=3")
+    assert result.exit_code == 0, result.output
+    entry = json.loads(result.stdout)["connectome"]["entry_regions"]
+    assert entry == {"auditory": ["region_0", "region_1"], "premotor": ["region_3"],
+                     "named_by_user": ["auditory", "premotor"]}
+    # Without names the harmonics still work: nothing is scored here.
+    plain = run(runner, "--connectome", str(path), "--rows", "1")
+    assert plain.exit_code == 0 and "auditory none (cannot be scored)" in plain.stdout
+
+
+@pytest.mark.parametrize(
     ("args", "match"),
     [
         (("--n-modes", "0"), "n_modes=0"),
@@ -91,6 +133,8 @@ def test_region_level_csv(runner, tmp_path, default_connectome):
         (("--plot", "/nonexistent-folder/x.png"), "does not exist"),
         (("--rows", "-1"), "--rows=-1"),
         (("--connectome", "/nonexistent/w.csv"), "does not exist"),
+        (("--connectome", "tvb:77"), "'tvb:77' is not a tvb-data connectome; allowed names: tvb:66, tvb:68"),
+        (("--entry-regions", "auditory=A7"), "entry region auditory='A7' matches no region label"),
     ],
 )
 def test_user_errors_are_one_line(runner, args, match):
