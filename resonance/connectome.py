@@ -26,7 +26,8 @@ Connectomes of ``tvb-data`` by name
 (:data:`TVB_CONNECTOMES`): ``tvb:76`` is the default; ``tvb:66`` the human
 diffusion-imaging connectome of Hagmann et al. 2008 (Desikan-Killiany regions
 without the insula, abbreviated labels such as ``rTT``); ``tvb:68`` the 68
-Desikan-Killiany regions with full names (``r_transversetemporal``);
+Desikan-Killiany regions with full names (``r_transversetemporal``; the data
+set does not document where its weights come from);
 ``tvb:96`` a CoCoMac macaque parcellation (Kötter & Wanke 2005 regional map,
 labels such as ``RM-A1_R``, with thalamic and basal-ganglia regions).  Only
 ``tvb:76`` has a mesh; the others give region-level harmonics.
@@ -115,7 +116,8 @@ TVB_CONNECTOMES = {
     ),
     "68": (
         "connectivity_68.zip",
-        "human, 68 Desikan-Killiany regions with full names such as r_transversetemporal",
+        "the 68 regions of the human Desikan-Killiany atlas with full names such as r_transversetemporal "
+        "(tvb-data does not document the source of the weights)",
     ),
     "76": (
         "connectivity_76.zip",
