@@ -517,3 +517,74 @@ def test_weights_near_the_float_maximum_are_refused_without_a_numpy_warning(tmp_
     small = connectome_harmonics(connectome_from_arrays(w), cache=False)
     large = connectome_harmonics(connectome_from_arrays(w * 1e99), cache=False)
     np.testing.assert_allclose(small.eigenvalues, large.eigenvalues, atol=1e-9)
+
+
+def _seed_files() -> dict:
+    import io
+
+    rng = np.random.default_rng(5)
+    w = rng.random((5, 5))
+    w = w + w.T
+    labels = ["rA1", "lA1", "rB", "lB", "rC"]
+    npy = io.BytesIO()
+    np.save(npy, w)
+    text = "\n".join(" ".join(f"{v:.3f}" for v in row) for row in w)
+    csv = "," + ",".join(labels) + "\n" + "\n".join(
+        f"{lab}," + ",".join(f"{v:.3f}" for v in row) for lab, row in zip(labels, w)
+    )
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("weights.txt", text)
+        z.writestr("tract_lengths.txt", text)
+        z.writestr("centres.txt", "\n".join(f"{lab} 0 {k} 0" for k, lab in enumerate(labels)))
+    return {".npy": npy.getvalue(), ".csv": csv.encode(), ".txt": text.encode(), ".zip": archive.getvalue()}
+
+
+def test_mutated_connectome_files_give_a_connectome_or_one_clear_error(tmp_path):
+    """Seeded fuzz (issue 15): byte-level mutations of every format; no traceback, no numpy warning."""
+    import warnings
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from resonance.coupling import require_entry_regions
+    from resonance.errors import ResonanceError
+    from resonance.harmonics import connectome_harmonics
+
+    seeds = _seed_files()
+    inserts = [b"nan", b"-1", b"1e308", b"1e999", b"\x00", b",", b"\n", b"x", b"\xff", b"5e-324", b"(", b"'shape': (99999999, 9)"]
+    edit = st.tuples(st.integers(0, 3), st.integers(0, 10_000), st.integers(0, 255), st.sampled_from(inserts))
+
+    @settings(max_examples=120, derandomize=True, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.sampled_from(sorted(seeds)), st.lists(edit, min_size=1, max_size=5),
+           st.sampled_from([None, "auditory=0,1", "premotor=rB", "auditory=9"]))
+    def check(suffix, edits, entry):
+        data = bytearray(seeds[suffix])
+        for op, position, byte, insert in edits:
+            i = position % (len(data) + 1)
+            if op == 0 and data:
+                data[min(i, len(data) - 1)] = byte
+            elif op == 1:
+                data[i:i] = insert
+            elif op == 2:
+                del data[i : i + byte % 40 + 1]
+            else:
+                data = data[:i]
+        path = tmp_path / f"fuzz{suffix}"
+        path.write_bytes(bytes(data))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            warnings.simplefilter("ignore", ConnectomeWarning)
+            try:
+                h = connectome_harmonics(load_connectome(path, entry_regions=entry), cache=False)
+            except ResonanceError as exc:
+                assert "\n" not in str(exc) and "fuzz" in str(exc)  # one line, naming the file
+                return
+        assert np.all(np.isfinite(h.vectors)) and np.all(np.isfinite(h.eigenvalues))
+        try:
+            require_entry_regions(h)
+        except ResonanceError as exc:
+            assert "fuzz" in str(exc) and "\n" not in str(exc)
+
+    check()

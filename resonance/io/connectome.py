@@ -35,6 +35,7 @@ import bz2
 import csv
 import importlib.resources
 import io
+import tokenize
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -329,8 +330,10 @@ def _load_npy(data: bytes, name: str) -> np.ndarray:
     try:
         reader = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
         shape, _fortran, dtype = reader(stream, max_header_size=NPY_MAX_HEADER_BYTES)
-    except (ValueError, SyntaxError, TypeError, EOFError) as exc:
-        raise DataFileError(f"{name} has a malformed or truncated .npy header ({exc})") from None
+    except (ValueError, SyntaxError, TypeError, EOFError, tokenize.TokenError, RecursionError, MemoryError) as exc:
+        # numpy parses the header as a Python literal: any of these means it is not one.
+        detail = " ".join(str(exc).split())[:120]
+        raise DataFileError(f"{name} has a malformed or truncated .npy header ({type(exc).__name__}: {detail})") from None
     if dtype.hasobject:
         raise DataFileError(
             f"{name} holds Python objects (pickled data), which are not loaded; save a numeric array"
