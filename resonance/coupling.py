@@ -11,6 +11,13 @@ cortex through the auditory-motor loop (Grahn & Brett 2007; Patel & Iversen
 A harmonic's coupling to an entry pattern is the projection of its spatial
 vector onto that pattern (MODEL.md 2.4); its response to the drive's rhythm
 is its neural-field frequency response (:meth:`Harmonics.transfer`).
+
+Which regions are the entries is decided once per connectome
+(:class:`EntryRegions`, on :attr:`resonance.connectome.Connectome.entry_regions`
+and carried by its harmonics): found by label with the usual atlas names and
+abbreviations (:data:`AUDITORY_REGIONS`, :data:`MOTOR_REGIONS`,
+:func:`find_regions`), or named by the user by label or row index
+(:func:`parse_entry_regions`, :func:`resolve_entry_regions`).
 """
 
 from __future__ import annotations
@@ -107,11 +114,6 @@ def _label_keys(label: str) -> set:
     return keys
 
 
-def _core_label(label: str) -> str:
-    """A region label without its hemisphere prefix, lower case (kept for callers)."""
-    return _HEMI_PREFIX.sub("", label.strip(), count=1).lower()
-
-
 def find_regions(region_labels, names) -> np.ndarray:
     """Indices of the regions whose label matches one of ``names``.
 
@@ -141,7 +143,8 @@ def find_regions(region_labels, names) -> np.ndarray:
     --------
     >>> find_regions(["rA1", "rV1", "lA1"], ["A1"]).tolist()
     [0, 2]
-    >>> find_regions(["rTT", "lTT", "RM-A1_R", "Heschl_L", "rST"], ["transversetemporal", "TT", "A1", "heschl"]).tolist()
+    >>> labels = ["rTT", "lTT", "RM-A1_R", "Heschl_L", "rST"]
+    >>> find_regions(labels, ["transversetemporal", "TT", "A1", "heschl"]).tolist()
     [0, 1, 2, 3]
     """
     wanted = {_plain(str(n)) for n in names} - {""}

@@ -333,7 +333,9 @@ def _load_npy(data: bytes, name: str) -> np.ndarray:
     except (ValueError, SyntaxError, TypeError, EOFError, tokenize.TokenError, RecursionError, MemoryError) as exc:
         # numpy parses the header as a Python literal: any of these means it is not one.
         detail = " ".join(str(exc).split())[:120]
-        raise DataFileError(f"{name} has a malformed or truncated .npy header ({type(exc).__name__}: {detail})") from None
+        raise DataFileError(
+            f"{name} has a malformed or truncated .npy header ({type(exc).__name__}: {detail})"
+        ) from None
     if dtype.hasobject:
         raise DataFileError(
             f"{name} holds Python objects (pickled data), which are not loaded; save a numeric array"
