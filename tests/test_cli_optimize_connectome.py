@@ -65,3 +65,19 @@ def test_tvb_name_is_checked_up_front(tmp_path):
     result = _run("--connectome", "tvb:1", "-o", tmp_path / "BEST.toml")
     assert result.exit_code == 2
     assert "'tvb:1' is not a tvb-data connectome; allowed names: tvb:66, tvb:68, tvb:76, tvb:96" in result.output
+
+
+def test_labelled_csv_optimizes(tmp_path):
+    """Regression (issue 15): a labelled CSV crashed optimize with IndexError in resonance/coupling.py."""
+    labels = ["rA1", "lA1", "rPMCM", "lPMCM", "rV1", "lV1"]
+    rng = np.random.default_rng(3)
+    w = rng.random((6, 6))
+    w = w + w.T
+    path = tmp_path / "labelled.csv"
+    path.write_text(",".join(labels) + "\n" + "\n".join(",".join(f"{v:.4f}" for v in row) for row in w) + "\n")
+    out = tmp_path / "BEST.toml"
+    result = _run("--connectome", path, "--budget", 5, "--duration", 5, "--workers", 1, "-o", out)
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.with_suffix(".optimize.json").read_text())
+    assert report["entry_regions"] == {"auditory": ["rA1", "lA1"], "premotor": ["rPMCM", "lPMCM"], "named_by_user": []}
+    assert "entry_regions" not in report["settings"]  # found by label: old checkpoints stay valid
