@@ -852,13 +852,13 @@ def connectome_harmonics(
     True
     """
     if connectome is None or isinstance(connectome, (str, Path)):
-        connectome = load_connectome(connectome, entry_regions=entry_regions)
+        connectome = load_connectome(connectome, entry_regions=entry_regions)  # rows of the file
+    elif isinstance(connectome, Connectome) and entry_regions is not None:
+        connectome = connectome.with_entry_regions(entry_regions)  # rows of this connectome
     if not isinstance(connectome, Connectome):
         raise ParameterError(
             f"connectome={type(connectome).__name__} is not allowed; pass a Connectome, a path or None"
         )
-    if entry_regions is not None:
-        connectome = connectome.with_entry_regions(entry_regions)
     n_modes = check_int("n_modes", n_modes, low=1, high=MAX_N_MODES)
     n_regional_modes = check_int("n_regional_modes", n_regional_modes, low=1, high=MAX_N_MODES)
     gamma_per_s = check_float("gamma_per_s", gamma_per_s, low=0, low_inclusive=False)

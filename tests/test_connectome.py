@@ -428,6 +428,12 @@ def test_entry_rows_refer_to_the_file_even_when_a_region_is_dropped(tmp_path):
     assert c.entry_regions.auditory == ("region_2",) and c.entry_regions.premotor == ("region_3",)
     with pytest.warns(ConnectomeWarning), pytest.raises(ParameterError, match="entry region 'region_0' has no connection"):
         load_connectome(path, entry_regions="auditory=0")
+    # connectome_harmonics on the path: rows of the file too.
+    from resonance.harmonics import connectome_harmonics
+
+    with pytest.warns(ConnectomeWarning):
+        h = connectome_harmonics(path, entry_regions="auditory=2;premotor=3", cache=False)
+    assert h.entry_regions.auditory == ("region_2",) and h.entry_regions.premotor == ("region_3",)
 
 
 def test_labelled_csv_couples_without_region_centres(tmp_path):

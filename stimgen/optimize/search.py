@@ -216,7 +216,8 @@ def run_settings(space: SearchSpace, *, harmonics, method: str, budget: int, see
         "resonance_version": resonance.__version__,
         "connectome": str(harmonics.connectome_name),
         # Entry regions the user named change the scores, not the harmonics.
-        **({"entry_regions": harmonics.entry_regions.as_dict()} if getattr(harmonics.entry_regions, "named", ()) else {}),
+        **({"entry_regions": harmonics.entry_regions.as_dict()}
+           if getattr(harmonics.entry_regions, "named", ()) else {}),
         "harmonics": str(harmonics.cache_key),
         "method": method,
         "budget": int(budget),
