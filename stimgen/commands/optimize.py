@@ -127,11 +127,11 @@ def optimize_command(
     out: Path | None = typer.Option(None, "-o", "--out", help="Output preset (.toml) of the best design.",
                                     show_default=False),
     connectome: Path | None = typer.Option(
-        None, "--connectome",
+        None, "--connectome", metavar="tvb:NN|PATH",
         help="Connectome: tvb:66, tvb:68, tvb:76 (default), tvb:96, a TVB connectivity (.zip or folder) "
         "or a square weight matrix (.npy, .csv, .txt, .tsv; labels optional)."),
     entry_regions: list[str] | None = typer.Option(
-        None, "--entry-regions",
+        None, "--entry-regions", metavar="KIND=REGIONS",
         help="Entry regions of --connectome: auditory=LABEL,... and/or premotor=LABEL,... (labels, or 0-based "
         "matrix rows); repeat or separate with ';'. Default: found by label.", show_default=False),
     preset: str | None = typer.Option(None, "--preset", help="Base preset (name or .toml): its layers and start values."),

@@ -120,13 +120,13 @@ def score_command(
     files: list[Path] = typer.Argument(..., help="Audio files or folders (searched recursively).", show_default=False),
     connectome: Path | None = typer.Option(
         None,
-        "--connectome",
+        "--connectome", metavar="tvb:NN|PATH",
         help="Connectome: tvb:66, tvb:68, tvb:76 (default), tvb:96, a TVB connectivity (.zip or folder) "
         "or a square weight matrix (.npy, .csv, .txt, .tsv; labels optional).",
     ),
     entry_regions: list[str] | None = typer.Option(
         None,
-        "--entry-regions",
+        "--entry-regions", metavar="KIND=REGIONS",
         help="Entry regions of --connectome: auditory=LABEL,... and/or premotor=LABEL,... (labels, or 0-based "
         "matrix rows); repeat or separate with ';'. Default: found by label (A1/A2, transversetemporal/TT, "
         "superiortemporal/ST; PMCM/PMCDL, caudalmiddlefrontal/CMF).",
