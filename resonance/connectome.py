@@ -52,7 +52,8 @@ Validation
 ----------
 Weights must form a square, finite, non-negative matrix with values at most
 :data:`MAX_WEIGHT` (weights are in arbitrary units; larger values overflow
-float64 in the graph Laplacian); they are symmetrised
+float64 in the graph Laplacian), tract lengths at most
+:data:`MAX_TRACT_LENGTH_MM`; they are symmetrised
 as ``(W + W.T) / 2`` and the diagonal (self-connections, which do not couple
 regions) is set to zero.  Regions with no connection are dropped with a
 warning that names them; if nothing is left a :class:`ParameterError` is
@@ -78,6 +79,7 @@ from .io import connectome as _io
 
 __all__ = [
     "HEMISPHERES",
+    "MAX_TRACT_LENGTH_MM",
     "MAX_WEIGHT",
     "OPTIONAL_MESH_LABELS",
     "TVB_CONNECTOMES",
@@ -104,6 +106,12 @@ OPTIONAL_MESH_LABELS = ("rCC", "lCC")
 #: that; no measured connectome comes near it, and one that does can be
 #: divided by a constant (weights are in arbitrary units).
 MAX_WEIGHT = 1e100
+
+#: Longest tract accepted, in mm.  Engineering choice: the longest tracts of
+#: a human brain are under 300 mm (the ``tvb-data`` connectomes: 150-253 mm);
+#: 10 m leaves room for any brain and for a matrix in the wrong unit to be
+#: caught before conduction delays of hours are simulated.
+MAX_TRACT_LENGTH_MM = 10_000.0
 
 #: The connectivities of ``tvb-data`` that :func:`load_connectome` loads by
 #: name (``"tvb:66"``...): file name inside ``tvb_data/connectivity`` and a
@@ -430,7 +438,13 @@ def connectome_from_arrays(
     lengths = None
     if tract_lengths_mm is not None:
         lengths = _check_matrix(name, "tract_lengths_mm", tract_lengths_mm, n)
-        lengths = 0.5 * (lengths + lengths.T)
+        if lengths.max() > MAX_TRACT_LENGTH_MM:
+            i, j = np.unravel_index(int(np.argmax(lengths)), lengths.shape)
+            raise ParameterError(
+                f"{name}: tract_lengths_mm hold {lengths[i, j]:.3g} mm at row {i}, column {j}; tract lengths "
+                f"must be at most {MAX_TRACT_LENGTH_MM:g} mm (are they in another unit?)"
+            )
+        lengths = 0.5 * lengths + 0.5 * lengths.T
     centres = None
     if centres_mm is not None:
         try:

@@ -290,6 +290,13 @@ def test_zip_without_weights(tmp_path):
         load_connectome(path)
 
 
+def test_tract_lengths_in_the_wrong_unit_are_refused(tmp_path):
+    (tmp_path / "weights.txt").write_text("0 1\n1 0\n")
+    (tmp_path / "tract_lengths.txt").write_text("0 1.2e5\n1.2e5 0\n")  # micrometres, not mm
+    with pytest.raises(ParameterError, match=r"tract_lengths_mm hold 1\.2e\+05 mm at row 0, column 1; .*at most 10000 mm"):
+        load_connectome(tmp_path)
+
+
 def test_tvb_tract_lengths_wrong_shape(tmp_path):
     (tmp_path / "weights.txt").write_text("0 1\n1 0\n")
     (tmp_path / "tract_lengths.txt").write_text("0 1 1\n1 0 1\n1 1 0\n")
