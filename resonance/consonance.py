@@ -59,7 +59,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import percentile_filter
+import scipy.fft
 
 from .errors import ParameterError
 from .validation import check_finite_array, check_float, check_int
@@ -148,7 +148,7 @@ class HarmonicTemplate:
         still contributes fully to the pitch (Moore, Glasberg & Peters 1985).
     step_cents : float
         Bin width of the log-frequency axis (cents; engineering choice, a
-        sixth of ``sigma_cents``).
+        quarter of ``sigma_cents``).
     octaves_below, octaves_above : float
         Candidate fundamentals span from ``octaves_below`` octaves below the
         lowest strong partial to ``octaves_above`` above it.  4 octaves
@@ -164,7 +164,7 @@ class HarmonicTemplate:
     n_harmonics: int = 12
     rolloff: float = 0.75
     sigma_cents: float = 12.0
-    step_cents: float = 2.0
+    step_cents: float = 3.0
     octaves_below: float = 4.0
     octaves_above: float = 0.5
 
@@ -329,28 +329,59 @@ def _check_spectrum(magnitude, freqs_hz) -> tuple[np.ndarray, np.ndarray]:
 
 def _a_weight(freqs_hz: np.ndarray) -> np.ndarray:
     """A-weighting power gain (IEC 61672-1:2013), 1 at 1 kHz."""
-    f2 = freqs_hz**2
+    return _a_weight_grid(float(freqs_hz[0]), float(freqs_hz[1] - freqs_hz[0]), freqs_hz.size)
+
+
+@functools.lru_cache(maxsize=8)
+def _a_weight_grid(f0_hz: float, df_hz: float, n: int) -> np.ndarray:
+    f2 = (f0_hz + df_hz * np.arange(n)) ** 2
     ra = (12194.0**2 * f2**2) / ((f2 + 20.6**2) * np.sqrt((f2 + 107.7**2) * (f2 + 737.9**2)) * (f2 + 12194.0**2))
-    return (ra * 10.0 ** (2.0 / 20.0)) ** 2
+    out = (ra * 10.0 ** (2.0 / 20.0)) ** 2
+    out.setflags(write=False)
+    return out
+
+
+def _noise_floor(m: np.ndarray, width: int, percentile: float) -> np.ndarray:
+    """Local ``percentile`` of ``m`` in blocks of ``width`` bins, interpolated between block centres."""
+    n_blocks = max(1, m.size // width)
+    blocks = m[: n_blocks * width].reshape(n_blocks, width)
+    k = int(round(percentile / 100.0 * (width - 1)))
+    level = np.partition(blocks, k, axis=1)[:, k]
+    if n_blocks == 1:
+        return np.full(m.size, level[0])
+    centres = (np.arange(n_blocks) + 0.5) * width
+    return np.interp(np.arange(m.size), centres, level)
 
 
 def _salient(mag, freqs, band, salience_db, noise_band_hz, noise_percentile):
-    """Indices of salient local maxima (unvalidated)."""
+    """Indices of salient local maxima inside ``band`` (unvalidated)."""
+    inside = np.flatnonzero(band)
+    if inside.size < 3:
+        return np.empty(0, dtype=np.int64)
+    lo, hi = max(int(inside[0]) - 1, 0), min(int(inside[-1]) + 2, mag.size)
+    m = mag[lo:hi]
     df = float(freqs[1] - freqs[0])
     width = max(3, int(round(noise_band_hz / df)) | 1)
-    floor = percentile_filter(mag, noise_percentile, size=width, mode="nearest")
-    centre = mag[1:-1]
-    is_peak = (centre > mag[:-2]) & (centre >= mag[2:]) & band[1:-1]
+    floor = _noise_floor(m, width, noise_percentile)
+    centre = m[1:-1]
+    is_peak = (centre > m[:-2]) & (centre >= m[2:]) & band[lo + 1 : hi - 1]
     is_peak &= centre >= floor[1:-1] * 10.0 ** (salience_db / 20.0)
-    return np.flatnonzero(is_peak) + 1
+    return np.flatnonzero(is_peak) + 1 + lo
 
 
 def _peaks(mag, freqs, *, max_peaks, floor_db, salience_db, noise_band_hz, noise_percentile, min_freq_hz,
            max_freq_hz, previous=None, track_tolerance=DEFAULT_TRACK_TOLERANCE):
     """Salient, steady peaks and tonalness of one frame (unvalidated)."""
     empty = (np.empty(0), np.empty(0), 0.0)
+    # Work on the band only (plus one bin each side for the local maxima).
+    lo = max(int(np.searchsorted(freqs, min_freq_hz)) - 1, 0)
+    hi = min(int(np.searchsorted(freqs, max_freq_hz, side="right")) + 1, freqs.size)
+    if hi - lo < 3:
+        return empty
+    loud = mag[lo:hi] ** 2 * _a_weight(freqs)[lo:hi]
+    mag, freqs = mag[lo:hi], freqs[lo:hi]
+    previous = None if previous is None else previous[lo:hi]
     band = (freqs >= min_freq_hz) & (freqs <= max_freq_hz)
-    loud = mag**2 * _a_weight(freqs)
     total = float(np.sum(loud[band]))
     if not total > 0:
         return empty
@@ -477,7 +508,7 @@ def _check_peak_options(max_peaks, floor_db, salience_db, min_freq_hz, max_freq_
 
 
 def _roughness(f: np.ndarray, a: np.ndarray, curve: RoughnessCurve) -> float:
-    energy = float(np.dot(a, a))
+    energy = float(np.sum(a * a))
     if f.size < 2 or not energy > 0:
         return 0.0
     i, j = np.triu_indices(f.size, 1)
@@ -488,7 +519,7 @@ def _roughness(f: np.ndarray, a: np.ndarray, curve: RoughnessCurve) -> float:
         return 0.0
     u = y[near] / curve.y_peak
     g = (math.e * u * np.exp(-u)) ** 2
-    return float(np.dot(a[i[near]] * a[j[near]], g) / energy)
+    return float(np.sum(a[i[near]] * a[j[near]] * g) / energy)
 
 
 def roughness(freqs_hz, amps, *, curve: RoughnessCurve = HUTCHINSON_KNOPOFF_1978) -> float:
@@ -543,16 +574,20 @@ def _gaussians(centres_cents: np.ndarray, weights: np.ndarray, n_bins: int, temp
     j = np.round(centres_cents / step).astype(np.int64)[:, None] + offsets[None, :]
     values = weights[:, None] * np.exp(-0.5 * ((j * step - centres_cents[:, None]) / sigma) ** 2)
     ok = (j >= 0) & (j < n_bins)
-    out = np.zeros(n_bins)
-    np.add.at(out, j[ok], values[ok])
-    return out
+    return np.bincount(j[ok], weights=values[ok], minlength=n_bins)[:n_bins]
+
+
+def _reach_bins(template: HarmonicTemplate) -> int:
+    return int(math.ceil(4.0 * template.sigma_cents / template.step_cents))
 
 
 @functools.lru_cache(maxsize=16)
 def _template_fft(template: HarmonicTemplate, n_fft: int) -> tuple[np.ndarray, float]:
+    """FFT (conjugated) and norm of the template, its fundamental ``reach`` bins from 0."""
     k = np.arange(1, template.n_harmonics + 1, dtype=np.float64)
-    t = _gaussians(_CENTS * np.log2(k), k ** -float(template.rolloff), n_fft, template)
-    return np.conj(np.fft.rfft(t)), float(np.linalg.norm(t))
+    offset = _reach_bins(template) * template.step_cents
+    t = _gaussians(_CENTS * np.log2(k) + offset, k ** -float(template.rolloff), n_fft, template)
+    return np.conj(scipy.fft.rfft(t)), math.sqrt(float(np.sum(t * t)))
 
 
 def _virtual_pitch(f: np.ndarray, a: np.ndarray, template: HarmonicTemplate) -> tuple[np.ndarray, float]:
@@ -566,18 +601,24 @@ def _virtual_pitch(f: np.ndarray, a: np.ndarray, template: HarmonicTemplate) -> 
     a window that moves with the sound, so the measure does not depend on
     register.
     """
+    step = template.step_cents
+    reach = _reach_bins(template)
     cents = _CENTS * np.log2(f)
     strong = a >= a.max() * 0.1
-    low = float(cents[strong].min()) - _CENTS * template.octaves_below
-    n_cand = int(round(_CENTS * (template.octaves_below + template.octaves_above) / template.step_cents))
-    span = max(float(cents.max()) - low, n_cand * template.step_cents + _CENTS * math.log2(template.n_harmonics))
-    n_bins = int(math.ceil((span + 4.0 * template.sigma_cents) / template.step_cents)) + 1
-    n_fft = 1 << (2 * n_bins - 1).bit_length()
-    x = _gaussians(cents - low, a, n_fft, template)
+    first = float(cents[strong].min()) - _CENTS * template.octaves_below  # first candidate
+    low = first - reach * step  # origin of the grid
+    n_cand = int(round(_CENTS * (template.octaves_below + template.octaves_above) / step))
+    n_t = reach + int(math.ceil(_CENTS * math.log2(template.n_harmonics) / step)) + reach + 1
+    n_fft = scipy.fft.next_fast_len(n_cand + n_t, real=True)
+    n_x = int(math.ceil((float(cents.max()) - low) / step)) + reach + 1
+    x = _gaussians(cents - low, a, max(n_x, n_fft), template)
+    norm = math.sqrt(float(np.sum(x * x)))  # (np.dot would call BLAS, slower here)
     t_hat, t_norm = _template_fft(template, n_fft)
-    v = np.fft.irfft(np.fft.rfft(x) * t_hat, n=n_fft)[:n_cand]
-    v = np.maximum(v, 0.0) / max(float(np.linalg.norm(x)) * t_norm, 1e-300)
-    return v, 2.0 ** (low / _CENTS)
+    # Linear correlation over the first n_fft bins: candidate c sits at bin
+    # reach + c; bins beyond n_fft cannot meet the template of any candidate.
+    v = scipy.fft.irfft(scipy.fft.rfft(x[:n_fft]) * t_hat, n=n_fft)[:n_cand]
+    v = np.maximum(v, 0.0) / max(norm * t_norm, 1e-300)
+    return v, 2.0 ** (first / _CENTS)
 
 
 def _kl_from_uniform_bits(v: np.ndarray) -> float:
@@ -808,11 +849,23 @@ def analyze_spectrum(
     kw = _check_peak_options(max_peaks, floor_db, salience_db, min_freq_hz, max_freq_hz)
     if previous is not None:
         previous, _ = _check_spectrum(previous, freqs)
+    return _analyze_frame(mag, freqs, previous=previous, peak_options=kw, curve=_check_curve(curve),
+                          template=_check_template(template), weights=_check_weights(weights), memory=memory)
+
+
+def _analyze_frame(mag, freqs, *, previous=None, peak_options=None, curve=HUTCHINSON_KNOPOFF_1978,
+                   template=HARRISON_PEARCE_2018, weights=HARRISON_PEARCE_2020, memory=None) -> dict:
+    """:func:`analyze_spectrum` without validation, for spectra the pipeline makes itself."""
+    kw = _DEFAULT_PEAK_OPTIONS if peak_options is None else peak_options
     f, a, tonal = _peaks(mag, freqs, previous=previous, **kw)
-    out = _measures(f, a, curve=_check_curve(curve), template=_check_template(template),
-                    weights=_check_weights(weights), memory=memory)
+    out = _measures(f, a, curve=curve, template=template, weights=weights, memory=memory)
     out["tonalness"] = tonal
     return out
+
+
+_DEFAULT_PEAK_OPTIONS = _check_peak_options(
+    DEFAULT_MAX_PEAKS, DEFAULT_FLOOR_DB, DEFAULT_SALIENCE_DB, DEFAULT_MIN_FREQ_HZ, DEFAULT_MAX_FREQ_HZ
+)
 
 
 def summarize_frames(power, tonalness, values, *, min_tonalness: float = DEFAULT_MIN_TONALNESS) -> dict:

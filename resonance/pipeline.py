@@ -40,7 +40,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from .consonance import analyze_spectrum, mode_consonance, summarize_frames
+from .consonance import _analyze_frame, mode_consonance, summarize_frames
 from .coupling import entry_coupling, regional_projection
 from .dynamics import Reservoir, RhythmBank, bank_frequencies_hz, effective_pulse_response
 from .errors import ParameterError
@@ -495,7 +495,7 @@ class Scorer:
             power = float(np.sum(mag**2))
             if power < 1e-12:
                 continue
-            a = analyze_spectrum(mag, freqs, previous=previous, memory=self.harmonic_memory)
+            a = _analyze_frame(mag, freqs, previous=previous, memory=self.harmonic_memory)
             self._cons.append(
                 (power, a["tonalness"], a["roughness"], a["harmonicity"], a["consonance"], a["familiarity"])
             )
