@@ -353,20 +353,18 @@ def _noise_floor(m: np.ndarray, width: int, percentile: float) -> np.ndarray:
     return np.interp(np.arange(m.size), centres, level)
 
 
-def _salient(mag, freqs, band, salience_db, noise_band_hz, noise_percentile):
-    """Indices of salient local maxima inside ``band`` (unvalidated)."""
-    inside = np.flatnonzero(band)
-    if inside.size < 3:
-        return np.empty(0, dtype=np.int64)
-    lo, hi = max(int(inside[0]) - 1, 0), min(int(inside[-1]) + 2, mag.size)
-    m = mag[lo:hi]
-    df = float(freqs[1] - freqs[0])
-    width = max(3, int(round(noise_band_hz / df)) | 1)
-    floor = _noise_floor(m, width, noise_percentile)
-    centre = m[1:-1]
-    is_peak = (centre > m[:-2]) & (centre >= m[2:]) & band[lo + 1 : hi - 1]
+def _salient(mag, band, width, salience_db, noise_percentile, floor=None):
+    """Salient local maxima inside ``band`` and the noise floor (unvalidated).
+
+    ``floor`` reuses a noise floor already estimated (for the previous
+    frame: consecutive frames share their noise floor closely enough).
+    """
+    if floor is None:
+        floor = _noise_floor(mag, width, noise_percentile)
+    centre = mag[1:-1]
+    is_peak = (centre > mag[:-2]) & (centre >= mag[2:]) & band[1:-1]
     is_peak &= centre >= floor[1:-1] * 10.0 ** (salience_db / 20.0)
-    return np.flatnonzero(is_peak) + 1 + lo
+    return np.flatnonzero(is_peak) + 1, floor
 
 
 def _peaks(mag, freqs, *, max_peaks, floor_db, salience_db, noise_band_hz, noise_percentile, min_freq_hz,
@@ -385,14 +383,15 @@ def _peaks(mag, freqs, *, max_peaks, floor_db, salience_db, noise_band_hz, noise
     total = float(np.sum(loud[band]))
     if not total > 0:
         return empty
-    idx = _salient(mag, freqs, band, salience_db, noise_band_hz, noise_percentile)
+    df = float(freqs[1] - freqs[0])
+    width = max(3, int(round(noise_band_hz / df)) | 1)
+    idx, floor = _salient(mag, band, width, salience_db, noise_percentile)
     if previous is not None and idx.size:
         # A partial is steady: the previous frame has a salient peak within
         # the tolerance (one bin, or the relative tolerance if wider).
-        prev = _salient(previous, freqs, band, salience_db, noise_band_hz, noise_percentile)
+        prev, _ = _salient(previous, band, width, salience_db, noise_percentile, floor=floor)
         if prev.size == 0:
             return empty
-        df = float(freqs[1] - freqs[0])
         tol_bins = np.maximum(1.0, track_tolerance * freqs[idx] / df)
         pos = np.searchsorted(prev, idx)
         left = prev[np.clip(pos - 1, 0, prev.size - 1)]

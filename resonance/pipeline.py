@@ -141,8 +141,8 @@ class ModelConfig:
     consonance_every : int
         Analyse consonance on every n-th long frame (10.8 frames/s; every
         8th = 1.3 analyses per second, ample for a time-averaged measure;
-        engineering choice).  Each analysed frame is compared with the one
-        before it, so that only steady partials count
+        engineering choice), from the second frame on.  Each analysed frame
+        is compared with the one before it, so that only steady partials count
         (:func:`~resonance.consonance.analyze_spectrum`).
     """
 
@@ -490,7 +490,7 @@ class Scorer:
             self._n_long += 1
             mag = spectrum[:, j]
             previous, self._cons_prev = self._cons_prev, mag.copy()
-            if index % every or previous is None:
+            if (index - 1) % every or previous is None:
                 continue
             power = float(np.sum(mag**2))
             if power < 1e-12:
