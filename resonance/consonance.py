@@ -6,23 +6,28 @@ synthesised chord of any size and timbre, and to the rates at which brain
 harmonics oscillate.  See ``docs/consonance.md`` for the equations and the
 source of every constant.
 
-* **Partials** are the salient peaks of a long magnitude spectrum: local
-  maxima at least :data:`DEFAULT_SALIENCE_DB` above the local noise floor
-  (a low percentile of the neighbouring bins), refined by quadratic
-  interpolation (Smith & Serra 1987).
-* **Tonalness** is the share of the frame's energy carried by those
-  partials: about 1 for tones and chords, about 0 for noise and clicks,
-  in between for speech (glides, fricatives).  It says how pitched the
-  sound is (the audio counterpart of Parncutt's 1989 tonalness).
+* **Partials** are the salient, steady peaks of a long magnitude spectrum:
+  local maxima at least :data:`DEFAULT_SALIENCE_DB` above the local noise
+  floor (a low percentile of the neighbouring bins), refined by quadratic
+  interpolation (Smith & Serra 1987), and, when the previous frame is
+  given, present there too (a steady partial, not a glide).
+* **Tonalness** is the share of the frame's A-weighted energy carried by
+  those partials: about 1 for tones and chords, about 0 for noise, clicks
+  and drums, low for speech (its partials glide).  It says how pitched the
+  sound is (the audio counterpart of Parncutt's 1989 tonalness); a sound
+  with little of it has no consonance (:func:`summarize_frames`).
 * **Roughness** follows Hutchinson & Knopoff (1978), with the
   parametrisation of the Plomp-Levelt curve by Mashinter (2006) that
   Harrison & Pearce (2020) use: ``sum_{i<j} a_i a_j g(y_ij) / sum a_i^2``,
   ``y`` the partials' distance in critical bandwidths ``1.72 f^0.65``.
 * **Harmonicity** follows Harrison & Pearce (2018): the partials form a
-  pitch-class spectrum (Milne et al. 2011; Gaussian smoothing), a harmonic
-  template swept over all pitch classes gives the virtual-pitch spectrum
+  smoothed log-frequency spectrum (Milne et al. 2011), a harmonic template
+  swept over candidate fundamentals gives the virtual-pitch spectrum
   (cosine similarity), and harmonicity is its peakiness, the
-  Kullback-Leibler divergence from a uniform distribution in bits.
+  Kullback-Leibler divergence from a uniform distribution in bits.  Unlike
+  Harrison & Pearce's pitch-class version it keeps octaves apart: in the
+  pitch-class domain a minor triad, the inversion of a major one, is
+  exactly as harmonic as it.
 * **Consonance** is Harrison & Pearce's (2020) composite
   ``-1.620 roughness + 1.780 harmonicity [+ 0.0892 familiarity]``: the
   familiarity term is used only when a long-term harmonic memory is given.
@@ -45,6 +50,11 @@ Parncutt, R. (1989). Harmony: A Psychoacoustical Approach. Springer.
 Moore, B. C. J., Glasberg, B. R. & Peters, R. W. (1985). Relative dominance
 of individual partials in determining the pitch of complex tones. JASA 77,
 1853-1860.
+Moore, B. C. J., Glasberg, B. R. & Peters, R. W. (1985). (see HarmonicTemplate)
+Semal, C. & Demany, L. (1990). The upper limit of "musical" pitch. Music
+Perception 8, 165-175.
+Wier, C. C., Jesteadt, W. & Green, D. M. (1977). Frequency discrimination as
+a function of frequency and sensation level. JASA 61, 178-184.
 Smith, J. O. & Serra, X. (1987). PARSHL: an analysis/synthesis program for
 non-harmonic sounds based on a sinusoidal representation. ICMC 1987.
 Harris, F. J. (1978). On the use of windows for harmonic analysis with the
@@ -640,13 +650,16 @@ def _harmonicity(f: np.ndarray, a: np.ndarray, template: HarmonicTemplate) -> fl
 def harmonicity(freqs_hz, amps, *, template: HarmonicTemplate = HARRISON_PEARCE_2018) -> float:
     """Peakiness of the virtual-pitch spectrum of a set of partials (bits).
 
-    The partials, weighted by amplitude, form a pitch-class spectrum smoothed
-    by Gaussians of ``template.sigma_cents`` (Milne et al. 2011).  Its cosine
-    similarity with a harmonic template (``n_harmonics`` harmonics of weight
-    ``k ** -rolloff``, smoothed alike) at every pitch class is the
-    virtual-pitch spectrum; harmonicity is that spectrum's Kullback-Leibler
-    divergence from a uniform distribution, in bits (Harrison & Pearce
-    2018).  It is invariant to transposition and octave placement.
+    The partials, weighted by amplitude, form a log-frequency spectrum
+    smoothed by Gaussians of ``template.sigma_cents`` (Milne et al. 2011).
+    Its cosine similarity with a harmonic template (``n_harmonics``
+    harmonics of weight ``k ** -rolloff``, smoothed alike) at every
+    candidate fundamental is the virtual-pitch spectrum; harmonicity is that
+    spectrum's Kullback-Leibler divergence from a uniform distribution, in
+    bits (Harrison & Pearce 2018).  The candidates span from
+    ``octaves_below`` octaves below the lowest strong partial to
+    ``octaves_above`` above it, so the value does not change when the whole
+    set is transposed.
 
     Parameters
     ----------
