@@ -289,3 +289,51 @@ def test_mode_consonance_depends_on_ratios_and_relative_power_only():
 def test_bad_input_raises_parameter_error_naming_the_argument(call, match):
     with pytest.raises(ParameterError, match=match):
         call()
+
+
+# ----------------------------------------------------------------------------
+# through the pipeline and the reports
+# ----------------------------------------------------------------------------
+
+
+def test_pipeline_consonance_is_the_same_for_any_block_split_and_takes_a_memory(default_harmonics):
+    from resonance import Scorer
+
+    y = 0.05 * _chord(C4_HZ, [0, 4, 7, 11], 5.0)
+    whole = Scorer(default_harmonics)
+    whole.process(y)
+    split = Scorer(default_harmonics)
+    for i in range(0, y.size, 4097):
+        split.process(y[i : i + 4097])
+    a, b = whole.result().metrics, split.result().metrics
+    for key in ("consonance", "roughness", "harmonicity", "tonalness", "mode_consonance"):
+        assert a[key] is not None and b[key] == pytest.approx(a[key], rel=1e-9), key
+    assert a["familiarity"] is None
+
+    class Memory:
+        def log_probability(self, profile):
+            return float(np.log(0.05))
+
+    remembered = Scorer(default_harmonics, harmonic_memory=Memory())
+    remembered.process(y)
+    m = remembered.result().metrics
+    assert m["familiarity"] == pytest.approx(np.log(0.05))
+    assert m["consonance"] == pytest.approx(a["consonance"] + HARRISON_PEARCE_2020.familiarity * np.log(0.05))
+
+
+def test_reports_show_a_missing_consonance_as_null_empty_and_dash(tmp_path):
+    import json
+
+    from stimgen.report import format_record, reading, write_results
+
+    record = {"file": "noise.wav", "duration_s": 10.0, "score": 1e-5,
+              "metrics": {"consonance": None, "harmonicity": None, "tonalness": 0.0, "entrainment": 0.01,
+                          "absorbed_fraction": 0.1, "semantic_fraction": 0.0}}
+    text = format_record(record)
+    assert [line for line in text.splitlines() if "consonance" in line][0].split()[1] == "-"
+    assert "noise-like" in reading(record)
+    write_results([record], tmp_path / "r.csv")
+    header, row = (tmp_path / "r.csv").read_text().splitlines()
+    assert row.split(",")[header.split(",").index("metrics.consonance")] == ""
+    write_results([record], tmp_path / "r.jsonl")
+    assert json.loads((tmp_path / "r.jsonl").read_text())["metrics"]["consonance"] is None
