@@ -244,11 +244,12 @@ DEFAULT_MIN_FREQ_HZ = 20.0
 DEFAULT_MAX_FREQ_HZ = 5000.0
 
 #: Largest relative frequency change of a steady partial between two
-#: consecutive long frames (93 ms apart): 0.5 %, about 9 cents, near the
-#: frequency difference limen of tones (Wier, Jesteadt & Green 1977: about
-#: 0.2-0.5 % in the musical range).  Partials of gliding pitch (speech
-#: intonation) move more and do not count as steady.
-DEFAULT_TRACK_TOLERANCE = 0.005
+#: consecutive long frames (93 ms apart): 1 %, 17 cents, a few frequency
+#: difference limens of tones (Wier, Jesteadt & Green 1977: about 0.2-0.5 %
+#: in the musical range at moderate levels; engineering choice).  Partials
+#: of gliding pitch (speech intonation) move more and do not count as
+#: steady; the smeared lobes of a vibrato (30-80 cents) stay in place.
+DEFAULT_TRACK_TOLERANCE = 0.01
 
 #: Below this tonalness (share of energy in partials) a sound has no
 #: consonance: its consonance is None.  Engineering choice: most of the
@@ -413,13 +414,23 @@ def _peaks(mag, freqs, *, max_peaks, floor_db, salience_db, noise_band_hz, noise
     heights = mag[idx]
     keep = heights >= heights.max() * 10.0 ** (floor_db / 20.0)
     idx, heights = idx[keep], heights[keep]
-    if idx.size > max_peaks:
-        idx = np.sort(idx[np.argpartition(heights, -max_peaks)[-max_peaks:]])
     # Tonal energy: the main lobe (+-2 bins of a Hann window) of every partial.
     lobe = np.zeros(mag.size, dtype=bool)
     for off in range(-2, 3):
         lobe[np.clip(idx + off, 0, mag.size - 1)] = True
     tonal = float(np.sum(loud[lobe & band])) / total
+    # Maxima closer than the half-width of the main lobe (2 bins; Harris
+    # 1978) are ripples of one smeared lobe (vibrato), not resolved
+    # partials: keep the strongest of each such run.
+    close = np.flatnonzero(np.diff(idx) < 2)
+    if close.size:
+        keep = np.ones(idx.size, dtype=bool)
+        for i in close:
+            weaker = i if heights[i] < heights[i + 1] else i + 1
+            keep[weaker] = False
+        idx, heights = idx[keep], heights[keep]
+    if idx.size > max_peaks:
+        idx = np.sort(idx[np.argpartition(heights, -max_peaks)[-max_peaks:]])
     # Parabola through the log magnitudes of the peak bin and its neighbours.
     tiny = np.finfo(np.float64).tiny
     alpha = np.log(np.maximum(mag[idx - 1], tiny))

@@ -167,6 +167,14 @@ def test_a_gliding_tone_is_less_tonal_than_a_steady_one():
     assert _measure(glide)["tonalness"] < 0.5 < _measure(_tone(150.0, 2.0))["tonalness"]
 
 
+@pytest.mark.parametrize("extent_cents", [30.0, 80.0])
+def test_a_tone_with_vibrato_stays_pitched(extent_cents):
+    t = np.arange(2 * SR) / SR
+    phase = 2 * np.pi * np.cumsum(330.0 * 2 ** (extent_cents / 1200 * np.sin(2 * np.pi * 5.5 * t))) / SR
+    out = _measure(sum(np.sin(k * phase) / k for k in range(1, 12)))
+    assert out["tonalness"] > 0.6 and out["consonance"] is not None
+
+
 def test_noise_added_to_a_chord_lowers_tonalness_not_its_harmonicity(rng):
     chord = _chord(C4_HZ, [0, 4, 7], 1.5)
     noisy = chord + 0.3 * np.std(chord) * rng.standard_normal(chord.size)
