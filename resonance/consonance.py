@@ -262,6 +262,7 @@ DEFAULT_MIN_TONALNESS = 0.5
 DEFAULT_MODE_REFERENCE_HZ = 500.0
 
 _CENTS = 1200.0
+_TINY = float(np.finfo(np.float64).tiny)
 #: Pitch-class origin (C); harmonicity does not depend on it.
 _PC_REF_HZ = 261.6255653005986
 
@@ -405,8 +406,8 @@ def _peaks(mag, freqs, *, max_peaks, floor_db, salience_db, noise_band_hz, noise
             return empty
         tol_bins = np.maximum(1.0, track_tolerance * freqs[idx] / df)
         pos = np.searchsorted(prev, idx)
-        left = prev[np.clip(pos - 1, 0, prev.size - 1)]
-        right = prev[np.clip(pos, 0, prev.size - 1)]
+        left = prev[np.maximum(pos - 1, 0)]
+        right = prev[np.minimum(pos, prev.size - 1)]
         dist = np.minimum(np.abs(idx - left), np.abs(idx - right))
         idx = idx[dist <= tol_bins]
     if idx.size == 0:
@@ -416,8 +417,8 @@ def _peaks(mag, freqs, *, max_peaks, floor_db, salience_db, noise_band_hz, noise
     idx, heights = idx[keep], heights[keep]
     # Tonal energy: the main lobe (+-2 bins of a Hann window) of every partial.
     lobe = np.zeros(mag.size, dtype=bool)
-    for off in range(-2, 3):
-        lobe[np.clip(idx + off, 0, mag.size - 1)] = True
+    j = (idx[:, None] + np.arange(-2, 3)[None, :]).ravel()
+    lobe[j[(j >= 0) & (j < mag.size)]] = True
     tonal = float(np.sum(loud[lobe & band])) / total
     # Maxima closer than the half-width of the main lobe (2 bins; Harris
     # 1978) are ripples of one smeared lobe (vibrato), not resolved
@@ -432,14 +433,14 @@ def _peaks(mag, freqs, *, max_peaks, floor_db, salience_db, noise_band_hz, noise
     if idx.size > max_peaks:
         idx = np.sort(idx[np.argpartition(heights, -max_peaks)[-max_peaks:]])
     # Parabola through the log magnitudes of the peak bin and its neighbours.
-    tiny = np.finfo(np.float64).tiny
+    tiny = _TINY
     alpha = np.log(np.maximum(mag[idx - 1], tiny))
     beta = np.log(mag[idx])
     gamma = np.log(np.maximum(mag[idx + 1], tiny))
     curvature = alpha - 2.0 * beta + gamma
     with np.errstate(divide="ignore", invalid="ignore"):
         p = np.where(curvature < 0, 0.5 * (alpha - gamma) / curvature, 0.0)
-    p = np.clip(p, -0.5, 0.5)
+    p = np.minimum(np.maximum(p, -0.5), 0.5)
     f = freqs[idx] + p * (freqs[idx + 1] - freqs[idx - 1]) / 2.0
     a = np.exp(beta - 0.25 * (alpha - gamma) * p)
     return f, a, min(tonal, 1.0)
@@ -527,11 +528,19 @@ def _check_peak_options(max_peaks, floor_db, salience_db, min_freq_hz, max_freq_
 # ----------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=128)
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    i, j = np.triu_indices(n, 1)
+    i.setflags(write=False)
+    j.setflags(write=False)
+    return i, j
+
+
 def _roughness(f: np.ndarray, a: np.ndarray, curve: RoughnessCurve) -> float:
     energy = float(np.sum(a * a))
     if f.size < 2 or not energy > 0:
         return 0.0
-    i, j = np.triu_indices(f.size, 1)
+    i, j = _pairs(f.size)
     cbw = curve.cbw_scale * (0.5 * (f[i] + f[j])) ** curve.cbw_exponent
     y = np.abs(f[i] - f[j]) / cbw
     near = y < curve.y_max
