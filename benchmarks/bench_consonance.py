@@ -15,6 +15,10 @@ Two parts, each on signals synthesised here:
    consonance methods of :class:`resonance.Scorer` wrapped by timers:
    seconds in consonance (frame analysis, rate accumulation, mode
    consonance) as a share of the whole, and the real-time factor of both.
+3. **Rendered music** (if ``fluidsynth`` and a General MIDI soundfont are
+   installed): a Bach chorale of the ``music21`` corpus (BWV 66.6) rendered
+   with four General MIDI programs, next to espeak-ng speech, white noise
+   and a click train: tonalness and consonance of each.
 
 Usage::
 
@@ -169,6 +173,58 @@ def consonance_share(seconds: float = 60.0, repeat: int = 2) -> dict:
             "score_rtf": seconds / total, "consonance": value}
 
 
+SOUNDFONTS = ("/usr/share/sounds/sf2/FluidR3_GM.sf2", "/usr/share/sounds/sf2/default-GM.sf2")
+
+
+def rendered_music(folder) -> dict:
+    """Consonance of a rendered chorale in four timbres and of unpitched sounds (None if no FluidSynth)."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    import soundfile as sf
+
+    import resonance
+
+    font = next((f for f in SOUNDFONTS if Path(f).exists()), None)
+    if shutil.which("fluidsynth") is None or font is None:
+        return None
+    from music21 import corpus, instrument
+
+    folder = Path(folder)
+    sounds = {}
+    for name, program in (("organ", instrument.PipeOrgan), ("strings", instrument.StringInstrument),
+                          ("piano", instrument.Piano), ("choir", instrument.Choir)):
+        score = corpus.parse("bach/bwv66.6")
+        for part in score.parts:
+            part.insert(0, program())
+        mid, wav = folder / f"{name}.mid", folder / f"{name}.wav"
+        score.write("midi", fp=str(mid))
+        subprocess.run(["fluidsynth", "-ni", "-F", str(wav), "-r", str(SR), "-g", "0.6", font, str(mid)],
+                       check=True, capture_output=True)
+        sounds[f"chorale ({name})"] = sf.read(wav)[0]
+    if shutil.which("espeak-ng"):
+        wav = folder / "speech.wav"
+        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav),
+                        "Please call Stella and ask her to bring these things with her from the store."],
+                       check=True, capture_output=True)
+        y, sr = sf.read(wav)
+        import librosa
+
+        sounds["speech (espeak-ng)"] = librosa.resample(y, orig_sr=sr, target_sr=SR)
+    sounds["white noise"] = np.random.default_rng(0).standard_normal(10 * SR)
+    clicks = np.zeros(10 * SR)
+    clicks[:: SR // 2] = 1.0
+    sounds["click train"] = clicks
+    h = resonance.connectome_harmonics()
+    out = {}
+    for name, y in sounds.items():
+        y = y.mean(axis=1) if y.ndim == 2 else y
+        m = resonance.score_signal(0.1 * y / np.sqrt(np.mean(y**2)), SR, harmonics=h).metrics
+        out[name] = (m["tonalness"], m["consonance"])
+    return out
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="audio length for the timing part")
@@ -186,6 +242,16 @@ def main(argv=None) -> None:
     print(f"   score_signal     {s['total_s']:.2f} s ({s['score_rtf']:.0f}x real time)")
     print(f"   consonance parts {s['consonance_s']:.2f} s = {100 * s['share']:.1f} % of scoring")
     print(f"   consonance of the mix {s['consonance']:+.3f}")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        music = rendered_music(folder)
+    if music is None:
+        print("3. rendered music: skipped (needs fluidsynth and a General MIDI soundfont)")
+        return
+    print("3. rendered music and unpitched sounds (tonalness, consonance)")
+    for name, (tonal, cons) in music.items():
+        print(f"   {name:<22} tonalness {tonal:.2f}  consonance " + ("-" if cons is None else f"{cons:+.2f}"))
 
 
 if __name__ == "__main__":
