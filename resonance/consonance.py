@@ -1,147 +1,169 @@
-"""Sensory consonance of a spectrum: roughness, harmonicity and their blend.
+"""Sensory consonance of sound: roughness, harmonicity, tonalness, familiarity.
 
-The measures look only at spectral content (the frequencies and amplitudes of
-partials), never at note names or interval ratios, so they apply equally to
-a synthesised dyad, a frame of arbitrary audio, or a set of brain-mode
-frequencies with their energies.
+Everything here reads spectra (frequencies and amplitudes of partials), never
+note names or interval ratios, so it applies to a frame of any audio, to a
+synthesised chord of any size and timbre, and to the rates at which brain
+harmonics oscillate.  See ``docs/consonance.md`` for the equations and the
+source of every constant.
 
-* **Roughness** sums the Plomp & Levelt (1965) dissonance curve over every
-  pair of partials, using the parameterisation of Sethares (1993).
-* **Harmonicity** is the best match between the spectrum and a harmonic
-  template (a harmonic complex tone whose harmonic weights roll off with
-  harmonic number), swept over candidate fundamentals taken from the
-  sub-harmonics of the partials (Terhardt's sub-harmonic matching, Terhardt,
-  Stoll & Seewann 1982).  The match is the cosine similarity of the two
-  Gaussian-smoothed pitch spectra, i.e. Milne's spectral pitch similarity
-  (Milne et al. 2011) with the template parameters of Milne & Holland (2016)
-  as used for harmonicity by Harrison & Pearce (2018).
-* **Consonance** is a weighted difference of the two, each on a scale whose
-  unit is a prototype: harmonicity 1 is a spectrum identical to the template,
-  normalised roughness 1 is a pair of equal partials at the roughest spacing.
+* **Partials** are the salient, steady peaks of a long magnitude spectrum:
+  local maxima at least :data:`DEFAULT_SALIENCE_DB` above the local noise
+  floor (a low percentile of the neighbouring bins), refined by quadratic
+  interpolation (Smith & Serra 1987), and, when the previous frame is
+  given, present there too (a steady partial, not a glide).
+* **Tonalness** is the share of the frame's A-weighted energy carried by
+  those partials: about 1 for tones and chords, about 0 for noise, clicks
+  and drums, low for speech (its partials glide).  It says how pitched the
+  sound is (the audio counterpart of Parncutt's 1989 tonalness); a sound
+  with little of it has no consonance (:func:`summarize_frames`).
+* **Roughness** follows Hutchinson & Knopoff (1978), with the
+  parametrisation of the Plomp-Levelt curve by Mashinter (2006) that
+  Harrison & Pearce (2020) use: ``sum_{i<j} a_i a_j g(y_ij) / sum a_i^2``,
+  ``y`` the partials' distance in critical bandwidths ``1.72 f^0.65``.
+* **Harmonicity** follows Harrison & Pearce (2018): the partials form a
+  smoothed log-frequency spectrum (Milne et al. 2011), a harmonic template
+  swept over candidate fundamentals gives the virtual-pitch spectrum
+  (cosine similarity), and harmonicity is its peakiness, the
+  Kullback-Leibler divergence from a uniform distribution in bits.  Unlike
+  Harrison & Pearce's pitch-class version it keeps octaves apart: in the
+  pitch-class domain a minor triad, the inversion of a major one, is
+  exactly as harmonic as it.
+* **Consonance** is Harrison & Pearce's (2020) composite
+  ``-1.620 roughness + 1.780 harmonicity [+ 0.0892 familiarity]``: the
+  familiarity term is used only when a long-term harmonic memory is given.
 
 References
 ----------
-Plomp, R. & Levelt, W. J. M. (1965). Tonal consonance and critical
-bandwidth. JASA 38, 548-560.
-Sethares, W. A. (1993). Local consonance and the relationship between timbre
-and scale. JASA 94, 1218-1228.
-Sethares, W. A. (2005). Tuning, Timbre, Spectrum, Scale (2nd ed.). Springer.
-Terhardt, E., Stoll, G. & Seewann, M. (1982). Algorithm for extraction of
-pitch and pitch salience from complex tonal signals. JASA 71, 679-688.
+Hutchinson, W. & Knopoff, L. (1978). The acoustic component of Western
+consonance. Interface 7, 1-29.
+Mashinter, K. (2006). Calculating sensory dissonance: some discrepancies
+arising from the models of Kameoka & Kuriyagawa, and Hutchinson & Knopoff.
+Empirical Musicology Review 1, 65-84.
 Milne, A. J., Sethares, W. A., Laney, R. & Sharp, D. B. (2011). Modelling the
 similarity of pitch collections with expectation tensors. J. Math. Music 5,
 1-20.
-Milne, A. J. & Holland, S. (2016). Empirically testing Tonnetz, voice-leading,
-and spectral models of perceived triadic distance. J. Math. Music 10, 59-85.
-Hutchinson, W. & Knopoff, L. (1978). The acoustic component of Western
-consonance. Interface 7, 1-29.
-Gomez Emilsson, A. (2017). Quantifying bliss. Qualia Research Institute.
-Harris, F. J. (1978). On the use of windows for harmonic analysis with the
-discrete Fourier transform. Proc. IEEE 66, 51-83.
 Harrison, P. M. C. & Pearce, M. T. (2018). An energy-based generative
 sequence model for testing sensory theories of Western harmony. ISMIR 2018.
-Krumbholz, K., Patterson, R. D. & Pressnitzer, D. (2000). The lower limit of
-pitch as determined by rate discrimination. JASA 108, 1170-1180.
+Harrison, P. M. C. & Pearce, M. T. (2020). Simultaneous consonance in music
+perception and composition. Psychological Review 127, 216-244.
+Parncutt, R. (1989). Harmony: A Psychoacoustical Approach. Springer.
+Moore, B. C. J., Glasberg, B. R. & Peters, R. W. (1985). Relative dominance
+of individual partials in determining the pitch of complex tones. JASA 77,
+1853-1860.
+Moore, B. C. J., Glasberg, B. R. & Peters, R. W. (1985). (see HarmonicTemplate)
 Semal, C. & Demany, L. (1990). The upper limit of "musical" pitch. Music
 Perception 8, 165-175.
+Wier, C. C., Jesteadt, W. & Green, D. M. (1977). Frequency discrimination as
+a function of frequency and sensation level. JASA 61, 178-184.
 Smith, J. O. & Serra, X. (1987). PARSHL: an analysis/synthesis program for
 non-harmonic sounds based on a sinusoidal representation. ICMC 1987.
+Harris, F. J. (1978). On the use of windows for harmonic analysis with the
+discrete Fourier transform. Proc. IEEE 66, 51-83.
+Gomez Emilsson, A. (2017). Quantifying bliss. Qualia Research Institute.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.fft
 
 from .errors import ParameterError
-from .validation import check_bool, check_finite_array, check_float, check_int, check_option
+from .validation import check_finite_array, check_float, check_int
 
 __all__ = [
     "RoughnessCurve",
     "HarmonicTemplate",
-    "SETHARES_1993",
-    "MILNE_HOLLAND_2016",
+    "CompositeWeights",
+    "HUTCHINSON_KNOPOFF_1978",
+    "HARRISON_PEARCE_2018",
+    "HARRISON_PEARCE_2020",
     "DEFAULT_MAX_PEAKS",
     "DEFAULT_FLOOR_DB",
+    "DEFAULT_SALIENCE_DB",
+    "DEFAULT_NOISE_BAND_HZ",
+    "DEFAULT_NOISE_PERCENTILE",
     "DEFAULT_MIN_FREQ_HZ",
-    "DEFAULT_ROUGHNESS_WEIGHT",
+    "DEFAULT_MAX_FREQ_HZ",
+    "DEFAULT_MIN_TONALNESS",
+    "DEFAULT_TRACK_TOLERANCE",
     "DEFAULT_MODE_REFERENCE_HZ",
     "spectral_peaks",
     "roughness",
     "harmonicity",
+    "pitch_class_profile",
     "consonance",
     "analyze_spectrum",
+    "summarize_frames",
     "mode_consonance",
 ]
 
 
 @dataclass(frozen=True)
 class RoughnessCurve:
-    """Parameters of the Plomp-Levelt dissonance curve for two pure tones.
+    """Hutchinson & Knopoff's (1978) pair roughness, Mashinter's (2006) form.
 
-    Two partials at ``f_lo < f_hi`` contribute
-    ``g(x) = exp(-b1 x) - exp(-b2 x)`` with ``x = s (f_hi - f_lo)`` and
-    ``s = d_star / (s1 f_lo + s2_hz)``.  The scaling ``s`` stretches the
-    curve so that its maximum follows the critical bandwidth at ``f_lo``,
-    which puts the roughest spacing near a quarter of a critical band
-    (Plomp & Levelt 1965).
+    Two partials at ``f_i`` and ``f_j`` are ``y = |f_i - f_j| / CBW`` critical
+    bandwidths apart, ``CBW = cbw_scale * f_mean ** cbw_exponent`` (Hz, the
+    mean frequency in Hz).  They contribute
+    ``g(y) = (e * y / y_peak * exp(-y / y_peak)) ** 2`` for ``y < y_max``
+    and 0 beyond: the Plomp & Levelt (1965) curve, largest (1) at a quarter
+    of a critical band.
 
     Parameters
     ----------
-    b1, b2 : float
-        Decay rates of the two exponentials, ``0 < b1 < b2`` (Sethares 1993:
-        3.5 and 5.75).
-    d_star : float
-        Interval scaling of the curve's maximum (Sethares 1993: 0.24).
-    s1 : float
-        Growth of the curve's width with frequency, dimensionless
-        (Sethares 1993: 0.021; 0.0207 in Sethares 2005).
-    s2_hz : float
-        Width of the curve at low frequency, in Hz (Sethares 1993: 19;
-        18.96 in Sethares 2005).
+    cbw_scale, cbw_exponent : float
+        Critical bandwidth ``1.72 f ** 0.65`` (Hutchinson & Knopoff 1978,
+        fitted to Plomp & Levelt's data; Mashinter 2006).
+    y_peak : float
+        Distance of greatest roughness, in critical bandwidths (0.25; Plomp
+        & Levelt 1965).
+    y_max : float
+        Distance beyond which pairs do not interact (1.2 bandwidths;
+        Hutchinson & Knopoff 1978).
 
     Examples
     --------
-    >>> RoughnessCurve().b2
-    5.75
+    >>> RoughnessCurve().y_peak
+    0.25
     """
 
-    b1: float = 3.5
-    b2: float = 5.75
-    d_star: float = 0.24
-    s1: float = 0.021
-    s2_hz: float = 19.0
+    cbw_scale: float = 1.72
+    cbw_exponent: float = 0.65
+    y_peak: float = 0.25
+    y_max: float = 1.2
 
 
 @dataclass(frozen=True)
 class HarmonicTemplate:
-    """Harmonic template used by :func:`harmonicity`.
-
-    The template is a harmonic complex tone with ``n_harmonics`` harmonics of
-    weight ``k ** -rolloff`` (harmonic number ``k``), each smeared in log
-    frequency by a Gaussian of ``sigma_cents``, as in Milne's spectral pitch
-    vectors.  Its fundamental is searched in ``[f0_min_hz, f0_max_hz]``.
+    """The harmonic template of :func:`harmonicity` (Harrison & Pearce 2018).
 
     Parameters
     ----------
     n_harmonics : int
-        Number of harmonics in the template, fundamental included
-        (Milne & Holland 2016: 12).
+        Harmonics in the template, fundamental included (12; Milne &
+        Holland 2016, Harrison & Pearce 2018).
     rolloff : float
-        Exponent of the harmonic weights ``k ** -rolloff`` (Milne & Holland
-        2016: 0.75).  The decay is what stops a very low fundamental, whose
-        harmonics would land near anything, from fitting well.
+        Weight of harmonic ``k`` is ``k ** -rolloff`` (0.75; same sources).
     sigma_cents : float
-        Standard deviation of the Gaussian smearing of each partial, in
-        cents (Milne & Holland 2016: 6.83).
-    f0_min_hz : float
-        Lowest candidate fundamental.  Below about 30 Hz a periodic sound no
-        longer has a pitch (Krumbholz, Patterson & Pressnitzer 2000).
-    f0_max_hz : float
-        Highest candidate fundamental.  Musical pitch fades out near 5 kHz
-        (Semal & Demany 1990).
+        Standard deviation of the Gaussian that smooths every partial and
+        template harmonic on the pitch-class circle (cents).  12 cents, an
+        engineering choice within the literature: wider than Milne's 6.83
+        (fitted to just-intonation similarity judgments, it penalises the
+        14-cent equal-tempered major third, which listeners accept) and far
+        narrower than the ~3 % (51 cents) up to which a mistuned harmonic
+        still contributes fully to the pitch (Moore, Glasberg & Peters 1985).
+    step_cents : float
+        Bin width of the log-frequency axis (cents; engineering choice, a
+        quarter of ``sigma_cents``).
+    octaves_below, octaves_above : float
+        Candidate fundamentals span from ``octaves_below`` octaves below the
+        lowest strong partial to ``octaves_above`` above it.  4 octaves
+        cover the 12 harmonics of the template (3.6 octaves); the window
+        moves with the sound (engineering choice).
 
     Examples
     --------
@@ -151,42 +173,98 @@ class HarmonicTemplate:
 
     n_harmonics: int = 12
     rolloff: float = 0.75
-    sigma_cents: float = 6.83
-    f0_min_hz: float = 30.0
-    f0_max_hz: float = 5000.0
+    sigma_cents: float = 12.0
+    step_cents: float = 3.0
+    octaves_below: float = 4.0
+    octaves_above: float = 0.5
 
 
-#: Sethares (1993) parameters of the Plomp-Levelt curve.
-SETHARES_1993 = RoughnessCurve()
+@dataclass(frozen=True)
+class CompositeWeights:
+    """Weights of the composite consonance (Harrison & Pearce 2020).
 
-#: Milne & Holland (2016) harmonic template, with pitch limits from
-#: Krumbholz et al. (2000) and Semal & Demany (1990).
-MILNE_HOLLAND_2016 = HarmonicTemplate()
+    The coefficients of the regression of Harrison & Pearce (2020, as
+    published in the ``incon`` package, ``har_19_composite``): roughness
+    -1.620, harmonicity +1.780, familiarity +0.0892 per unit of natural log
+    probability (their "corpus dissonance" coefficient, -0.0892 on
+    ``-log``).  The intercept (0.628) is left out: it shifts every value
+    alike, and without it zero marks where harmonicity and roughness
+    balance.  They are used as published, not refitted.
 
-#: Most partials kept per spectrum frame.  Caps the pair sum at 435 pairs; a
-#: pair of 10-harmonic tones needs 20.
-DEFAULT_MAX_PEAKS = 30
+    Examples
+    --------
+    >>> CompositeWeights().harmonicity
+    1.78
+    """
 
-#: Peaks weaker than this, relative to the strongest peak, are ignored (dB).
-#: A partial 30 dB down has 3 % of the strongest amplitude, and the first
-#: side lobe of a Hann window (-31.5 dB; Harris 1978) falls below it.
+    roughness: float = -1.620
+    harmonicity: float = 1.780
+    familiarity: float = 0.0892
+
+
+#: Hutchinson & Knopoff (1978) roughness, Mashinter (2006) parametrisation.
+HUTCHINSON_KNOPOFF_1978 = RoughnessCurve()
+
+#: Harrison & Pearce (2018) template, smoothing 12 cents (see HarmonicTemplate).
+HARRISON_PEARCE_2018 = HarmonicTemplate()
+
+#: Harrison & Pearce (2020) composite weights.
+HARRISON_PEARCE_2020 = CompositeWeights()
+
+#: Most partials kept per frame (engineering choice: eight-note chords of
+#: tones with five resolved harmonics; pairs cost grows with its square).
+DEFAULT_MAX_PEAKS = 40
+
+#: Peaks more than this below the strongest peak are ignored (dB): 3 % of
+#: its amplitude; the first side lobe of a Hann window (-31.5 dB; Harris
+#: 1978) falls below it.
 DEFAULT_FLOOR_DB = -30.0
 
-#: Peaks below the lower limit of human hearing (about 20 Hz; ISO 226:2003)
-#: are ignored.
+#: A peak is a partial only if it stands this far above the local noise
+#: floor (dB).  A peak of white noise's Rayleigh-distributed magnitude
+#: exceeds the floor's 20th percentile by 20 dB with probability below
+#: 1e-9 (``exp(-(10 * 0.668) ** 2 / 2)``), a stationary sinusoid always does.
+DEFAULT_SALIENCE_DB = 20.0
+
+#: Width of the neighbourhood over which the noise floor is estimated (Hz):
+#: about a critical band at 1 kHz (engineering choice).
+DEFAULT_NOISE_BAND_HZ = 200.0
+
+#: Percentile of the neighbouring magnitudes taken as the noise floor (a low
+#: percentile stays in the valleys between dense partials).
+DEFAULT_NOISE_PERCENTILE = 20.0
+
+#: Partials below the lower limit of hearing (about 20 Hz; ISO 226:2003) are
+#: ignored.
 DEFAULT_MIN_FREQ_HZ = 20.0
 
-#: Weight of normalised roughness against harmonicity in :func:`consonance`
-#: (0.5: equal weight of two terms that share a prototype-based unit scale).
-DEFAULT_ROUGHNESS_WEIGHT = 0.5
+#: Partials above this are ignored (Hz): musical pitch fades out near 5 kHz
+#: (Semal & Demany 1990), and the energy that tonalness divides by is
+#: measured over the same band.
+DEFAULT_MAX_FREQ_HZ = 5000.0
 
-#: Frequency (Hz) to which :func:`mode_consonance` transposes a set of modes
-#: before applying the auditory measures: the geometric centre of the
-#: 125-2000 Hz range over which Plomp & Levelt (1965) measured their curve.
+#: Largest relative frequency change of a steady partial between two
+#: consecutive long frames (93 ms apart): 1 %, 17 cents, a few frequency
+#: difference limens of tones (Wier, Jesteadt & Green 1977: about 0.2-0.5 %
+#: in the musical range at moderate levels; engineering choice).  Partials
+#: of gliding pitch (speech intonation) move more and do not count as
+#: steady; the smeared lobes of a vibrato (30-80 cents) stay in place.
+DEFAULT_TRACK_TOLERANCE = 0.01
+
+#: Below this tonalness (share of energy in partials) a sound has no
+#: consonance: its consonance is None.  Engineering choice: most of the
+#: sound's energy must be pitched.
+DEFAULT_MIN_TONALNESS = 0.5
+
+#: Register (Hz) to which :func:`mode_consonance` transposes a set of rates
+#: before the auditory measures: the geometric centre of the 125-2000 Hz
+#: range of Plomp & Levelt's (1965) measurements.
 DEFAULT_MODE_REFERENCE_HZ = 500.0
 
-_CENTS_PER_OCTAVE = 1200.0
-_WEIGHTINGS = ("product", "min")
+_CENTS = 1200.0
+_TINY = float(np.finfo(np.float64).tiny)
+#: Pitch-class origin (C); harmonicity does not depend on it.
+_PC_REF_HZ = 261.6255653005986
 
 
 # ----------------------------------------------------------------------------
@@ -196,23 +274,15 @@ _WEIGHTINGS = ("product", "min")
 
 def _check_partials(freqs_hz, amps, *, amps_name: str = "amps") -> tuple[np.ndarray, np.ndarray]:
     """Validate a set of partials; empty sets are allowed."""
-    f = np.asarray(freqs_hz, dtype=np.float64) if np.size(freqs_hz) == 0 else None
-    if f is None:
-        f = check_finite_array("freqs_hz", freqs_hz, ndim=1)
-    elif f.ndim != 1:
-        raise ParameterError(f"freqs_hz has shape {f.shape}; it must have 1 dimension(s)")
-    a = np.asarray(amps, dtype=np.float64) if np.size(amps) == 0 else None
-    if a is None:
-        a = check_finite_array(amps_name, amps, ndim=1)
-    elif a.ndim != 1:
-        raise ParameterError(f"{amps_name} has shape {a.shape}; it must have 1 dimension(s)")
+    if np.size(freqs_hz) == 0 and np.size(amps) == 0:
+        return np.empty(0), np.empty(0)
+    f = check_finite_array("freqs_hz", freqs_hz, ndim=1)
+    a = check_finite_array(amps_name, amps, ndim=1)
     if a.shape != f.shape:
-        raise ParameterError(
-            f"{amps_name} has shape {a.shape} but freqs_hz has shape {f.shape}; they must match"
-        )
-    if f.size and np.any(f <= 0):
+        raise ParameterError(f"{amps_name} has shape {a.shape} but freqs_hz has shape {f.shape}; they must match")
+    if np.any(f <= 0):
         raise ParameterError(f"freqs_hz has minimum {f.min():g}; all frequencies must be > 0")
-    if a.size and np.any(a < 0):
+    if np.any(a < 0):
         raise ParameterError(f"{amps_name} has minimum {a.min():g}; all values must be >= 0")
     return f, a
 
@@ -220,28 +290,160 @@ def _check_partials(freqs_hz, amps, *, amps_name: str = "amps") -> tuple[np.ndar
 def _check_curve(curve) -> RoughnessCurve:
     if not isinstance(curve, RoughnessCurve):
         raise ParameterError(f"curve={curve!r} must be a RoughnessCurve")
-    b1 = check_float("curve.b1", curve.b1, low=0, low_inclusive=False)
-    check_float("curve.b2", curve.b2, low=b1, low_inclusive=False)
-    check_float("curve.d_star", curve.d_star, low=0, low_inclusive=False)
-    check_float("curve.s1", curve.s1, low=0)
-    check_float("curve.s2_hz", curve.s2_hz, low=0, low_inclusive=False)
+    check_float("curve.cbw_scale", curve.cbw_scale, low=0, low_inclusive=False)
+    check_float("curve.cbw_exponent", curve.cbw_exponent, low=0, high=1)
+    check_float("curve.y_peak", curve.y_peak, low=0, low_inclusive=False)
+    check_float("curve.y_max", curve.y_max, low=curve.y_peak, low_inclusive=False)
     return curve
 
 
 def _check_template(template) -> HarmonicTemplate:
     if not isinstance(template, HarmonicTemplate):
         raise ParameterError(f"template={template!r} must be a HarmonicTemplate")
-    check_int("template.n_harmonics", template.n_harmonics, low=1)
+    check_int("template.n_harmonics", template.n_harmonics, low=1, high=64)
     check_float("template.rolloff", template.rolloff, low=0)
-    check_float("template.sigma_cents", template.sigma_cents, low=0, low_inclusive=False)
-    lo = check_float("template.f0_min_hz", template.f0_min_hz, low=0, low_inclusive=False)
-    check_float("template.f0_max_hz", template.f0_max_hz, low=lo)
+    check_float("template.sigma_cents", template.sigma_cents, low=0, high=300, low_inclusive=False)
+    check_float("template.step_cents", template.step_cents, low=0.1, high=template.sigma_cents)
+    check_float("template.octaves_below", template.octaves_below, low=0.0, high=10.0)
+    check_float("template.octaves_above", template.octaves_above, low=0.0, high=10.0)
+    if template.octaves_below + template.octaves_above <= 0:
+        raise ParameterError("template.octaves_below + template.octaves_above must be > 0")
     return template
 
 
+def _check_weights(weights) -> CompositeWeights:
+    if not isinstance(weights, CompositeWeights):
+        raise ParameterError(f"weights={weights!r} must be a CompositeWeights")
+    check_float("weights.roughness", weights.roughness, high=0)
+    check_float("weights.harmonicity", weights.harmonicity, low=0)
+    check_float("weights.familiarity", weights.familiarity, low=0)
+    return weights
+
+
 # ----------------------------------------------------------------------------
-# peak picking
+# partials and tonalness
 # ----------------------------------------------------------------------------
+
+
+def _check_spectrum(magnitude, freqs_hz) -> tuple[np.ndarray, np.ndarray]:
+    mag = check_finite_array("magnitude", magnitude, ndim=1)
+    freqs = check_finite_array("freqs_hz", freqs_hz, ndim=1)
+    if freqs.shape != mag.shape:
+        raise ParameterError(f"freqs_hz has shape {freqs.shape} but magnitude has shape {mag.shape}; they must match")
+    if mag.size < 3:
+        raise ParameterError(f"magnitude has {mag.size} bins; it must have at least 3")
+    if np.any(mag < 0):
+        raise ParameterError(f"magnitude has minimum {mag.min():g}; a magnitude spectrum is >= 0")
+    if np.any(np.diff(freqs) <= 0):
+        raise ParameterError("freqs_hz must be strictly increasing")
+    return mag, freqs
+
+
+def _a_weight(freqs_hz: np.ndarray) -> np.ndarray:
+    """A-weighting power gain (IEC 61672-1:2013), 1 at 1 kHz."""
+    return _a_weight_grid(float(freqs_hz[0]), float(freqs_hz[1] - freqs_hz[0]), freqs_hz.size)
+
+
+@functools.lru_cache(maxsize=8)
+def _a_weight_grid(f0_hz: float, df_hz: float, n: int) -> np.ndarray:
+    f2 = (f0_hz + df_hz * np.arange(n)) ** 2
+    ra = (12194.0**2 * f2**2) / ((f2 + 20.6**2) * np.sqrt((f2 + 107.7**2) * (f2 + 737.9**2)) * (f2 + 12194.0**2))
+    out = (ra * 10.0 ** (2.0 / 20.0)) ** 2
+    out.setflags(write=False)
+    return out
+
+
+def _noise_floor(m: np.ndarray, width: int, percentile: float) -> np.ndarray:
+    """Local ``percentile`` of ``m`` in blocks of ``width`` bins, interpolated between block centres."""
+    n_blocks = max(1, m.size // width)
+    blocks = m[: n_blocks * width].reshape(n_blocks, width)
+    k = int(round(percentile / 100.0 * (width - 1)))
+    level = np.partition(blocks, k, axis=1)[:, k]
+    if n_blocks == 1:
+        return np.full(m.size, level[0])
+    centres = (np.arange(n_blocks) + 0.5) * width
+    return np.interp(np.arange(m.size), centres, level)
+
+
+def _salient(mag, band, width, salience_db, noise_percentile, floor=None):
+    """Salient local maxima inside ``band`` and the noise floor (unvalidated).
+
+    ``floor`` reuses a noise floor already estimated (for the previous
+    frame: consecutive frames share their noise floor closely enough).
+    """
+    if floor is None:
+        floor = _noise_floor(mag, width, noise_percentile)
+    centre = mag[1:-1]
+    is_peak = (centre > mag[:-2]) & (centre >= mag[2:]) & band[1:-1]
+    is_peak &= centre >= floor[1:-1] * 10.0 ** (salience_db / 20.0)
+    return np.flatnonzero(is_peak) + 1, floor
+
+
+def _peaks(mag, freqs, *, max_peaks, floor_db, salience_db, noise_band_hz, noise_percentile, min_freq_hz,
+           max_freq_hz, previous=None, track_tolerance=DEFAULT_TRACK_TOLERANCE):
+    """Salient, steady peaks and tonalness of one frame (unvalidated)."""
+    empty = (np.empty(0), np.empty(0), 0.0)
+    # Work on the band only (plus one bin each side for the local maxima).
+    lo = max(int(np.searchsorted(freqs, min_freq_hz)) - 1, 0)
+    hi = min(int(np.searchsorted(freqs, max_freq_hz, side="right")) + 1, freqs.size)
+    if hi - lo < 3:
+        return empty
+    loud = mag[lo:hi] ** 2 * _a_weight(freqs)[lo:hi]
+    mag, freqs = mag[lo:hi], freqs[lo:hi]
+    previous = None if previous is None else previous[lo:hi]
+    band = (freqs >= min_freq_hz) & (freqs <= max_freq_hz)
+    total = float(np.sum(loud[band]))
+    if not total > 0:
+        return empty
+    df = float(freqs[1] - freqs[0])
+    width = max(3, int(round(noise_band_hz / df)) | 1)
+    idx, floor = _salient(mag, band, width, salience_db, noise_percentile)
+    if previous is not None and idx.size:
+        # A partial is steady: the previous frame has a salient peak within
+        # the tolerance (one bin, or the relative tolerance if wider).
+        prev, _ = _salient(previous, band, width, salience_db, noise_percentile, floor=floor)
+        if prev.size == 0:
+            return empty
+        tol_bins = np.maximum(1.0, track_tolerance * freqs[idx] / df)
+        pos = np.searchsorted(prev, idx)
+        left = prev[np.maximum(pos - 1, 0)]
+        right = prev[np.minimum(pos, prev.size - 1)]
+        dist = np.minimum(np.abs(idx - left), np.abs(idx - right))
+        idx = idx[dist <= tol_bins]
+    if idx.size == 0:
+        return empty
+    heights = mag[idx]
+    keep = heights >= heights.max() * 10.0 ** (floor_db / 20.0)
+    idx, heights = idx[keep], heights[keep]
+    # Tonal energy: the main lobe (+-2 bins of a Hann window) of every partial.
+    lobe = np.zeros(mag.size, dtype=bool)
+    j = (idx[:, None] + np.arange(-2, 3)[None, :]).ravel()
+    lobe[j[(j >= 0) & (j < mag.size)]] = True
+    tonal = float(np.sum(loud[lobe & band])) / total
+    # Maxima closer than the half-width of the main lobe (2 bins; Harris
+    # 1978) are ripples of one smeared lobe (vibrato), not resolved
+    # partials: keep the strongest of each such run.
+    close = np.flatnonzero(np.diff(idx) < 2)
+    if close.size:
+        keep = np.ones(idx.size, dtype=bool)
+        for i in close:
+            weaker = i if heights[i] < heights[i + 1] else i + 1
+            keep[weaker] = False
+        idx, heights = idx[keep], heights[keep]
+    if idx.size > max_peaks:
+        idx = np.sort(idx[np.argpartition(heights, -max_peaks)[-max_peaks:]])
+    # Parabola through the log magnitudes of the peak bin and its neighbours.
+    tiny = _TINY
+    alpha = np.log(np.maximum(mag[idx - 1], tiny))
+    beta = np.log(mag[idx])
+    gamma = np.log(np.maximum(mag[idx + 1], tiny))
+    curvature = alpha - 2.0 * beta + gamma
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(curvature < 0, 0.5 * (alpha - gamma) / curvature, 0.0)
+    p = np.minimum(np.maximum(p, -0.5), 0.5)
+    f = freqs[idx] + p * (freqs[idx + 1] - freqs[idx - 1]) / 2.0
+    a = np.exp(beta - 0.25 * (alpha - gamma) * p)
+    return f, a, min(tonal, 1.0)
 
 
 def spectral_peaks(
@@ -250,49 +452,51 @@ def spectral_peaks(
     *,
     max_peaks: int = DEFAULT_MAX_PEAKS,
     floor_db: float = DEFAULT_FLOOR_DB,
+    salience_db: float = DEFAULT_SALIENCE_DB,
     min_freq_hz: float = DEFAULT_MIN_FREQ_HZ,
+    max_freq_hz: float = DEFAULT_MAX_FREQ_HZ,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Pick the partials of one magnitude spectrum.
+    """The partials of one magnitude spectrum.
 
-    A partial is a bin larger than both neighbours.  Its frequency and
-    amplitude are refined by fitting a parabola to the log magnitude of the
-    three bins around it (quadratically interpolated FFT; Smith & Serra 1987).
-    Only the ``max_peaks`` strongest peaks within ``floor_db`` of the
-    strongest one, and at or above ``min_freq_hz``, are kept.
+    A partial is a bin larger than both neighbours that stands at least
+    ``salience_db`` above the local noise floor (the
+    :data:`DEFAULT_NOISE_PERCENTILE` th percentile of the magnitudes within
+    :data:`DEFAULT_NOISE_BAND_HZ`) and within ``floor_db`` of the strongest
+    partial.  Its frequency and amplitude are refined by a parabola through
+    the log magnitudes of the three bins around it (Smith & Serra 1987).
 
     Parameters
     ----------
     magnitude : array_like, shape (n_bins,)
         Linear magnitude spectrum (not power, not dB), non-negative.
     freqs_hz : array_like, shape (n_bins,)
-        Strictly increasing bin centre frequencies, e.g. from
-        ``np.fft.rfftfreq``.
+        Strictly increasing, evenly spaced bin frequencies (``np.fft.rfftfreq``).
     max_peaks : int
-        Most peaks returned (>= 1).
+        Most partials returned (the strongest), >= 1.
     floor_db : float
-        Level, relative to the strongest peak, below which peaks are ignored
-        (<= 0).
-    min_freq_hz : float
-        Peaks below this frequency are ignored (>= 0).
+        Level relative to the strongest partial below which peaks are
+        ignored (<= 0).
+    salience_db : float
+        Height above the local noise floor a peak needs (>= 0).
+    min_freq_hz, max_freq_hz : float
+        Band in which partials are sought.
 
     Returns
     -------
     peak_freqs_hz : numpy.ndarray, shape (n_peaks,), float64
-        Interpolated peak frequencies, increasing.
+        Interpolated partial frequencies, increasing.
     peak_amps : numpy.ndarray, shape (n_peaks,), float64
-        Interpolated peak magnitudes, in the units of ``magnitude``.
-        Both arrays are empty for a silent or flat spectrum.
+        Interpolated peak magnitudes.  Both are empty for silence or noise.
 
     Raises
     ------
     ParameterError
         If ``magnitude`` is not a finite non-negative 1-D array of at least
-        three bins, if ``freqs_hz`` does not match it or is not strictly
-        increasing, or if a keyword is out of range.
+        three bins, if ``freqs_hz`` does not match it or does not increase,
+        or if a keyword is out of range.
 
     Examples
     --------
-    >>> import numpy as np
     >>> sr, n = 8000, 1024
     >>> y = np.sin(2 * np.pi * 1000.7 * np.arange(n) / sr)
     >>> mag = np.abs(np.fft.rfft(y * np.hanning(n)))
@@ -300,51 +504,23 @@ def spectral_peaks(
     >>> f.shape, bool(abs(f[0] - 1000.7) < 0.5)
     ((1,), True)
     """
-    mag = check_finite_array("magnitude", magnitude, ndim=1)
-    freqs = check_finite_array("freqs_hz", freqs_hz, ndim=1)
-    if freqs.shape != mag.shape:
-        raise ParameterError(
-            f"freqs_hz has shape {freqs.shape} but magnitude has shape {mag.shape}; they must match"
-        )
-    if mag.size < 3:
-        raise ParameterError(f"magnitude has {mag.size} bins; it must have at least 3")
-    if np.any(mag < 0):
-        raise ParameterError(f"magnitude has minimum {mag.min():g}; a magnitude spectrum is >= 0")
-    if np.any(np.diff(freqs) <= 0):
-        raise ParameterError("freqs_hz must be strictly increasing")
-    max_peaks = check_int("max_peaks", max_peaks, low=1)
-    floor_db = check_float("floor_db", floor_db, high=0.0)
-    min_freq_hz = check_float("min_freq_hz", min_freq_hz, low=0.0)
+    mag, freqs = _check_spectrum(magnitude, freqs_hz)
+    kw = _check_peak_options(max_peaks, floor_db, salience_db, min_freq_hz, max_freq_hz)
+    f, a, _ = _peaks(mag, freqs, **kw)
+    return f, a
 
-    empty = (np.empty(0), np.empty(0))
-    centre = mag[1:-1]
-    is_peak = (centre > mag[:-2]) & (centre >= mag[2:]) & (freqs[1:-1] >= min_freq_hz)
-    idx = np.flatnonzero(is_peak) + 1
-    if idx.size == 0:
-        return empty
-    heights = mag[idx]
-    top = heights.max()
-    if not top > 0:
-        return empty
-    keep = heights >= top * 10.0 ** (floor_db / 20.0)
-    idx, heights = idx[keep], heights[keep]
-    if idx.size > max_peaks:
-        strongest = np.argpartition(heights, -max_peaks)[-max_peaks:]
-        idx = np.sort(idx[strongest])
 
-    # Parabola through the log magnitudes of the peak bin and its neighbours.
-    tiny = np.finfo(np.float64).tiny
-    alpha = np.log(np.maximum(mag[idx - 1], tiny))
-    beta = np.log(mag[idx])
-    gamma = np.log(np.maximum(mag[idx + 1], tiny))
-    curvature = alpha - 2.0 * beta + gamma
-    with np.errstate(divide="ignore", invalid="ignore"):
-        offset = np.where(curvature < 0, 0.5 * (alpha - gamma) / curvature, 0.0)
-    offset = np.clip(offset, -0.5, 0.5)
-    bin_hz = np.where(offset >= 0, freqs[idx + 1] - freqs[idx], freqs[idx] - freqs[idx - 1])
-    peak_freqs = freqs[idx] + offset * bin_hz
-    peak_amps = np.exp(beta - 0.25 * (alpha - gamma) * offset)
-    return peak_freqs, peak_amps
+def _check_peak_options(max_peaks, floor_db, salience_db, min_freq_hz, max_freq_hz) -> dict:
+    lo = check_float("min_freq_hz", min_freq_hz, low=0.0)
+    return {
+        "max_peaks": check_int("max_peaks", max_peaks, low=1, high=1000),
+        "floor_db": check_float("floor_db", floor_db, high=0.0),
+        "salience_db": check_float("salience_db", salience_db, low=0.0, high=120.0),
+        "noise_band_hz": DEFAULT_NOISE_BAND_HZ,
+        "noise_percentile": DEFAULT_NOISE_PERCENTILE,
+        "min_freq_hz": lo,
+        "max_freq_hz": check_float("max_freq_hz", max_freq_hz, low=lo, low_inclusive=False),
+    }
 
 
 # ----------------------------------------------------------------------------
@@ -352,47 +528,35 @@ def spectral_peaks(
 # ----------------------------------------------------------------------------
 
 
-def _curve_peak(curve: RoughnessCurve) -> float:
-    """Maximum of ``exp(-b1 x) - exp(-b2 x)`` over ``x >= 0``."""
-    x_peak = math.log(curve.b2 / curve.b1) / (curve.b2 - curve.b1)
-    return math.exp(-curve.b1 * x_peak) - math.exp(-curve.b2 * x_peak)
+@functools.lru_cache(maxsize=128)
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    i, j = np.triu_indices(n, 1)
+    i.setflags(write=False)
+    j.setflags(write=False)
+    return i, j
 
 
-def _roughness(f: np.ndarray, a: np.ndarray, curve: RoughnessCurve, weighting: str, normalize: bool) -> float:
-    """Unvalidated core of :func:`roughness`."""
-    n = f.size
-    if n < 2:
+def _roughness(f: np.ndarray, a: np.ndarray, curve: RoughnessCurve) -> float:
+    energy = float(np.sum(a * a))
+    if f.size < 2 or not energy > 0:
         return 0.0
-    i, j = np.triu_indices(n, k=1)
-    fi, fj = f[i], f[j]
-    f_lo = np.minimum(fi, fj)
-    x = np.abs(fj - fi) * (curve.d_star / (curve.s1 * f_lo + curve.s2_hz))
-    g = np.exp(-curve.b1 * x) - np.exp(-curve.b2 * x)
-    if weighting == "min":
-        w = np.minimum(a[i], a[j])
-    else:
-        w = a[i] * a[j]
-    total = float(np.dot(w, g))
-    if not normalize:
-        return total
-    scale = float(np.sum(a)) if weighting == "min" else float(np.dot(a, a))
-    if scale <= 0:
+    i, j = _pairs(f.size)
+    cbw = curve.cbw_scale * (0.5 * (f[i] + f[j])) ** curve.cbw_exponent
+    y = np.abs(f[i] - f[j]) / cbw
+    near = y < curve.y_max
+    if not np.any(near):
         return 0.0
-    return 2.0 * total / (_curve_peak(curve) * scale)
+    u = y[near] / curve.y_peak
+    g = (math.e * u * np.exp(-u)) ** 2
+    return float(np.sum(a[i[near]] * a[j[near]] * g) / energy)
 
 
-def roughness(
-    freqs_hz,
-    amps,
-    *,
-    weighting: str = "product",
-    normalize: bool = True,
-    curve: RoughnessCurve = SETHARES_1993,
-) -> float:
-    """Sensory roughness of a set of partials (Plomp-Levelt / Sethares).
+def roughness(freqs_hz, amps, *, curve: RoughnessCurve = HUTCHINSON_KNOPOFF_1978) -> float:
+    """Roughness of a set of partials (Hutchinson & Knopoff 1978).
 
-    Sums the dissonance curve of :class:`RoughnessCurve` over every pair of
-    partials, weighted by their amplitudes.
+    ``R = sum_{i<j} a_i a_j g(y_ij) / sum_i a_i**2`` with the curve of
+    :class:`RoughnessCurve`.  Scale-free: two equal partials a quarter of a
+    critical band apart give 0.5.
 
     Parameters
     ----------
@@ -400,45 +564,30 @@ def roughness(
         Partial frequencies in Hz (> 0).  May be empty.
     amps : array_like, shape (n_partials,)
         Partial amplitudes (linear, >= 0).
-    weighting : {"product", "min"}
-        Amplitude weight of a pair.  ``"product"`` (default): ``a_i a_j``, as
-        in Sethares (1993) and Hutchinson & Knopoff (1978); with
-        ``normalize`` this is Hutchinson & Knopoff's energy-normalised sum, a
-        Rayleigh quotient ``a @ G @ a / a @ a`` of the pair-roughness matrix.
-        ``"min"``: ``min(a_i, a_j)``, the amplitude of the beating, as in
-        Sethares (2005, appendix G); it gives weak upper partials more say.
-    normalize : bool
-        If true (default), return a scale-free value: the curve is divided by
-        its maximum and the sum by ``sum(a**2) / 2`` (``"product"``) or
-        ``sum(a) / 2`` (``"min"``), so loudness drops out and a pair of equal
-        partials at the roughest spacing scores exactly 1.  Denser rough
-        spectra can exceed 1.  If false, return Sethares' raw sum.
     curve : RoughnessCurve
-        Curve parameters (default :data:`SETHARES_1993`).
+        Curve parameters (default :data:`HUTCHINSON_KNOPOFF_1978`).
 
     Returns
     -------
     float
-        Roughness, >= 0; 0 for fewer than two partials or zero amplitude.
+        Roughness, >= 0; 0 for fewer than two partials.
 
     Raises
     ------
     ParameterError
         If the arrays are not 1-D, finite and of equal length, if a frequency
-        is <= 0 or an amplitude < 0, or if ``weighting`` is unknown.
+        is <= 0 or an amplitude < 0.
 
     Examples
     --------
-    >>> round(roughness([500.0, 527.0], [1.0, 1.0]), 2)
-    1.0
-    >>> roughness([500.0, 1500.0], [1.0, 1.0]) < 0.01
-    True
+    >>> cbw = 1.72 * 510.0 ** 0.65
+    >>> round(roughness([510 - cbw / 8, 510 + cbw / 8], [1.0, 1.0]), 3)
+    0.5
+    >>> roughness([500.0, 1500.0], [1.0, 1.0])
+    0.0
     """
     f, a = _check_partials(freqs_hz, amps)
-    weighting = check_option("weighting", weighting, _WEIGHTINGS)
-    normalize = check_bool("normalize", normalize)
-    curve = _check_curve(curve)
-    return _roughness(f, a, curve, weighting, normalize)
+    return _roughness(f, a, _check_curve(curve))
 
 
 # ----------------------------------------------------------------------------
@@ -446,59 +595,91 @@ def roughness(
 # ----------------------------------------------------------------------------
 
 
-def _harmonicity(f: np.ndarray, a: np.ndarray, template: HarmonicTemplate) -> tuple[float, float]:
-    """Unvalidated core of :func:`harmonicity`; returns (harmonicity, f0_hz)."""
+def _gaussians(centres_cents: np.ndarray, weights: np.ndarray, n_bins: int, template: HarmonicTemplate) -> np.ndarray:
+    """Sum of Gaussians (std ``sigma_cents``) on a grid of ``step_cents`` bins from 0."""
+    step, sigma = template.step_cents, template.sigma_cents
+    reach = int(math.ceil(4.0 * sigma / step))
+    offsets = np.arange(-reach, reach + 1)
+    j = np.round(centres_cents / step).astype(np.int64)[:, None] + offsets[None, :]
+    values = weights[:, None] * np.exp(-0.5 * ((j * step - centres_cents[:, None]) / sigma) ** 2)
+    ok = (j >= 0) & (j < n_bins)
+    return np.bincount(j[ok], weights=values[ok], minlength=n_bins)[:n_bins]
+
+
+def _reach_bins(template: HarmonicTemplate) -> int:
+    return int(math.ceil(4.0 * template.sigma_cents / template.step_cents))
+
+
+@functools.lru_cache(maxsize=16)
+def _template_fft(template: HarmonicTemplate, n_fft: int) -> tuple[np.ndarray, float]:
+    """FFT (conjugated) and norm of the template, its fundamental ``reach`` bins from 0."""
+    k = np.arange(1, template.n_harmonics + 1, dtype=np.float64)
+    offset = _reach_bins(template) * template.step_cents
+    t = _gaussians(_CENTS * np.log2(k) + offset, k ** -float(template.rolloff), n_fft, template)
+    return np.conj(scipy.fft.rfft(t)), math.sqrt(float(np.sum(t * t)))
+
+
+def _virtual_pitch(f: np.ndarray, a: np.ndarray, template: HarmonicTemplate) -> tuple[np.ndarray, float]:
+    """Virtual-pitch spectrum of a set of partials (all amplitudes > 0).
+
+    Returns the cosine similarity between the smoothed log-frequency spectrum
+    of the partials and the harmonic template with its fundamental on each
+    candidate bin, and the frequency (Hz) of the first candidate.  The
+    candidates span ``octaves_below`` octaves below the lowest strong
+    partial (within 20 dB of the strongest) to ``octaves_above`` above it:
+    a window that moves with the sound, so the measure does not depend on
+    register.
+    """
+    step = template.step_cents
+    reach = _reach_bins(template)
+    cents = _CENTS * np.log2(f)
+    strong = a >= a.max() * 0.1
+    first = float(cents[strong].min()) - _CENTS * template.octaves_below  # first candidate
+    low = first - reach * step  # origin of the grid
+    n_cand = int(round(_CENTS * (template.octaves_below + template.octaves_above) / step))
+    n_t = reach + int(math.ceil(_CENTS * math.log2(template.n_harmonics) / step)) + reach + 1
+    n_fft = scipy.fft.next_fast_len(n_cand + n_t, real=True)
+    n_x = int(math.ceil((float(cents.max()) - low) / step)) + reach + 1
+    x = _gaussians(cents - low, a, max(n_x, n_fft), template)
+    norm = math.sqrt(float(np.sum(x * x)))  # (np.dot would call BLAS, slower here)
+    t_hat, t_norm = _template_fft(template, n_fft)
+    # Linear correlation over the first n_fft bins: candidate c sits at bin
+    # reach + c; bins beyond n_fft cannot meet the template of any candidate.
+    v = scipy.fft.irfft(scipy.fft.rfft(x[:n_fft]) * t_hat, n=n_fft)[:n_cand]
+    v = np.maximum(v, 0.0) / max(norm * t_norm, 1e-300)
+    return v, 2.0 ** (first / _CENTS)
+
+
+def _kl_from_uniform_bits(v: np.ndarray) -> float:
+    total = float(v.sum())
+    if not total > 0:
+        return 0.0
+    p = v / total
+    nz = p[p > 0]
+    return float(np.sum(nz * np.log2(nz * v.size)))
+
+
+def _harmonicity(f: np.ndarray, a: np.ndarray, template: HarmonicTemplate) -> float:
     live = a > 0
-    f, a = f[live], a[live]
-    if f.size == 0:
-        return 0.0, math.nan
-    n_harm = int(template.n_harmonics)
-    k = np.arange(1, n_harm + 1, dtype=np.float64)
-    weights = k ** -float(template.rolloff)
-    # Two Gaussians of std sigma overlap as a Gaussian of std sigma*sqrt(2):
-    # exp(-d^2 / (4 sigma^2)) is their (unnormalised) inner product.
-    inv_4var = 1.0 / (4.0 * float(template.sigma_cents) ** 2)
-
-    harm_cents = _CENTS_PER_OCTAVE * np.log2(k)
-    tt = weights @ np.exp(-((harm_cents[:, None] - harm_cents[None, :]) ** 2) * inv_4var) @ weights
-    cents = _CENTS_PER_OCTAVE * np.log2(f)
-    ss = a @ np.exp(-((cents[:, None] - cents[None, :]) ** 2) * inv_4var) @ a
-
-    # Candidate fundamentals: sub-harmonics of every partial (Terhardt 1982),
-    # handled in cents so each partial's nearest template harmonic is a lookup.
-    cand = (cents[:, None] - harm_cents[None, :]).ravel()
-    lo_cents = _CENTS_PER_OCTAVE * math.log2(template.f0_min_hz)
-    hi_cents = _CENTS_PER_OCTAVE * math.log2(template.f0_max_hz)
-    cand = cand[(cand >= lo_cents - 1e-9) & (cand <= hi_cents + 1e-9)]
-    if cand.size == 0:
-        return 0.0, math.nan
-    above = cents[None, :] - cand[:, None]  # (n_cand, n_partials), cents above f0
-    nearest = np.searchsorted(0.5 * (harm_cents[1:] + harm_cents[:-1]), above)
-    dev = above - harm_cents[nearest]
-    # Partials below the fundamental or far above the last harmonic get a
-    # large deviation and so a vanishing match.
-    match = weights[nearest] * np.exp(-dev * dev * inv_4var)
-    st = match @ a
-    best = int(np.argmax(st))
-    value = float(st[best] / math.sqrt(ss * tt))
-    return min(max(value, 0.0), 1.0), float(2.0 ** (cand[best] / _CENTS_PER_OCTAVE))
+    if not np.any(live):
+        return 0.0
+    v, _ = _virtual_pitch(f[live], a[live], template)
+    return _kl_from_uniform_bits(v)
 
 
-def harmonicity(freqs_hz, amps, *, template: HarmonicTemplate = MILNE_HOLLAND_2016) -> float:
-    """How well a set of partials fits one harmonic series, in [0, 1].
+def harmonicity(freqs_hz, amps, *, template: HarmonicTemplate = HARRISON_PEARCE_2018) -> float:
+    """Peakiness of the virtual-pitch spectrum of a set of partials (bits).
 
-    For each candidate fundamental ``f0`` (every sub-harmonic ``f_i / k``,
-    ``k = 1..n_harmonics``, inside the template's pitch range) the spectrum
-    and a harmonic template at ``f0`` are each represented as sums of
-    Gaussians in log frequency (std ``sigma_cents``; partial ``i`` weighted
-    by its amplitude, harmonic ``k`` by ``k ** -rolloff``), and their cosine
-    similarity is computed in closed form (Milne et al. 2011 spectral pitch
-    similarity).  Harmonicity is the best cosine over the candidates.
-
-    Energy outside the template and template harmonics missing from the
-    spectrum both lower the score, so a low ``f0`` whose dense harmonics
-    would land near many partials gains little: its fundamental and low
-    harmonics, which carry most template weight, are absent.
+    The partials, weighted by amplitude, form a log-frequency spectrum
+    smoothed by Gaussians of ``template.sigma_cents`` (Milne et al. 2011).
+    Its cosine similarity with a harmonic template (``n_harmonics``
+    harmonics of weight ``k ** -rolloff``, smoothed alike) at every
+    candidate fundamental is the virtual-pitch spectrum; harmonicity is that
+    spectrum's Kullback-Leibler divergence from a uniform distribution, in
+    bits (Harrison & Pearce 2018).  The candidates span from
+    ``octaves_below`` octaves below the lowest strong partial to
+    ``octaves_above`` above it, so the value does not change when the whole
+    set is transposed.
 
     Parameters
     ----------
@@ -507,30 +688,58 @@ def harmonicity(freqs_hz, amps, *, template: HarmonicTemplate = MILNE_HOLLAND_20
     amps : array_like, shape (n_partials,)
         Partial amplitudes (linear, >= 0).
     template : HarmonicTemplate
-        Template and pitch range (default :data:`MILNE_HOLLAND_2016`).
+        Template and smoothing (default :data:`HARRISON_PEARCE_2018`).
 
     Returns
     -------
     float
-        Harmonicity in [0, 1]: 1 when the spectrum has the template's own
-        shape; ``1 / norm(template)`` (about 0.70 with the defaults) for a
-        single sine; 0 when there are no partials.
+        Harmonicity, >= 0 (0 without partials or for a flat spectrum).
 
     Raises
     ------
     ParameterError
-        If the arrays are not 1-D, finite and of equal length, if a frequency
-        is <= 0 or an amplitude < 0, or if ``template`` is invalid.
+        If the arrays are invalid or ``template`` is not a valid template.
 
     Examples
     --------
     >>> k = np.arange(1, 11)
-    >>> harmonicity(220.0 * k, 1.0 / k) > 0.9
+    >>> tone = harmonicity(220.0 * k, 1.0 / k)
+    >>> cluster = harmonicity(220.0 * 2 ** (np.arange(6) / 12), np.ones(6))
+    >>> bool(tone > cluster)
     True
     """
     f, a = _check_partials(freqs_hz, amps)
-    template = _check_template(template)
-    return _harmonicity(f, a, template)[0]
+    return _harmonicity(f, a, _check_template(template))
+
+
+def pitch_class_profile(freqs_hz, amps, *, n_classes: int = 12) -> np.ndarray:
+    """Share of the partials' amplitude in each pitch class (C = 0).
+
+    Parameters
+    ----------
+    freqs_hz, amps : array_like, shape (n_partials,)
+        Partials.
+    n_classes : int
+        Classes per octave (12).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_classes,), float64
+        Non-negative, summing to 1 (all zeros without partials).
+
+    Examples
+    --------
+    >>> pitch_class_profile([261.63, 329.63, 392.0], [1, 1, 1]).round(2)[[0, 4, 7]]
+    array([0.33, 0.33, 0.33])
+    """
+    f, a = _check_partials(freqs_hz, amps)
+    n = check_int("n_classes", n_classes, low=1, high=1200)
+    out = np.zeros(n)
+    if f.size:
+        pc = np.round(n * np.log2(f / _PC_REF_HZ)).astype(int) % n
+        np.add.at(out, pc, a)
+    total = out.sum()
+    return out / total if total > 0 else out
 
 
 # ----------------------------------------------------------------------------
@@ -538,78 +747,63 @@ def harmonicity(freqs_hz, amps, *, template: HarmonicTemplate = MILNE_HOLLAND_20
 # ----------------------------------------------------------------------------
 
 
-def _measures(f, a, *, roughness_weight, weighting, curve, template) -> dict:
-    rough = _roughness(f, a, curve, weighting, True)
-    harm, f0_hz = _harmonicity(f, a, template)
-    return {
-        "roughness": rough,
-        "harmonicity": harm,
-        "consonance": (1.0 - roughness_weight) * harm - roughness_weight * rough,
-        "f0_hz": f0_hz,
-        "n_partials": int(np.count_nonzero(a > 0)),
-    }
+def _familiarity(memory, f, a) -> float | None:
+    if memory is None or f.size == 0:
+        return None
+    value = float(memory.log_probability(pitch_class_profile(f, a)))
+    if not math.isfinite(value):
+        raise ParameterError(f"harmonic memory gave log probability {value}; it must be finite")
+    return value
 
 
-def _check_common(roughness_weight, weighting, curve, template):
-    return (
-        check_float("roughness_weight", roughness_weight, low=0.0, high=1.0),
-        check_option("weighting", weighting, _WEIGHTINGS),
-        _check_curve(curve),
-        _check_template(template),
-    )
+def _measures(f, a, *, curve, template, weights, memory) -> dict:
+    rough = _roughness(f, a, curve)
+    harm = _harmonicity(f, a, template)
+    fam = _familiarity(memory, f, a)
+    value = weights.roughness * rough + weights.harmonicity * harm
+    if fam is not None:
+        value += weights.familiarity * fam
+    return {"roughness": rough, "harmonicity": harm, "familiarity": fam, "consonance": value,
+            "n_partials": int(np.count_nonzero(a > 0))}
 
 
 def consonance(
     freqs_hz,
     amps,
     *,
-    roughness_weight: float = DEFAULT_ROUGHNESS_WEIGHT,
-    weighting: str = "product",
-    curve: RoughnessCurve = SETHARES_1993,
-    template: HarmonicTemplate = MILNE_HOLLAND_2016,
+    curve: RoughnessCurve = HUTCHINSON_KNOPOFF_1978,
+    template: HarmonicTemplate = HARRISON_PEARCE_2018,
+    weights: CompositeWeights = HARRISON_PEARCE_2020,
+    memory=None,
 ) -> float:
-    """Sensory consonance of a set of partials (higher is more consonant).
+    """Consonance of a set of partials: Harrison & Pearce's (2020) composite.
 
-    ``consonance = (1 - w) * harmonicity - w * roughness`` with
-    ``w = roughness_weight`` and the normalised roughness of
-    :func:`roughness`.  Both terms are scale-free and share a unit set by a
-    prototype (harmonicity 1: the template itself; roughness 1: two equal
-    partials at the roughest spacing), which is why equal weights are the
-    default.  The two-component view follows Harrison & Pearce (2018), who
-    found roughness and harmonicity to be separate, complementary predictors.
+    ``w_r * roughness + w_h * harmonicity [+ w_f * familiarity]`` with the
+    weights of :class:`CompositeWeights`.  Familiarity is used only when a
+    long-term harmonic ``memory`` is given; without it the composite is
+    roughness and harmonicity alone.
 
     Parameters
     ----------
-    freqs_hz : array_like, shape (n_partials,)
-        Partial frequencies in Hz (> 0).  May be empty.
-    amps : array_like, shape (n_partials,)
-        Partial amplitudes (linear, >= 0).
-    roughness_weight : float
-        ``w`` in [0, 1]; 0 uses harmonicity only, 1 roughness only.
-    weighting : {"product", "min"}
-        Pair weighting of :func:`roughness`.
-    curve : RoughnessCurve
-        Roughness curve parameters.
-    template : HarmonicTemplate
-        Harmonic template parameters.
+    freqs_hz, amps : array_like, shape (n_partials,)
+        Partials (Hz > 0, linear amplitudes >= 0).
+    curve, template, weights
+        Roughness curve, harmonic template, composite weights.
+    memory : object or None
+        Long-term harmonic memory: any object with a method
+        ``log_probability(profile) -> float`` giving the natural log
+        probability of a 12-bin pitch-class profile (:func:`pitch_class_profile`).
 
     Returns
     -------
     float
-        Consonance, at most ``1 - w``; 0 when there are no partials.
-
-    Notes
-    -----
-    On synthesised dyads of harmonic complex tones (C4 or A3, 6-10
-    harmonics) the values rank the 13 intervals from unison to octave like
-    Schwartz, Howe & Purves (2003), Spearman 0.83-0.96, for any ``w`` from
-    0.25 to 1.  In low registers (D3 and below) roughness grows for every
-    interval but the octave and unison and the agreement drops (about 0.66).
+        Consonance (higher is more consonant; 0 where harmonicity and
+        roughness balance).
 
     Raises
     ------
     ParameterError
-        If an argument is invalid (see :func:`roughness`, :func:`harmonicity`).
+        If an argument is invalid.
 
     Examples
     --------
@@ -620,10 +814,8 @@ def consonance(
     True
     """
     f, a = _check_partials(freqs_hz, amps)
-    w, weighting, curve, template = _check_common(roughness_weight, weighting, curve, template)
-    return _measures(f, a, roughness_weight=w, weighting=weighting, curve=curve, template=template)[
-        "consonance"
-    ]
+    return _measures(f, a, curve=_check_curve(curve), template=_check_template(template),
+                     weights=_check_weights(weights), memory=memory)["consonance"]
 
 
 def analyze_spectrum(
@@ -632,36 +824,44 @@ def analyze_spectrum(
     *,
     max_peaks: int = DEFAULT_MAX_PEAKS,
     floor_db: float = DEFAULT_FLOOR_DB,
+    salience_db: float = DEFAULT_SALIENCE_DB,
     min_freq_hz: float = DEFAULT_MIN_FREQ_HZ,
-    roughness_weight: float = DEFAULT_ROUGHNESS_WEIGHT,
-    weighting: str = "product",
-    curve: RoughnessCurve = SETHARES_1993,
-    template: HarmonicTemplate = MILNE_HOLLAND_2016,
+    max_freq_hz: float = DEFAULT_MAX_FREQ_HZ,
+    curve: RoughnessCurve = HUTCHINSON_KNOPOFF_1978,
+    template: HarmonicTemplate = HARRISON_PEARCE_2018,
+    weights: CompositeWeights = HARRISON_PEARCE_2020,
+    memory=None,
+    previous=None,
 ) -> dict:
-    """Roughness, harmonicity and consonance of one magnitude-spectrum frame.
+    """Tonalness, roughness, harmonicity and consonance of one spectrum frame.
 
-    Runs :func:`spectral_peaks` and then the three measures on the peaks.
-    Intended for long analysis windows (e.g. ``n_fft=4096`` at 22.05 kHz,
-    5.4 Hz bins) so that partials a semitone apart are resolved.
+    Intended for long windows (``n_fft=4096`` at 22.05 kHz, 5.4 Hz bins),
+    which resolve partials a semitone apart from about C4 up.
 
     Parameters
     ----------
     magnitude : array_like, shape (n_bins,)
-        Linear magnitude spectrum of one frame, non-negative.
+        Linear magnitude spectrum of one Hann-windowed frame, non-negative.
     freqs_hz : array_like, shape (n_bins,)
-        Strictly increasing bin frequencies.
-    max_peaks, floor_db, min_freq_hz
-        Peak picking, see :func:`spectral_peaks`.
-    roughness_weight, weighting, curve, template
+        Evenly spaced, increasing bin frequencies.
+    max_peaks, floor_db, salience_db, min_freq_hz, max_freq_hz
+        Partial picking, see :func:`spectral_peaks`.
+    curve, template, weights, memory
         See :func:`consonance`.
+    previous : array_like, shape (n_bins,) or None
+        Magnitude spectrum of the preceding frame (one hop earlier).  When
+        given, only steady partials count: those with a salient peak in the
+        previous frame within :data:`DEFAULT_TRACK_TOLERANCE` (or one bin).
+        Gliding partials (speech intonation) then add to the unpitched
+        energy.
 
     Returns
     -------
     dict
-        ``roughness`` (float, >= 0), ``harmonicity`` (float in [0, 1]),
-        ``consonance`` (float), ``f0_hz`` (float, fundamental of the best
-        template; NaN if none) and ``n_partials`` (int).  A silent frame
-        gives zeros, NaN ``f0_hz`` and ``n_partials == 0``.
+        ``tonalness`` (float in [0, 1], share of the frame's energy in its
+        partials), ``roughness``, ``harmonicity``, ``consonance`` (floats,
+        measured on the partials alone), ``familiarity`` (float or None) and
+        ``n_partials`` (int).  A frame without partials gives zeros.
 
     Raises
     ------
@@ -673,81 +873,148 @@ def analyze_spectrum(
     >>> sr, n = 22050, 4096
     >>> t = np.arange(n) / sr
     >>> y = sum(np.sin(2 * np.pi * 220 * k * t) / k for k in range(1, 9))
-    >>> mag = np.abs(np.fft.rfft(y * np.hanning(n)))
-    >>> out = analyze_spectrum(mag, np.fft.rfftfreq(n, 1 / sr))
-    >>> bool(out["harmonicity"] > 0.9), bool(abs(out["f0_hz"] - 220) < 2)
-    (True, True)
+    >>> out = analyze_spectrum(np.abs(np.fft.rfft(y * np.hanning(n))), np.fft.rfftfreq(n, 1 / sr))
+    >>> bool(out["tonalness"] > 0.99), out["n_partials"]
+    (True, 8)
     """
-    w, weighting, curve, template = _check_common(roughness_weight, weighting, curve, template)
-    f, a = spectral_peaks(
-        magnitude, freqs_hz, max_peaks=max_peaks, floor_db=floor_db, min_freq_hz=min_freq_hz
-    )
-    return _measures(f, a, roughness_weight=w, weighting=weighting, curve=curve, template=template)
+    mag, freqs = _check_spectrum(magnitude, freqs_hz)
+    kw = _check_peak_options(max_peaks, floor_db, salience_db, min_freq_hz, max_freq_hz)
+    if previous is not None:
+        previous, _ = _check_spectrum(previous, freqs)
+    return _analyze_frame(mag, freqs, previous=previous, peak_options=kw, curve=_check_curve(curve),
+                          template=_check_template(template), weights=_check_weights(weights), memory=memory)
 
 
-def mode_consonance(
-    freqs_hz,
-    energies,
-    *,
-    reference_hz: float | None = DEFAULT_MODE_REFERENCE_HZ,
-    roughness_weight: float = DEFAULT_ROUGHNESS_WEIGHT,
-    weighting: str = "product",
-    curve: RoughnessCurve = SETHARES_1993,
-    template: HarmonicTemplate = MILNE_HOLLAND_2016,
-) -> dict:
-    """Consonance among energised oscillators (e.g. brain harmonics).
+def _analyze_frame(mag, freqs, *, previous=None, peak_options=None, curve=HUTCHINSON_KNOPOFF_1978,
+                   template=HARRISON_PEARCE_2018, weights=HARRISON_PEARCE_2020, memory=None) -> dict:
+    """:func:`analyze_spectrum` without validation, for spectra the pipeline makes itself."""
+    kw = _DEFAULT_PEAK_OPTIONS if peak_options is None else peak_options
+    f, a, tonal = _peaks(mag, freqs, previous=previous, **kw)
+    out = _measures(f, a, curve=curve, template=template, weights=weights, memory=memory)
+    out["tonalness"] = tonal
+    return out
 
-    The mode amplitudes are ``sqrt(energies)``.  Roughness and harmonicity
-    are the same auditory measures as for sound.  Their Plomp-Levelt curve
-    and pitch limits are calibrated on hearing, while cortical modes ring at
-    about 1-100 Hz, so by default the set is first transposed, keeping every
-    frequency ratio, until its amplitude-weighted geometric-mean frequency
-    sits at ``reference_hz``.  Harmonicity depends only on ratios (within the
-    template's pitch range); roughness then reads spacings relative to that
-    register.  This transfer of auditory consonance to brain modes follows
-    the symmetry-theory-of-valence proposal (Gomez Emilsson 2017) and is a
-    modelling assumption, not an established measurement.
+
+_DEFAULT_PEAK_OPTIONS = _check_peak_options(
+    DEFAULT_MAX_PEAKS, DEFAULT_FLOOR_DB, DEFAULT_SALIENCE_DB, DEFAULT_MIN_FREQ_HZ, DEFAULT_MAX_FREQ_HZ
+)
+
+
+def summarize_frames(power, tonalness, values, *, min_tonalness: float = DEFAULT_MIN_TONALNESS) -> dict:
+    """Tonalness-weighted consonance of a sound from its analysed frames.
+
+    ``tonalness = sum(P T) / sum(P)`` (the share of the sound's energy in
+    partials), and every measure ``m`` is ``sum(P T m) / sum(P T)``: frames
+    weigh by the energy of their partials.  A sound whose tonalness is below
+    ``min_tonalness`` has no pitch and so no consonance: its measures are
+    ``None``.
 
     Parameters
     ----------
-    freqs_hz : array_like, shape (n_modes,)
-        Mode frequencies in Hz (> 0).  May be empty.
-    energies : array_like, shape (n_modes,)
-        Mode energies (>= 0).
-    reference_hz : float or None
-        Register of the transposed set; ``None`` applies the measures to the
-        raw frequencies.
-    roughness_weight, weighting, curve, template
-        See :func:`consonance`.
+    power : array_like, shape (n_frames,)
+        Energy of each frame (>= 0).
+    tonalness : array_like, shape (n_frames,)
+        Tonalness of each frame, in [0, 1].
+    values : dict of str to array_like, shape (n_frames,)
+        Per-frame measures (e.g. ``roughness``, ``harmonicity``,
+        ``consonance``); a measure given as None in a frame is skipped.
+    min_tonalness : float
+        Tonalness below which the measures are None.
 
     Returns
     -------
     dict
-        Same keys as :func:`analyze_spectrum`; ``f0_hz`` is given in the
-        original (untransposed) frequency units.
+        ``tonalness`` (float; 0 without frames) and one entry per measure
+        (float or None).
 
     Raises
     ------
     ParameterError
-        If an argument is invalid (the message names ``energies`` for bad
-        energies).
+        If the arrays do not match or ``min_tonalness`` is outside [0, 1].
 
     Examples
     --------
-    >>> out = mode_consonance([4.0, 8.0, 12.0], [1.0, 0.25, 0.1])
-    >>> bool(abs(out["f0_hz"] - 4.0) < 0.1)
+    >>> summarize_frames([1, 1], [0.9, 0.1], {"consonance": [1.0, -1.0]})
+    {'tonalness': 0.5, 'consonance': 0.8}
+    >>> summarize_frames([1], [0.1], {"consonance": [1.0]})
+    {'tonalness': 0.1, 'consonance': None}
+    """
+    p = np.asarray(power, dtype=np.float64).ravel()
+    t = np.asarray(tonalness, dtype=np.float64).ravel()
+    if p.shape != t.shape:
+        raise ParameterError(f"tonalness has shape {t.shape} but power has shape {p.shape}; they must match")
+    min_tonalness = check_float("min_tonalness", min_tonalness, low=0.0, high=1.0)
+    total = float(p.sum())
+    tonal = float(p @ t / total) if total > 0 else 0.0
+    out = {"tonalness": round(tonal, 12)}
+    pitched = total > 0 and tonal >= min_tonalness
+    for name, column in values.items():
+        col = [math.nan if v is None else float(v) for v in column]
+        col = np.asarray(col, dtype=np.float64)
+        if col.shape != p.shape:
+            raise ParameterError(f"values[{name!r}] has shape {col.shape} but power has shape {p.shape}")
+        w = p * t * np.isfinite(col)
+        out[name] = float(np.nansum(w * np.nan_to_num(col)) / w.sum()) if pitched and w.sum() > 0 else None
+    return out
+
+
+def mode_consonance(
+    freqs_hz,
+    powers,
+    *,
+    reference_hz: float | None = DEFAULT_MODE_REFERENCE_HZ,
+    curve: RoughnessCurve = HUTCHINSON_KNOPOFF_1978,
+    template: HarmonicTemplate = HARRISON_PEARCE_2018,
+    weights: CompositeWeights = HARRISON_PEARCE_2020,
+) -> dict:
+    """Consonance among oscillations (e.g. the rates at which brain harmonics ring).
+
+    Amplitudes are ``sqrt(powers)``.  The auditory measures are calibrated
+    on hearing, while cortical rhythms run at about 0.5-100 Hz, so by default
+    the set is first transposed, keeping every ratio, until its
+    amplitude-weighted geometric-mean frequency sits at ``reference_hz``.
+    Harmonicity depends only on the ratios; roughness reads the spacings
+    relative to that register.  Carrying auditory consonance over to brain
+    rhythms follows the symmetry-theory-of-valence proposal (Gomez Emilsson
+    2017): a modelling assumption, not a measurement.
+
+    Parameters
+    ----------
+    freqs_hz : array_like, shape (n,)
+        Oscillation frequencies in Hz (> 0).  May be empty.
+    powers : array_like, shape (n,)
+        Their powers (>= 0).
+    reference_hz : float or None
+        Register of the transposed set; None measures the raw frequencies.
+    curve, template, weights
+        See :func:`consonance` (no familiarity: rates have no harmonic memory).
+
+    Returns
+    -------
+    dict
+        ``roughness``, ``harmonicity``, ``consonance`` (floats) and
+        ``n_partials``.
+
+    Raises
+    ------
+    ParameterError
+        If an argument is invalid (the message names ``powers``).
+
+    Examples
+    --------
+    >>> harmonic = mode_consonance([2.0, 4.0, 6.0], [1.0, 0.5, 0.3])["consonance"]
+    >>> golden = mode_consonance([2.0, 3.236, 5.236], [1.0, 0.5, 0.3])["consonance"]
+    >>> bool(harmonic > golden)
     True
     """
-    f, e = _check_partials(freqs_hz, energies, amps_name="energies")
-    w, weighting, curve, template = _check_common(roughness_weight, weighting, curve, template)
-    a = np.sqrt(e)
-    scale = 1.0
+    f, p = _check_partials(freqs_hz, powers, amps_name="powers")
+    a = np.sqrt(p)
     if reference_hz is not None:
         reference_hz = check_float("reference_hz", reference_hz, low=0, low_inclusive=False)
         total = float(np.sum(a))
         if total > 0:
-            centre_hz = math.exp(float(np.dot(a, np.log(f))) / total)
-            scale = reference_hz / centre_hz
-    out = _measures(f * scale, a, roughness_weight=w, weighting=weighting, curve=curve, template=template)
-    out["f0_hz"] = out["f0_hz"] / scale
+            f = f * (reference_hz / math.exp(float(np.dot(a, np.log(f))) / total))
+    out = _measures(f, a, curve=_check_curve(curve), template=_check_template(template),
+                    weights=_check_weights(weights), memory=None)
+    del out["familiarity"]
     return out

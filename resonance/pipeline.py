@@ -40,7 +40,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from .consonance import analyze_spectrum, mode_consonance
+from .consonance import _analyze_frame, mode_consonance, summarize_frames
 from .coupling import entry_coupling, regional_projection
 from .dynamics import Reservoir, RhythmBank, bank_frequencies_hz, effective_pulse_response
 from .errors import ParameterError
@@ -140,7 +140,10 @@ class ModelConfig:
         at most this many.
     consonance_every : int
         Analyse consonance on every n-th long frame (10.8 frames/s; every
-        8th = 1.3 analyses per second, ample for a time-averaged measure).
+        8th = 1.3 analyses per second, ample for a time-averaged measure;
+        engineering choice), from the second frame on.  Each analysed frame
+        is compared with the one before it, so that only steady partials count
+        (:func:`~resonance.consonance.analyze_spectrum`).
     """
 
     n_bands: int = 8
@@ -287,6 +290,12 @@ class Scorer:
     sr : int
         Sample rate of the blocks passed to :meth:`process` (must be
         :data:`~resonance.frontend.MODEL_SR`; resample before).
+    harmonic_memory : object or None
+        Long-term harmonic memory for the familiarity term of consonance
+        (Harrison & Pearce 2020): any object with
+        ``log_probability(profile) -> float`` (natural log probability of a
+        12-bin pitch-class profile).  ``None``: consonance is roughness and
+        harmonicity alone.
 
     Examples
     --------
@@ -297,10 +306,11 @@ class Scorer:
     >>> result = scorer.result()                    # doctest: +SKIP
     """
 
-    def __init__(self, harmonics, *, config: ModelConfig | None = None, sr: int = MODEL_SR):
+    def __init__(self, harmonics, *, config: ModelConfig | None = None, sr: int = MODEL_SR, harmonic_memory=None):
         self.harmonics = harmonics
         self.config = config
         self.sr = sr
+        self.harmonic_memory = harmonic_memory
         self._ready = False
 
     # -- set-up -----------------------------------------------------------------
@@ -420,7 +430,9 @@ class Scorer:
             "pulse_power": 0.0, "pulse_n": 0,
         }
         self._tempo_power = np.zeros(self._freqs.size)
-        self._cons = []  # (weight, roughness, harmonicity, consonance)
+        self._cons = []  # (power, tonalness, roughness, harmonicity, consonance, familiarity)
+        self._cons_prev = None  # the last long frame, for steady partials
+        self._rate_power = None  # (K, J) power of each mode at each rhythm rate
         self._sync = []  # (weight, order)
         self._coh_state = None
         self._prec_state = None
@@ -470,20 +482,28 @@ class Scorer:
         return n_steps
 
     def _consonance(self, spectrum: np.ndarray) -> None:
-        """Roughness, harmonicity and consonance of every n-th long frame."""
+        """Tonalness, roughness, harmonicity and consonance of every n-th long frame."""
         freqs = self._fe_s.long_freqs_hz
         every = self.config_.consonance_every
         for j in range(spectrum.shape[1]):
             index = self._n_long
             self._n_long += 1
-            if index % every:
-                continue
             mag = spectrum[:, j]
+            previous, self._cons_prev = self._cons_prev, mag.copy()
+            if (index - 1) % every or previous is None:
+                continue
             power = float(np.sum(mag**2))
             if power < 1e-12:
                 continue
-            a = analyze_spectrum(mag, freqs)
-            self._cons.append((power, a["roughness"], a["harmonicity"], a["consonance"]))
+            a = _analyze_frame(mag, freqs, previous=previous, memory=self.harmonic_memory)
+            self._cons.append(
+                (power, a["tonalness"], a["roughness"], a["harmonicity"], a["consonance"], a["familiarity"])
+            )
+
+    def _mode_rates(self, a_n: np.ndarray) -> None:
+        """Accumulate the power of each mode at each rhythm rate (for mode consonance)."""
+        p = (a_n.real**2 + a_n.imag**2).sum(axis=2)
+        self._rate_power = p if self._rate_power is None else self._rate_power + p
 
     def _advance(self, n_steps: int) -> None:
         cfg = self.config_
@@ -520,6 +540,7 @@ class Scorer:
         drive = drive.reshape(2 * B, -1, _POOL).mean(axis=2)  # to the bank's rate
         z = self._bank.process(drive)  # (2B, J, n_steps)
         e_n, e_t, a_n, pulse, self._coh_state = self._mode_energy(z, self._coh_state)
+        self._mode_rates(a_n)
         acc["pulse_power"] += float(pulse.sum())
         acc["pulse_n"] += pulse.shape[1]
         # Tempo: periodicity salience of the whole drive weighted by the pulse
@@ -704,12 +725,10 @@ class Scorer:
         }
         acc = self._acc
         drive = max(acc["drive"], 1e-12)
-        cons = np.array(self._cons) if self._cons else np.zeros((0, 4))
-        if cons.size:
-            w = cons[:, 0] / cons[:, 0].sum()
-            roughness, harmonicity, consonance = (float(w @ cons[:, i]) for i in (1, 2, 3))
-        else:
-            roughness = harmonicity = consonance = 0.0
+        cons = list(zip(*self._cons)) if self._cons else [()] * 6
+        c = summarize_frames(cons[0], cons[1], {
+            "roughness": cons[2], "harmonicity": cons[3], "consonance": cons[4], "familiarity": cons[5],
+        })
         mean_modes = mode_energy.mean(axis=1).astype(float)
         mc = self._mode_consonance(mean_modes)
         sync = np.concatenate(self._sync) if self._sync else np.zeros((0, 2))
@@ -717,9 +736,11 @@ class Scorer:
         regions, regional_share = self._top_regions(mean_modes)
         tempo_bpm, pulse_salience = self._tempo()
         metrics = {
-            "consonance": consonance,
-            "roughness": roughness,
-            "harmonicity": harmonicity,
+            "consonance": c["consonance"],
+            "roughness": c["roughness"],
+            "harmonicity": c["harmonicity"],
+            "tonalness": c["tonalness"],
+            "familiarity": c["familiarity"],
             "mode_consonance": mc,
             "entrainment": acc["pulse_power"] / max(acc["pulse_n"], 1) / self._ref_pulse,
             "tempo_bpm": tempo_bpm,
@@ -743,24 +764,51 @@ class Scorer:
             mode_frequencies_hz=self._mode_freqs,
         )
 
-    def _mode_consonance(self, mean_modes: np.ndarray) -> float:
+    def _mode_consonance(self, mean_modes: np.ndarray) -> float | None:
         """Consonance among the energised harmonics (the valence proxy).
 
-        The harmonics that together hold ``energised_share`` of the neutral
-        energy (at most ``max_energised_modes``), excluding the constant mode,
-        which does not oscillate; their natural frequencies and energies go
-        through the same roughness/harmonicity measure as sound.
+        The energised harmonics are the strongest modes that together hold
+        ``energised_share`` of the neutral energy (at most
+        ``max_energised_modes``; the constant mode, which does not
+        oscillate, excluded).  What is measured is the set of rates at which
+        they oscillate under this stimulus: their summed power at each
+        rhythm rate of the bank (0.5-8 Hz), whose peaks are treated as
+        partials and passed through the same roughness and harmonicity as
+        sound (:func:`~resonance.consonance.mode_consonance`).  Rates in
+        simple ratios (a beat and its subdivisions, 3:2 polyrhythms) are
+        consonant; rates near the golden ratio, or a smear of rates, are
+        not.  ``None`` when the harmonics were not driven at all.
         """
         cfg = self.config_
         ringing = np.flatnonzero(self._mode_freqs > 0)
         e = mean_modes[ringing]
-        if e.sum() <= 0:
-            return 0.0
+        if self._rate_power is None or e.sum() <= 0:
+            return None
         order = np.argsort(e)[::-1]
         cum = np.cumsum(e[order]) / e.sum()
         n = min(int(np.searchsorted(cum, cfg.energised_share)) + 1, cfg.max_energised_modes)
         keep = ringing[order[:max(n, 2)]]
-        return float(mode_consonance(self._mode_freqs[keep], mean_modes[keep])["consonance"])
+        power = self._rate_power[keep].sum(axis=0)
+        if not power.max() > 0:
+            return None
+        # Peaks of the rate spectrum (within 30 dB of the strongest), refined
+        # by a parabola on the log-log axes of the bank.
+        logf = np.log(self._freqs)
+        lp = np.log(np.maximum(power, power.max() * 1e-12))
+        inner = (lp[1:-1] > lp[:-2]) & (lp[1:-1] >= lp[2:]) & (power[1:-1] >= 1e-3 * power.max())
+        idx = np.flatnonzero(inner) + 1
+        if idx.size == 0:
+            idx = np.array([int(np.argmax(power))])
+        f_hz, p = [], []
+        for i in idx:
+            shift = 0.0
+            if 0 < i < lp.size - 1:
+                den = lp[i - 1] - 2 * lp[i] + lp[i + 1]
+                if den < 0:
+                    shift = float(np.clip(0.5 * (lp[i - 1] - lp[i + 1]) / den, -0.5, 0.5))
+            f_hz.append(float(np.exp(logf[i] + shift * (logf[min(i + 1, lp.size - 1)] - logf[i]))))
+            p.append(float(power[i]))
+        return float(mode_consonance(np.array(f_hz), np.array(p))["consonance"])
 
     def _tempo(self):
         """Perceived tempo (BPM) and pulse salience: the pulse resonance applied to periodicity salience.

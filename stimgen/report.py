@@ -22,7 +22,8 @@ only (never at the file name), in this order:
 3. ``score >= SCORE_BUILDS`` -> "builds neutral energy: ..."; otherwise
    "little resonance: ...".  The part after the colon says what kind of
    drive it is: a coherent rhythm (``entrainment >= ENTRAINMENT_COHERENT``,
-   with its tempo), noise-like (``harmonicity < HARMONICITY_TONAL``), or
+   with its tempo), noise-like (no pitch: ``consonance`` is None, or
+   ``harmonicity < HARMONICITY_TONAL``), or
    steady consonant / dissonant tones without a pulse (sign of
    ``consonance``); then how much of it the sinks predict
    (``absorbed_fraction`` against ``ABSORBED_FRACTION_PARTLY``).
@@ -83,9 +84,10 @@ ABSORBED_FRACTION_PARTLY = 0.3
 #: and 5.3 (metronome); noise and steady tones stay below 0.1.
 ENTRAINMENT_COHERENT = 0.15
 
-#: Harmonicity (0-1, energy-weighted over the file) below which a drive
-#: without a pulse reads as noise-like; white noise gives about 0.25, harmonic
-#: complex tones 0.55-0.75.
+#: Harmonicity (bits, :mod:`resonance.consonance`) below which a drive
+#: without a pulse reads as noise-like.  Sounds without pitch have no
+#: harmonicity at all (None); pitched sounds give about 0.6 (six-note
+#: semitone clusters) to 2 (a single harmonic tone).
 HARMONICITY_TONAL = 0.4
 
 #: The heat map of energy per harmonic shows at most this many rows; more
@@ -165,7 +167,7 @@ def reading(record: dict) -> str:
     entrainment = _get(m, "entrainment") or 0.0
     tempo = _get(m, "tempo_bpm")
     harmonicity = _get(m, "harmonicity") or 0.0
-    consonance = _get(m, "consonance") or 0.0
+    consonance = _get(m, "consonance")  # None: no pitch
 
     if semantic >= SEMANTIC_FRACTION_MOSTLY:
         return f"mostly semantic: speech detected ({100 * semantic:.0f} % of the drive)"
@@ -179,7 +181,7 @@ def reading(record: dict) -> str:
         if absorbed >= ABSORBED_FRACTION_PARTLY:
             return f"{head}: {kind} that the sinks only partly predict {share}"
         return f"{head}: {kind} that the sinks barely predict {share}"
-    if harmonicity < HARMONICITY_TONAL:
+    if consonance is None or harmonicity < HARMONICITY_TONAL:
         kind = "incoherent (noise-like)"
     elif consonance >= 0:
         kind = "steady consonant tones, no pulse"

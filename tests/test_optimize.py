@@ -125,6 +125,10 @@ def test_schedule_stays_within_budget():
 
 def test_consonance_floor_rule():
     assert objective({"score": 3.0, "consonance": -0.5}) == -3.0
+    # No pitch (None) is below any floor, and below every pitched candidate.
+    assert objective({"score": 3.0, "consonance": None}) == -3.0
+    no_pitch = objective({"score": 9.0, "consonance": None}, min_consonance=-2.0)
+    assert no_pitch > objective({"score": 0.0, "consonance": -9.0}, min_consonance=-2.0) > 0
     assert objective({"score": 3.0, "consonance": 0.3}, min_consonance=0.2) == -3.0
     below = objective({"score": 9.0, "consonance": 0.0}, min_consonance=0.2)
     assert below == pytest.approx(1.2) and below > objective({"score": 0.0, "consonance": 0.5}, min_consonance=0.2)
@@ -234,7 +238,8 @@ def test_consonance_floor_is_respected(space, default_harmonics):
     floor = 0.0
     free = optimize(space, harmonics=default_harmonics, budget=10, seed=0, workers=1)
     result = optimize(space, harmonics=default_harmonics, budget=10, seed=0, workers=1, min_consonance=floor)
-    assert free.best_consonance < floor  # the floor binds: the unconstrained winner is rougher
+    # The floor binds: the unconstrained winner is rougher, or has no pitch (consonance None -> nan).
+    assert not free.best_consonance >= floor
     assert result.feasible and result.best_consonance >= floor and result.best_score < free.best_score
     assert evaluate_preset(result.best_preset, harmonics=default_harmonics)["score"] == result.best_score
 

@@ -17,6 +17,7 @@ command resumes and reaches the same result.  A finished run deletes it.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -353,7 +354,8 @@ def _summary(result, credit, *, harmonics, method, written) -> None:
         f"{result.n_evaluations - result.n_computed} from cache or checkpoint; {result.n_resumed} resumed)"
     )
     typer.echo(f"best score {result.best_score:.4g} (start {start}), found at evaluation {result.best_evaluation}")
-    typer.echo(f"consonance {result.best_consonance:.3f}" + ("" if result.feasible else " (below the floor: no "
+    cons = "-" if math.isnan(result.best_consonance) else f"{result.best_consonance:.3f}"
+    typer.echo(f"consonance {cons}" + ("" if result.feasible else " (below the floor: no "
                                                                                    "candidate met it)"))
     table = Table("layer", "kind", "gain dB", "score without", "contribution", title="credit assignment")
     for c in credit["layers"]:

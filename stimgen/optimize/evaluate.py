@@ -103,7 +103,8 @@ def evaluate_mix(y, resolved: dict, *, sr: int, duration_s: float, harmonics, co
     Returns
     -------
     dict
-        ``score`` (float, percent of the reference build-up), ``consonance``,
+        ``score`` (float, percent of the reference build-up), ``consonance``
+        (float, or None for a sound without pitch),
         ``metrics`` (every metric of :class:`resonance.ScoreResult`),
         ``loudness_lufs`` and ``true_peak_dbtp`` of the mastered audio.  A
         silent mix scores 0 (``metrics`` empty).
@@ -113,7 +114,7 @@ def evaluate_mix(y, resolved: dict, *, sr: int, duration_s: float, harmonics, co
     from ..mastering import master_session
 
     if not np.any(np.abs(y) > 0):
-        return {"score": 0.0, "consonance": 0.0, "metrics": {}, "loudness_lufs": None, "true_peak_dbtp": None}
+        return {"score": 0.0, "consonance": None, "metrics": {}, "loudness_lufs": None, "true_peak_dbtp": None}
     mastered, report = master_session(
         y, sr=sr, duration_s=duration_s, target_lufs=resolved["target_lufs"], ceiling_dbtp=resolved["ceiling_dbtp"],
     )
@@ -121,7 +122,7 @@ def evaluate_mix(y, resolved: dict, *, sr: int, duration_s: float, harmonics, co
     metrics = result.to_dict()["metrics"]
     return {
         "score": float(result.score),
-        "consonance": float(result.metrics["consonance"]),
+        "consonance": metrics.get("consonance"),  # None without pitch
         "metrics": metrics,
         "loudness_lufs": float(report["loudness_lufs"]),
         "true_peak_dbtp": float(report["true_peak_dbtp"]),

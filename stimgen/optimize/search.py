@@ -32,7 +32,9 @@ the floor is *infeasible*.  The objective that the optimizer minimises is
 ``-score`` for a feasible candidate (always <= 0) and
 ``1 + (min_consonance - consonance)`` for an infeasible one (always > 0): any
 feasible candidate beats any infeasible one, and among infeasible ones the
-search is pulled towards the floor.  A candidate that cannot be rendered or
+search is pulled towards the floor.  A candidate without pitch (consonance
+``None``: clicks, noise, drums, speech) is below any floor; it counts as a
+consonance of :data:`NO_PITCH_CONSONANCE`.  A candidate that cannot be rendered or
 scored gets :data:`FAILED_OBJECTIVE`.  The best candidate is the one with the
 lowest objective (the earliest on ties).
 """
@@ -63,6 +65,7 @@ __all__ = [
     "MAX_BUDGET",
     "MAX_WORKERS",
     "FAILED_OBJECTIVE",
+    "NO_PITCH_CONSONANCE",
     "DE_MUTATION",
     "DE_RECOMBINATION",
     "DE_STRATEGY",
@@ -83,6 +86,11 @@ MAX_WORKERS = 64
 
 #: Objective of a candidate that could not be rendered or scored.
 FAILED_OBJECTIVE = 1e9
+
+#: Consonance counted for a candidate without pitch (consonance ``None``)
+#: under a floor: the lowest floor allowed, so it ranks below every pitched
+#: candidate.
+NO_PITCH_CONSONANCE = -10.0
 
 #: Differential weight F of differential evolution, dithered per generation
 #: in this range (scipy's default).
@@ -141,8 +149,11 @@ def objective(result: dict, min_consonance: float | None = None) -> float:
     """
     if result.get("error") is not None or result.get("score") is None:
         return FAILED_OBJECTIVE
-    if min_consonance is not None and result["consonance"] < min_consonance:
-        return 1.0 + (min_consonance - result["consonance"])
+    if min_consonance is not None:
+        consonance = result.get("consonance")
+        consonance = NO_PITCH_CONSONANCE if consonance is None else float(consonance)
+        if consonance < min_consonance:
+            return 1.0 + (min_consonance - consonance)
     return -float(result["score"])
 
 

@@ -1,0 +1,258 @@
+"""Consonance: agreement with a psychoacoustic reference, and its share of scoring time.
+
+Two parts, each on signals synthesised here:
+
+1. **Roughness against mosqito.**  ``resonance``'s roughness (Hutchinson &
+   Knopoff 1978, on the partials of the audio's long spectra, as the pipeline
+   computes it) is compared with ``mosqito.sq_metrics.roughness_dw`` (Daniel
+   & Weber 1997, a model of the auditory filterbank's envelope modulation) on
+   the same audio: 100 %-modulated AM tones on a 1 kHz carrier at 10 to
+   200 Hz modulation, the 12 dyads of 11-harmonic complex tones on C4, and
+   pairs of pure tones around 500 Hz.  Reported: Spearman's rank correlation
+   per family and over all signals pooled.
+2. **Share of scoring time.**  ``resonance.score_signal`` on a minute of a
+   tonal mix (chords changing every 2 s over a drum groove) with the
+   consonance methods of :class:`resonance.Scorer` wrapped by timers:
+   seconds in consonance (frame analysis, rate accumulation, mode
+   consonance) as a share of the whole, and the real-time factor of both.
+3. **Rendered music** (if ``fluidsynth`` and a General MIDI soundfont are
+   installed): a Bach chorale of the ``music21`` corpus (BWV 66.6) rendered
+   with four General MIDI programs, next to espeak-ng speech, white noise
+   and a click train: tonalness and consonance of each.
+
+Usage::
+
+    python benchmarks/bench_consonance.py              # 60 s of audio, best of 2
+    python benchmarks/bench_consonance.py --seconds 30 --repeat 1
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+from scipy.stats import spearmanr  # noqa: E402
+
+__all__ = ["main", "roughness_agreement", "consonance_share"]
+
+SR = 22050
+MOSQITO_SR = 48000
+#: Level of the mosqito signals: 60 dB SPL (RMS 0.02 Pa), mosqito's own example level.
+LEVEL_PA = 0.02
+
+
+def _am_tone(mod_hz, duration_s, sr, *, carrier_hz=1000.0):
+    t = np.arange(int(duration_s * sr)) / sr
+    return (1.0 + np.sin(2 * np.pi * mod_hz * t)) * np.sin(2 * np.pi * carrier_hz * t)
+
+
+def _complex(f0_hz, duration_s, sr, *, n_harmonics=11, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(duration_s * sr)) / sr
+    return sum(np.sin(2 * np.pi * k * f0_hz * t + rng.uniform(0, 2 * np.pi)) / k for k in range(1, n_harmonics + 1)
+               if k * f0_hz < sr / 2 - 200)
+
+
+def _signals(duration_s, sr):
+    fam = {"AM tones (1 kHz, 10-200 Hz)": [], "complex dyads (C4)": [], "sine pairs (500 Hz)": []}
+    for mod_hz in (10, 20, 30, 40, 50, 70, 100, 150, 200):
+        fam["AM tones (1 kHz, 10-200 Hz)"].append(_am_tone(mod_hz, duration_s, sr))
+    for st in range(1, 13):
+        fam["complex dyads (C4)"].append(_complex(261.63, duration_s, sr) +
+                                         _complex(261.63 * 2 ** (st / 12), duration_s, sr, seed=1))
+    t = np.arange(int(duration_s * sr)) / sr
+    for gap_hz in (5, 10, 20, 30, 50, 80, 120, 200):
+        fam["sine pairs (500 Hz)"].append(np.sin(2 * np.pi * 500 * t) + np.sin(2 * np.pi * (500 + gap_hz) * t))
+    return fam
+
+
+def _ours(y):
+    """Tonalness-weighted roughness over the pipeline's long frames (Hann 4096, hop 2048)."""
+    from resonance.consonance import analyze_spectrum, summarize_frames
+
+    n, hop = 4096, 2048
+    w = np.hanning(n + 1)[:-1]
+    freqs = np.fft.rfftfreq(n, 1 / SR)
+    rows, prev = [], None
+    for s in range(0, y.size - n + 1, hop):
+        mag = np.abs(np.fft.rfft(y[s : s + n] * w)) * 2 / w.sum()
+        if prev is not None:
+            a = analyze_spectrum(mag, freqs, previous=prev)
+            rows.append((float(np.sum(mag**2)), a["tonalness"], a["roughness"]))
+        prev = mag
+    p, t, r = zip(*rows)
+    out = summarize_frames(p, t, {"roughness": r}, min_tonalness=0.0)
+    return out["roughness"]
+
+
+def _mosqito(y):
+    from mosqito.sq_metrics import roughness_dw
+
+    y = LEVEL_PA * y / np.sqrt(np.mean(y**2))
+    r, _, _, _ = roughness_dw(y, MOSQITO_SR, overlap=0.5)
+    return float(np.mean(r))
+
+
+def roughness_agreement(duration_s: float = 1.0) -> dict:
+    """Spearman correlation between our roughness and mosqito's, per family and pooled.
+
+    Returns
+    -------
+    dict
+        ``{family: (rho, ours, mosqito)}`` plus ``"pooled"``: ``(rho, None, None)``.
+    """
+    ours_fam = _signals(duration_s, SR)
+    ref_fam = _signals(duration_s, MOSQITO_SR)
+    out, all_ours, all_ref = {}, [], []
+    for name in ours_fam:
+        ours = [_ours(y) for y in ours_fam[name]]
+        ref = [_mosqito(y) for y in ref_fam[name]]
+        out[name] = (float(spearmanr(ours, ref)[0]), ours, ref)
+        all_ours += ours
+        all_ref += ref
+    out["pooled"] = (float(spearmanr(all_ours, all_ref)[0]), None, None)
+    return out
+
+
+def _tonal_mix(seconds: float, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    chords = [[0, 4, 7], [5, 9, 12], [7, 11, 14, 17], [0, 4, 7, 12], [9, 12, 16], [2, 5, 9]]
+    y = np.zeros(int(seconds * SR))
+    seg = int(2.0 * SR)
+    for i in range(0, y.size, seg):
+        st = chords[rng.integers(len(chords))]
+        n = min(seg, y.size - i)
+        y[i : i + n] += sum(_complex(196.0 * 2 ** (s / 12), n / SR, SR, seed=j) for j, s in enumerate(st))[:n]
+    t = np.arange(y.size) / SR
+    beat = (np.mod(t, 0.5) < 0.08) * np.sin(2 * np.pi * 60 * t) * np.exp(-np.mod(t, 0.5) / 0.05)
+    return 0.1 * y / np.sqrt(np.mean(y**2)) + 0.2 * beat
+
+
+def consonance_share(seconds: float = 60.0, repeat: int = 2) -> dict:
+    """Seconds of ``score_signal`` spent in the consonance methods (best of ``repeat``)."""
+    import resonance
+    from resonance import pipeline
+
+    h = resonance.connectome_harmonics()
+    y = _tonal_mix(seconds)
+    spent = {"t": 0.0}
+    originals = {name: getattr(pipeline.Scorer, name) for name in ("_consonance", "_mode_rates", "_mode_consonance")}
+
+    def timed(fn):
+        def wrapper(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent["t"] += time.perf_counter() - t0
+        return wrapper
+
+    best = None
+    try:
+        for name, fn in originals.items():
+            setattr(pipeline.Scorer, name, timed(fn))
+        resonance.score_signal(y[: 10 * SR], SR, harmonics=h)  # warm-up (reference energy, caches)
+        for _ in range(repeat):
+            spent["t"] = 0.0
+            t0 = time.perf_counter()
+            result = resonance.score_signal(y, SR, harmonics=h)
+            total = time.perf_counter() - t0
+            if best is None or total < best[0]:
+                best = (total, spent["t"], result.metrics["consonance"])
+    finally:
+        for name, fn in originals.items():
+            setattr(pipeline.Scorer, name, fn)
+    total, cons, value = best
+    return {"seconds": seconds, "total_s": total, "consonance_s": cons, "share": cons / total,
+            "score_rtf": seconds / total, "consonance": value}
+
+
+SOUNDFONTS = ("/usr/share/sounds/sf2/FluidR3_GM.sf2", "/usr/share/sounds/sf2/default-GM.sf2")
+
+
+def rendered_music(folder) -> dict:
+    """Consonance of a rendered chorale in four timbres and of unpitched sounds (None if no FluidSynth)."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    import soundfile as sf
+
+    import resonance
+
+    font = next((f for f in SOUNDFONTS if Path(f).exists()), None)
+    if shutil.which("fluidsynth") is None or font is None:
+        return None
+    from music21 import corpus, instrument
+
+    folder = Path(folder)
+    sounds = {}
+    for name, program in (("organ", instrument.PipeOrgan), ("strings", instrument.StringInstrument),
+                          ("piano", instrument.Piano), ("choir", instrument.Choir)):
+        score = corpus.parse("bach/bwv66.6")
+        for part in score.parts:
+            part.insert(0, program())
+        mid, wav = folder / f"{name}.mid", folder / f"{name}.wav"
+        score.write("midi", fp=str(mid))
+        subprocess.run(["fluidsynth", "-ni", "-F", str(wav), "-r", str(SR), "-g", "0.6", font, str(mid)],
+                       check=True, capture_output=True)
+        sounds[f"chorale ({name})"] = sf.read(wav)[0]
+    if shutil.which("espeak-ng"):
+        wav = folder / "speech.wav"
+        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav),
+                        "Please call Stella and ask her to bring these things with her from the store."],
+                       check=True, capture_output=True)
+        y, sr = sf.read(wav)
+        import librosa
+
+        sounds["speech (espeak-ng)"] = librosa.resample(y, orig_sr=sr, target_sr=SR)
+    sounds["white noise"] = np.random.default_rng(0).standard_normal(10 * SR)
+    clicks = np.zeros(10 * SR)
+    clicks[:: SR // 2] = 1.0
+    sounds["click train"] = clicks
+    h = resonance.connectome_harmonics()
+    out = {}
+    for name, y in sounds.items():
+        y = y.mean(axis=1) if y.ndim == 2 else y
+        m = resonance.score_signal(0.1 * y / np.sqrt(np.mean(y**2)), SR, harmonics=h).metrics
+        out[name] = (m["tonalness"], m["consonance"])
+    return out
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="audio length for the timing part")
+    parser.add_argument("--repeat", type=int, default=2, help="timed runs (best is kept)")
+    args = parser.parse_args(argv)
+
+    print("1. roughness: resonance (Hutchinson & Knopoff on partials) vs mosqito roughness_dw (Daniel & Weber)")
+    for name, (rho, ours, ref) in roughness_agreement().items():
+        print(f"   {name:<30} Spearman rho = {rho:+.2f}")
+        if ours is not None:
+            print(f"   {'':<30} ours    " + " ".join(f"{v:.3f}" for v in ours))
+            print(f"   {'':<30} mosqito " + " ".join(f"{v:.3f}" for v in ref))
+    s = consonance_share(args.seconds, args.repeat)
+    print(f"2. share of scoring time ({s['seconds']:.0f} s tonal mix, one core)")
+    print(f"   score_signal     {s['total_s']:.2f} s ({s['score_rtf']:.0f}x real time)")
+    print(f"   consonance parts {s['consonance_s']:.2f} s = {100 * s['share']:.1f} % of scoring")
+    print(f"   consonance of the mix {s['consonance']:+.3f}")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        music = rendered_music(folder)
+    if music is None:
+        print("3. rendered music: skipped (needs fluidsynth and a General MIDI soundfont)")
+        return
+    print("3. rendered music and unpitched sounds (tonalness, consonance)")
+    for name, (tonal, cons) in music.items():
+        print(f"   {name:<22} tonalness {tonal:.2f}  consonance " + ("-" if cons is None else f"{cons:+.2f}"))
+
+
+if __name__ == "__main__":
+    main()
