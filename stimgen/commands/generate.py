@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from ..cli import app, user_errors
+from ._app import app, user_errors
 
 __all__ = ["generate_command", "match_length", "LONG_RENDER_S"]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from ..cli import app, user_errors
+from ._app import app, user_errors
 
 __all__ = ["MIN_AXIS_CORRELATION", "harmonics_command", "harmonics_document"]
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import typer
 
-from ..cli import app, user_errors
+from ._app import app, user_errors
 
 __all__ = ["optimize_command", "DEFAULT_BUDGET", "DEFAULT_DURATION_S", "default_workers", "report_path",
            "checkpoint_path"]

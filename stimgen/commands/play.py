@@ -24,7 +24,7 @@ from pathlib import Path
 
 import typer
 
-from ..cli import app, user_errors
+from ._app import app, user_errors
 
 __all__ = ["play_command", "parse_band", "VIEW_REFRESH_S", "LONG_PREPARE_S"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from ..cli import app, user_errors
+from ._app import app, user_errors
 
 __all__ = ["presets_app", "list_command", "show_command"]
 

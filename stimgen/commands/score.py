@@ -21,7 +21,7 @@ from pathlib import Path
 
 import typer
 
-from ..cli import EXIT_USER_ERROR, app, user_errors
+from ._app import EXIT_USER_ERROR, app, user_errors
 
 __all__ = ["LONG_FILE_S", "expand_inputs", "score_command"]
 
