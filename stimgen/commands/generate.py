@@ -111,7 +111,7 @@ def generate_command(
         from ..preset import BIT_DEPTHS, load_preset
         from ..render import render_preset
 
-        check_output_path(out, what="-o", extensions=TRACK_EXTENSIONS)
+        check_output_path(out, what="-o", extensions=TRACK_EXTENSIONS, inputs=[("--mix", mix), ("preset", preset)])
         if bit_depth is not None and bit_depth not in BIT_DEPTHS:
             raise ParameterError(f"--bit-depth={bit_depth} is not allowed; allowed: 16 or 24")
         if mix is not None and not mix.is_file():

@@ -90,10 +90,10 @@ class _SearchProgress:
             self.progress = None
 
 
-def _check_output(option: str, path: Path, suffixes: tuple) -> None:
+def _check_output(option: str, path: Path, suffixes: tuple, inputs=()) -> None:
     from ..io import check_output_path
 
-    check_output_path(path, what=option, extensions=suffixes)
+    check_output_path(path, what=option, extensions=suffixes, inputs=inputs)
 
 
 def _console():
@@ -155,7 +155,7 @@ def optimize_command(
         if not list_params:
             if out is None:
                 raise ParameterError("-o BEST.toml is missing; allowed: the .toml file to write the best design to")
-            _check_output("-o", out, (".toml",))
+            _check_output("-o", out, (".toml",), inputs=[("--preset", preset), ("--connectome", connectome)])
             if render is not None:
                 _check_output("--render", render, (".wav", ".flac"))
         if not MIN_BUDGET <= budget <= MAX_BUDGET:
@@ -209,7 +209,7 @@ def _load(connectome):
 def _run(space, *, out, connectome, budget, seed, workers, min_consonance, render, checkpoint, fresh, method):
     from .. import __version__
     from ..optimize.evaluate import layer_contributions
-    from ..optimize.io import write_json_atomic, write_text_atomic
+    from ..optimize.io import json_text, publish_texts
     from ..optimize.search import de_schedule, optimize
     from ..preset import validate_preset
 
@@ -282,10 +282,15 @@ def _run(space, *, out, connectome, budget, seed, workers, min_consonance, rende
         "settings": result.settings,
         "resolved": best,
     }
-    write_text_atomic(out, text)
-    written = [out, write_json_atomic(report_path(out), report)]
+    # Everything published is prepared and checked before any of it is written: the JSON report is
+    # serialised (finite numbers only), then the texts go to temporary files, the track (if any) is
+    # rendered and written, and only then are BEST.toml and its report renamed into place.
+    texts = {out: text, report_path(out): json_text(report_path(out), report)}
+    tracks = []
     if render is not None:
-        written.append(_render(best, render, harmonics=harmonics, score=credit["full"]))
+        def render_track():
+            tracks.append(_render(best, render, harmonics=harmonics, score=credit["full"]))
+    written = publish_texts(texts, before_rename=render_track if render is not None else None) + tracks
     try:
         checkpoint.unlink(missing_ok=True)  # the run is finished; its log has done its job
     except OSError as exc:

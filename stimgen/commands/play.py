@@ -128,6 +128,9 @@ def play_command(
             raise ParameterError(f"--duration {duration:g} must be a positive number of seconds")
         if record is not None:
             check_record_path(record)
+            from ..io import TRACK_EXTENSIONS, check_output_path
+
+            check_output_path(record, what="--record", extensions=TRACK_EXTENSIONS, inputs=[("played", source)])
         if offline and record is None:
             raise ParameterError("--offline plays to no device, so it needs --record OUT.wav to keep the session")
         if offline and device is not None:
