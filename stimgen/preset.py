@@ -52,6 +52,15 @@ __all__ = [
     "validate_layer",
     "list_presets",
     "preset_to_toml",
+    "schema_rows",
+    "schema_markdown",
+    "TOP_PARAMS",
+    "ARC_PARAMS",
+    "COMMON_LAYER_PARAMS",
+    "AM_PARAMS",
+    "VOICE_SETS",
+    "DRONE_VOICINGS",
+    "PAD_PROGRESSIONS",
     "bundled_preset_dir",
     "LAYER_KINDS",
     "LAYER_PARAMS",
@@ -286,12 +295,16 @@ def _other(kind, default, *, doc="", search=None):
     return {"type": kind, "default": default, "unit": "", "doc": doc, "search": search}
 
 
+def _unit(spec, unit):
+    return {**spec, "unit": unit}
+
+
 TOP_PARAMS = {
     "name": _other("text", None, doc="Name of the preset (required; a file's stem when omitted in a file)."),
     "purpose": _other("text", None, doc="One line: what the preset is for (required)."),
     "duration_s": _num(DURATION_RANGE_S, DEFAULT_DURATION_S, unit="s", doc="Length of the session."),
     "seed": _num((MIN_SEED, None), DEFAULT_SEED, integer=True, doc="Random seed: same seed, same samples."),
-    "sr": _opt(SAMPLE_RATES, DEFAULT_SR, doc="Sample rate of the output in Hz."),
+    "sr": _unit(_opt(SAMPLE_RATES, DEFAULT_SR, doc="Sample rate of the output."), "Hz"),
     "bit_depth": _opt(BIT_DEPTHS, DEFAULT_BIT_DEPTH, doc="PCM bit depth of the output."),
     "target_lufs": _num(TARGET_LUFS_RANGE, DEFAULT_TARGET_LUFS, unit="LUFS",
                         doc="Integrated loudness (ITU-R BS.1770); -16 is a hearing-safety cap."),
@@ -319,7 +332,7 @@ COMMON_LAYER_PARAMS = {
 """Keys every layer has besides ``kind``, ``am`` and ``automation``."""
 
 AM_PARAMS = {
-    "rate_hz": _num(AM_RATE_RANGE_HZ, None, unit="Hz", doc="Amplitude-modulation rate.",
+    "rate_hz": _num(AM_RATE_RANGE_HZ, None, unit="Hz", doc="Amplitude-modulation rate (searched on drone, pad and noise layers).",
                     search=_search(0.5, 16.0, 0.01)),
     "depth": _num(AM_DEPTH_RANGE, None, doc="Amplitude-modulation depth (0 none, 1 full).",
                   search=_search(0.0, 1.0, 0.001)),
@@ -329,11 +342,11 @@ AM_PARAMS = {
 LAYER_PARAMS = {
     "drums": {
         "tempo_bpm": _num(DRUMS_TEMPO_RANGE_BPM, 100.0, unit="BPM", doc="Tempo.", search=_search(60.0, 180.0, 0.1)),
-        "syncopation": _num(UNIT_RANGE, 0.3, doc="Share of hits moved off the beat.",
+        "syncopation": _num(UNIT_RANGE, 0.3, doc="Probability of a syncopated note on each off-beat step.",
                             search=_search(0.0, 1.0, 0.001)),
-        "deviation": _num(UNIT_RANGE, 0.1, doc="Random deviation from the pattern.",
+        "deviation": _num(UNIT_RANGE, 0.1, doc="Per-note probability that a bar displaces or drops a note (or adds one).",
                           search=_search(0.0, 0.5, 0.001)),
-        "mutation": _num(UNIT_RANGE, 0.2, doc="How much each bar mutates from the last.",
+        "mutation": _num(UNIT_RANGE, 0.2, doc="Per-bar probability that one syncopation slot is re-drawn.",
                          search=_search(0.0, 0.6, 0.001)),
         "swing": _num(SWING_RANGE, 0.0, doc="Off-beat delay (0.5 maximal).", search=_search(0.0, 0.4, 0.001)),
         "humanize_s": _num(HUMANIZE_RANGE_S, 0.005, unit="s", doc="Timing jitter of each hit.",
@@ -345,7 +358,7 @@ LAYER_PARAMS = {
     "clicks": {
         "tempo_bpm": _num(CLICKS_TEMPO_RANGE_BPM, 60.0, unit="BPM", doc="Click rate.",
                           search=_search(40.0, 200.0, 0.1)),
-        "deviation": _num(UNIT_RANGE, 0.1, doc="Random timing deviation.", search=_search(0.0, 0.6, 0.001)),
+        "deviation": _num(UNIT_RANGE, 0.1, doc="Per-click probability that a bar displaces or drops a click (or adds one).", search=_search(0.0, 0.6, 0.001)),
         "freq_hz": _num(CLICK_FREQ_RANGE_HZ, 2000.0, unit="Hz", doc="Centre frequency of a click.",
                         search=_search(300.0, 6000.0, 1.0, "log")),
     },
@@ -357,7 +370,7 @@ LAYER_PARAMS = {
         "tuning": _opt(TUNINGS, "just", doc="Just or equal intonation.", search=_choices(TUNINGS)),
         "n_harmonics": _num(N_HARMONICS_RANGE, 6, integer=True, doc="Harmonics per tone.",
                             search=_search(1, 12, 1, "int")),
-        "drift": _num(UNIT_RANGE, 0.1, doc="Slow random drift of pitch and level.", search=_search(0.0, 0.5, 0.001)),
+        "drift": _num(UNIT_RANGE, 0.1, doc="Depth of each tone's slow level drift (0 none).", search=_search(0.0, 0.5, 0.001)),
     },
     "pad": {
         "root_hz": _num(ROOT_RANGE_HZ, 220.0, unit="Hz", doc="Root frequency.",
@@ -800,12 +813,17 @@ def load_preset(name_or_path) -> dict:
     return validate_preset(data, source=source)
 
 
-def list_presets() -> list[tuple[str, str]]:
+def list_presets(*, with_duration: bool = False) -> list[tuple]:
     """Return ``(name, purpose)`` for every bundled preset, sorted by file name.
+
+    Parameters
+    ----------
+    with_duration : bool
+        Return ``(name, duration_s, purpose)`` instead.
 
     Returns
     -------
-    list of tuple of (str, str)
+    list of tuple of (str, str) or (str, float, str)
 
     Raises
     ------
@@ -820,8 +838,178 @@ def list_presets() -> list[tuple[str, str]]:
     out = []
     for path in sorted(bundled_preset_dir().glob("*.toml")):
         preset = load_preset(path.stem)
-        out.append((preset["name"], preset["purpose"]))
+        if with_duration:
+            out.append((preset["name"], preset["duration_s"], preset["purpose"]))
+        else:
+            out.append((preset["name"], preset["purpose"]))
     return out
+
+
+# --------------------------------------------------------------------------
+# The schema for preset authors
+# --------------------------------------------------------------------------
+
+
+def _number_text(value) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _allowed_text(spec: dict) -> str:
+    kind = spec["type"]
+    if kind in ("int", "float"):
+        low, high = spec["range"]
+        word = "integer" if kind == "int" else "number"
+        if high is None:
+            return f"{word} >= {_number_text(low)}"
+        return f"{word} in [{_number_text(low)}, {_number_text(high)}]"
+    if kind == "option":
+        return "one of " + ", ".join(repr(o) if isinstance(o, str) else str(o) for o in spec["options"])
+    if kind == "bool":
+        return "true or false"
+    if kind == "text":
+        return "non-empty text"
+    if kind == "voices":
+        return "list of distinct " + ", ".join(map(repr, DRUM_VOICES))
+    if kind == "intervals":
+        n_low, n_high = DRONE_INTERVALS_COUNT
+        return f"list of {n_low}-{n_high} integers in [{SEMITONE_RANGE[0]}, {SEMITONE_RANGE[1]}]"
+    if kind == "progression":
+        return (f"list of {PROGRESSION_LENGTH[0]}-{PROGRESSION_LENGTH[1]} chords, each {CHORD_SIZE[0]}-{CHORD_SIZE[1]} "
+                f"integers in [{SEMITONE_RANGE[0]}, {SEMITONE_RANGE[1]}]")
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def _default_text(spec: dict, key: str) -> str:
+    default = spec["default"]
+    if default is None:
+        if key in ("name", "purpose"):
+            return "(required)"
+        if key in DEFAULT_ARC_FRACTIONS or key[:-2] in DEFAULT_ARC_FRACTIONS:
+            return f"{DEFAULT_ARC_FRACTIONS[key[:-2]]:.0%} of duration_s"
+        return "(required in am)"
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    if isinstance(default, str):
+        return repr(default)
+    if isinstance(default, list):
+        return str(default)
+    return _number_text(default)
+
+
+def _search_text(spec: dict) -> str:
+    search = spec.get("search")
+    if search is None:
+        return ""
+    if search["scale"] == "choice":
+        return f"{len(search['options'])} options"
+    low, high = search["range"]
+    scale = {"linear": "", "log": ", log scale", "int": ", integers"}[search["scale"]]
+    return f"[{_number_text(low)}, {_number_text(high)}]{scale}"
+
+
+def schema_rows() -> list[dict]:
+    """Every key of the preset schema, for listing: read from the one declarative schema.
+
+    Returns
+    -------
+    list of dict
+        One dict per key with ``section`` (``"preset"``, ``"arc"``,
+        ``"layers"`` for keys of every layer, ``"layers.am"``, or a layer
+        kind), ``key``, ``allowed``, ``default``, ``unit``, ``searched`` (the
+        optimizer's search range, empty if not searched) and ``doc``.
+
+    Examples
+    --------
+    >>> rows = schema_rows()
+    >>> {r["section"] for r in rows} >= set(LAYER_KINDS)
+    True
+    >>> next(r for r in rows if r["key"] == "tempo_bpm")["allowed"]
+    'number in [40, 200]'
+    """
+    def row(section, key, spec):
+        return {"section": section, "key": key, "allowed": _allowed_text(spec), "default": _default_text(spec, key),
+                "unit": spec["unit"], "searched": _search_text(spec), "doc": spec["doc"]}
+
+    rows = [row("preset", key, spec) for key, spec in TOP_PARAMS.items()]
+    rows += [row("arc", key, spec) for key, spec in ARC_PARAMS.items()]
+    kinds = ", ".join(map(repr, LAYER_KINDS))
+    rows.append({"section": "layers", "key": "kind", "allowed": f"one of {kinds}", "default": "(required)",
+                 "unit": "", "searched": "", "doc": f"What the layer synthesises; {MIN_LAYERS}-{MAX_LAYERS} layers."})
+    rows += [row("layers", key, spec) for key, spec in COMMON_LAYER_PARAMS.items()]
+    rows.append({"section": "layers", "key": "automation", "allowed": "table: numeric key -> [[time, value], ...]",
+                 "default": "{}", "unit": "", "searched": "",
+                 "doc": "Breakpoints over the session: times are fractions of duration_s in [0, 1], strictly "
+                        "ascending; values in the key's range."})
+    rows += [row("layers.am", key, spec) for key, spec in AM_PARAMS.items()]
+    for kind, params in LAYER_PARAMS.items():
+        rows += [row(kind, key, spec) for key, spec in params.items()]
+    return rows
+
+
+SCHEMA_INTRO = """\
+# The preset schema
+
+A preset is a TOML file: top-level keys, an optional `[arc]` table and 1 to 16 `[[layers]]` tables.
+`stimgen presets show NAME` prints a bundled preset with every default filled in, a good start for
+your own; `stimgen generate FILE.toml -o out.wav` renders it and reports any mistake in one line that
+names the file, the key and what is allowed. Ranges are inclusive. "searched" is the range
+`stimgen optimize` explores by default (`--bound` narrows it; the allowed range is the hard limit).
+
+This page is generated from the one schema in `stimgen/preset.py` (`stimgen presets schema
+--markdown`); a test checks that it matches.
+
+```toml
+name = "my_session"
+purpose = "Syncopated drums over a quiet drone."
+duration_s = 600.0
+
+[arc]
+heat_s = 120.0
+hold_s = 360.0
+cool_s = 120.0
+
+[[layers]]
+kind = "drums"
+gain_db = -6.0
+tempo_bpm = 110.0
+syncopation = 0.5
+
+[[layers]]
+kind = "drone"
+gain_db = -20.0
+root_hz = 110.0
+am = { rate_hz = 2.0, depth = 0.3 }
+automation = { gain_db = [[0.0, -30.0], [0.5, -20.0], [1.0, -30.0]] }
+```
+"""
+
+
+def schema_markdown() -> str:
+    """The schema page for preset authors (``docs/presets.md``) as Markdown.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> "| drums | tempo_bpm |" in schema_markdown()
+    True
+    """
+    titles = {"preset": "Top level", "arc": "`[arc]`", "layers": "Every `[[layers]]` table",
+              "layers.am": "A layer's `am` table (amplitude modulation)"}
+    lines = [SCHEMA_INTRO]
+    lines.append("| section | key | allowed | default | unit | searched | meaning |")
+    lines.append("|---|---|---|---|---|---|---|")
+    for r in schema_rows():
+        cells = [r["section"], r["key"], r["allowed"], r["default"], r["unit"], r["searched"], r["doc"]]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    lines.append("")
+    lines.append("Sections: " + "; ".join(f"`{k}` = {v}" for k, v in titles.items())
+                 + "; a kind's name = the keys of that layer kind only.")
+    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------

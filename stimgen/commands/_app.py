@@ -109,7 +109,7 @@ class _Group(TyperGroup):
             except _exceptions.ClickException as exc:
                 _echo_error(exc.format_message())
                 code = exc.exit_code
-            except (_exceptions.Abort, KeyboardInterrupt):
+            except (typer.Abort, KeyboardInterrupt):
                 click.echo("stimgen: interrupted", err=True)
                 code = EXIT_INTERRUPTED
         finally:
