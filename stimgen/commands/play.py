@@ -34,6 +34,14 @@ VIEW_REFRESH_S = 0.25
 #: Sessions longer than this (s) show a progress bar while they are prepared.
 LONG_PREPARE_S = 60.0
 
+#: What ``--list-devices`` says when PortAudio sees no output device.
+NO_DEVICE_HINT = (
+    "PortAudio sees no sound output. Connect or switch on a sound card or headphones; on Linux, `aplay -l` "
+    "lists the ALSA cards (none: install the driver or add yourself to the 'audio' group; PulseAudio or "
+    "PipeWire: install their ALSA plugin, e.g. pipewire-alsa), then run stimgen play --list-devices again. "
+    "Without a sound card, render the session to a file: stimgen play PRESET --offline --record OUT.wav"
+)
+
 
 def parse_band(text: str) -> tuple[float, float]:
     """Parse ``--band LOW:HIGH`` (score units, 0 < LOW < HIGH).
@@ -120,7 +128,10 @@ def play_command(
         from ..live.record import check_record_path
 
         if list_devices:
-            typer.echo(dev.format_devices(dev.output_devices()))
+            devices = dev.output_devices()
+            typer.echo(dev.format_devices(devices))
+            if not devices:
+                typer.echo(NO_DEVICE_HINT)
             return
         if source is None:
             raise ParameterError("give a preset name, a .toml preset or an audio file to play (or --list-devices)")
