@@ -38,6 +38,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import math
+import os
 import tomllib
 from pathlib import Path
 
@@ -790,20 +791,20 @@ def load_preset(name_or_path) -> dict:
     else:
         path = bundled_preset_dir() / f"{text}.toml"
         source = path.name
-        if not path.is_file():
+        if len(os.fsencode(path.name)) > 255 or not path.is_file():
             names = ", ".join(_bundled_names())
             raise PresetError(
-                f"preset {text!r} is not a bundled preset and not a .toml path; allowed: one of {names} "
+                f"preset {_short(text)!r} is not a bundled preset and not a .toml path; allowed: one of {names} "
                 "or a path to a .toml file"
             )
-    if path.is_dir():
-        raise PresetError(f"preset '{source}': is a directory; allowed: a .toml file")
     try:
+        if path.is_dir():
+            raise PresetError(f"preset '{source}': is a directory; allowed: a .toml file")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise PresetError(f"preset '{source}': file not found at '{path}'") from None
     except OSError as exc:
-        raise PresetError(f"preset '{source}': cannot be read: {exc.strerror}") from None
+        raise PresetError(f"preset '{_short(source)}': cannot be read: {exc.strerror}") from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -811,6 +812,10 @@ def load_preset(name_or_path) -> dict:
     except tomllib.TOMLDecodeError as exc:
         raise PresetError(f"preset '{source}': invalid TOML syntax: {exc}") from None
     return validate_preset(data, source=source)
+
+
+def _short(text: str, n_chars: int = 60) -> str:
+    return text if len(text) <= n_chars + 3 else text[:n_chars] + "..."
 
 
 def list_presets(*, with_duration: bool = False) -> list[tuple]:

@@ -163,7 +163,9 @@ def user_errors():
     except (ResonanceError, StimgenError) as exc:
         raise fail(str(exc)) from None
     except OSError as exc:  # e.g. a file name longer than the file system allows
-        name = f"'{exc.filename}': " if exc.filename is not None else ""
+        shown = str(exc.filename) if exc.filename is not None else ""
+        shown = shown if len(shown) <= 80 else shown[:60] + "..." + shown[-17:]
+        name = f"'{shown}': " if exc.filename is not None else ""
         raise fail(f"{name}{exc.strerror or exc}") from None
     except KeyboardInterrupt:
         click.echo("stimgen: interrupted", err=True)

@@ -124,7 +124,7 @@ def _toml_text(preset: dict, *, header: list) -> str:
 
 @app.command("optimize")
 def optimize_command(
-    out: Path | None = typer.Option(None, "-o", "--out", help="Output preset (.toml) of the best design.",
+    out: Path | None = typer.Option(None, "-o", "--out", help="Required (except with --list-params): the output preset (.toml) of the best design.",
                                     show_default=False),
     connectome: Path | None = typer.Option(None, "--connectome", help="Connectome file (default: tvb-data 76 regions)."),
     preset: str | None = typer.Option(None, "--preset", help="Base preset (name or .toml): its layers and start values."),
