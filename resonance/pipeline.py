@@ -900,7 +900,10 @@ def score_signal(y: np.ndarray, sr: int, *, harmonics, config: ModelConfig | Non
     Raises
     ------
     ParameterError
-        If the audio is empty, silent, or holds NaN/inf.
+        If the audio is empty, silent, holds NaN/inf or samples beyond
+        :data:`resonance.validation.MAX_SAMPLE_ABS` (one validator,
+        :func:`resonance.validation.check_audio`), or ``sr`` is not an audio
+        sample rate (8 to 768 kHz).
     """
     import soxr
 
