@@ -173,7 +173,7 @@ def test_damaged_checkpoint_is_refused_in_one_line(tmp_path, header_settings, en
 def test_sigterm_during_play_record_leaves_no_temporary_file(tmp_path):
     record = tmp_path / "rec.wav"
     stimgen = Path(sys.executable).parent / "stimgen"
-    proc = subprocess.Popen([str(stimgen), "play", "groove", "--duration", "90", "--offline", "--record",
+    proc = subprocess.Popen([str(stimgen), "play", "groove", "--duration", "40", "--offline", "--record",
                              str(record), "--json"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     deadline = time.monotonic() + 300
