@@ -62,6 +62,7 @@ __all__ = [
     "write_results",
     "plot_path_for",
     "plot_score",
+    "check_plot_ymax",
 ]
 
 #: Score (percent of the reference build-up, :data:`resonance.pipeline.SCORE_UNITS`)
@@ -354,7 +355,8 @@ def write_results(records: list[dict], path) -> Path:
     return path
 
 
-def _check_ymax(ymax) -> float:
+def check_plot_ymax(ymax) -> float:
+    """Check ``--plot-ymax``: a finite number above 0 (% of the reference); return it as a float."""
     from resonance.validation import check_float
 
     try:
@@ -463,7 +465,7 @@ def plot_score(record: dict, timeline: dict, path, *, arc_threshold: float = 0.5
     from .plotting import legend_above
 
     if ymax is not None:
-        ymax = _check_ymax(ymax)
+        ymax = check_plot_ymax(ymax)
     scale_note = f"; fixed scale 0-{ymax:g}" if ymax is not None else "; scaled to this file"
 
     ax = axes[0]

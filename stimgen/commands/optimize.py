@@ -124,8 +124,9 @@ def _toml_text(preset: dict, *, header: list) -> str:
 
 @app.command("optimize")
 def optimize_command(
-    out: Path | None = typer.Option(None, "-o", "--out", help="Required (except with --list-params): the output preset (.toml) of the best design.",
-                                    show_default=False),
+    out: Path | None = typer.Option(None, "-o", "--out", show_default=False,
+                                    help="Required (except with --list-params): the output preset (.toml) of "
+                                         "the best design."),
     connectome: Path | None = typer.Option(None, "--connectome", help="Connectome file (default: tvb-data 76 regions)."),
     preset: str | None = typer.Option(None, "--preset", help="Base preset (name or .toml): its layers and start values."),
     duration: float = typer.Option(DEFAULT_DURATION_S, "--duration", help="Length of every candidate (s)."),

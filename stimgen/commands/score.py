@@ -144,7 +144,7 @@ def score_command(
 
             check_output_path(plot, what="--plot", extensions=PLOT_EXTENSIONS)
         if plot_ymax is not None:
-            report._check_ymax(plot_ymax)
+            report.check_plot_ymax(plot_ymax)
         if out is not None:
             report.check_out_path(out)
 
