@@ -49,7 +49,7 @@ from .semantic import SpeechDetector
 from .sinks import OnsetSinks, event_strength
 from scipy.signal import lfilter
 
-from .validation import check_float, check_int
+from .validation import check_audio, check_float, check_int, check_sample_rate
 
 __all__ = ["SCORE_UNITS", "ModelConfig", "Scorer", "ScoreResult", "score_signal", "score_file", "arc_metrics"]
 
@@ -948,20 +948,19 @@ def score_signal(y: np.ndarray, sr: int, *, harmonics, config: ModelConfig | Non
     Raises
     ------
     ParameterError
-        If the audio is empty, silent, or holds NaN/inf.
+        If the audio is empty, silent, holds NaN/inf or samples beyond
+        :data:`resonance.validation.MAX_SAMPLE_ABS` (one validator,
+        :func:`resonance.validation.check_audio`), or ``sr`` is not an audio
+        sample rate (8 to 768 kHz).
     """
     import soxr
 
-    y = np.asarray(y, dtype=np.float64)
+    y = check_audio(y, name="y")
     if y.ndim == 2:
         y = y.mean(axis=0)
-    if y.ndim != 1 or y.size == 0:
-        raise ParameterError(f"y has shape {y.shape}; expected non-empty mono or (n_channels, n_samples) audio")
-    if not np.all(np.isfinite(y)):
-        raise ParameterError("y holds NaN or infinite samples")
     if np.max(np.abs(y)) < 1e-7:
         raise ParameterError("y is silent; nothing to score")
-    sr = check_int("sr", sr, low=1)
+    sr = check_sample_rate("sr", sr)
     if sr != MODEL_SR:
         y = soxr.resample(y, sr, MODEL_SR, quality="HQ")
     scorer = Scorer(harmonics, config=config)

@@ -1,67 +1,36 @@
 """The ``stimgen`` command line.
 
-Every command reports user errors (bad files, bad values) as one line on
-standard error and exits with code 2; no traceback reaches the user.
+Every command reports user errors (bad files, bad values, malformed option
+values) as one line on standard error and exits with code 2; no traceback
+reaches the user.  The application and its error handling live in
+:mod:`stimgen.commands._app`; this module registers the commands (by
+importing :mod:`stimgen.commands`) and is the console script's entry point.
 """
 
 from __future__ import annotations
 
-import contextlib
+import signal
 import sys
 
-import typer
+from . import commands  # noqa: F401  (registers the commands on the app)
+from .commands._app import EXIT_INTERRUPTED, EXIT_USER_ERROR, app, fail, user_errors
 
-from resonance.errors import ResonanceError
-
-from .errors import StimgenError
-
-__all__ = ["app", "main", "user_errors"]
-
-app = typer.Typer(
-    name="stimgen",
-    help=(
-        "Design, score and play audio stimuli with a connectome-harmonics model of "
-        "semantically-neutral energy. A model of a research hypothesis, not a medical device."
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-EXIT_USER_ERROR = 2
+__all__ = ["app", "main", "fail", "user_errors", "EXIT_USER_ERROR", "EXIT_INTERRUPTED"]
 
 
-@app.callback()
-def _root() -> None:
-    """Design, score and play audio stimuli (a model of a hypothesis, not a medical device)."""
-
-
-def fail(message: str) -> typer.Exit:
-    """Print ``stimgen: error: message`` on stderr and return an exit code 2.
-
-    Use as ``raise fail("...")``.
-    """
-    typer.echo(f"stimgen: error: {message}", err=True)
-    return typer.Exit(EXIT_USER_ERROR)
-
-
-@contextlib.contextmanager
-def user_errors():
-    """Turn the packages' errors into a one-line message and exit code 2."""
-    try:
-        yield
-    except (ResonanceError, StimgenError) as exc:
-        raise fail(str(exc)) from None
-    except KeyboardInterrupt:
-        typer.echo("stimgen: interrupted", err=True)
-        raise typer.Exit(130) from None
+def _terminate(signum, frame):
+    """SIGTERM: the same clean-up as Ctrl-C (temporary files removed, fades, one line)."""
+    raise KeyboardInterrupt
 
 
 def main() -> None:
-    """Entry point of the console script."""
-    # Import the command modules so they register themselves on ``app``.
-    from . import commands  # noqa: F401
+    """Entry point of the console script.
 
+    SIGTERM (``kill``, a job scheduler's time-out) is turned into
+    :class:`KeyboardInterrupt`, so it cleans up exactly as Ctrl-C does: no
+    temporary file is left behind.
+    """
+    signal.signal(signal.SIGTERM, _terminate)
     app()
 
 

@@ -17,14 +17,16 @@ from pathlib import Path
 
 import numpy as np
 
+from resonance.errors import ParameterError as _ModelParameterError
 from resonance.errors import ResonanceError
 from resonance.io.atomic import atomic_path
 from resonance.io.audio import write_audio
+from resonance.validation import check_audio
 
 from .errors import ParameterError
 
 __all__ = [
-    "check_output_path","TRACK_EXTENSIONS", "TRACK_SAMPLE_RATES", "TRACK_BIT_DEPTHS", "SIDECAR_AUDIO_KEY",
+    "check_output_path", "check_path_names", "MAX_NAME_BYTES", "TRACK_EXTENSIONS", "TRACK_SAMPLE_RATES", "TRACK_BIT_DEPTHS", "SIDECAR_AUDIO_KEY",
            "sidecar_path", "write_track", "read_sidecar"]
 
 #: File extensions of generated tracks (lossless, read everywhere).
@@ -70,7 +72,69 @@ def sidecar_path(path) -> Path:
         raise ParameterError(f"path={path!r} must be a file path with a name ({exc})") from None
 
 
-def check_output_path(path, *, what: str, extensions: tuple) -> Path:
+#: Longest file or folder name (one path component) in bytes that the
+#: common file systems accept (ext4, XFS, APFS, NTFS: 255).
+MAX_NAME_BYTES = 255
+
+
+def _name_bytes(name: str) -> int:
+    return len(os.fsencode(name))
+
+
+def check_path_names(path, *, what: str) -> Path:
+    """Refuse a path with a file or folder name longer than the file system allows.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    what : str
+        How the message names the path, e.g. ``"-o"``.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    ParameterError
+        If ``path`` is not a path, or one of its names is longer than
+        :data:`MAX_NAME_BYTES` bytes.
+
+    Examples
+    --------
+    >>> check_path_names("a" * 300 + ".wav", what="-o")
+    Traceback (most recent call last):
+    ...
+    stimgen.errors.ParameterError: -o 'aaaaaaaaaaaaaaaaaaaaaaaa...': the name 'aaaaaaaaaaaaaaaaaaaaaaaa...' is 304 bytes long; file and folder names may be at most 255 bytes
+    """
+    try:
+        path = Path(path)
+    except TypeError:
+        raise ParameterError(f"{what} {path!r} must be a file path (str or os.PathLike)") from None
+    for part in path.parts:
+        n_bytes = _name_bytes(part)
+        if n_bytes > MAX_NAME_BYTES:
+            raise ParameterError(
+                f"{what} '{_short(str(path))}': the name '{_short(part)}' is {n_bytes} bytes long; file and "
+                f"folder names may be at most {MAX_NAME_BYTES} bytes"
+            )
+    return path
+
+
+def _short(text: str, n_chars: int = 24) -> str:
+    return text if len(text) <= n_chars + 3 else text[:n_chars] + "..."
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
+def check_output_path(path, *, what: str, extensions: tuple, inputs=()) -> Path:
     """Check a path the tool is about to write, before any work is done.
 
     The one check behind every output option (``-o``, ``--out``,
@@ -84,6 +148,10 @@ def check_output_path(path, *, what: str, extensions: tuple) -> Path:
         How the message names it, e.g. ``"-o"`` or ``"track"``.
     extensions : tuple of str
         Allowed lower-case extensions with the dot, e.g. ``(".wav", ".flac")``.
+    inputs : iterable of (str, os.PathLike or None)
+        ``(option, path)`` pairs of the files the same run reads (e.g.
+        ``("--mix", mix)``); writing over one of them is refused, because the
+        input would be lost.  ``None`` paths are skipped.
 
     Returns
     -------
@@ -92,8 +160,9 @@ def check_output_path(path, *, what: str, extensions: tuple) -> Path:
     Raises
     ------
     ParameterError
-        If ``path`` is not a path, has another extension, names a folder, or
-        its folder does not exist or is not writable.
+        If ``path`` is not a path, has another extension, has a name longer
+        than :data:`MAX_NAME_BYTES` bytes, names a folder or one of the
+        ``inputs``, or its folder does not exist or is not writable.
 
     Examples
     --------
@@ -101,15 +170,22 @@ def check_output_path(path, *, what: str, extensions: tuple) -> Path:
     Traceback (most recent call last):
     ...
     stimgen.errors.ParameterError: -o 'take.mp3' has '.mp3'; it must end in .wav or .flac
+    >>> check_output_path("mix.wav", what="-o", extensions=(".wav",), inputs=[("--mix", "mix.wav")])
+    Traceback (most recent call last):
+    ...
+    stimgen.errors.ParameterError: -o 'mix.wav' is also the --mix file; writing it would replace that input: choose another output name
     """
-    try:
-        path = Path(path)
-    except TypeError:
-        raise ParameterError(f"{what} {path!r} must be a file path (str or os.PathLike)") from None
+    path = check_path_names(path, what=what)
     allowed = " or ".join(extensions)
     if path.suffix.lower() not in extensions:
         shown = f"'{path.suffix}'" if path.suffix else "no extension"
         raise ParameterError(f"{what} '{path}' has {shown}; it must end in {allowed}")
+    for option, source in inputs:
+        if source is not None and _same_file(path, Path(source)):
+            raise ParameterError(
+                f"{what} '{path}' is also the {option} file; writing it would replace that input: choose another "
+                "output name"
+            )
     folder = path.parent
     if not folder.is_dir():
         raise ParameterError(f"{what} '{path}': the folder '{folder}' does not exist; create it first")
@@ -127,25 +203,13 @@ def _check_track(path, y, sr, bit_depth) -> tuple[Path, np.ndarray]:
     if isinstance(bit_depth, bool) or bit_depth not in TRACK_BIT_DEPTHS:
         raise ParameterError(f"bit_depth={bit_depth!r} is not allowed for a track; choose one of 16, 24")
     try:
-        arr = np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"y must be a numeric array ({exc})") from None
-    if arr.ndim != 2 or arr.shape[0] != 2 or arr.shape[1] == 0:
-        raise ParameterError(
-            f"y has shape {arr.shape}; a track must be stereo with shape (2, n_samples), time on the last "
-            "axis (duplicate a mono signal with np.stack([y, y]) if that is meant)"
-        )
-    finite = np.isfinite(arr)
-    if not finite.all():
-        raise ParameterError(
-            f"y holds {int(arr.size - np.count_nonzero(finite))} NaN or infinite value(s); all samples must "
-            "be finite"
-        )
-    peak = float(np.max(np.abs(arr)))
-    if peak > 1.0:
-        raise ParameterError(
-            f"y has peak |y|={peak:.4g}; samples must lie in [-1, 1] (run stimgen.mastering.master first)"
-        )
+        arr = check_audio(y, name="y", max_abs=1.0, n_channels=2, sr=sr,
+                          hint="run stimgen.mastering.master first")
+    except _ModelParameterError as exc:
+        message = str(exc)
+        if "shape" in message:
+            message += " (a track is stereo: duplicate a mono signal with np.stack([y, y]) if that is meant)"
+        raise ParameterError(message) from None
     return path, arr
 
 

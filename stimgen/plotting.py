@@ -1,4 +1,4 @@
-"""Figures (PNG) for the command line.
+"""Figures (PNG, SVG or PDF, by the file's extension) for the command line.
 
 Matplotlib is used through :class:`matplotlib.figure.Figure` and its Agg
 canvas only: no ``pyplot``, no global backend switch, nothing shown on screen.
@@ -30,7 +30,12 @@ from resonance.io.atomic import atomic_path
 
 from .errors import ParameterError
 
-__all__ = ["HARMONICS_PLOT_MODES", "MESH_VIEWS", "plot_harmonics", "save_figure_atomic"]
+__all__ = ["HARMONICS_PLOT_MODES", "MESH_VIEWS", "PLOT_EXTENSIONS", "plot_harmonics", "save_figure_atomic",
+           "legend_above"]
+
+#: Figure formats, chosen by the file's extension: raster PNG, or vector SVG
+#: and PDF for papers.
+PLOT_EXTENSIONS = (".png", ".svg", ".pdf")
 
 #: Modes (1-based) painted by default: the hemisphere split, the first two
 #: within-hemisphere modes and a finer one.
@@ -47,15 +52,15 @@ MESH_VIEWS = {
 
 
 def save_figure_atomic(figure: Figure, path, *, dpi: int = 110) -> Path:
-    """Save a figure as PNG via a temporary file in the same folder.
+    """Save a figure as PNG, SVG or PDF (by extension) via a temporary file in the same folder.
 
     Parameters
     ----------
     figure : matplotlib.figure.Figure
     path : str or os.PathLike
-        Target ``.png`` file; its folder must exist.
+        Target ``.png``, ``.svg`` or ``.pdf`` file; its folder must exist.
     dpi : int
-        Resolution.
+        Resolution (of PNG, and of raster parts of SVG/PDF).
 
     Returns
     -------
@@ -64,23 +69,38 @@ def save_figure_atomic(figure: Figure, path, *, dpi: int = 110) -> Path:
     Raises
     ------
     ParameterError
-        If the name does not end in ``.png``, the folder does not exist or the
-        file cannot be written.
+        If the name does not end in one of :data:`PLOT_EXTENSIONS`, the
+        folder does not exist or the file cannot be written.
 
     Examples
     --------
-    >>> save_figure_atomic(Figure(), "out.png")  # doctest: +SKIP
-    PosixPath('out.png')
+    >>> save_figure_atomic(Figure(), "out.svg")  # doctest: +SKIP
+    PosixPath('out.svg')
     """
     from .io import check_output_path
 
-    path = check_output_path(path, what="plot file", extensions=(".png",))
+    path = check_output_path(path, what="plot file", extensions=PLOT_EXTENSIONS)
+    ext = path.suffix.lower()
+    # SVG and PDF embed a creation date by default; without it the same data give the same bytes.
+    metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(ext[1:])
     try:
-        with atomic_path(path, suffix=".tmp.png") as tmp, open(tmp, "wb") as fh:
-            figure.savefig(fh, format="png", dpi=dpi)
+        with atomic_path(path, suffix=".tmp" + ext) as tmp, open(tmp, "wb") as fh:
+            figure.savefig(fh, format=ext[1:], dpi=dpi, metadata=metadata)
     except OSError as exc:
         raise ParameterError(f"plot file '{path}' cannot be written ({exc.strerror or exc})") from None
     return path
+
+
+def legend_above(ax, **kwargs):
+    """A legend above the axes, right-aligned (the title stays left): it never covers a curve."""
+    handles, labels = [], []
+    for axis in kwargs.pop("axes", [ax]):
+        h, lab = axis.get_legend_handles_labels()
+        handles += h
+        labels += lab
+    if handles:
+        ax.legend(handles, labels, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=len(handles),
+                  frameon=False, borderaxespad=0.2, **{"fontsize": 8, **kwargs})
 
 
 def _paint_mesh(ax, vertices, triangles, values, view, norm, cmap) -> None:
@@ -132,7 +152,7 @@ def plot_harmonics(harmonics: Harmonics, path, *, modes=HARMONICS_PLOT_MODES, dp
     ----------
     harmonics : resonance.harmonics.Harmonics
     path : str or os.PathLike
-        Output ``.png``; written atomically.
+        Output ``.png``, ``.svg`` or ``.pdf``; written atomically.
     modes : sequence of int
         1-based mode numbers to paint; those beyond ``n_modes`` are skipped.
     dpi : int
@@ -226,8 +246,8 @@ def plot_harmonics(harmonics: Harmonics, path, *, modes=HARMONICS_PLOT_MODES, dp
     ax.set_xscale("log")
     ax.set_xlabel("drive frequency (Hz)", fontsize=9)
     ax.set_ylabel("|H(f)|", fontsize=9)
-    ax.set_title("Response to a drive", fontsize=9, loc="left")
+    ax.set_title("Response to a drive", fontsize=9, loc="left", pad=14)
     ax.tick_params(labelsize=8)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return save_figure_atomic(figure, path, dpi=dpi)

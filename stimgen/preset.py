@@ -36,7 +36,9 @@ Limits and defaults are the named constants below; ranges are inclusive
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
+import os
 import tomllib
 from pathlib import Path
 
@@ -51,6 +53,15 @@ __all__ = [
     "validate_layer",
     "list_presets",
     "preset_to_toml",
+    "schema_rows",
+    "schema_markdown",
+    "TOP_PARAMS",
+    "ARC_PARAMS",
+    "COMMON_LAYER_PARAMS",
+    "AM_PARAMS",
+    "VOICE_SETS",
+    "DRONE_VOICINGS",
+    "PAD_PROGRESSIONS",
     "bundled_preset_dir",
     "LAYER_KINDS",
     "LAYER_PARAMS",
@@ -217,52 +228,179 @@ NOISE_COLORS = ("white", "pink", "brown")
 """Noise colours."""
 
 
-def _num(rng, default, *, integer=False):
-    return {"type": "int" if integer else "float", "range": rng, "default": default}
+# --------------------------------------------------------------------------
+# The declarative schema
+# --------------------------------------------------------------------------
+#
+# Every key of a preset is described once, below: its type, allowed range
+# (or options), default, unit, a one-line description and, for the keys the
+# optimizer searches, its search range, scale and rounding step.  The same
+# entries serve validation (:func:`validate_preset`), the optimizer's search
+# space (:data:`stimgen.optimize.space.SEARCH_RANGES` is derived from them)
+# and the listing for preset authors (:func:`schema_rows`, ``stimgen presets
+# schema``, ``docs/presets.md``).
 
+VOICE_SETS = tuple(
+    list(combo) for n in (3, 2, 1) for combo in itertools.combinations(DRUM_VOICES, n)
+)
+"""Drum-voice sets the optimizer tries: every non-empty subset of kick, snare,
+hat (the full kit first)."""
+
+DRONE_VOICINGS = (
+    [0, 7, 12],
+    [0, 12],
+    [0, 7],
+    [0, 5, 12],
+    [0, 4, 7, 12],
+    [0, 7, 12, 19],
+    [0, 12, 19, 24],
+    [0, 3, 7, 12],
+)
+"""Drone voicings the optimizer tries (semitones above the root): fifths and
+octaves, fourths, major and minor triads with octave doubling."""
+
+PAD_PROGRESSIONS = (
+    [[0, 4, 7]],
+    [[0, 4, 7], [5, 9, 12], [7, 11, 14], [0, 4, 7]],
+    [[0, 4, 7], [9, 12, 16], [5, 9, 12], [7, 11, 14]],
+    [[0, 3, 7], [5, 8, 12], [7, 10, 14], [0, 3, 7]],
+    [[0, 3, 7], [8, 12, 15], [3, 7, 10], [10, 14, 17]],
+    [[0, 4, 7, 11], [5, 9, 12, 16]],
+    [[0, 7, 12], [5, 12, 17]],
+)
+"""Pad progressions the optimizer tries (semitones above the root): a held
+major triad, I-IV-V-I, I-vi-IV-V, i-iv-v-i, i-VI-III-VII, two major
+sevenths, open fifths."""
+
+
+def _search(low, high, step, scale="linear"):
+    return {"scale": scale, "range": (low, high), "step": step}
+
+
+def _choices(options):
+    return {"scale": "choice", "options": tuple(options)}
+
+
+def _num(rng, default, *, integer=False, unit="", doc="", search=None):
+    """A numeric key: type, inclusive range, default, unit, description, search range."""
+    return {"type": "int" if integer else "float", "range": rng, "default": default, "unit": unit, "doc": doc,
+            "search": search}
+
+
+def _opt(options, default, *, doc="", search=None):
+    return {"type": "option", "options": tuple(options), "default": default, "unit": "", "doc": doc,
+            "search": search}
+
+
+def _other(kind, default, *, doc="", search=None):
+    return {"type": kind, "default": default, "unit": "", "doc": doc, "search": search}
+
+
+def _unit(spec, unit):
+    return {**spec, "unit": unit}
+
+
+TOP_PARAMS = {
+    "name": _other("text", None, doc="Name of the preset (required; a file's stem when omitted in a file)."),
+    "purpose": _other("text", None, doc="One line: what the preset is for (required)."),
+    "duration_s": _num(DURATION_RANGE_S, DEFAULT_DURATION_S, unit="s", doc="Length of the session."),
+    "seed": _num((MIN_SEED, None), DEFAULT_SEED, integer=True, doc="Random seed: same seed, same samples."),
+    "sr": _unit(_opt(SAMPLE_RATES, DEFAULT_SR, doc="Sample rate of the output."), "Hz"),
+    "bit_depth": _opt(BIT_DEPTHS, DEFAULT_BIT_DEPTH, doc="PCM bit depth of the output."),
+    "target_lufs": _num(TARGET_LUFS_RANGE, DEFAULT_TARGET_LUFS, unit="LUFS",
+                        doc="Integrated loudness (ITU-R BS.1770); -16 is a hearing-safety cap."),
+    "ceiling_dbtp": _num(CEILING_DBTP_RANGE, DEFAULT_CEILING_DBTP, unit="dBTP", doc="True-peak ceiling."),
+}
+"""Top-level keys of a preset (besides the ``[arc]`` table and ``[[layers]]``)."""
+
+ARC_PARAMS = {
+    "heat_s": _num((ARC_PHASE_MIN_S, None), None, unit="s",
+                   doc="Heating phase (default 20 % of duration_s); phases are scaled to sum to duration_s."),
+    "hold_s": _num((ARC_PHASE_MIN_S, None), None, unit="s", doc="Hold phase (default 60 % of duration_s)."),
+    "cool_s": _num((ARC_PHASE_MIN_S, None), None, unit="s", doc="Cooling phase (default 20 % of duration_s)."),
+    "heat_level": _num(ARC_LEVEL_RANGE, DEFAULT_ARC_LEVELS["heat_level"], doc="Level at the start of heating."),
+    "hold_level": _num(ARC_LEVEL_RANGE, DEFAULT_ARC_LEVELS["hold_level"], doc="Level during the hold."),
+    "cool_level": _num(ARC_LEVEL_RANGE, DEFAULT_ARC_LEVELS["cool_level"], doc="Level at the end of cooling."),
+}
+"""Keys of the ``[arc]`` table: the heat/hold/cool envelope every layer with
+``follow_arc`` follows."""
+
+COMMON_LAYER_PARAMS = {
+    "gain_db": _num(GAIN_RANGE_DB, DEFAULT_GAIN_DB, unit="dB", doc="Level of the layer (never above 0 dB).",
+                    search=_search(-40.0, 0.0, 0.1)),
+    "follow_arc": _other("bool", DEFAULT_FOLLOW_ARC, doc="Whether the layer's level follows the arc."),
+}
+"""Keys every layer has besides ``kind``, ``am`` and ``automation``."""
+
+AM_PARAMS = {
+    "rate_hz": _num(AM_RATE_RANGE_HZ, None, unit="Hz", doc="Amplitude-modulation rate (searched on drone, pad and noise layers).",
+                    search=_search(0.5, 16.0, 0.01)),
+    "depth": _num(AM_DEPTH_RANGE, None, doc="Amplitude-modulation depth (0 none, 1 full).",
+                  search=_search(0.0, 1.0, 0.001)),
+}
+"""Keys of a layer's optional ``am`` table (both required when it is given)."""
 
 LAYER_PARAMS = {
     "drums": {
-        "tempo_bpm": _num(DRUMS_TEMPO_RANGE_BPM, 100.0),
-        "voices": {"type": "voices", "default": list(DRUM_VOICES)},
-        "syncopation": _num(UNIT_RANGE, 0.3),
-        "deviation": _num(UNIT_RANGE, 0.1),
-        "mutation": _num(UNIT_RANGE, 0.2),
-        "swing": _num(SWING_RANGE, 0.0),
-        "humanize_s": _num(HUMANIZE_RANGE_S, 0.005),
+        "tempo_bpm": _num(DRUMS_TEMPO_RANGE_BPM, 100.0, unit="BPM", doc="Tempo.", search=_search(60.0, 180.0, 0.1)),
+        "syncopation": _num(UNIT_RANGE, 0.3, doc="Probability of a syncopated note on each off-beat step.",
+                            search=_search(0.0, 1.0, 0.001)),
+        "deviation": _num(UNIT_RANGE, 0.1, doc="Per-note probability that a bar displaces or drops a note (or adds one).",
+                          search=_search(0.0, 0.5, 0.001)),
+        "mutation": _num(UNIT_RANGE, 0.2, doc="Per-bar probability that one syncopation slot is re-drawn.",
+                         search=_search(0.0, 0.6, 0.001)),
+        "swing": _num(SWING_RANGE, 0.0, doc="Off-beat delay (0.5 maximal).", search=_search(0.0, 0.4, 0.001)),
+        "humanize_s": _num(HUMANIZE_RANGE_S, 0.005, unit="s", doc="Timing jitter of each hit.",
+                           search=_search(0.0, 0.02, 0.0001)),
+        # Last, as in the optimizer's search vector since version 0.1 (same seed, same search).
+        "voices": _other("voices", list(DRUM_VOICES), doc="Distinct drum voices: 'kick', 'snare', 'hat'.",
+                         search=_choices(VOICE_SETS)),
     },
     "clicks": {
-        "tempo_bpm": _num(CLICKS_TEMPO_RANGE_BPM, 60.0),
-        "deviation": _num(UNIT_RANGE, 0.1),
-        "freq_hz": _num(CLICK_FREQ_RANGE_HZ, 2000.0),
+        "tempo_bpm": _num(CLICKS_TEMPO_RANGE_BPM, 60.0, unit="BPM", doc="Click rate.",
+                          search=_search(40.0, 200.0, 0.1)),
+        "deviation": _num(UNIT_RANGE, 0.1, doc="Per-click probability that a bar displaces or drops a click (or adds one).", search=_search(0.0, 0.6, 0.001)),
+        "freq_hz": _num(CLICK_FREQ_RANGE_HZ, 2000.0, unit="Hz", doc="Centre frequency of a click.",
+                        search=_search(300.0, 6000.0, 1.0, "log")),
     },
     "drone": {
-        "root_hz": _num(ROOT_RANGE_HZ, 110.0),
-        "intervals": {"type": "intervals", "default": [0, 7, 12]},
-        "tuning": {"type": "option", "options": TUNINGS, "default": "just"},
-        "n_harmonics": _num(N_HARMONICS_RANGE, 6, integer=True),
-        "drift": _num(UNIT_RANGE, 0.1),
+        "root_hz": _num(ROOT_RANGE_HZ, 110.0, unit="Hz", doc="Root frequency.",
+                        search=_search(50.0, 400.0, 0.1, "log")),
+        "intervals": _other("intervals", [0, 7, 12], doc="1-8 semitones above the root, each 0-36.",
+                            search=_choices(DRONE_VOICINGS)),
+        "tuning": _opt(TUNINGS, "just", doc="Just or equal intonation.", search=_choices(TUNINGS)),
+        "n_harmonics": _num(N_HARMONICS_RANGE, 6, integer=True, doc="Harmonics per tone.",
+                            search=_search(1, 12, 1, "int")),
+        "drift": _num(UNIT_RANGE, 0.1, doc="Depth of each tone's slow level drift (0 none).", search=_search(0.0, 0.5, 0.001)),
     },
     "pad": {
-        "root_hz": _num(ROOT_RANGE_HZ, 220.0),
-        "progression": {"type": "progression", "default": [[0, 4, 7]]},
-        "chord_s": _num(CHORD_RANGE_S, 8.0),
-        "tuning": {"type": "option", "options": TUNINGS, "default": "just"},
+        "root_hz": _num(ROOT_RANGE_HZ, 220.0, unit="Hz", doc="Root frequency.",
+                        search=_search(100.0, 600.0, 0.1, "log")),
+        "progression": _other("progression", [[0, 4, 7]],
+                              doc="1-16 chords, each 1-8 semitones (0-36) above the root.",
+                              search=_choices(PAD_PROGRESSIONS)),
+        "chord_s": _num(CHORD_RANGE_S, 8.0, unit="s", doc="Length of one chord.", search=_search(2.0, 16.0, 0.01)),
+        "tuning": _opt(TUNINGS, "just", doc="Just or equal intonation.", search=_choices(TUNINGS)),
     },
     "isochronic": {
-        "freq_hz": _num(ISOCHRONIC_FREQ_RANGE_HZ, 220.0),
-        "rate_hz": _num(PULSE_RATE_RANGE_HZ, 4.5),
-        "duty": _num(DUTY_RANGE, 0.5),
+        "freq_hz": _num(ISOCHRONIC_FREQ_RANGE_HZ, 220.0, unit="Hz", doc="Tone frequency.",
+                        search=_search(60.0, 1500.0, 0.1, "log")),
+        "rate_hz": _num(PULSE_RATE_RANGE_HZ, 4.5, unit="Hz", doc="Pulse rate.", search=_search(0.5, 12.0, 0.01)),
+        "duty": _num(DUTY_RANGE, 0.5, doc="Share of each period the tone is on.", search=_search(0.2, 0.8, 0.001)),
     },
     "binaural": {
-        "carrier_hz": _num(BINAURAL_CARRIER_RANGE_HZ, 200.0),
-        "beat_hz": _num(PULSE_RATE_RANGE_HZ, 4.5),
+        "carrier_hz": _num(BINAURAL_CARRIER_RANGE_HZ, 200.0, unit="Hz", doc="Carrier (headphones only).",
+                           search=_search(80.0, 600.0, 0.1, "log")),
+        "beat_hz": _num(PULSE_RATE_RANGE_HZ, 4.5, unit="Hz", doc="Difference between the ears.",
+                        search=_search(0.5, 12.0, 0.01)),
     },
     "noise": {
-        "color": {"type": "option", "options": NOISE_COLORS, "default": "pink"},
+        "color": _opt(NOISE_COLORS, "pink", doc="Spectrum: white, pink or brown.", search=_choices(NOISE_COLORS)),
     },
 }
-"""Kind-specific keys of each layer kind: type, allowed range and default.
+"""Kind-specific keys of each layer kind: type, allowed range (or options),
+default, unit, description and the optimizer's search range (``search``:
+scale, range and rounding step, or the options tried).
 
 Defaults: drums tempo_bpm 100, voices kick/snare/hat, syncopation 0.3,
 deviation 0.1, mutation 0.2, swing 0, humanize_s 0.005; clicks tempo_bpm 60,
@@ -275,15 +413,12 @@ binaural carrier_hz 200, beat_hz 4.5; noise color pink.
 LAYER_KINDS = tuple(LAYER_PARAMS)
 """The layer kinds a preset may use."""
 
-_COMMON_NUMERIC = {"gain_db": _num(GAIN_RANGE_DB, DEFAULT_GAIN_DB)}
-_COMMON_KEYS = ("kind", "gain_db", "follow_arc", "am", "automation")
-_TOP_KEYS = (
-    "name", "purpose", "duration_s", "seed", "sr", "bit_depth",
-    "target_lufs", "ceiling_dbtp", "arc", "layers",
-)
+_COMMON_NUMERIC = {"gain_db": COMMON_LAYER_PARAMS["gain_db"]}
+_COMMON_KEYS = ("kind", *COMMON_LAYER_PARAMS, "am", "automation")
+_TOP_KEYS = (*TOP_PARAMS, "arc", "layers")
 _ARC_PHASES = ("heat_s", "hold_s", "cool_s")
-_ARC_KEYS = _ARC_PHASES + tuple(DEFAULT_ARC_LEVELS)
-_AM_KEYS = ("rate_hz", "depth")
+_ARC_KEYS = tuple(ARC_PARAMS)
+_AM_KEYS = tuple(AM_PARAMS)
 
 
 # --------------------------------------------------------------------------
@@ -316,7 +451,7 @@ class _Ctx:
             raise self.error(str(exc)) from None
 
     def number(self, path: str, value, spec: dict):
-        low, high = spec["range"]
+        low, high = spec["range"]  # None: unbounded
         if spec["type"] == "int":
             return self.call(check_int, path, value, low=low, high=high)
         return self.call(check_float, path, value, low=low, high=high)
@@ -452,10 +587,7 @@ def validate_layer(layer: dict, *, source: str = "<dict>", index: int = 0) -> di
         for key in _AM_KEYS:
             if key not in am:
                 raise ctx.error(f"{prefix}am.{key} is missing; allowed: am needs both rate_hz and depth")
-        am = {
-            "rate_hz": ctx.number(f"{prefix}am.rate_hz", am["rate_hz"], _num(AM_RATE_RANGE_HZ, None)),
-            "depth": ctx.number(f"{prefix}am.depth", am["depth"], _num(AM_DEPTH_RANGE, None)),
-        }
+        am = {key: ctx.number(f"{prefix}am.{key}", am[key], spec) for key, spec in AM_PARAMS.items()}
     out["am"] = am
 
     numeric = {**_COMMON_NUMERIC, **{k: s for k, s in params.items() if s["type"] in ("int", "float")}}
@@ -502,17 +634,20 @@ def _check_arc(ctx: _Ctx, arc, duration_s: float) -> dict:
     phases = {}
     for key in _ARC_PHASES:
         default = DEFAULT_ARC_FRACTIONS[key[:-2]] * duration_s
-        phases[key] = ctx.call(check_float, f"arc.{key}", arc.get(key, default), low=ARC_PHASE_MIN_S)
-    total = sum(phases.values())
-    if total <= 0:
+        phases[key] = ctx.number(f"arc.{key}", arc.get(key, default), ARC_PARAMS[key])
+    longest = max(phases.values())
+    if longest <= 0:
         listed = ", ".join(f"{k}={phases[k]:g}" for k in _ARC_PHASES)
         raise ctx.error(f"arc phases {listed} sum to 0; allowed: at least one phase longer than 0 s")
-    if not math.isclose(total, duration_s, rel_tol=ARC_SUM_RTOL):
-        scale = duration_s / total
-        phases = {k: v * scale for k, v in phases.items()}
+    # Shares relative to the longest phase, so neither tiny (5e-324 s) nor huge (1e308 s) phases
+    # overflow or vanish when they are scaled to the duration.
+    shares = {k: v / longest for k, v in phases.items()}
+    total_share = math.fsum(shares.values())
+    if not math.isclose(longest * total_share, duration_s, rel_tol=ARC_SUM_RTOL):
+        phases = {k: duration_s * (v / total_share) for k, v in shares.items()}
     out = dict(phases)
-    for key, default in DEFAULT_ARC_LEVELS.items():
-        out[key] = ctx.call(check_float, f"arc.{key}", arc.get(key, default), low=ARC_LEVEL_RANGE[0], high=ARC_LEVEL_RANGE[1])
+    for key in DEFAULT_ARC_LEVELS:
+        out[key] = ctx.number(f"arc.{key}", arc.get(key, ARC_PARAMS[key]["default"]), ARC_PARAMS[key])
     return out
 
 
@@ -566,19 +701,14 @@ def validate_preset(data: dict, *, source: str = "<dict>") -> dict:
     if "purpose" not in data:
         raise ctx.error("purpose is missing; allowed: a one-line description of what the preset is for")
     out["purpose"] = ctx.text("purpose", data["purpose"])
-    lo, hi = DURATION_RANGE_S
-    out["duration_s"] = ctx.call(check_float, "duration_s", data.get("duration_s", DEFAULT_DURATION_S), low=lo, high=hi)
-    out["seed"] = ctx.call(check_int, "seed", data.get("seed", DEFAULT_SEED), low=MIN_SEED)
-    out["sr"] = ctx.option("sr", ctx.call(check_int, "sr", data.get("sr", DEFAULT_SR)), SAMPLE_RATES)
-    out["bit_depth"] = ctx.option(
-        "bit_depth", ctx.call(check_int, "bit_depth", data.get("bit_depth", DEFAULT_BIT_DEPTH)), BIT_DEPTHS
-    )
-    lo, hi = TARGET_LUFS_RANGE
-    out["target_lufs"] = ctx.call(check_float, "target_lufs", data.get("target_lufs", DEFAULT_TARGET_LUFS), low=lo, high=hi)
-    lo, hi = CEILING_DBTP_RANGE
-    out["ceiling_dbtp"] = ctx.call(
-        check_float, "ceiling_dbtp", data.get("ceiling_dbtp", DEFAULT_CEILING_DBTP), low=lo, high=hi
-    )
+    for key, spec in TOP_PARAMS.items():
+        if spec["type"] == "text":
+            continue
+        value = data.get(key, spec["default"])
+        if spec["type"] == "option":  # integers from a fixed list (sr, bit_depth)
+            out[key] = ctx.option(key, ctx.call(check_int, key, value), spec["options"])
+        else:
+            out[key] = ctx.number(key, value, spec)
     out["arc"] = _check_arc(ctx, data.get("arc", {}), out["duration_s"])
 
     if "layers" not in data:
@@ -661,20 +791,20 @@ def load_preset(name_or_path) -> dict:
     else:
         path = bundled_preset_dir() / f"{text}.toml"
         source = path.name
-        if not path.is_file():
+        if len(os.fsencode(path.name)) > 255 or not path.is_file():
             names = ", ".join(_bundled_names())
             raise PresetError(
-                f"preset {text!r} is not a bundled preset and not a .toml path; allowed: one of {names} "
+                f"preset {_short(text)!r} is not a bundled preset and not a .toml path; allowed: one of {names} "
                 "or a path to a .toml file"
             )
-    if path.is_dir():
-        raise PresetError(f"preset '{source}': is a directory; allowed: a .toml file")
     try:
+        if path.is_dir():
+            raise PresetError(f"preset '{source}': is a directory; allowed: a .toml file")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise PresetError(f"preset '{source}': file not found at '{path}'") from None
     except OSError as exc:
-        raise PresetError(f"preset '{source}': cannot be read: {exc.strerror}") from None
+        raise PresetError(f"preset '{_short(source)}': cannot be read: {exc.strerror}") from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -684,12 +814,21 @@ def load_preset(name_or_path) -> dict:
     return validate_preset(data, source=source)
 
 
-def list_presets() -> list[tuple[str, str]]:
+def _short(text: str, n_chars: int = 60) -> str:
+    return text if len(text) <= n_chars + 3 else text[:n_chars] + "..."
+
+
+def list_presets(*, with_duration: bool = False) -> list[tuple]:
     """Return ``(name, purpose)`` for every bundled preset, sorted by file name.
+
+    Parameters
+    ----------
+    with_duration : bool
+        Return ``(name, duration_s, purpose)`` instead.
 
     Returns
     -------
-    list of tuple of (str, str)
+    list of tuple of (str, str) or (str, float, str)
 
     Raises
     ------
@@ -704,8 +843,178 @@ def list_presets() -> list[tuple[str, str]]:
     out = []
     for path in sorted(bundled_preset_dir().glob("*.toml")):
         preset = load_preset(path.stem)
-        out.append((preset["name"], preset["purpose"]))
+        if with_duration:
+            out.append((preset["name"], preset["duration_s"], preset["purpose"]))
+        else:
+            out.append((preset["name"], preset["purpose"]))
     return out
+
+
+# --------------------------------------------------------------------------
+# The schema for preset authors
+# --------------------------------------------------------------------------
+
+
+def _number_text(value) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _allowed_text(spec: dict) -> str:
+    kind = spec["type"]
+    if kind in ("int", "float"):
+        low, high = spec["range"]
+        word = "integer" if kind == "int" else "number"
+        if high is None:
+            return f"{word} >= {_number_text(low)}"
+        return f"{word} in [{_number_text(low)}, {_number_text(high)}]"
+    if kind == "option":
+        return "one of " + ", ".join(repr(o) if isinstance(o, str) else str(o) for o in spec["options"])
+    if kind == "bool":
+        return "true or false"
+    if kind == "text":
+        return "non-empty text"
+    if kind == "voices":
+        return "list of distinct " + ", ".join(map(repr, DRUM_VOICES))
+    if kind == "intervals":
+        n_low, n_high = DRONE_INTERVALS_COUNT
+        return f"list of {n_low}-{n_high} integers in [{SEMITONE_RANGE[0]}, {SEMITONE_RANGE[1]}]"
+    if kind == "progression":
+        return (f"list of {PROGRESSION_LENGTH[0]}-{PROGRESSION_LENGTH[1]} chords, each {CHORD_SIZE[0]}-{CHORD_SIZE[1]} "
+                f"integers in [{SEMITONE_RANGE[0]}, {SEMITONE_RANGE[1]}]")
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def _default_text(spec: dict, key: str) -> str:
+    default = spec["default"]
+    if default is None:
+        if key in ("name", "purpose"):
+            return "(required)"
+        if key in DEFAULT_ARC_FRACTIONS or key[:-2] in DEFAULT_ARC_FRACTIONS:
+            return f"{DEFAULT_ARC_FRACTIONS[key[:-2]]:.0%} of duration_s"
+        return "(required in am)"
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    if isinstance(default, str):
+        return repr(default)
+    if isinstance(default, list):
+        return str(default)
+    return _number_text(default)
+
+
+def _search_text(spec: dict) -> str:
+    search = spec.get("search")
+    if search is None:
+        return ""
+    if search["scale"] == "choice":
+        return f"{len(search['options'])} options"
+    low, high = search["range"]
+    scale = {"linear": "", "log": ", log scale", "int": ", integers"}[search["scale"]]
+    return f"[{_number_text(low)}, {_number_text(high)}]{scale}"
+
+
+def schema_rows() -> list[dict]:
+    """Every key of the preset schema, for listing: read from the one declarative schema.
+
+    Returns
+    -------
+    list of dict
+        One dict per key with ``section`` (``"preset"``, ``"arc"``,
+        ``"layers"`` for keys of every layer, ``"layers.am"``, or a layer
+        kind), ``key``, ``allowed``, ``default``, ``unit``, ``searched`` (the
+        optimizer's search range, empty if not searched) and ``doc``.
+
+    Examples
+    --------
+    >>> rows = schema_rows()
+    >>> {r["section"] for r in rows} >= set(LAYER_KINDS)
+    True
+    >>> next(r for r in rows if r["key"] == "tempo_bpm")["allowed"]
+    'number in [40, 200]'
+    """
+    def row(section, key, spec):
+        return {"section": section, "key": key, "allowed": _allowed_text(spec), "default": _default_text(spec, key),
+                "unit": spec["unit"], "searched": _search_text(spec), "doc": spec["doc"]}
+
+    rows = [row("preset", key, spec) for key, spec in TOP_PARAMS.items()]
+    rows += [row("arc", key, spec) for key, spec in ARC_PARAMS.items()]
+    kinds = ", ".join(map(repr, LAYER_KINDS))
+    rows.append({"section": "layers", "key": "kind", "allowed": f"one of {kinds}", "default": "(required)",
+                 "unit": "", "searched": "", "doc": f"What the layer synthesises; {MIN_LAYERS}-{MAX_LAYERS} layers."})
+    rows += [row("layers", key, spec) for key, spec in COMMON_LAYER_PARAMS.items()]
+    rows.append({"section": "layers", "key": "automation", "allowed": "table: numeric key -> [[time, value], ...]",
+                 "default": "{}", "unit": "", "searched": "",
+                 "doc": "Breakpoints over the session: times are fractions of duration_s in [0, 1], strictly "
+                        "ascending; values in the key's range."})
+    rows += [row("layers.am", key, spec) for key, spec in AM_PARAMS.items()]
+    for kind, params in LAYER_PARAMS.items():
+        rows += [row(kind, key, spec) for key, spec in params.items()]
+    return rows
+
+
+SCHEMA_INTRO = """\
+# The preset schema
+
+A preset is a TOML file: top-level keys, an optional `[arc]` table and 1 to 16 `[[layers]]` tables.
+`stimgen presets show NAME` prints a bundled preset with every default filled in, a good start for
+your own; `stimgen generate FILE.toml -o out.wav` renders it and reports any mistake in one line that
+names the file, the key and what is allowed. Ranges are inclusive. "searched" is the range
+`stimgen optimize` explores by default (`--bound` narrows it; the allowed range is the hard limit).
+
+This page is generated from the one schema in `stimgen/preset.py` (`stimgen presets schema
+--markdown`); a test checks that it matches.
+
+```toml
+name = "my_session"
+purpose = "Syncopated drums over a quiet drone."
+duration_s = 600.0
+
+[arc]
+heat_s = 120.0
+hold_s = 360.0
+cool_s = 120.0
+
+[[layers]]
+kind = "drums"
+gain_db = -6.0
+tempo_bpm = 110.0
+syncopation = 0.5
+
+[[layers]]
+kind = "drone"
+gain_db = -20.0
+root_hz = 110.0
+am = { rate_hz = 2.0, depth = 0.3 }
+automation = { gain_db = [[0.0, -30.0], [0.5, -20.0], [1.0, -30.0]] }
+```
+"""
+
+
+def schema_markdown() -> str:
+    """The schema page for preset authors (``docs/presets.md``) as Markdown.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> "| drums | tempo_bpm |" in schema_markdown()
+    True
+    """
+    titles = {"preset": "Top level", "arc": "`[arc]`", "layers": "Every `[[layers]]` table",
+              "layers.am": "A layer's `am` table (amplitude modulation)"}
+    lines = [SCHEMA_INTRO]
+    lines.append("| section | key | allowed | default | unit | searched | meaning |")
+    lines.append("|---|---|---|---|---|---|---|")
+    for r in schema_rows():
+        cells = [r["section"], r["key"], r["allowed"], r["default"], r["unit"], r["searched"], r["doc"]]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    lines.append("")
+    lines.append("Sections: " + "; ".join(f"`{k}` = {v}" for k, v in titles.items())
+                 + "; a kind's name = the keys of that layer kind only.")
+    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------

@@ -25,7 +25,9 @@ only (never at the file name), in this order:
    with its tempo), noise-like (no pitch: ``consonance`` is None, or
    ``harmonicity < HARMONICITY_TONAL``), or
    steady consonant / dissonant tones without a pulse (sign of
-   ``consonance``); then how much of it the sinks predict
+   ``consonance``), or, when a tempo was found but the entrainment is below
+   the threshold, a "weak pulse" with its tempo (so the reading never says
+   "no pulse" beside a tempo); then how much of it the sinks predict
    (``absorbed_fraction`` against ``ABSORBED_FRACTION_PARTLY``).
 """
 
@@ -49,6 +51,8 @@ __all__ = [
     "ENTRAINMENT_COHERENT",
     "HARMONICITY_TONAL",
     "HEATMAP_MAX_ROWS",
+    "LEGEND",
+    "legend",
     "OUT_EXTENSIONS",
     "check_out_path",
     "score_record",
@@ -59,6 +63,7 @@ __all__ = [
     "write_results",
     "plot_path_for",
     "plot_score",
+    "check_plot_ymax",
 ]
 
 #: Score (percent of the reference build-up, :data:`resonance.pipeline.SCORE_UNITS`)
@@ -181,7 +186,11 @@ def reading(record: dict) -> str:
         if absorbed >= ABSORBED_FRACTION_PARTLY:
             return f"{head}: {kind} that the sinks only partly predict {share}"
         return f"{head}: {kind} that the sinks barely predict {share}"
-    if consonance is None or harmonicity < HARMONICITY_TONAL:
+    no_pitch = consonance is None or harmonicity is None or harmonicity < HARMONICITY_TONAL
+    if tempo:  # a pulse was found (pulse salience), but it drives little coherent power
+        sound = "noise-like" if no_pitch else "tonal"
+        kind = f"weak pulse (~{tempo:.0f} BPM, {sound})"
+    elif no_pitch:
         kind = "incoherent (noise-like)"
     elif consonance >= 0:
         kind = "steady consonant tones, no pulse"
@@ -190,6 +199,24 @@ def reading(record: dict) -> str:
     if absorbed >= ABSORBED_FRACTION_PARTLY:
         return f"{head}: {kind}, the sinks only partly predict it {share}"
     return f"{head}: {kind}, the sinks barely predict it {share}"
+
+
+#: What the units of the terminal output mean and what a high score is, printed
+#: once under the results of ``stimgen score`` (figures from README.md).
+LEGEND = (
+    "units: score and energies in % of the reference build-up (% ref: 100 = an unpredictable 120 BPM train "
+    "of full-strength onsets); higher = more semantically-neutral energy builds up. Above "
+    f"{SCORE_BUILDS:g} a sound builds neutral energy: the 20 s sample groove scores ~1.3, a metronome ~0.5, "
+    "noise, drones and speech ~0, stimgen optimize's designs 7-9. entrainment: coherent 2 Hz-loop power "
+    "(x ref: times the reference's); consonance: 1.78 harmonicity - 1.62 roughness (higher = more consonant; - = no pitch); "
+    "surprise: bits per onset of the sinks' predictions; absorbed: share of the onset drive the sinks "
+    "predicted; semantic: share marked as speech; synchrony: phase locking, 0-1."
+)
+
+
+def legend() -> str:
+    """The units line printed under ``stimgen score``'s results (:data:`LEGEND`)."""
+    return LEGEND
 
 
 def _fmt(value, spec: str, unit: str = "") -> str:
@@ -331,8 +358,18 @@ def write_results(records: list[dict], path) -> Path:
     return path
 
 
+def check_plot_ymax(ymax) -> float:
+    """Check ``--plot-ymax``: a finite number above 0 (% of the reference); return it as a float."""
+    from resonance.validation import check_float
+
+    try:
+        return check_float("--plot-ymax", ymax, low=0.0, low_inclusive=False)
+    except ValueError as exc:
+        raise ParameterError(f"{exc}; it is the top of the energy scales in % of the reference") from None
+
+
 def plot_path_for(plot, file, *, several: bool, taken: set | None = None) -> Path:
-    """The PNG written for one scored file.
+    """The figure written for one scored file.
 
     With one input file the plot goes to ``plot`` itself; with several, the
     file's stem is inserted: ``plot.png`` -> ``plot-<filestem>.png``, and a
@@ -371,8 +408,8 @@ def _group_modes(energy, max_rows: int):
     return grouped, edges, size
 
 
-def plot_score(record: dict, timeline: dict, path, *, arc_threshold: float = 0.5) -> Path:
-    """Write the PNG of one scored file.
+def plot_score(record: dict, timeline: dict, path, *, arc_threshold: float = 0.5, ymax: float | None = None) -> Path:
+    """Write the figure (PNG, SVG or PDF, by extension) of one scored file.
 
     Three panels on a shared time axis: (1) SNE ("temperature") with its peak
     and the arc threshold; (2) energy stored from the absorbed (predicted)
@@ -391,6 +428,12 @@ def plot_score(record: dict, timeline: dict, path, *, arc_threshold: float = 0.5
         Target ``.png``; its folder must exist.  Written atomically.
     arc_threshold : float
         Fraction of the peak drawn as the arc threshold.
+    ymax : float or None
+        Fixed top of the energy scales (% of reference): the SNE axis runs
+        from 0 to ``ymax`` and the heat map's colours top out at it, so
+        figures of several files compare (white noise then looks as flat as
+        it is).  The log axis of absorbed versus neutral energy keeps its own
+        range (the absorbed store is often far above the neutral one).  ``None`` scales each figure to its own data.
 
     Returns
     -------
@@ -422,15 +465,23 @@ def plot_score(record: dict, timeline: dict, path, *, arc_threshold: float = 0.5
     score_text = "-" if score is None else f"{score:.3g}"
     fig.suptitle(f"{name}  -  score {score_text} (% of reference)\n{record.get('reading', '')}", fontsize=11)
 
+    from .plotting import legend_above
+
+    if ymax is not None:
+        ymax = check_plot_ymax(ymax)
+    scale_note = f"; fixed scale 0-{ymax:g}" if ymax is not None else "; scaled to this file"
+
     ax = axes[0]
     ax.plot(t, sne, color="tab:red", lw=1.8, label="SNE")
     if sne.size and sne.max() > 0:
         i = int(np.argmax(sne))
         ax.plot(t[i], sne[i], "o", color="tab:red", ms=5)
         ax.axhline(arc_threshold * sne[i], color="0.5", lw=0.8, ls="--", label=f"{arc_threshold:g} x peak")
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
+    legend_above(ax)
+    if ymax is not None:
+        ax.set_ylim(0.0, ymax)
     ax.set_ylabel("SNE (% of reference)")
-    ax.set_title('Semantically-neutral energy ("temperature")', fontsize=10, loc="left")
+    ax.set_title(f'Semantically-neutral energy ("temperature"{scale_note})', fontsize=10, loc="left")
     ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
     ax.grid(alpha=0.3)
 
@@ -444,6 +495,7 @@ def plot_score(record: dict, timeline: dict, path, *, arc_threshold: float = 0.5
     if floor is not None:
         ax.set_yscale("log")
         ax.set_ylim(bottom=floor)
+
     ax.set_ylabel("stored energy (% of reference)")
     ax.set_title("Absorbed vs neutral energy", fontsize=10, loc="left")
     ax.grid(alpha=0.3)
@@ -452,17 +504,19 @@ def plot_score(record: dict, timeline: dict, path, *, arc_threshold: float = 0.5
         ax2.fill_between(t, 0, semantic, step="pre", color="0.5", alpha=0.15, lw=0, label="speech share")
         ax2.set_ylim(0, 1.05)
         ax2.set_ylabel("speech share (0-1)")
-        ax2.legend(loc="lower right", fontsize=8, frameon=False)
         ax.set_zorder(ax2.get_zorder() + 1)  # the energy lines above the shading
         ax.patch.set_visible(False)
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+        legend_above(ax, axes=[ax, ax2])
+    else:
+        legend_above(ax)
 
     ax = axes[2]
     grouped, m_edges, size = _group_modes(energy, HEATMAP_MAX_ROWS)
     positive = grouped[grouped > 0]
     if positive.size:
-        vmax = float(positive.max())
+        vmax = float(positive.max()) if ymax is None else ymax
         vmin = max(float(positive.min()), vmax * 1e-6)
+        vmin = min(vmin, vmax * 1e-6) if vmin >= vmax else vmin
         mesh = ax.pcolormesh(
             t_edges,
             m_edges,

@@ -129,7 +129,7 @@ def test_unlabelled_matrix_with_entry_rows(runner, tmp_path, suffix):
     [
         (("--n-modes", "0"), "n_modes=0"),
         (("--level", "mesh"), "level='mesh'"),
-        (("--plot", "out.jpg"), "must name a .png"),
+        (("--plot", "out.jpg"), "must end in .png or .svg or .pdf"),
         (("--plot", "/nonexistent-folder/x.png"), "does not exist"),
         (("--rows", "-1"), "--rows=-1"),
         (("--connectome", "/nonexistent/w.csv"), "does not exist"),

@@ -214,7 +214,7 @@ def test_cli_mix_with_user_track(tmp_path):
     info = sf.info(out)
     assert info.channels == 2 and info.frames == 10 * SR and info.subtype == "PCM_16"
     side = json.loads(out.with_suffix(".json").read_text())
-    assert side["mix"] == str(user) and side["score"] is None
+    assert side["mix"]["file"] == str(user) and side["mix"]["gain_db"] == 0.0 and side["score"] is None
 
 
 def test_cli_presets_lists_all():

@@ -18,9 +18,11 @@ the caller.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import struct
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +33,7 @@ import soxr
 
 from ..errors import DataFileError, ParameterError
 from .atomic import atomic_path
-from ..validation import check_float, check_int
+from ..validation import MAX_SAMPLE_ABS, check_audio, check_float, check_int, check_sample_rate
 
 __all__ = [
     "SUPPORTED_EXTENSIONS",
@@ -80,6 +82,9 @@ _MP3_FRAME_SLACK = 0.01
 _MP3_FRAME_SLACK_FRAMES = 2 * 1152
 
 _SUPPORTED_TEXT = ", ".join(SUPPORTED_EXTENSIONS)
+
+# Longest file or folder name, in bytes, of the common file systems.
+_MAX_NAME_BYTES = 255
 
 
 @dataclass(frozen=True)
@@ -156,7 +161,8 @@ def audio_info(path) -> AudioInfo:
     path = _check_path(path)
     _check_readable_file(path)
     try:
-        raw = sf.info(str(path))
+        with _quiet_decoder(path):
+            raw = sf.info(str(path))
     except _READ_ERRORS as exc:
         raise DataFileError(
             f"'{path}': cannot be decoded as audio ({_why(exc)}); it may be damaged or not an "
@@ -170,6 +176,10 @@ def audio_info(path) -> AudioInfo:
             f"'{path}': header is damaged (sample rate {sr} Hz, {n_channels} channel(s), "
             f"{n_frames} frames); a positive sample rate and channel count are required"
         )
+    try:
+        check_sample_rate("sample rate", sr)
+    except ParameterError as exc:
+        raise DataFileError(f"'{path}': header is damaged or not audio: {exc}") from None
     _check_declared_length(path, raw.format, n_frames)
     if n_frames == 0:
         size = path.stat().st_size
@@ -295,13 +305,15 @@ class AudioReader:
         self.frames_read = 0
         self.peak = 0.0
         try:
-            handle = sf.SoundFile(str(path))
+            with _quiet_decoder(path):
+                handle = sf.SoundFile(str(path))
         except _READ_ERRORS as exc:
             raise DataFileError(f"'{path}': cannot be opened as audio ({_why(exc)}); it may be damaged") from None
         with handle:
             while True:
                 try:
-                    block = handle.read(block_frames, dtype="float64", always_2d=True)
+                    with _quiet_decoder(path):
+                        block = handle.read(block_frames, dtype="float64", always_2d=True)
                 except _READ_ERRORS as exc:
                     raise DataFileError(
                         f"'{path}': decoding failed after {self.frames_read} of {info.n_frames} frames "
@@ -309,13 +321,11 @@ class AudioReader:
                     ) from None
                 if block.shape[0] == 0:
                     break
-                finite = np.isfinite(block)
-                if not finite.all():
-                    first = self.frames_read + int(np.argmin(finite.all(axis=1)))
-                    raise DataFileError(
-                        f"'{path}': holds NaN or infinite samples (first at {first / info.sr:.3f} s, frame "
-                        f"{first}); all audio samples must be finite numbers"
-                    )
+                try:
+                    check_audio(block.T, name=f"'{path}'", max_abs=MAX_SAMPLE_ABS, sr=info.sr,
+                                start_sample=self.frames_read, hint="the file is damaged or mis-scaled")
+                except ParameterError as exc:
+                    raise DataFileError(str(exc)) from None
                 self.frames_read += block.shape[0]
                 self.peak = max(self.peak, float(np.max(np.abs(block))))
                 yield block
@@ -536,7 +546,46 @@ def _check_path(path) -> Path:
     path = Path(path)
     if str(path) in ("", "."):
         raise ParameterError("path='' is empty; give an audio file path")
+    for part in path.parts:
+        n_bytes = len(os.fsencode(part))
+        if n_bytes > _MAX_NAME_BYTES:
+            shown = part if len(part) <= 27 else part[:24] + "..."
+            raise DataFileError(
+                f"'{shown}': the name is {n_bytes} bytes long; file and folder names may be at most "
+                f"{_MAX_NAME_BYTES} bytes, so no such file can exist"
+            )
     return path
+
+
+@contextlib.contextmanager
+def _quiet_decoder(path: Path):
+    """Keep libmpg123's own messages about a damaged MP3 off the user's terminal.
+
+    libmpg123 (inside libsndfile) prints warnings straight to file
+    descriptor 2; the problems it reports reach the caller as errors or as
+    a short decode, which this module turns into one-line messages.  For
+    MP3 files only, file descriptor 2 points to ``/dev/null`` while the
+    decoder runs.
+    """
+    if path.suffix.lower() != ".mp3":
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no usable fd 2: nothing to protect
+        yield
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 2)
+        finally:
+            os.close(devnull)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _check_readable_file(path: Path) -> None:
@@ -666,28 +715,7 @@ def _check_dtype(dtype) -> type:
 
 def _check_signal(y) -> np.ndarray:
     """Validate samples for writing; return them as (n_frames, n_channels) float64."""
-    try:
-        arr = np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"y must be a numeric array ({_why(exc)})") from None
+    arr = check_audio(y, name="y", max_abs=1.0, hint="scale or limit it first")
     if arr.ndim == 1:
         arr = arr[np.newaxis, :]
-    if arr.ndim != 2:
-        raise ParameterError(f"y has shape {arr.shape}; it must be (n_samples,) or (n_channels, n_samples)")
-    n_channels, n_samples = arr.shape
-    if arr.size == 0:
-        raise ParameterError(f"y has shape {arr.shape}; it must hold at least one sample")
-    if n_channels > n_samples:
-        raise ParameterError(
-            f"y has shape {arr.shape}: more channels than samples; time must be on the last axis, "
-            "shape (n_channels, n_samples)"
-        )
-    finite = np.isfinite(arr)
-    if not finite.all():
-        raise ParameterError(
-            f"y holds {int(arr.size - np.count_nonzero(finite))} NaN or infinite value(s); all samples must be finite"
-        )
-    peak = float(np.max(np.abs(arr)))
-    if peak > 1.0:
-        raise ParameterError(f"y has peak |y|={peak:.4g}; samples must lie in [-1, 1] (scale or limit it first)")
     return np.ascontiguousarray(arr.T)

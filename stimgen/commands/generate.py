@@ -14,7 +14,8 @@ Ctrl-C leaves no partial file.
 made stereo (a mono track is duplicated), then matched to the render's
 length: a shorter track is looped (joined end to start), a longer one is
 trimmed.  The rendered layers, at their own gains, are added under the
-track at 0 dB, and the sum is mastered.
+track at ``--mix-gain-db`` (default 0 dB), and the sum is mastered.  The
+sidecar's ``mix`` entry records the file and its gain.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from ..cli import app, user_errors
+from ._app import app, user_errors
 
 __all__ = ["generate_command", "match_length", "LONG_RENDER_S"]
 
@@ -100,6 +101,8 @@ def generate_command(
     sr: int | None = typer.Option(None, "--sr", help="Sample rate, 44100 or 48000 (default: the preset's)."),
     bit_depth: int | None = typer.Option(None, "--bit-depth", help="16 or 24 (default: the preset's)."),
     mix: Path | None = typer.Option(None, "--mix", help="Add the layers under this audio file (looped or trimmed)."),
+    mix_gain_db: float = typer.Option(0.0, "--mix-gain-db", help="Level of the --mix track before mastering, dB "
+                                      "(-60 to 0; the layers keep their own gains)."),
     no_score: bool = typer.Option(False, "--no-score", help="Do not score the result."),
 ) -> None:
     """Render a preset to a mastered WAV/FLAC track with a JSON sidecar."""
@@ -111,11 +114,15 @@ def generate_command(
         from ..preset import BIT_DEPTHS, load_preset
         from ..render import render_preset
 
-        check_output_path(out, what="-o", extensions=TRACK_EXTENSIONS)
+        check_output_path(out, what="-o", extensions=TRACK_EXTENSIONS, inputs=[("--mix", mix), ("preset", preset)])
         if bit_depth is not None and bit_depth not in BIT_DEPTHS:
             raise ParameterError(f"--bit-depth={bit_depth} is not allowed; allowed: 16 or 24")
         if mix is not None and not mix.is_file():
             raise ParameterError(f"--mix '{mix}': file not found")
+        if not -60.0 <= mix_gain_db <= 0.0:  # also refuses NaN
+            raise ParameterError(f"--mix-gain-db={mix_gain_db:g} is not allowed; allowed: dB in [-60, 0]")
+        if mix is None and mix_gain_db != 0.0:
+            raise ParameterError("--mix-gain-db sets the level of the --mix track; add --mix FILE")
 
         resolved = load_preset(preset)
         final_duration = duration if duration is not None else resolved["duration_s"]
@@ -133,7 +140,7 @@ def generate_command(
                     user = np.concatenate([user, user])
                 elif user.shape[0] > 2:
                     raise ParameterError(f"--mix '{mix}' has {user.shape[0]} channels; allowed: 1 or 2")
-                y = match_length(user[:2], y.shape[-1]) + y
+                y = 10.0 ** (mix_gain_db / 20.0) * match_length(user[:2], y.shape[-1]) + y
             progress.step("mastering")
             mastered, master_report = master_session(
                 y, sr=sr_out, duration_s=info["duration_s"], target_lufs=resolved["target_lufs"],
@@ -167,7 +174,9 @@ def generate_command(
             "true_peak_dbtp": master_report["true_peak_dbtp"],
             "mastering": {k: master_report[k] for k in ("gain_db", "limited", "target_reached", "message")},
             "notes": info["notes"],
-            "mix": str(mix) if mix is not None else None,
+            "mix": None if mix is None else {"file": str(mix), "gain_db": mix_gain_db,
+                                              "note": "looped or trimmed to the render's length, added under the "
+                                                      "layers, then mastered together"},
             "score": score,
         }
         written = write_track(out, mastered, sr=sr_out, bit_depth=final["bit_depth"], sidecar=sidecar)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from ..cli import app, user_errors
+from ._app import app, user_errors
 
 __all__ = ["MIN_AXIS_CORRELATION", "harmonics_command", "harmonics_document"]
 
@@ -184,7 +184,7 @@ def harmonics_command(
     n_modes: int = typer.Option(200, "--n-modes", help="Number of harmonics (capped at the number of graph nodes)."),
     level: str = typer.Option("auto", "--level", help="auto, vertex (needs the mesh) or region."),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON document instead of the table."),
-    plot: Path | None = typer.Option(None, "--plot", help="Write a PNG of a few modes and the spectrum."),
+    plot: Path | None = typer.Option(None, "--plot", help="Write a figure (.png, .svg or .pdf) of a few modes and the spectrum."),
     rows: int = typer.Option(20, "--rows", help="Table rows to print (0 = all)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Recompute instead of using the on-disk cache."),
 ) -> None:
@@ -197,10 +197,11 @@ def harmonics_command(
         from ..errors import ParameterError
 
         check_int("--rows", rows, low=0)
-        if plot is not None and plot.suffix.lower() != ".png":
-            raise ParameterError(f"--plot '{plot}' must name a .png file")
-        if plot is not None and not plot.parent.is_dir():
-            raise ParameterError(f"--plot '{plot}': the folder '{plot.parent}' does not exist")
+        if plot is not None:
+            from ..io import check_output_path
+            from ..plotting import PLOT_EXTENSIONS
+
+            check_output_path(plot, what="--plot", extensions=PLOT_EXTENSIONS)
         if labels is not None and connectome is None:
             raise ParameterError("--labels needs --connectome (the default connectome has its own labels)")
         with warnings.catch_warnings(record=True) as caught:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import typer
 
-from ..cli import app, user_errors
+from ._app import app, user_errors
 
 __all__ = ["optimize_command", "DEFAULT_BUDGET", "DEFAULT_DURATION_S", "default_workers", "report_path",
            "checkpoint_path"]
@@ -91,10 +91,10 @@ class _SearchProgress:
             self.progress = None
 
 
-def _check_output(option: str, path: Path, suffixes: tuple) -> None:
+def _check_output(option: str, path: Path, suffixes: tuple, inputs=()) -> None:
     from ..io import check_output_path
 
-    check_output_path(path, what=option, extensions=suffixes)
+    check_output_path(path, what=option, extensions=suffixes, inputs=inputs)
 
 
 def _console():
@@ -125,8 +125,9 @@ def _toml_text(preset: dict, *, header: list) -> str:
 
 @app.command("optimize")
 def optimize_command(
-    out: Path | None = typer.Option(None, "-o", "--out", help="Output preset (.toml) of the best design.",
-                                    show_default=False),
+    out: Path | None = typer.Option(None, "-o", "--out", show_default=False,
+                                    help="Required (except with --list-params): the output preset (.toml) of "
+                                         "the best design."),
     connectome: Path | None = typer.Option(
         None, "--connectome", metavar="tvb:NN|PATH",
         help="Connectome: tvb:66, tvb:68, tvb:76 (default), tvb:96, a TVB connectivity (.zip or folder) "
@@ -163,7 +164,7 @@ def optimize_command(
         if not list_params:
             if out is None:
                 raise ParameterError("-o BEST.toml is missing; allowed: the .toml file to write the best design to")
-            _check_output("-o", out, (".toml",))
+            _check_output("-o", out, (".toml",), inputs=[("--preset", preset), ("--connectome", connectome)])
             if render is not None:
                 _check_output("--render", render, (".wav", ".flac"))
         if not MIN_BUDGET <= budget <= MAX_BUDGET:
@@ -231,7 +232,7 @@ def _load(connectome):
 def _run(space, *, out, connectome, budget, seed, workers, min_consonance, render, checkpoint, fresh, method):
     from .. import __version__
     from ..optimize.evaluate import layer_contributions
-    from ..optimize.io import write_json_atomic, write_text_atomic
+    from ..optimize.io import json_text, publish_texts
     from ..optimize.search import de_schedule, optimize
     from ..preset import validate_preset
 
@@ -305,10 +306,15 @@ def _run(space, *, out, connectome, budget, seed, workers, min_consonance, rende
         "settings": result.settings,
         "resolved": best,
     }
-    write_text_atomic(out, text)
-    written = [out, write_json_atomic(report_path(out), report)]
+    # Everything published is prepared and checked before any of it is written: the JSON report is
+    # serialised (finite numbers only), then the texts go to temporary files, the track (if any) is
+    # rendered and written, and only then are BEST.toml and its report renamed into place.
+    texts = {out: text, report_path(out): json_text(report_path(out), report)}
+    tracks = []
     if render is not None:
-        written.append(_render(best, render, harmonics=harmonics, score=credit["full"]))
+        def render_track():
+            tracks.append(_render(best, render, harmonics=harmonics, score=credit["full"]))
+    written = publish_texts(texts, before_rename=render_track if render is not None else None) + tracks
     try:
         checkpoint.unlink(missing_ok=True)  # the run is finished; its log has done its job
     except OSError as exc:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import typer
 
-from ..cli import app, user_errors
+from ._app import app, user_errors
 
 __all__ = ["play_command", "parse_band", "VIEW_REFRESH_S", "LONG_PREPARE_S"]
 
@@ -33,6 +33,14 @@ VIEW_REFRESH_S = 0.25
 
 #: Sessions longer than this (s) show a progress bar while they are prepared.
 LONG_PREPARE_S = 60.0
+
+#: What ``--list-devices`` says when PortAudio sees no output device.
+NO_DEVICE_HINT = (
+    "PortAudio sees no sound output. Connect or switch on a sound card or headphones; on Linux, `aplay -l` "
+    "lists the ALSA cards (none: install the driver or add yourself to the 'audio' group; PulseAudio or "
+    "PipeWire: install their ALSA plugin, e.g. pipewire-alsa), then run stimgen play --list-devices again. "
+    "Without a sound card, render the session to a file: stimgen play PRESET --offline --record OUT.wav"
+)
 
 
 def parse_band(text: str) -> tuple[float, float]:
@@ -120,7 +128,10 @@ def play_command(
         from ..live.record import check_record_path
 
         if list_devices:
-            typer.echo(dev.format_devices(dev.output_devices()))
+            devices = dev.output_devices()
+            typer.echo(dev.format_devices(devices))
+            if not devices:
+                typer.echo(NO_DEVICE_HINT)
             return
         if source is None:
             raise ParameterError("give a preset name, a .toml preset or an audio file to play (or --list-devices)")
@@ -128,6 +139,9 @@ def play_command(
             raise ParameterError(f"--duration {duration:g} must be a positive number of seconds")
         if record is not None:
             check_record_path(record)
+            from ..io import TRACK_EXTENSIONS, check_output_path
+
+            check_output_path(record, what="--record", extensions=TRACK_EXTENSIONS, inputs=[("played", source)])
         if offline and record is None:
             raise ParameterError("--offline plays to no device, so it needs --record OUT.wav to keep the session")
         if offline and device is not None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import typer
 
-from ..cli import EXIT_USER_ERROR, app, user_errors
+from ._app import EXIT_USER_ERROR, app, user_errors
 
 __all__ = ["LONG_FILE_S", "expand_inputs", "score_command"]
 
@@ -133,7 +133,10 @@ def score_command(
         show_default=False,
     ),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON line per file instead of the table."),
-    plot: Path | None = typer.Option(None, "--plot", help="Write a PNG per file (several files: PLOT-<filestem>.png)."),
+    plot: Path | None = typer.Option(None, "--plot", help="Write a figure per file: .png, .svg or .pdf (several "
+                                     "files: PLOT-<filestem>.png)."),
+    plot_ymax: float | None = typer.Option(None, "--plot-ymax", help="Fixed top of the plots' energy scales "
+                                           "(% of reference), the same for every file (default: each file's own)."),
     out: Path | None = typer.Option(None, "--out", help="Also write all results to a .csv or .jsonl file."),
 ) -> None:
     """Score audio files: semantically-neutral energy and the model's metrics."""
@@ -144,10 +147,13 @@ def score_command(
         from .. import __version__, report
         from ..errors import ParameterError, StimgenError
 
-        if plot is not None and plot.suffix.lower() != ".png":
-            raise ParameterError(f"--plot '{plot}' must name a .png file")
-        if plot is not None and not plot.parent.is_dir():
-            raise ParameterError(f"--plot '{plot}': the folder '{plot.parent}' does not exist")
+        if plot is not None:
+            from ..io import check_output_path
+            from ..plotting import PLOT_EXTENSIONS
+
+            check_output_path(plot, what="--plot", extensions=PLOT_EXTENSIONS)
+        if plot_ymax is not None:
+            report.check_plot_ymax(plot_ymax)
         if out is not None:
             report.check_out_path(out)
 
@@ -182,7 +188,8 @@ def score_command(
                     record = report.score_record(str(path), result, model_version=__version__)
                     if plot is not None:
                         target = report.plot_path_for(plot, path, several=several, taken=taken)
-                        written = report.plot_score(record, result.timeline, target, arc_threshold=arc_threshold)
+                        written = report.plot_score(record, result.timeline, target, arc_threshold=arc_threshold,
+                                                   ymax=plot_ymax)
                 except (ResonanceError, StimgenError) as exc:
                     n_failed += 1
                     typer.echo(f"stimgen: error: {_one_line(exc, path)}", err=True)
@@ -198,6 +205,10 @@ def score_command(
                     typer.echo(f"wrote {written}", err=json_output)
         finally:
             progress.stop()
+        if records and not json_output:
+            import textwrap
+
+            typer.echo("\n" + textwrap.fill(report.legend(), width=100))
 
         if out is not None:
             if records:

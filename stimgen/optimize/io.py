@@ -25,7 +25,9 @@ the file and what differs.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import os
 from pathlib import Path
 
@@ -41,6 +43,8 @@ __all__ = [
     "EvaluationLog",
     "write_text_atomic",
     "write_json_atomic",
+    "json_text",
+    "publish_texts",
     "write_connectome_csv",
 ]
 
@@ -140,6 +144,11 @@ class EvaluationLog:
                 f"checkpoint '{self.path}' is not a stimgen optimize checkpoint (bad first line); "
                 "delete it, pass another --checkpoint, or use --fresh to replace it"
             )
+        if not isinstance(header.get("settings"), dict):
+            raise ParameterError(
+                f"checkpoint '{self.path}' is damaged: its header's settings are a "
+                f"{type(header.get('settings')).__name__}, not a JSON object; delete it or use --fresh to start over"
+            )
         if header.get("version") != CHECKPOINT_VERSION or header.get("settings") != settings:
             raise ParameterError(f"checkpoint '{self.path}' {_differences(header, settings)}")
         good_end = int(offsets[0])
@@ -149,10 +158,11 @@ class EvaluationLog:
                 good_end = int(offsets[k + 1])
                 continue
             try:
-                entry = json.loads(raw.decode("utf-8"))
+                entry = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
                 key = entry["key"]
                 result = {"score": entry["score"], "consonance": entry["consonance"], "error": entry.get("error")}
-            except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+                _check_entry(key, result)
+            except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError):
                 if k == len(complete) - 1:
                     break  # a damaged last line: dropped
                 raise ParameterError(
@@ -204,6 +214,29 @@ class EvaluationLog:
             raise ParameterError(f"checkpoint '{self.path}' cannot be removed ({exc.strerror})") from None
 
 
+def _refuse_constant(name: str):
+    """JSON readers accept ``NaN`` and ``Infinity``; a checkpoint may not hold them."""
+    raise ValueError(f"{name} is not a finite number")
+
+
+def _finite_or_none(value) -> bool:
+    if value is None:
+        return True
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_entry(key, result: dict) -> None:
+    """Refuse an entry of the wrong shape (``TypeError``) or with non-finite numbers (``ValueError``)."""
+    if not isinstance(key, str) or not key:
+        raise TypeError("key must be a non-empty string")
+    if not _finite_or_none(result["score"]) or not _finite_or_none(result["consonance"]):
+        raise TypeError("score and consonance must be finite numbers or null")
+    if result["error"] is not None and not isinstance(result["error"], str):
+        raise TypeError("error must be a string or null")
+    if result["score"] is None and result["error"] is None:
+        raise TypeError("an entry without a score must say its error")
+
+
 def _differences(header: dict, settings: dict) -> str:
     old = header.get("settings") or {}
     if header.get("version") != CHECKPOINT_VERSION:
@@ -239,6 +272,63 @@ def write_text_atomic(path, text: str) -> Path:
     except OSError as exc:
         raise ParameterError(f"'{path}' cannot be written ({exc.strerror or exc}); an existing file is unchanged") from None
     return path
+
+
+def json_text(path, data: dict) -> str:
+    """``data`` as the text of a JSON document (sorted keys, indent 2, finite numbers only).
+
+    Raises
+    ------
+    ParameterError
+        If ``data`` cannot be written as strict JSON (the message names ``path``).
+    """
+    try:
+        return json.dumps(data, sort_keys=True, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"'{path}' cannot be written as JSON ({exc}); no file was written") from None
+
+
+def publish_texts(texts: dict, *, before_rename=None) -> list:
+    """Write several text files as one: all of them, or none.
+
+    Every file is first written completely under a temporary name in its
+    folder; ``before_rename`` (if given) then runs (e.g. writing a track);
+    only when all of that succeeded are the files renamed into place.  On
+    any error the temporary files are removed and existing files are
+    unchanged.
+
+    Parameters
+    ----------
+    texts : dict of path -> str
+        Files and their UTF-8 contents.
+    before_rename : callable or None
+        Called with no arguments after the temporary files are written.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The paths written, in the order given.
+
+    Raises
+    ------
+    ParameterError
+        If a file cannot be written (the message names it).
+    """
+    paths = [Path(p) for p in texts]
+    current = None
+    try:
+        with contextlib.ExitStack() as stack:
+            for path, text in zip(paths, texts.values()):
+                current = path
+                tmp = stack.enter_context(atomic_path(path, suffix=".tmp" + path.suffix))
+                tmp.write_text(text, encoding="utf-8")
+            current = None
+            if before_rename is not None:
+                before_rename()
+    except OSError as exc:
+        name = current if current is not None else (exc.filename or paths[0])
+        raise ParameterError(f"'{name}' cannot be written ({exc.strerror or exc}); existing files are unchanged") from None
+    return paths
 
 
 def write_json_atomic(path, data: dict) -> Path:

@@ -85,13 +85,12 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..preset import (
-    AM_DEPTH_RANGE,
-    AM_RATE_RANGE_HZ,
-    DRUM_VOICES,
-    GAIN_RANGE_DB,
+    AM_PARAMS,
+    COMMON_LAYER_PARAMS,
+    DRONE_VOICINGS,
     LAYER_PARAMS,
-    NOISE_COLORS,
-    TUNINGS,
+    PAD_PROGRESSIONS,
+    VOICE_SETS,
     validate_preset,
 )
 
@@ -114,114 +113,35 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------
-# Libraries of categorical options
+# Search ranges: read from the one preset schema (stimgen.preset)
 # --------------------------------------------------------------------------
-
-VOICE_SETS = tuple(
-    list(combo) for n in (3, 2, 1) for combo in itertools.combinations(DRUM_VOICES, n)
-)
-"""Drum-voice sets a drums layer may use: every non-empty subset of
-kick, snare, hat (the full kit first)."""
-
-DRONE_VOICINGS = (
-    [0, 7, 12],
-    [0, 12],
-    [0, 7],
-    [0, 5, 12],
-    [0, 4, 7, 12],
-    [0, 7, 12, 19],
-    [0, 12, 19, 24],
-    [0, 3, 7, 12],
-)
-"""Drone voicings (semitones above the root): fifths and octaves, fourths,
-major and minor triads with octave doubling."""
-
-PAD_PROGRESSIONS = (
-    [[0, 4, 7]],
-    [[0, 4, 7], [5, 9, 12], [7, 11, 14], [0, 4, 7]],
-    [[0, 4, 7], [9, 12, 16], [5, 9, 12], [7, 11, 14]],
-    [[0, 3, 7], [5, 8, 12], [7, 10, 14], [0, 3, 7]],
-    [[0, 3, 7], [8, 12, 15], [3, 7, 10], [10, 14, 17]],
-    [[0, 4, 7, 11], [5, 9, 12, 16]],
-    [[0, 7, 12], [5, 12, 17]],
-)
-"""Pad progressions (semitones above the root): a held major triad, I-IV-V-I,
-I-vi-IV-V, i-iv-v-i, i-VI-III-VII, two major sevenths, open fifths."""
 
 
 def _lin(low, high, step):
     return {"scale": "linear", "range": (low, high), "step": step}
 
 
-def _log(low, high, step):
-    return {"scale": "log", "range": (low, high), "step": step}
-
-
-def _int(low, high):
-    return {"scale": "int", "range": (low, high), "step": 1}
-
-
-def _choice(options):
-    return {"scale": "choice", "options": tuple(options)}
-
-
 SEARCH_RANGES = {
-    "drums": {
-        "tempo_bpm": _lin(60.0, 180.0, 0.1),
-        "syncopation": _lin(0.0, 1.0, 0.001),
-        "deviation": _lin(0.0, 0.5, 0.001),
-        "mutation": _lin(0.0, 0.6, 0.001),
-        "swing": _lin(0.0, 0.4, 0.001),
-        "humanize_s": _lin(0.0, 0.02, 0.0001),
-        "voices": _choice(VOICE_SETS),
-    },
-    "clicks": {
-        "tempo_bpm": _lin(40.0, 200.0, 0.1),
-        "deviation": _lin(0.0, 0.6, 0.001),
-        "freq_hz": _log(300.0, 6000.0, 1.0),
-    },
-    "drone": {
-        "root_hz": _log(50.0, 400.0, 0.1),
-        "intervals": _choice(DRONE_VOICINGS),
-        "tuning": _choice(TUNINGS),
-        "n_harmonics": _int(1, 12),
-        "drift": _lin(0.0, 0.5, 0.001),
-    },
-    "pad": {
-        "root_hz": _log(100.0, 600.0, 0.1),
-        "progression": _choice(PAD_PROGRESSIONS),
-        "chord_s": _lin(2.0, 16.0, 0.01),
-        "tuning": _choice(TUNINGS),
-    },
-    "isochronic": {
-        "freq_hz": _log(60.0, 1500.0, 0.1),
-        "rate_hz": _lin(0.5, 12.0, 0.01),
-        "duty": _lin(0.2, 0.8, 0.001),
-    },
-    "binaural": {
-        "carrier_hz": _log(80.0, 600.0, 0.1),
-        "beat_hz": _lin(0.5, 12.0, 0.01),
-    },
-    "noise": {
-        "color": _choice(NOISE_COLORS),
-    },
+    kind: {key: spec["search"] for key, spec in params.items() if spec.get("search") is not None}
+    for kind, params in LAYER_PARAMS.items()
 }
 """Searched keys of each layer kind with their default search range, scale
-and rounding step (see the module docstring)."""
+and rounding step (see the module docstring), read from the ``search``
+entries of :data:`stimgen.preset.LAYER_PARAMS`: the preset schema is the one
+place where allowed and searched ranges are written."""
 
 AM_KINDS = ("drone", "pad", "noise")
 """Layer kinds whose amplitude modulation (``am.rate_hz``, ``am.depth``) is
 searched: modulation gives a sustained sound a rhythm in its own cochlear
 bands.  A base layer of another kind keeps its ``am`` as it is."""
 
-AM_SEARCH_RANGES = {
-    "rate_hz": _lin(0.5, 16.0, 0.01),
-    "depth": _lin(0.0, 1.0, 0.001),
-}
-"""Search ranges of the amplitude modulation of :data:`AM_KINDS` layers."""
+AM_SEARCH_RANGES = {key: spec["search"] for key, spec in AM_PARAMS.items()}
+"""Search ranges of the amplitude modulation of :data:`AM_KINDS` layers
+(from :data:`stimgen.preset.AM_PARAMS`)."""
 
-GAIN_SEARCH_RANGE_DB = _lin(-40.0, 0.0, 0.1)
-"""Search range of ``gain_db`` for every layer but the first."""
+GAIN_SEARCH_RANGE_DB = COMMON_LAYER_PARAMS["gain_db"]["search"]
+"""Search range of ``gain_db`` for every layer but the first (from
+:data:`stimgen.preset.COMMON_LAYER_PARAMS`)."""
 
 MIN_COOL_FRACTION = 0.1
 """Smallest default share of the duration spent cooling down."""
@@ -669,7 +589,8 @@ def _build_params(base: dict) -> list[Param]:
         if index > 0:
             params.append(_choice_param(*names(index, "enabled"), (True, False), True))
         if index > 0 and "gain_db" not in automated:
-            params.append(_numeric_param(*names(index, "gain_db"), GAIN_SEARCH_RANGE_DB, layer["gain_db"], GAIN_RANGE_DB))
+            params.append(_numeric_param(*names(index, "gain_db"), GAIN_SEARCH_RANGE_DB, layer["gain_db"],
+                                         COMMON_LAYER_PARAMS["gain_db"]["range"]))
         for key, spec in SEARCH_RANGES[kind].items():
             if key in automated:
                 continue
@@ -679,8 +600,8 @@ def _build_params(base: dict) -> list[Param]:
                 params.append(_numeric_param(*names(index, key), spec, layer[key], LAYER_PARAMS[kind][key]["range"]))
         if kind in AM_KINDS:
             am = layer["am"] or {"rate_hz": AM_SEARCH_RANGES["rate_hz"]["range"][0], "depth": 0.0}
-            for key, allowed in (("rate_hz", AM_RATE_RANGE_HZ), ("depth", AM_DEPTH_RANGE)):
-                params.append(_numeric_param(*names(index, f"am.{key}"), AM_SEARCH_RANGES[key], am[key], allowed))
+            for key, spec in AM_PARAMS.items():
+                params.append(_numeric_param(*names(index, f"am.{key}"), AM_SEARCH_RANGES[key], am[key], spec["range"]))
 
     arc = base["arc"]
     d = base["duration_s"]

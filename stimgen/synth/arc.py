@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from resonance.errors import ParameterError
-from resonance.validation import check_finite_array, check_float, check_int
+from ._checks import ParameterError
+from ._checks import check_finite_array, check_float, check_int
 
 from .modulation import raised_cosine
 

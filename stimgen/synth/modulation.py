@@ -16,8 +16,8 @@ import functools
 
 import numpy as np
 
-from resonance.errors import ParameterError
-from resonance.validation import (
+from ._checks import ParameterError
+from ._checks import (
     check_finite_array,
     check_float,
     check_int,

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from resonance.errors import ParameterError
-from resonance.validation import (
+from ._checks import ParameterError
+from ._checks import (
     check_finite_array,
     check_float,
     check_int,

@@ -26,8 +26,8 @@ from fractions import Fraction
 import numpy as np
 import scipy.fft
 
-from resonance.errors import ParameterError
-from resonance.validation import check_float, check_int, check_option
+from ._checks import ParameterError
+from ._checks import check_float, check_int, check_option
 
 from .modulation import fade_edges, raised_cosine
 from .voices import _check_rng

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from resonance.errors import ParameterError
-from resonance.validation import check_bool, check_float, check_int
+from ._checks import ParameterError
+from ._checks import check_bool, check_float, check_int
 
 from .modulation import fade_edges
 
