@@ -17,7 +17,7 @@ import logging
 
 from .errors import ParameterError
 
-__all__ = ["CONNECT_TIMEOUT_S", "dask_client", "dashboard_address"]
+__all__ = ["CONNECT_TIMEOUT_S", "dask_client", "dashboard_address", "dask_setup"]
 
 #: How long to wait for ``--scheduler`` to answer (s).
 CONNECT_TIMEOUT_S = 10.0
@@ -31,6 +31,22 @@ def dashboard_address(client) -> str | None:
         return None
     link = getattr(client, "dashboard_link", None)
     return str(link) if link else None
+
+
+def dask_setup(worker) -> None:
+    """Preload of the local cluster's workers: ignore Ctrl-C.
+
+    On a terminal Ctrl-C reaches every process of the group; the command
+    that started the cluster handles it (writes what is finished, cancels
+    the rest, closes the cluster), so the workers must not die on it first.
+    Dask calls this in each worker process when it starts (also after a
+    restart), from the process's main thread.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextlib.contextmanager
@@ -88,7 +104,7 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None):
     except ImportError:
         dashboard = None
     cluster = LocalCluster(n_workers=workers, processes=True, threads_per_worker=1, dashboard_address=dashboard,
-                           silence_logs=logging.ERROR)
+                           silence_logs=logging.ERROR, preload=[__name__])
     try:
         client = Client(cluster)
         try:
