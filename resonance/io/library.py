@@ -1,7 +1,9 @@
 """Scoring a music library: many files, one table, resumable, serial or on a Dask cluster.
 
 :func:`score_files` scores a list of audio files with
-:func:`resonance.score_file` and returns one row per file.  With
+:func:`resonance.score_file` and returns one row per file (a
+:class:`pandas.DataFrame`; :func:`score_rows` returns the same rows as
+dicts and needs neither pandas nor pyarrow unless ``out`` is Parquet).  With
 ``client=`` (a :class:`distributed.Client`) the files are scored on the
 cluster's workers; without, one after the other in this process.  Both paths
 run the same task function (:func:`score_task`), so they give the same rows.
@@ -11,7 +13,9 @@ cache) once, in the calling process, and sent to every worker once
 (``client.scatter(harmonics, broadcast=True)``); each task receives the
 worker's copy, so nothing is recomputed or pickled per file.  The pipeline
 keeps its reference build-up per harmonics object
-(:mod:`resonance.pipeline`), so each worker sets the model up once.
+(:mod:`resonance.pipeline`); each worker process keeps the first harmonics
+object of each cache key it receives, so it sets the model up once, also
+across runs on the same cluster.
 
 Rows.  One flat row per file: ``file``, ``size_bytes``, ``mtime_s``
 (modification time, s since the epoch), ``content_hash``
@@ -73,6 +77,7 @@ __all__ = [
     "score_task",
     "read_table",
     "write_table",
+    "score_rows",
     "score_files",
 ]
 
@@ -204,6 +209,25 @@ def _file_facts(path: str) -> dict:
     return facts
 
 
+#: Harmonics objects by cache key, per process (each Dask worker has its own):
+#: the pipeline keeps its reference build-up per harmonics object, so reusing
+#: the first object of a key sets the model up once per worker, not once per
+#: run.  At most :data:`_MAX_MODELS` keys are kept (oldest dropped).
+_MODELS: dict = {}
+_MAX_MODELS = 2
+
+
+def _worker_model(harmonics):
+    key = str(getattr(harmonics, "cache_key", "") or "")
+    if not key:
+        return harmonics
+    if key not in _MODELS:
+        while len(_MODELS) >= _MAX_MODELS:
+            _MODELS.pop(next(iter(_MODELS)))
+        _MODELS[key] = harmonics
+    return _MODELS[key]
+
+
 def score_task(path: str, harmonics, *, identity: dict, config=None, timeline_dir=None,
                return_timeline: bool = False, on_progress=None) -> dict:
     """Score one file into one row (the task run on a worker, or serially).
@@ -231,6 +255,7 @@ def score_task(path: str, harmonics, *, identity: dict, config=None, timeline_di
     """
     from ..pipeline import score_file
 
+    harmonics = _worker_model(harmonics)
     row = _file_facts(path)
     row.update(identity)
     row["timeline"] = None
@@ -441,10 +466,52 @@ def _in_flight(client) -> int:
         return 4
 
 
-def score_files(paths, *, harmonics=None, connectome=None, config=None, client=None, out=None,
-                timeline_dir=None, batch_s: float = BATCH_S, return_timelines: bool = False,
-                on_plan=None, on_row=None, file_progress=None):
+def _require(module: str, what: str):
+    """Import an optional package, or say which extra installs it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ParameterError(
+            f"{what} needs the Python package '{module}', which is not installed; install it with "
+            "pip install 'stimgen[library]'"
+        ) from None
+
+
+def score_files(paths, **kwargs):
     """Score many audio files, serially or on a Dask cluster, into one table.
+
+    :func:`score_rows` as a :class:`pandas.DataFrame` (needs ``pandas``, in
+    the ``library`` extra).
+
+    Parameters
+    ----------
+    paths : iterable of str or os.PathLike
+        Audio files.
+    **kwargs
+        As for :func:`score_rows`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per input file, in input order; a missing value is NaN.
+
+    Examples
+    --------
+    >>> from distributed import Client                            # doctest: +SKIP
+    >>> client = Client("tcp://scheduler:8786")                   # doctest: +SKIP
+    >>> table = score_files(files, client=client, out="lib.parquet")  # doctest: +SKIP
+    >>> table.sort_values("score").tail()                         # doctest: +SKIP
+    """
+    pd = _require("pandas", "score_files")
+    return pd.DataFrame(score_rows(paths, **kwargs))
+
+
+def score_rows(paths, *, harmonics=None, connectome=None, config=None, client=None, out=None,
+               timeline_dir=None, batch_s: float = BATCH_S, return_timelines: bool = False,
+               on_plan=None, on_row=None, file_progress=None) -> list[dict]:
+    """Score many audio files, serially or on a Dask cluster, into rows.
 
     Parameters
     ----------
@@ -481,7 +548,7 @@ def score_files(paths, *, harmonics=None, connectome=None, config=None, client=N
 
     Returns
     -------
-    pandas.DataFrame
+    list of dict
         One row per input file, in input order (skipped files with their
         stored row).
 
@@ -496,26 +563,16 @@ def score_files(paths, *, harmonics=None, connectome=None, config=None, client=N
     KeyboardInterrupt
         Passed on after ``out`` was written with every finished file and the
         outstanding tasks were cancelled.
-
-    Examples
-    --------
-    >>> from distributed import Client                            # doctest: +SKIP
-    >>> client = Client("tcp://scheduler:8786")                   # doctest: +SKIP
-    >>> table = score_files(files, client=client, out="lib.parquet")  # doctest: +SKIP
-    >>> table.sort_values("score").tail()                         # doctest: +SKIP
     """
-    import pandas as pd
-
     if out is not None:
         out = Path(out)
-        _format_of(out)
-        if out.suffix.lower() == ".parquet":
-            import pyarrow  # noqa: F401 - fail early if the extra is missing
+        if _format_of(out) == ".parquet":
+            _require("pyarrow", f"out '{out}' (Parquet)")
     if timeline_dir is not None:
         timeline_dir = Path(timeline_dir)
         if not timeline_dir.is_dir():
             raise ParameterError(f"timeline_dir '{timeline_dir}' is not an existing folder")
-        import pyarrow  # noqa: F401
+        _require("pyarrow", "timeline files (Parquet)")
     if not (isinstance(batch_s, (int, float)) and math.isfinite(batch_s) and batch_s >= 0):
         raise ParameterError(f"batch_s={batch_s!r} must be a number of seconds >= 0")
     if harmonics is None:
@@ -548,7 +605,7 @@ def score_files(paths, *, harmonics=None, connectome=None, config=None, client=N
             _score_on_cluster(client, todo, harmonics, task_kwargs, finish)
     finally:
         writer.flush()
-    return pd.DataFrame([writer.rows[f] for f in files if f in writer.rows])
+    return [writer.rows[f] for f in files if f in writer.rows]
 
 
 def _score_on_cluster(client, todo, harmonics, task_kwargs, finish) -> None:

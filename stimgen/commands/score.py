@@ -6,7 +6,7 @@ one-line reading of them (:func:`stimgen.report.reading`); or one JSON line
 per file (``--json``).  ``--plot`` writes one PNG per file (with several
 files ``plot.png`` becomes ``plot-<filestem>.png``).
 
-Libraries.  The files are scored by :func:`resonance.score_files`:
+Libraries.  The files are scored by :func:`resonance.io.library.score_rows`:
 ``--out`` (``.parquet``, ``.csv`` or ``.jsonl``) is the results table, one
 row per file (file facts, content hash, score, every metric, model version,
 connectome, error), rewritten atomically in batches as files finish and
@@ -230,7 +230,7 @@ def score_command(
     with user_errors():
         from resonance.errors import ResonanceError
         from resonance.io.audio import SUPPORTED_EXTENSIONS
-        from resonance.io.library import score_files
+        from resonance.io.library import score_rows
 
         from .. import report
         from ..errors import ParameterError, StimgenError
@@ -321,9 +321,9 @@ def score_command(
                     link = dashboard_address(client)
                     typer.echo(f"scoring on a Dask cluster ({where})"
                                + (f"; dashboard: {link}" if link else ""), err=True)
-                    table = score_files(paths, client=client, **kwargs)
+                    table = score_rows(paths, client=client, **kwargs)
             elif paths:
-                table = score_files(paths, file_progress=file_progress, **kwargs)
+                table = score_rows(paths, file_progress=file_progress, **kwargs)
         except KeyboardInterrupt:
             progress.stop()
             file_progress.stop()
