@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 import stimgen.commands  # noqa: F401  (registers the commands)
 from resonance.io.library import content_hash, read_table, score_files
 from stimgen.cli import app
+from stimgen.commands.score import expand_inputs
 
 distributed = pytest.importorskip("distributed")
 
@@ -132,6 +133,7 @@ def test_cli_workers_2_gives_the_same_rows_as_serial(serial_table, library, tmp_
     assert sum(line.startswith("stimgen: error: ") for line in result.stderr.splitlines()) == len(bad)
     assert len(result.stdout.splitlines()) == len(good)
     table = pd.read_parquet(out)
+    assert list(table["file"]) == [str(p) for p in expand_inputs([folder])]  # input order, not finishing order
     assert table["reading"].notna().sum() == len(good)  # the CLI adds the one-line reading
     pd.testing.assert_frame_equal(comparable(table.drop(columns="reading")), comparable(serial_table),
                                   check_like=True)

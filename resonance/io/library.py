@@ -441,9 +441,15 @@ class _Writer:
         self.dirty = False
         self._last = time.monotonic()
         self._cost = 0.0
+        self._position: dict = {}
+
+    def order(self, files) -> None:
+        """Rows are written in the order of the table read back, then of ``files``."""
+        self._position = {f: i for i, f in enumerate(self.rows)}
+        for f in files:
+            self._position.setdefault(f, len(self._position))
 
     def add(self, row: dict) -> None:
-        self.rows.pop(row["file"], None)  # a rescored file moves to the end
         self.rows[row["file"]] = row
         self.dirty = True
         if self.out is not None and time.monotonic() - self._last >= max(self.batch_s, _REWRITE_RATIO * self._cost):
@@ -453,7 +459,9 @@ class _Writer:
         if self.out is None or not self.dirty:
             return
         start = time.monotonic()
-        write_table(list(self.rows.values()), self.out)
+        position = self._position
+        ordered = sorted(self.rows.values(), key=lambda r: position.get(r["file"], len(position)))
+        write_table(ordered, self.out)
         self._last = time.monotonic()
         self._cost = self._last - start
         self.dirty = False
@@ -584,6 +592,7 @@ def score_rows(paths, *, harmonics=None, connectome=None, config=None, client=No
     files = list(dict.fromkeys(str(p) for p in paths))
     identity = model_identity(harmonics, config)
     writer = _Writer(out, read_table(out) if out is not None else [], batch_s=float(batch_s))
+    writer.order(files)
     todo = [f for f in files if not (f in writer.rows and _reusable(writer.rows[f], f, identity, timeline_dir))]
     if on_plan is not None:
         on_plan(len(todo), len(files) - len(todo))

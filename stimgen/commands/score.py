@@ -323,7 +323,7 @@ def score_command(
                                + (f"; dashboard: {link}" if link else ""), err=True)
                     table = score_rows(paths, client=client, **kwargs)
             elif paths:
-                table = score_rows(paths, file_progress=file_progress, **kwargs)
+                table = score_rows(paths, file_progress=file_progress if len(paths) == 1 else None, **kwargs)
         except KeyboardInterrupt:
             progress.stop()
             file_progress.stop()
