@@ -34,17 +34,22 @@ def dashboard_address(client) -> str | None:
 
 
 def dask_setup(worker) -> None:
-    """Preload of the local cluster's workers: ignore Ctrl-C.
+    """Preload of the local cluster's workers: ignore Ctrl-C, log only critical errors.
 
     On a terminal Ctrl-C reaches every process of the group; the command
     that started the cluster handles it (writes what is finished, cancels
     the rest, closes the cluster), so the workers must not die on it first.
-    Dask calls this in each worker process when it starts (also after a
-    restart), from the process's main thread.
+    Closing the cluster while a worker still talks to another (e.g. fetching
+    the harmonics) makes Dask log connection errors with tracebacks; the
+    commands report every file's or candidate's failure themselves (task
+    errors come back to the client), so the local workers' Dask log is
+    limited to critical messages.  Dask calls this in each worker process
+    when it starts (also after a restart), from the process's main thread.
     """
     import signal
     import threading
 
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 

@@ -207,7 +207,7 @@ def test_ctrl_c_leaves_every_finished_file_and_a_rerun_completes(library, tmp_pa
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     assert proc.returncode == 130, stderr
-    assert "Traceback" not in stderr
+    assert "Traceback" not in stderr, stderr
     rows = read_table(out)  # a valid, complete Parquet file
     n = len(rows)
     assert f"keeps the {n} file" in stderr
