@@ -270,7 +270,7 @@ def score_command(
         several = len(paths) > 1
         arc_threshold = ModelConfig().arc_threshold
         taken: set[str] = set()
-        state = {"printed": 0, "failed": 0, "skipped": 0, "scored": 0}
+        state = {"printed": 0, "failed": 0, "skipped": 0, "scored": 0, "plots_failed": 0}
         progress = _LibraryProgress()
         file_progress = _FileProgress()
 
@@ -303,7 +303,7 @@ def score_command(
                 try:
                     written = report.plot_score(record, timeline_arrays, target, arc_threshold=arc_threshold)
                 except (StimgenError, ResonanceError) as exc:
-                    state["failed"] += 1
+                    state["plots_failed"] += 1
                     typer.echo(f"stimgen: error: {exc}", err=True)
                 else:
                     typer.echo(f"wrote {written}", err=json_output)
@@ -336,7 +336,7 @@ def score_command(
             progress.stop()
             file_progress.stop()
 
-        n_failed += state["failed"]
+        n_failed += state["failed"] + state["plots_failed"]
         if out is not None and table is not None:
             n = len(table)
             parts = [f"{n} file{'s' if n != 1 else ''}"]
