@@ -31,8 +31,8 @@ could not be scored; its other result columns are then empty).
 
 Output and resuming.  With ``out=`` (``.parquet``, ``.csv`` or ``.jsonl``)
 the table is written as results arrive: the whole file is rewritten
-atomically (:func:`resonance.io.atomic.atomic_path`) at most every
-``batch_s`` seconds (and never more often than ten times the last write
+atomically (:func:`resonance.io.atomic.atomic_path`) when the first file
+finishes, then at most every ``batch_s`` seconds (and never more often than ten times the last write
 took, so rewriting costs at most about a tenth of the run), and once more
 at the end -- also after Ctrl-C, so the file always holds every finished
 file and is never half written.  A rerun with the same ``out`` keeps the
@@ -55,6 +55,7 @@ shared file system).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -431,6 +432,27 @@ def _reusable(row: dict, path: str, identity: dict, timeline_dir) -> bool:
         return False
 
 
+@contextlib.contextmanager
+def _interrupt_deferred():
+    """Hold Ctrl-C (SIGINT) back until the block ends (main thread, POSIX; else no effect).
+
+    A table write, and the bookkeeping of one finished file, then complete
+    before the KeyboardInterrupt is raised, so what the caller reports as
+    finished is what the file on disk holds.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 class _Writer:
     """Rows by file, rewritten atomically to ``out`` in batches."""
 
@@ -439,7 +461,7 @@ class _Writer:
         self.rows = {str(r["file"]): r for r in rows}
         self.batch_s = batch_s
         self.dirty = False
-        self._last = time.monotonic()
+        self._last = -math.inf  # the first finished file is written at once
         self._cost = 0.0
         self._position: dict = {}
 
@@ -458,13 +480,14 @@ class _Writer:
     def flush(self) -> None:
         if self.out is None or not self.dirty:
             return
-        start = time.monotonic()
-        position = self._position
-        ordered = sorted(self.rows.values(), key=lambda r: position.get(r["file"], len(position)))
-        write_table(ordered, self.out)
-        self._last = time.monotonic()
-        self._cost = self._last - start
-        self.dirty = False
+        with _interrupt_deferred():
+            start = time.monotonic()
+            position = self._position
+            ordered = sorted(self.rows.values(), key=lambda r: position.get(r["file"], len(position)))
+            write_table(ordered, self.out)
+            self._last = time.monotonic()
+            self._cost = self._last - start
+            self.dirty = False
 
 
 def _in_flight(client) -> int:
@@ -601,9 +624,10 @@ def score_rows(paths, *, harmonics=None, connectome=None, config=None, client=No
 
     def finish(row: dict) -> None:
         timeline = row.pop("_timeline", None)
-        if on_row is not None:
-            on_row(row, timeline)
-        writer.add(row)
+        with _interrupt_deferred():  # reported and stored together
+            if on_row is not None:
+                on_row(row, timeline)
+            writer.add(row)
 
     try:
         if client is None:
