@@ -7,6 +7,7 @@ The package is pure computation plus one I/O module.  It never imports
 from .connectome import Connectome, load_connectome
 from .errors import DataFileError, ParameterError, ResonanceError
 from .harmonics import Harmonics, RegionalHarmonics, connectome_harmonics
+from .io.library import score_files
 from .pipeline import ModelConfig, Scorer, ScoreResult, score_file, score_signal
 
 __version__ = "0.1.0"
@@ -26,4 +27,5 @@ __all__ = [
     "ScoreResult",
     "score_file",
     "score_signal",
+    "score_files",
 ]

@@ -200,12 +200,16 @@ def test_one_bad_file_among_good_ones(runner, tmp_path):
     assert result.exit_code == 2, result.output
     errors = [line for line in result.stderr.splitlines() if line.startswith("stimgen: error: ")]
     assert len(errors) == 1 and "bad.wav" in errors[0]
-    assert result.stderr.splitlines() == [errors[0], f"wrote {out} (2 files)"]
+    assert result.stderr.splitlines() == [errors[0], f"wrote {out} (3 files, 1 failed)"]
     assert "Traceback" not in result.output
     records = json_lines(result.stdout)
     assert [r["file"] for r in records] == [str(good1), str(good2)]
-    # --out holds the files that were scored.
-    assert [r["file"] for r in json_lines(out.read_text())] == [str(good1), str(good2)]
+    # --out holds one row per file; the bad one with its error and no score.
+    rows = {r["file"]: r for r in json_lines(out.read_text())}
+    assert set(rows) == {str(good1), str(bad), str(good2)}
+    assert rows[str(bad)]["error"] == errors[0].removeprefix("stimgen: error: ")
+    assert rows[str(bad)].get("score") is None
+    assert rows[str(good1)]["error"] is None and rows[str(good1)]["score"] == records[0]["score"]
 
 
 def _empty(path):
@@ -395,7 +399,7 @@ def test_bad_output_names_fail_before_scoring(runner, tmp_path, option, name, wo
     assert not (tmp_path / name).exists()
 
 
-def test_interrupt_exits_130_without_a_partial_out_file(runner, tmp_path, monkeypatch):
+def test_interrupt_exits_130_and_out_keeps_the_finished_files(runner, tmp_path, monkeypatch):
     import resonance.pipeline
 
     real = resonance.pipeline.score_file
@@ -414,7 +418,13 @@ def test_interrupt_exits_130_without_a_partial_out_file(runner, tmp_path, monkey
     result = run(runner, "--out", out, a, b)
     assert result.exit_code == 130
     assert "interrupted" in result.stderr and "Traceback" not in result.output
-    assert list(tmp_path.glob("r.csv*")) == [] and list(tmp_path.glob(".r.csv*")) == []
+    assert "keeps the 1 file finished so far" in result.stderr
+    # The file finished before Ctrl-C is in --out (complete, no temporary file left).
+    with out.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["file"] for r in rows] == [str(a)] and rows[0]["error"] == "" and rows[0]["score"] != ""
+    assert abs(float(rows[0]["duration_s"]) - 5.0) < 0.01
+    assert list(tmp_path.glob(".r.csv*")) == []
 
 
 # -- files written -----------------------------------------------------------------
@@ -473,10 +483,18 @@ def test_out_csv_has_flattened_columns(runner, tmp_path):
     assert f"wrote {out}" in result.stdout
 
 
-def test_out_jsonl_matches_json_output(runner, tmp_path):
+def test_out_jsonl_rows_match_json_output(runner, tmp_path):
     files = [SAMPLES / "drone_consonant.flac", SAMPLES / "cluster_dissonant.flac"]
     out = tmp_path / "results.jsonl"
     result = run(runner, "--json", "--out", out, *files)
     assert result.exit_code == 0, result.output
-    assert out.read_text() == result.stdout
-    assert [r["file"] for r in json_lines(out.read_text())] == [str(f) for f in files]
+    rows, records = json_lines(out.read_text()), json_lines(result.stdout)
+    assert [r["file"] for r in rows] == [r["file"] for r in records] == [str(f) for f in files]
+    for row, rec in zip(rows, records):
+        # One flat row per file: the same numbers as --json, plus the file facts and the model.
+        assert row["score"] == rec["score"] and row["reading"] == rec["reading"]
+        assert {k: row[f"metrics.{k}"] for k in rec["metrics"]} == rec["metrics"]
+        assert {k: row[f"arc.{k}"] for k in rec["arc"]} == rec["arc"]
+        assert row["size_bytes"] == Path(row["file"]).stat().st_size
+        assert row["content_hash"].startswith("blake2b-128:") and row["error"] is None
+        assert row["model_version"] == rec["model_version"] and row["connectome"]

@@ -3,8 +3,9 @@
 Steps: build the search space around a base preset (``--preset``) or the
 default template (:class:`stimgen.optimize.SearchSpace`), narrowed or fixed
 by ``--bound``; load the connectome and its harmonics; search with
-differential evolution (:func:`stimgen.optimize.optimize`) in ``--workers``
-processes, every evaluation logged to a checkpoint; score the winner with
+differential evolution (:func:`stimgen.optimize.optimize`) on a local Dask
+cluster of ``--workers`` processes (1: in this process) or on a running one
+(``--scheduler ADDRESS``), every evaluation logged to a checkpoint; score the winner with
 each layer left out (credit assignment); write the winner as a preset
 (``-o BEST.toml``, loadable by ``stimgen generate``), a JSON report beside
 it (``BEST.optimize.json``) and optionally the rendered track
@@ -18,6 +19,7 @@ command resumes and reaches the same result.  A finished run deletes it.
 from __future__ import annotations
 
 import math
+import contextlib
 import os
 from pathlib import Path
 
@@ -142,6 +144,8 @@ def optimize_command(
     seed: int = typer.Option(0, "--seed", help="Seed of the search."),
     workers: int | None = typer.Option(None, "--workers", help="Worker processes (default: every CPU).",
                                        show_default=False),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Evaluate on a running Dask cluster, e.g. "
+                                         "tcp://host:8786 (instead of --workers).", show_default=False),
     bound: list[str] | None = typer.Option(None, "--bound",
                                            help="NAME=LOW:HIGH narrows a parameter, NAME=VALUE fixes it (repeat)."),
     min_consonance: float | None = typer.Option(None, "--min-consonance",
@@ -169,6 +173,8 @@ def optimize_command(
                 _check_output("--render", render, (".wav", ".flac"))
         if not MIN_BUDGET <= budget <= MAX_BUDGET:
             raise ParameterError(f"--budget={budget} is not allowed; allowed: an integer in [{MIN_BUDGET}, {MAX_BUDGET}]")
+        if workers is not None and scheduler is not None:
+            raise ParameterError(f"--workers={workers} and --scheduler '{scheduler}' exclude each other; give one")
         n_workers = default_workers() if workers is None else workers
         if not 1 <= n_workers <= MAX_WORKERS:
             raise ParameterError(f"--workers={n_workers} is not allowed; allowed: an integer in [1, {MAX_WORKERS}]")
@@ -192,7 +198,7 @@ def optimize_command(
             _print_params(space)
             return
         conn = _load_connectome(connectome, entry_regions)
-        _run(space, out=out, connectome=conn, budget=budget, seed=seed, workers=n_workers,
+        _run(space, out=out, connectome=conn, budget=budget, seed=seed, workers=n_workers, scheduler=scheduler,
              min_consonance=min_consonance, render=render,
              checkpoint=checkpoint if checkpoint is not None else checkpoint_path(out), fresh=fresh, method=method)
 
@@ -229,7 +235,8 @@ def _load(connectome):
     return harmonics
 
 
-def _run(space, *, out, connectome, budget, seed, workers, min_consonance, render, checkpoint, fresh, method):
+def _run(space, *, out, connectome, budget, seed, workers, scheduler, min_consonance, render, checkpoint, fresh,
+         method):
     from .. import __version__
     from ..optimize.evaluate import layer_contributions
     from ..optimize.io import json_text, publish_texts
@@ -240,14 +247,28 @@ def _run(space, *, out, connectome, budget, seed, workers, min_consonance, rende
     harmonics = _load(connectome)
     planned = de_schedule(budget, space.n_dims) if method == "de" else None
     total = planned[0] * (1 + planned[1]) if planned else budget
-    progress = _SearchProgress(total)
+    progress = None
     try:
-        result = optimize(
-            space, connectome=connectome, harmonics=harmonics,
-            budget=budget, seed=seed, workers=workers, min_consonance=min_consonance, method=method,
-            checkpoint=checkpoint, fresh=fresh, on_evaluation=progress,
-        )
+        with contextlib.ExitStack() as stack:
+            client = None
+            if scheduler is not None or workers > 1:
+                from ..cluster import dashboard_address, dask_client
+
+                local = None if scheduler is not None else workers
+                client = stack.enter_context(dask_client(workers=local, scheduler=scheduler))
+                where = f"scheduler {scheduler}" if scheduler is not None else f"{workers} local workers"
+                link = dashboard_address(client)
+                typer.echo(f"evaluating on a Dask cluster ({where})" + (f"; dashboard: {link}" if link else ""),
+                           err=True)
+            progress = _SearchProgress(total)
+            result = optimize(
+                space, connectome=connectome, harmonics=harmonics,
+                budget=budget, seed=seed, workers=workers, min_consonance=min_consonance, method=method,
+                checkpoint=checkpoint, fresh=fresh, on_evaluation=progress, client=client,
+            )
     except KeyboardInterrupt:
+        if progress is None:
+            raise
         progress.stop()
         typer.echo(
             f"stimgen: interrupted after {progress.n} evaluation{'' if progress.n == 1 else 's'}; the checkpoint "
@@ -256,7 +277,8 @@ def _run(space, *, out, connectome, budget, seed, workers, min_consonance, rende
         )
         raise typer.Exit(EXIT_INTERRUPTED) from None
     finally:
-        progress.stop()
+        if progress is not None:
+            progress.stop()
 
     credit = layer_contributions(result.best_preset, harmonics=harmonics)
     duration_s = result.best_preset["duration_s"]

@@ -13,18 +13,16 @@ from the layer stems of :func:`stimgen.render.iter_layers` (no re-synthesis)
 with one layer left out at a time, mastered again to the same loudness and
 scored; a layer's contribution is the full score minus the score without it.
 
-:class:`EvaluationPool` runs evaluations in worker processes.  Each worker
-loads the connectome and its harmonics once (from the on-disk cache that the
-parent filled) in its initialiser.  Every evaluation, in a worker or in the
-parent, runs with one BLAS/OpenMP thread, so a score does not depend on how
-many workers computed it.
+:class:`EvaluationPool` runs evaluations on a Dask cluster (a local one of
+``workers`` processes, or an existing one); the harmonics are sent to each
+worker once.  Every evaluation, on a worker or in this process, runs with
+one BLAS/OpenMP thread, so a score does not depend on how many workers
+computed it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
-import signal
 
 import numpy as np
 
@@ -222,21 +220,8 @@ def layer_contributions(resolved: dict, *, harmonics, config=None) -> dict:
     return {"full": full, "layers": layers}
 
 
+# Distributing evaluations
 # --------------------------------------------------------------------------
-# Worker processes
-# --------------------------------------------------------------------------
-
-_WORKER: dict = {}
-
-
-def _init_worker(connectome) -> None:
-    """Worker initialiser: ignore Ctrl-C (the parent handles it), load the harmonics once."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER["harmonics"] = load_harmonics(connectome)
-
-
-def _evaluate_in_worker(resolved: dict) -> dict:
-    return safe_evaluate(resolved, harmonics=_WORKER["harmonics"])
 
 
 def safe_evaluate(resolved: dict, *, harmonics) -> dict:
@@ -248,49 +233,84 @@ def safe_evaluate(resolved: dict, *, harmonics) -> dict:
 
 
 class EvaluationPool:
-    """Evaluate presets in ``workers`` processes (or in this one if ``workers == 1``).
+    """Evaluate presets on a Dask cluster, or in this process.
 
     Use as a context manager; :meth:`imap` yields results in input order.
-    Workers are forked where the platform allows it (fast, and a script
-    need not guard its main module), else spawned.  Start the pool before
-    any thread of your own (e.g. a progress display).
+    With ``client`` the evaluations run on that cluster (e.g.
+    ``stimgen optimize --scheduler``); else with ``workers >= 2`` on a local
+    cluster of that many processes (:func:`stimgen.cluster.dask_client`),
+    started on entry and closed on exit; else in this process.  The
+    harmonics are sent to every worker once (``scatter(broadcast=True)``),
+    not with each candidate.  A whole generation is submitted at once and
+    the results are read back in order, so the search sees the same values
+    whatever the number of workers.
 
     Parameters
     ----------
     connectome : str, os.PathLike or None
-        Connectome path (``None`` = default), loaded once per worker.
+        Connectome path (kept for the record; the workers get ``harmonics``).
     harmonics : resonance.Harmonics
-        The same harmonics, used when ``workers == 1``.
+        The harmonics every evaluation uses.
     workers : int
-        Number of processes (>= 1).
+        Local worker processes (1 = this process); ignored with ``client``.
+    client : distributed.Client or None
+        An existing cluster to use (left running).
     """
 
-    def __init__(self, *, connectome, harmonics, workers: int):
+    def __init__(self, *, connectome, harmonics, workers: int, client=None):
         self.connectome = connectome
         self.harmonics = harmonics
         self.workers = workers
-        self._pool = None
+        self.client = client
+        self._stack = None
+        self._client = None
+        self._shared = None
 
     def __enter__(self) -> "EvaluationPool":
-        if self.workers > 1:
-            methods = multiprocessing.get_all_start_methods()
-            ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            self._pool = ctx.Pool(self.workers, initializer=_init_worker, initargs=(self.connectome,))
+        client = self.client
+        if client is None and self.workers > 1:
+            from ..cluster import dask_client
+
+            self._stack = contextlib.ExitStack()
+            client = self._stack.enter_context(dask_client(workers=self.workers))
+        if client is not None:
+            self._client = client
+            self._shared = client.scatter(self.harmonics, broadcast=True, hash=False)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if self._pool is not None:
-            if exc_type is None:
-                self._pool.close()
-            else:
-                self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        if self._client is not None and self._shared is not None:
+            with contextlib.suppress(Exception):
+                self._client.cancel([self._shared])
+        self._client = self._shared = None
+        if self._stack is not None:
+            self._stack.close()
+            self._stack = None
 
     def imap(self, presets):
-        """Yield the evaluation of each preset, in order."""
-        if self._pool is None:
+        """Yield the evaluation of each preset, in order.
+
+        Raises
+        ------
+        StimgenError
+            If a worker died on an evaluation more often than the cluster
+            allows (the checkpoint keeps the evaluations finished before).
+        """
+        if self._client is None:
             for preset in presets:
                 yield safe_evaluate(preset, harmonics=self.harmonics)
-        else:
-            yield from self._pool.imap(_evaluate_in_worker, presets, chunksize=1)
+            return
+        futures = [self._client.submit(safe_evaluate, preset, harmonics=self._shared, pure=False) for preset in presets]
+        try:
+            for future in futures:
+                try:
+                    yield future.result()
+                except (StimgenError, ResonanceError):
+                    raise
+                except Exception as exc:  # noqa: BLE001 - a lost worker, not a bad candidate
+                    raise StimgenError(
+                        f"an evaluation was lost on the Dask cluster ({type(exc).__name__}: {exc}); "
+                        "run the same command again to resume from the checkpoint"
+                    ) from None
+        finally:
+            self._client.cancel([f for f in futures if not f.done()])

@@ -11,10 +11,12 @@ master to the preset's loudness, score on the connectome's harmonics; see
 * the population is :func:`de_schedule` members drawn by a seeded Latin
   hypercube, the first replaced by the base preset (the starting point);
   the number of generations is what the ``budget`` of evaluations allows;
-* each generation is evaluated in parallel by a pool of worker processes
-  (:class:`~stimgen.optimize.evaluate.EvaluationPool`) through the solver's
+* each generation is evaluated in parallel on a Dask cluster (a local one of
+  ``workers`` processes, or an existing ``client``'s;
+  :class:`~stimgen.optimize.evaluate.EvaluationPool`) through the solver's
   ``workers`` map.  Every evaluation is deterministic and independent of the
-  others, so the result does not depend on the number of workers.
+  others, and results are read back in the order asked, so the result does
+  not depend on the number of workers.
 
 Candidates are cached by their preset (values are rounded to each
 parameter's step, so nearby points are the same preset): a repeated
@@ -340,6 +342,7 @@ def optimize(
     checkpoint=None,
     fresh: bool = False,
     on_evaluation=None,
+    client=None,
 ) -> OptimizeResult:
     """Search for the preset with the highest score on a connectome.
 
@@ -357,7 +360,8 @@ def optimize(
     seed : int
         Seed of the search (>= 0).
     workers : int
-        Worker processes (1 = evaluate in this process).
+        Worker processes of a local Dask cluster started for the run (1 =
+        evaluate in this process); ignored with ``client``.
     min_consonance : float or None
         Consonance floor (see the module docstring).
     method : {"de", "random"}
@@ -371,6 +375,9 @@ def optimize(
     on_evaluation : callable or None
         Called after each evaluation with a dict: ``n``, ``total``,
         ``score``, ``consonance``, ``error``, ``best_score``, ``reused``.
+    client : distributed.Client or None
+        Evaluate on this existing Dask cluster (e.g. from a notebook, or
+        ``stimgen optimize --scheduler``).
 
     Returns
     -------
@@ -409,7 +416,7 @@ def optimize(
     else:
         planned = budget
     try:
-        with EvaluationPool(connectome=connectome, harmonics=harmonics, workers=workers) as pool:
+        with EvaluationPool(connectome=connectome, harmonics=harmonics, workers=workers, client=client) as pool:
             run = _Run(space, pool=pool, log=log, planned=planned, min_consonance=min_consonance,
                        on_evaluation=on_evaluation)
             if method == "de":
