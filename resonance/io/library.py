@@ -161,8 +161,23 @@ def model_identity(harmonics, config=None) -> dict:
         "model_version": __version__,
         "model_config": hashlib.sha256(text.encode()).hexdigest()[:12],
         "connectome": str(getattr(harmonics, "connectome_name", "")),
-        "harmonics_key": str(getattr(harmonics, "cache_key", "")),
+        "harmonics_key": harmonics_identity(harmonics),
     }
+
+
+def harmonics_identity(harmonics) -> str:
+    """The harmonics' cache key plus the entry regions and labels that sound uses.
+
+    Two connectome files with the same weights share a cache key, but they
+    can name different entry regions (``--entry-regions``) or labels; those
+    change the scores, so they are part of the identity that resume and the
+    per-worker model cache go by.
+    """
+    key = str(getattr(harmonics, "cache_key", "") or "")
+    if not key:
+        return ""
+    extra = repr((getattr(harmonics, "entry_regions", None), tuple(getattr(harmonics, "region_labels", ()))))
+    return f"{key}-{hashlib.sha256(extra.encode()).hexdigest()[:8]}"
 
 
 def _timeline_name(path: str) -> str:
@@ -219,7 +234,7 @@ _MAX_MODELS = 2
 
 
 def _worker_model(harmonics):
-    key = str(getattr(harmonics, "cache_key", "") or "")
+    key = harmonics_identity(harmonics)
     if not key:
         return harmonics
     if key not in _MODELS:
@@ -394,7 +409,11 @@ def write_table(rows: list[dict], path) -> Path:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            table = pa.Table.from_pylist(full) if full else pa.table({})
+            numeric = _numeric_columns(full, columns)
+            schema = pa.Table.from_pylist(full).schema if full else None
+            if schema is not None:  # metrics that are None for every row stay float columns (NaN), not null
+                schema = pa.schema([pa.field(f.name, pa.float64()) if f.name in numeric else f for f in schema])
+            table = pa.Table.from_pylist(full, schema=schema) if full else pa.table({})
             with atomic_path(path, suffix=".tmp.parquet") as tmp:
                 pq.write_table(table, tmp)
         else:
@@ -536,7 +555,23 @@ def score_files(paths, **kwargs):
     >>> table.sort_values("score").tail()                         # doctest: +SKIP
     """
     pd = _require("pandas", "score_files")
-    return pd.DataFrame(score_rows(paths, **kwargs))
+    rows = score_rows(paths, **kwargs)
+    frame = pd.DataFrame(rows)
+    for column in _numeric_columns(rows, list(frame.columns)):
+        frame[column] = frame[column].astype("float64")  # None -> NaN, whatever the other rows hold
+    return frame
+
+
+def _numeric_columns(rows, columns) -> set:
+    """Columns whose values are all numbers or None (metrics a file may lack: None -> NaN)."""
+    numeric = set()
+    for column in columns:
+        if not (column == "score" or column.startswith(("metrics.", "arc."))):
+            continue
+        values = [r.get(column) for r in rows]
+        if all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in values):
+            numeric.add(column)
+    return numeric
 
 
 def score_rows(paths, *, harmonics=None, connectome=None, config=None, client=None, out=None,
