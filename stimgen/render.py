@@ -264,7 +264,7 @@ class _Layer:
             y *= 10.0 ** (layer["gain_db"] / 20.0)  # y is this layer's own array
         if layer["follow_arc"]:
             y *= envelope
-        self.sum_squares += float(np.vdot(y, y))
+        self.sum_squares += float(np.square(y).sum())  # (not BLAS vdot: its threads stall on a busy machine)
         return y
 
 

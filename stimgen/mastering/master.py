@@ -38,6 +38,7 @@ from ._common import (
     MIN_CEILING_DBTP,
     MIN_TARGET_LUFS,
     TRUE_PEAK_OVERSAMPLE,
+    LIMITER_OVERSAMPLE,
     _CONVERGED_LU,
     _INTERP_RADIUS,
     _MAX_ITERATIONS,
@@ -49,7 +50,7 @@ from ._common import (
 )
 from .limiter import _limiter_gain
 from .loudness import LoudnessMeter
-from .truepeak import TruePeakMeter
+from .truepeak import _SCREEN_BLOCK, _interp_taps, _peak_envelope, _sample_envelope
 
 __all__ = [
     "MASTER_BLOCK_S",
@@ -79,6 +80,10 @@ LIMITER_MARGIN_DB = 0.01
 """The limiter aims this far below the ceiling (dB) so that the joins of its
 windows and 16-bit rounding (at most 0.0003 dB at -1 dBTP) cannot cross the
 ceiling.  Engineering choice."""
+
+_SURVEY_SPANS = 8
+"""Loudest 64-sample stretches per block whose true peak pass 1 interpolates
+(the estimate reported as the true peak; safety does not depend on it)."""
 
 _LOOKAHEAD_S = 0.005
 _RELEASE_S = 0.05
@@ -247,18 +252,41 @@ class StreamMaster:
     def analyse(self, sections) -> float:
         """Pass 1: measure the faded signal; set the static gain.  Returns the gain (dB).
 
+        Per block of the grid it keeps three numbers: the sample peak, a
+        rigorous upper bound of the true peak (the sample peak of the block
+        and its neighbours times the interpolator's L1 norm, see
+        :func:`~stimgen.mastering.truepeak._interp_taps`) and an estimate of
+        the true peak (4x and 8x interpolation of the :data:`_SURVEY_SPANS`
+        loudest 64-sample stretches).  Pass 2 runs the limiter only on blocks
+        whose bound, times the gain, can exceed the ceiling, and on their
+        neighbours; elsewhere no interpolated peak can reach the ceiling.
+
         Raises
         ------
         ParameterError
             If the signal is silent (below the -70 LUFS gate after the fades).
         """
         meter = LoudnessMeter(sr=self.sr, n_channels=self.n_channels)
-        peak = TruePeakMeter()
+        peaks, estimates = [], []
+        previous = None
         for _, y in self._faded(sections):
             meter.process(y)
-            peak.process(y)
+            peaks.append(float(np.max(np.abs(y))) if y.size else 0.0)
+            if previous is not None:
+                estimates.append(_survey_peak(previous[0], previous[1], y[:, :_INTERP_RADIUS]))
+            tail = previous[1][:, -_INTERP_RADIUS:] if previous is not None else np.zeros((self.n_channels, 0))
+            previous = (tail, y)
+        estimates.append(_survey_peak(previous[0], previous[1], np.zeros((self.n_channels, 0))))
         self._meter = meter
-        self.peak0 = peak.finish()
+        self.block_peaks = np.asarray(peaks)
+        near = self.block_peaks.copy()
+        near[1:] = np.maximum(near[1:], self.block_peaks[:-1])
+        near[:-1] = np.maximum(near[:-1], self.block_peaks[1:])
+        _, bound = _interp_taps(LIMITER_OVERSAMPLE)
+        _, bound4 = _interp_taps(TRUE_PEAK_OVERSAMPLE)
+        self.block_bounds = near * max(bound, bound4)
+        self.block_estimates = np.maximum(np.asarray(estimates), self.block_peaks)
+        self.peak0 = float(np.max(self.block_estimates))
         self.loudness0 = meter.loudness_lufs()
         if not math.isfinite(self.loudness0):
             raise ParameterError(
@@ -274,29 +302,34 @@ class StreamMaster:
         self.gain_db = min(float(gain_db), self.max_gain_db)
         self.gain = 10.0 ** (self.gain_db / 20.0)
         ceiling = 10.0 ** ((self.ceiling_dbtp - LIMITER_MARGIN_DB) / 20.0)
-        self._limit = self.gain * self.peak0 > ceiling
+        flagged = self.gain * self.block_bounds > ceiling
+        around = flagged.copy()
+        around[1:] |= flagged[:-1]
+        around[:-1] |= flagged[1:]
+        self._limit_blocks = around
+        self._limit = bool(np.any(around))
 
     def apply(self, sections):
         """Pass 2: yield the mastered blocks (n_channels, m); :attr:`report` is set when they are all out."""
         if self.gain_db is None:
             raise ParameterError("StreamMaster.apply needs analyse() first (pass 1)")
         out_meter = LoudnessMeter(sr=self.sr, n_channels=self.n_channels) if self._limit else None
-        out_peak = TruePeakMeter(oversamples=(TRUE_PEAK_OVERSAMPLE,)) if self._limit else None
         self.min_gain = 1.0
+        self._out_peak = 0.0
         blocks = self._gained(sections)
         if self._limit:
             blocks = self._limited(blocks)
         for y in blocks:
             if out_meter is not None:
                 out_meter.process(y)
-                out_peak.process(y)
             yield y
         if self._limit:
             loudness = out_meter.loudness_lufs()
-            peak = out_peak.finish()
+            free = ~self._limit_blocks
+            peak = max(self._out_peak, self.gain * float(np.max(self.block_estimates[free], initial=0.0)))
         else:
             loudness = self._meter.loudness_lufs(gain=self.gain)
-            peak = self.gain * self.peak0  # max of the 4x and 8x peaks: the 4x peak or just above it
+            peak = self.gain * self.peak0
         self._finish(loudness, peak)
 
     def _gained(self, sections):
@@ -305,28 +338,38 @@ class StreamMaster:
             yield y
 
     def _limited(self, blocks):
-        """The look-ahead limiter on each block, with context before and after (one block of delay)."""
+        """The look-ahead limiter on the flagged blocks, with context before and after (one block of delay)."""
         sr = self.sr
         before = int(round(_LIMITER_CONTEXT_S * sr))
         after = int(round(_LOOKAHEAD_S * sr)) + 2 * _INTERP_RADIUS + 2
         ceiling_dbtp = self.ceiling_dbtp - LIMITER_MARGIN_DB
         history = np.zeros((self.n_channels, 0))
         pending = None
+        j = 0
         for y in blocks:
             if pending is not None:
-                yield self._limit_block(history, pending, y[:, :after], ceiling_dbtp)
+                yield self._limit_block(j, history, pending, y[:, :after], ceiling_dbtp)
+                j += 1
                 history = np.concatenate([history, pending], axis=1)[:, -before:]
             pending = y
         if pending is not None:
-            yield self._limit_block(history, pending, np.zeros((self.n_channels, 0)), ceiling_dbtp)
+            yield self._limit_block(j, history, pending, np.zeros((self.n_channels, 0)), ceiling_dbtp)
 
-    def _limit_block(self, history, y, head, ceiling_dbtp):
+    def _limit_block(self, j, history, y, head, ceiling_dbtp):
+        if not self._limit_blocks[j]:
+            return y
         window = np.concatenate([history, y, head], axis=1)
         gain = _limiter_gain(window, self.sr, ceiling_dbtp, _LOOKAHEAD_S, _RELEASE_S)
-        g = gain[history.shape[1]:history.shape[1] + y.shape[1]]
+        start = history.shape[1]
+        g = gain[start:start + y.shape[1]]
         if g.size:
             self.min_gain = min(self.min_gain, float(np.min(g)))
-        return y * g
+        out = window * gain
+        # The exact 4x true peak of this block's output (its neighbours' gains may differ slightly).
+        env = _peak_envelope(out, TRUE_PEAK_OVERSAMPLE, self._out_peak)[start:start + y.shape[1]]
+        if env.size:
+            self._out_peak = max(self._out_peak, float(np.max(env)))
+        return out[:, start:start + y.shape[1]]
 
     def _finish(self, loudness, peak):
         target, ceiling_dbtp = self.target_lufs, self.ceiling_dbtp
@@ -351,6 +394,35 @@ class StreamMaster:
             "ceiling_dbtp": float(ceiling_dbtp),
             "message": message,
         }
+
+
+def _survey_peak(tail, y, head) -> float:
+    """Estimated true peak of block ``y``: 4x and 8x interpolation of its loudest 64-sample stretches.
+
+    ``tail`` and ``head`` are the neighbouring samples (up to the
+    interpolator's radius), so the interpolated values are those of the
+    whole signal.
+    """
+    m = y.shape[1]
+    if m == 0:
+        return 0.0
+    env = _sample_envelope(y)
+    n_screen = -(-m // _SCREEN_BLOCK)
+    padded = np.zeros(n_screen * _SCREEN_BLOCK)
+    padded[:m] = env
+    screen = padded.reshape(n_screen, _SCREEN_BLOCK).max(axis=1)
+    k = min(_SURVEY_SPANS, n_screen)
+    top = np.argpartition(screen, n_screen - k)[n_screen - k:]
+    r = _INTERP_RADIUS
+    window = np.concatenate([np.zeros((y.shape[0], r - tail.shape[1])), tail, y, head,
+                             np.zeros((y.shape[0], r - head.shape[1]))], axis=1)
+    best = 0.0
+    for i in np.sort(top).tolist():
+        a, b = i * _SCREEN_BLOCK, min(m, (i + 1) * _SCREEN_BLOCK)
+        part = window[:, a:b + 2 * r]
+        for factor in (TRUE_PEAK_OVERSAMPLE, LIMITER_OVERSAMPLE):
+            best = max(best, float(np.max(_peak_envelope(part, factor)[r:r + b - a])))
+    return best
 
 
 def plan_master(make_sections, **kwargs) -> StreamMaster:
