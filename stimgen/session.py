@@ -72,6 +72,7 @@ class Session:
         self.master = plan_master(lambda: self._sections(on_progress), sr=self.sr, n_frames=self.n_frames,
                                   n_channels=2, target_lufs=self.p["target_lufs"],
                                   ceiling_dbtp=self.p["ceiling_dbtp"], fade_in_s=fade_s, fade_out_s=fade_s)
+        self.report = self.master.report
 
     def blocks(self, on_progress=None):
         """Pass 2: yield the mastered session in blocks (2, m); :attr:`report` is set at the end."""

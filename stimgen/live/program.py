@@ -6,9 +6,10 @@ frames in order with ``next_frames(n)`` as a frame-major ``(n, 2)`` float64
 array (the layout of the playback ring).  Three kinds:
 
 * :func:`fixed_program` -- a preset rendered and mastered by the very code of
-  ``stimgen generate`` (:func:`render_session`), streamed as is.  Its
-  samples are those ``stimgen generate`` writes for the same preset, seed and
-  duration; its mastering fades are its ramps.
+  ``stimgen generate`` (:class:`stimgen.session.Session`), streamed block by
+  block in constant memory.  Its samples are those ``stimgen generate``
+  writes for the same preset, seed and duration; its mastering fades are its
+  ramps.
 * :func:`file_program` -- an audio file, turned down if needed (never up) to
   the generate stage's limits (:data:`~stimgen.preset.DEFAULT_TARGET_LUFS`,
   :data:`~stimgen.preset.DEFAULT_CEILING_DBTP`) and given fades of
@@ -39,6 +40,7 @@ __all__ = [
     "BLOCK_FRAMES",
     "render_session",
     "FixedProgram",
+    "SessionProgram",
     "AdaptiveProgram",
     "fixed_program",
     "file_program",
@@ -151,8 +153,53 @@ class FixedProgram:
         return self.y[:, a:b].T
 
 
-def fixed_program(resolved: dict, *, duration_s=None, seed=None, on_progress=None) -> FixedProgram:
-    """The fixed program of a preset: :func:`render_session`'s samples.
+class SessionProgram:
+    """A preset's session streamed block by block (:class:`stimgen.session.Session`, pass 2).
+
+    Memory does not grow with the session: the mastered blocks are produced
+    as the ring buffer asks for them.
+
+    Parameters
+    ----------
+    session : stimgen.session.Session
+        A planned session (pass 1 done).
+    info : dict
+        Facts for the summary and the recording's sidecar.
+    """
+
+    adaptive = False
+    ramps = True
+
+    def __init__(self, session, *, info: dict):
+        self.session = session
+        self.sr = int(session.sr)
+        self.n_frames = int(session.n_frames)
+        self.n_channels = 2
+        self.info = info
+        self.position = 0
+        self._blocks = session.blocks()
+        self._buffer = np.zeros((0, 2))
+
+    def next_frames(self, n: int) -> np.ndarray:
+        """The next ``n`` frames (fewer at the end), shape (m, 2)."""
+        n = max(0, min(int(n), self.n_frames - self.position))
+        parts = [self._buffer]
+        have = self._buffer.shape[0]
+        while have < n:
+            block = next(self._blocks).T
+            parts.append(block)
+            have += block.shape[0]
+        joined = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        out, self._buffer = joined[:n], joined[n:]
+        self.position += n
+        return out
+
+
+def fixed_program(resolved: dict, *, duration_s=None, seed=None, on_progress=None) -> SessionProgram:
+    """The fixed program of a preset: the samples ``stimgen generate`` writes, streamed.
+
+    Pass 1 of the mastering (:meth:`stimgen.session.Session.plan`) runs
+    here, before the first sample; pass 2 runs as the session plays.
 
     Parameters
     ----------
@@ -161,11 +208,11 @@ def fixed_program(resolved: dict, *, duration_s=None, seed=None, on_progress=Non
     duration_s, seed : float, int or None
         Overrides.
     on_progress : callable or None
-        ``on_progress(fraction)`` during the render.
+        ``on_progress(fraction)`` during pass 1.
 
     Returns
     -------
-    FixedProgram
+    SessionProgram
         With ``info``: ``kind`` "preset", ``preset``, ``resolved`` (the
         preset with the overrides), ``seed``, ``duration_s``, ``arc``,
         ``notes``, ``mastering`` (the report).
@@ -174,18 +221,21 @@ def fixed_program(resolved: dict, *, duration_s=None, seed=None, on_progress=Non
     --------
     >>> from stimgen.preset import load_preset
     >>> prog = fixed_program(load_preset("groove"), duration_s=5.0)
-    >>> prog.n_frames, prog.sr
-    (240000, 48000)
+    >>> prog.n_frames, prog.sr, prog.next_frames(600).shape
+    (240000, 48000, (600, 2))
     """
     from ..preset import validate_preset
+    from ..session import Session
 
-    y, info, report = render_session(resolved, duration_s=duration_s, seed=seed, on_progress=on_progress)
+    session = Session(resolved, duration_s=duration_s, seed=seed)
+    session.plan(on_progress=on_progress)
+    info = session.info
     final = validate_preset({**resolved, "duration_s": info["duration_s"], "seed": info["seed"], "arc": info["arc"]},
                             source=resolved["name"])
     facts = {"kind": "preset", "preset": resolved["name"], "resolved": final, "seed": info["seed"],
              "duration_s": info["duration_s"], "arc": info["arc"], "notes": list(info["notes"]),
-             "mastering": report, "bit_depth": final["bit_depth"]}
-    return FixedProgram(y, sr=info["sr"], ramps=True, info=facts)
+             "mastering": session.report, "bit_depth": final["bit_depth"]}
+    return SessionProgram(session, info=facts)
 
 
 def file_program(path, *, duration_s=None, target_lufs=None, ceiling_dbtp=None) -> FixedProgram:

@@ -416,12 +416,19 @@ def _survey_peak(tail, y, head) -> float:
     r = _INTERP_RADIUS
     window = np.concatenate([np.zeros((y.shape[0], r - tail.shape[1])), tail, y, head,
                              np.zeros((y.shape[0], r - head.shape[1]))], axis=1)
-    best = 0.0
-    for i in np.sort(top).tolist():
+    # The chosen stretches, each with its context, side by side with zeros between (so they do not interact).
+    width = _SCREEN_BLOCK + 2 * r
+    parts = np.zeros((y.shape[0], k * (width + 2 * r)))
+    spans = []
+    for slot, i in enumerate(np.sort(top).tolist()):
         a, b = i * _SCREEN_BLOCK, min(m, (i + 1) * _SCREEN_BLOCK)
-        part = window[:, a:b + 2 * r]
-        for factor in (TRUE_PEAK_OVERSAMPLE, LIMITER_OVERSAMPLE):
-            best = max(best, float(np.max(_peak_envelope(part, factor)[r:r + b - a])))
+        o = slot * (width + 2 * r)
+        parts[:, o:o + b - a + 2 * r] = window[:, a:b + 2 * r]
+        spans.append((o + r, o + r + b - a))
+    best = 0.0
+    for factor in (TRUE_PEAK_OVERSAMPLE, LIMITER_OVERSAMPLE):
+        env = _peak_envelope(parts, factor)
+        best = max(best, max(float(np.max(env[lo:hi])) for lo, hi in spans))
     return best
 
 
@@ -439,19 +446,23 @@ def plan_master(make_sections, **kwargs) -> StreamMaster:
     Returns
     -------
     StreamMaster
-        Ready for the final :meth:`StreamMaster.apply`.
+        Ready for the final :meth:`StreamMaster.apply`; its :attr:`~StreamMaster.report`
+        already holds what that pass will report.
     """
     m = StreamMaster(**kwargs)
     m.analyse(make_sections())
-    for _ in range(_MAX_ITERATIONS):
+    for i in range(_MAX_ITERATIONS):
         if not m._limit:
             break
         for _ in m.apply(make_sections()):
             pass
         loudness = m.report["loudness_lufs"]
-        if abs(loudness - m.target_lufs) <= _CONVERGED_LU or (m.gain_db >= m.max_gain_db and loudness < m.target_lufs):
+        capped = m.gain_db >= m.max_gain_db and loudness < m.target_lufs
+        if abs(loudness - m.target_lufs) <= _CONVERGED_LU or capped or i == _MAX_ITERATIONS - 1:
             break
         m.set_gain(m.gain_db + (m.target_lufs - loudness))
+    if not m._limit:
+        m._finish(m._meter.loudness_lufs(gain=m.gain), m.gain * m.peak0)
     return m
 
 

@@ -252,6 +252,38 @@ class IsochronicStream(Stream):
         return gate * np.sin(2 * np.pi * (self.freq_hz / sr) * k)
 
 
+#: Grid (samples) of the sine oscillators: at each multiple of it the phase is
+#: computed from the absolute index, inside it by angle addition with tables.
+_SINE_GRID = 8192
+
+
+class _Sine:
+    """``sin(2 pi (freq / sr) k)`` for absolute indices k, by angle addition on a fixed grid.
+
+    At grid points ``k0 = g * _SINE_GRID`` the phase comes from the index
+    (as ``np.sin(2 pi (freq / sr) k)`` would); inside a grid cell
+    ``sin(p0 + w j) = sin(p0) cos(w j) + cos(p0) sin(w j)`` with tables of
+    ``cos(w j)`` and ``sin(w j)``: about 10x cheaper than ``np.sin`` per
+    sample, equal to it within 1e-10 (rounding of the phase), and the same for any
+    split of the reads.
+    """
+
+    def __init__(self, freq_hz, sr):
+        self.step = freq_hz / sr
+        j = np.arange(_SINE_GRID)
+        self.cos, self.sin = np.cos(2 * np.pi * self.step * j), np.sin(2 * np.pi * self.step * j)
+
+    def into(self, out, a, b):
+        for g in range(a // _SINE_GRID, (b - 1) // _SINE_GRID + 1):
+            k0 = g * _SINE_GRID
+            lo, hi = max(a, k0), min(b, k0 + _SINE_GRID)
+            phase = 2 * np.pi * self.step * k0
+            seg = out[lo - a:hi - a]
+            np.multiply(self.cos[lo - k0:hi - k0], np.sin(phase), out=seg)
+            seg += np.cos(phase) * self.sin[lo - k0:hi - k0]
+        return out
+
+
 class BinauralStream(Stream):
     """:func:`stimgen.synth.tonal.binaural` as a stream (arguments already validated)."""
 
@@ -261,14 +293,18 @@ class BinauralStream(Stream):
         super().__init__(n_samples)
         self.sr = int(sr)
         self.left_hz, self.right_hz = carrier_hz - beat_hz / 2, carrier_hz + beat_hz / 2
+        self.ears = (_Sine(self.left_hz, self.sr), _Sine(self.right_hz, self.sr))
         self.n_fade = int(round(fade_s * sr))
 
     def _render(self, a, b):
-        k = np.arange(a, b)
-        sr = self.sr
-        y = np.stack([np.sin(2 * np.pi * (self.left_hz / sr) * k), np.sin(2 * np.pi * (self.right_hz / sr) * k)])
+        y = np.empty((2, b - a))
+        if b > a:
+            for row, ear in zip(y, self.ears):
+                ear.into(row, a, b)
         g = edge_gain(a, b, n_samples=self.n_samples, n_fade=self.n_fade)
-        return y if g is None else y * g
+        if g is not None:
+            y *= g
+        return y
 
 
 @functools.lru_cache(maxsize=8)

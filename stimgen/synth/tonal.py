@@ -469,9 +469,10 @@ def binaural(carrier_hz, *, beat_hz, sr, duration_s):
             f"beat_hz={beat_hz:g} with carrier_hz={carrier_hz:g} gives ear tones {left_hz:g} and {right_hz:g} Hz; "
             f"both must lie in (0, {sr / 2:g})"
         )
-    k = np.arange(_n_samples(sr, duration_s))
-    y = np.stack([np.sin(2 * np.pi * (left_hz / sr) * k), np.sin(2 * np.pi * (right_hz / sr) * k)])
-    return fade_edges(y, sr=sr, fade_in_s=EDGE_FADE_S)
+    from .streams import BinauralStream
+
+    n = _n_samples(sr, duration_s)
+    return BinauralStream(carrier_hz, beat_hz=beat_hz, sr=sr, n_samples=n, fade_s=EDGE_FADE_S).read(n)
 
 
 def noise(kind, *, sr, duration_s, rng):
