@@ -40,9 +40,13 @@ class Session:
         if shorter than the session, trimmed if longer) before mastering.
     section_frames : int
         Frames per rendered section (does not change the output).
+    energy_hop : int or None
+        Keep the K-weighted energy per ``energy_hop`` frames in pass 1
+        (``self.master.reference_energy()``).
     """
 
-    def __init__(self, resolved, *, duration_s=None, sr=None, seed=None, mix=None, section_frames=SECTION_FRAMES):
+    def __init__(self, resolved, *, duration_s=None, sr=None, seed=None, mix=None, section_frames=SECTION_FRAMES,
+                 energy_hop=None):
         self.resolved = resolved
         self._args = {"duration_s": duration_s, "sr": sr, "seed": seed}
         first = SessionRenderer(resolved, **self._args)
@@ -55,6 +59,7 @@ class Session:
         self.master = None
         self.report = None
         self.renderer = None
+        self.energy_hop = energy_hop
 
     def _sections(self, on_progress=None):
         renderer = SessionRenderer(self.resolved, **self._args)
@@ -71,7 +76,8 @@ class Session:
         fade_s = session_fade_s(self.duration_s)
         self.master = plan_master(lambda: self._sections(on_progress), sr=self.sr, n_frames=self.n_frames,
                                   n_channels=2, target_lufs=self.p["target_lufs"],
-                                  ceiling_dbtp=self.p["ceiling_dbtp"], fade_in_s=fade_s, fade_out_s=fade_s)
+                                  ceiling_dbtp=self.p["ceiling_dbtp"], fade_in_s=fade_s, fade_out_s=fade_s,
+                                  energy_hop=self.energy_hop)
         self.report = self.master.report
 
     def blocks(self, on_progress=None):

@@ -143,6 +143,10 @@ class LoudnessMeter:
         Sample rate in Hz.
     n_channels : int
         1 or 2.
+    hop : int or None
+        If given, also keep the K-weighted energy (summed over channels) of
+        every ``hop`` samples, for :meth:`cumulative_energy` (the reference
+        of the live loudness governor; 8 bytes per hop).
 
     Examples
     --------
@@ -156,8 +160,11 @@ class LoudnessMeter:
     -20.0
     """
 
-    def __init__(self, *, sr: int, n_channels: int):
+    def __init__(self, *, sr: int, n_channels: int, hop: int | None = None):
         self.sr = _check_sr(sr)
+        self.hop = None if hop is None else int(hop)
+        self._hops = []
+        self._hop_acc = 0.0
         self.n_channels = int(n_channels)
         self._sos = np.array(k_weighting_sos(self.sr))
         self._zi = np.zeros((self._sos.shape[0], self.n_channels, 2))
@@ -174,6 +181,8 @@ class LoudnessMeter:
         weighted, self._zi = sosfilt(self._sos, y, axis=-1, zi=self._zi)
         sq = np.square(weighted, out=weighted)
         a = self.n_samples
+        if self.hop is not None:
+            self._add_hops(sq.sum(axis=0), a)
         k = len(self._segments) + 1  # the segment after the one being filled
         cuts = []
         while _segment_bound(k, self.sr) <= a + m:
@@ -192,6 +201,35 @@ class LoudnessMeter:
         if piece < len(starts):
             self._acc += sums[:, piece]
         self.n_samples = a + m
+
+    def _add_hops(self, e: np.ndarray, a: int) -> None:
+        hop, m = self.hop, e.size
+        offset, i = a % hop, 0
+        if offset:
+            i = min(hop - offset, m)
+            self._hop_acc += float(e[:i].sum())
+            if offset + i < hop:
+                return
+            self._hops.append(self._hop_acc)
+            self._hop_acc = 0.0
+        n_full = (m - i) // hop
+        if n_full:
+            self._hops.extend(e[i:i + n_full * hop].reshape(n_full, hop).sum(axis=1).tolist())
+            i += n_full * hop
+        self._hop_acc += float(e[i:].sum())
+
+    def cumulative_energy(self, *, gain: float = 1.0) -> np.ndarray:
+        """``c[j]``: K-weighted energy (sum over channels) of samples before ``j * hop``, times ``gain ** 2``.
+
+        Shape ``(ceil(n_samples / hop) + 1,)``; ``c[0] = 0`` and the last
+        entry covers everything fed.
+        """
+        if self.hop is None:
+            raise ParameterError("cumulative_energy needs a LoudnessMeter made with hop=")
+        parts = list(self._hops)
+        if self.n_samples % self.hop:
+            parts.append(self._hop_acc)
+        return np.concatenate([[0.0], np.cumsum(parts)]) * (gain * gain)
 
     def block_energies(self) -> np.ndarray:
         """Mean squares (n_channels, n_blocks) of the K-weighted signal over the complete 400 ms blocks."""

@@ -222,7 +222,7 @@ class StreamMaster:
     """
 
     def __init__(self, *, sr, n_frames, n_channels=2, target_lufs=-20.0, ceiling_dbtp=-1.0, fade_in_s=2.0,
-                 fade_out_s=3.0):
+                 fade_out_s=3.0, energy_hop=None):
         self.sr = _check_sr(sr)
         self.target_lufs = _check_float("target_lufs", target_lufs, low=MIN_TARGET_LUFS, high=MAX_TARGET_LUFS)
         self.ceiling_dbtp = _check_float("ceiling_dbtp", ceiling_dbtp, low=MIN_CEILING_DBTP, high=MAX_CEILING_DBTP)
@@ -241,6 +241,7 @@ class StreamMaster:
         self.gain_db = None
         self.report = None
         self._limit = False
+        self.energy_hop = energy_hop
 
     def _faded(self, sections):
         """Pass input: the fixed blocks with the fades applied, as (start, block)."""
@@ -266,7 +267,7 @@ class StreamMaster:
         ParameterError
             If the signal is silent (below the -70 LUFS gate after the fades).
         """
-        meter = LoudnessMeter(sr=self.sr, n_channels=self.n_channels)
+        meter = LoudnessMeter(sr=self.sr, n_channels=self.n_channels, hop=self.energy_hop)
         peaks, estimates = [], []
         previous = None
         for _, y in self._faded(sections):
@@ -296,6 +297,10 @@ class StreamMaster:
         self.max_gain_db = self.ceiling_dbtp - _lin_to_db(self.peak0) + MAX_LIMITING_DB
         self.set_gain(self.target_lufs - self.loudness0)
         return self.gain_db
+
+    def reference_energy(self) -> np.ndarray:
+        """Cumulative K-weighted energy per ``energy_hop`` of the output before limiting (gain and fades)."""
+        return self._meter.cumulative_energy(gain=self.gain)
 
     def set_gain(self, gain_db: float) -> None:
         """Set the static gain for pass 2 (capped at the limiter's :data:`MAX_LIMITING_DB`)."""
