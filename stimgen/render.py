@@ -278,6 +278,9 @@ class SessionRenderer:
         :func:`stimgen.preset.validate_preset`.
     duration_s, sr, seed : float, int, int or None
         Overrides, as in :func:`render_preset`.
+    exclude : collection of int
+        Layers left out of the mix (the others keep their random streams:
+        layer ``i`` always draws from ``default_rng([seed, i])``).
 
     Attributes
     ----------
@@ -296,8 +299,9 @@ class SessionRenderer:
     [(2, 100000), (2, 100000), (2, 40000)]
     """
 
-    def __init__(self, resolved: dict, *, duration_s=None, sr=None, seed=None):
+    def __init__(self, resolved: dict, *, duration_s=None, sr=None, seed=None, exclude=()):
         self.p = p = _resolve(resolved, duration_s=duration_s, sr=sr, seed=seed)
+        self.exclude = frozenset(exclude)
         self.sr = p["sr"]
         self.duration_s = p["duration_s"]
         self.n_frames = round(self.duration_s * self.sr)
@@ -306,7 +310,7 @@ class SessionRenderer:
                      "cool_s": arc["cool_s"], "heat_level": arc["heat_level"], "hold_level": arc["hold_level"],
                      "cool_level": arc["cool_level"]}
         synth.arc_envelope(**self._arc, start=0, stop=0)  # validates the arc before any work
-        self.layers = [_Layer(p, index) for index in range(len(p["layers"]))]
+        self.layers = [_Layer(p, index) for index in range(len(p["layers"]))]  # excluded ones are never read
         self.position = 0
 
     def read(self, m: int) -> np.ndarray:
@@ -316,8 +320,9 @@ class SessionRenderer:
         self.position = b
         envelope = synth.arc_envelope(**self._arc, start=a, stop=b)
         mix = np.zeros((2, b - a))
-        for layer in self.layers:
-            mix += layer.read(a, b, envelope)  # a mono layer broadcasts to both channels (centre)
+        for index, layer in enumerate(self.layers):
+            if index not in self.exclude:
+                mix += layer.read(a, b, envelope)  # a mono layer broadcasts to both channels (centre)
         return mix
 
     def sections(self, section_frames: int = SECTION_FRAMES, *, on_progress=None):

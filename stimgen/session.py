@@ -43,12 +43,14 @@ class Session:
     energy_hop : int or None
         Keep the K-weighted energy per ``energy_hop`` frames in pass 1
         (``self.master.reference_energy()``).
+    exclude : collection of int
+        Layers left out (credit assignment), see :class:`stimgen.render.SessionRenderer`.
     """
 
     def __init__(self, resolved, *, duration_s=None, sr=None, seed=None, mix=None, section_frames=SECTION_FRAMES,
-                 energy_hop=None):
+                 energy_hop=None, exclude=()):
         self.resolved = resolved
-        self._args = {"duration_s": duration_s, "sr": sr, "seed": seed}
+        self._args = {"duration_s": duration_s, "sr": sr, "seed": seed, "exclude": tuple(exclude)}
         first = SessionRenderer(resolved, **self._args)
         self.p = first.p
         self.sr, self.n_frames = first.sr, first.n_frames

@@ -242,6 +242,7 @@ class StreamMaster:
         self.report = None
         self._limit = False
         self.energy_hop = energy_hop
+        self.min_gain = 1.0
 
     def _faded(self, sections):
         """Pass input: the fixed blocks with the fades applied, as (start, block)."""
