@@ -249,7 +249,7 @@ class StreamMaster:
         for j, y in enumerate(_reblock(sections, self.bounds)):
             a, b = self.bounds[j], self.bounds[j + 1]
             g = _fade_gain(a, b, self.n_frames, self.n_in, self.n_out)
-            yield a, (y * g if g is not None else y.copy())
+            yield a, (y * g if g is not None else y)
 
     def analyse(self, sections) -> float:
         """Pass 1: measure the faded signal; set the static gain.  Returns the gain (dB).
@@ -340,8 +340,7 @@ class StreamMaster:
 
     def _gained(self, sections):
         for _, y in self._faded(sections):
-            y *= self.gain
-            yield y
+            yield y * self.gain
 
     def _limited(self, blocks):
         """The look-ahead limiter on the flagged blocks, with context before and after (one block of delay)."""
