@@ -14,7 +14,7 @@ seconds per CPU second.
 Usage::
 
     pip install binaural-generator     # the peer, for this benchmark only
-    python benchmarks/bench_peer.py [--minutes 10]
+    python benchmarks/bench_peer.py [--minutes 10] [--peer PATH/binaural-generate]
 """
 
 from __future__ import annotations
@@ -81,9 +81,13 @@ def run(cmd) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--peer", default=shutil.which("binaural-generate"),
+                        help="path of the binaural-generate command (default: found on PATH)")
     args = parser.parse_args()
+    if not args.peer:
+        raise SystemExit("binaural-generate not found: pip install binaural-generator, or give --peer PATH")
     duration_s = args.minutes * 60
-    peer = shutil.which("binaural-generate") or os.path.join(os.path.dirname(sys.executable), "binaural-generate")
+    peer = args.peer
     with tempfile.TemporaryDirectory() as folder:
         preset = os.path.join(folder, "beat10.toml")
         script = os.path.join(folder, "beat10.yaml")

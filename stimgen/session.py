@@ -73,14 +73,22 @@ class Session:
                 y = y + self.mix[:, idx]
             yield y
 
-    def plan(self, on_progress=None) -> None:
-        """Pass 1 (and any dry runs the limiter needs): fix the mastering gain."""
+    def plan(self, on_progress=None, *, dry_runs=True) -> None:
+        """Pass 1 (and, with ``dry_runs``, any dry runs the limiter needs): fix the mastering gain.
+
+        Without ``dry_runs`` the caller loops over :meth:`blocks` while
+        :meth:`another_pass` is true (see ``stimgen generate``).
+        """
         fade_s = session_fade_s(self.duration_s)
         self.master = plan_master(lambda: self._sections(on_progress), sr=self.sr, n_frames=self.n_frames,
                                   n_channels=2, target_lufs=self.p["target_lufs"],
                                   ceiling_dbtp=self.p["ceiling_dbtp"], fade_in_s=fade_s, fade_out_s=fade_s,
-                                  energy_hop=self.energy_hop)
+                                  energy_hop=self.energy_hop, dry_runs=dry_runs)
         self.report = self.master.report
+
+    def another_pass(self) -> bool:
+        """After :meth:`blocks`: True if the limiter made the loudness miss and pass 2 must run again."""
+        return self.master.another_pass()
 
     def blocks(self, on_progress=None):
         """Pass 2: yield the mastered session in blocks (2, m); :attr:`report` is set at the end."""

@@ -141,23 +141,28 @@ def generate_command(
         progress = _RenderProgress(final_duration, enabled=final_duration > LONG_RENDER_S)
         try:
             progress.step("measuring")
-            session.plan(on_progress=lambda f: progress(0.5 * f))
-            scorer = None
+            session.plan(on_progress=lambda f: progress(0.5 * f), dry_runs=False)
+            harmonics = None
             if not no_score:
                 from resonance.harmonics import connectome_harmonics
 
-                scorer = StreamScorer(connectome_harmonics(), sr=sr_out)
-            progress.step("writing" if no_score else "writing and scoring")
-            with TrackWriter(out, sr=sr_out, bit_depth=out_bits) as writer:
-                for block in session.blocks(on_progress=lambda f: progress(0.5 + 0.5 * f)):
-                    writer.write(block)
-                    if scorer is not None:
-                        scorer.process(block)
-                master_report = session.report
-                score = None if scorer is None else scorer.result().to_dict()
-                sidecar = _sidecar(resolved, session, master_report, score, mix=mix, bit_depth=bit_depth,
-                                   version=__version__)
-                written = writer.close(sidecar)
+                harmonics = connectome_harmonics()
+            while True:  # one pass unless the limiter made the loudness miss the target (then a corrected one)
+                progress.step("writing" if no_score else "writing and scoring")
+                scorer = None if harmonics is None else StreamScorer(harmonics, sr=sr_out)
+                with TrackWriter(out, sr=sr_out, bit_depth=out_bits) as writer:
+                    for block in session.blocks(on_progress=lambda f: progress(0.5 + 0.5 * f)):
+                        writer.write(block)
+                        if scorer is not None:
+                            scorer.process(block)
+                    if session.another_pass():
+                        continue  # leaving the block without close() removes the temporary file
+                    master_report = session.report
+                    score = None if scorer is None else scorer.result().to_dict()
+                    sidecar = _sidecar(resolved, session, master_report, score, mix=mix, bit_depth=bit_depth,
+                                       version=__version__)
+                    written = writer.close(sidecar)
+                break
         finally:
             progress.stop()
 

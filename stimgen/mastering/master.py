@@ -338,6 +338,23 @@ class StreamMaster:
             peak = self.gain * self.peak0
         self._finish(loudness, peak)
 
+    def another_pass(self) -> bool:
+        """After a pass 2 that limited: True (and a corrected gain) if the loudness missed the target.
+
+        The limiter lowers the loudness; the gain is raised by the shortfall
+        until the loudness is within :data:`_CONVERGED_LU` of the target, the
+        gain reaches its cap, or :data:`_MAX_ITERATIONS` passes were made.
+        """
+        self._passes = getattr(self, "_passes", 0) + 1
+        if not self._limit or self.report is None:
+            return False
+        loudness = self.report["loudness_lufs"]
+        capped = self.gain_db >= self.max_gain_db and loudness < self.target_lufs
+        if abs(loudness - self.target_lufs) <= _CONVERGED_LU or capped or self._passes >= _MAX_ITERATIONS:
+            return False
+        self.set_gain(self.gain_db + (self.target_lufs - loudness))
+        return True
+
     def _gained(self, sections):
         for _, y in self._faded(sections):
             yield y * self.gain
@@ -437,7 +454,7 @@ def _survey_peak(tail, y, head) -> float:
     return best
 
 
-def plan_master(make_sections, **kwargs) -> StreamMaster:
+def plan_master(make_sections, *, dry_runs=True, **kwargs) -> StreamMaster:
     """Pass 1 and, if the limiter takes loudness away, dry runs of pass 2 until the gain is right.
 
     Parameters
@@ -445,27 +462,28 @@ def plan_master(make_sections, **kwargs) -> StreamMaster:
     make_sections : callable
         ``make_sections()`` returns a fresh iterable of the signal's sections
         (e.g. a new :class:`stimgen.render.SessionRenderer`'s sections).
+    dry_runs : bool
+        False: pass 1 only; the caller runs pass 2 and asks
+        :meth:`StreamMaster.another_pass` after each (``stimgen generate``
+        writes while it checks, so a converged first pass is the output).
+        Both ways reach the same gain, so the same samples.
     **kwargs
         For :class:`StreamMaster`.
 
     Returns
     -------
     StreamMaster
-        Ready for the final :meth:`StreamMaster.apply`; its :attr:`~StreamMaster.report`
-        already holds what that pass will report.
+        Ready for the final :meth:`StreamMaster.apply`; with ``dry_runs`` its
+        :attr:`~StreamMaster.report` already holds what that pass will report.
     """
     m = StreamMaster(**kwargs)
     m.analyse(make_sections())
-    for i in range(_MAX_ITERATIONS):
-        if not m._limit:
-            break
-        for _ in m.apply(make_sections()):
-            pass
-        loudness = m.report["loudness_lufs"]
-        capped = m.gain_db >= m.max_gain_db and loudness < m.target_lufs
-        if abs(loudness - m.target_lufs) <= _CONVERGED_LU or capped or i == _MAX_ITERATIONS - 1:
-            break
-        m.set_gain(m.gain_db + (m.target_lufs - loudness))
+    if dry_runs:
+        while m._limit:
+            for _ in m.apply(make_sections()):
+                pass
+            if not m.another_pass():
+                break
     if not m._limit:
         m._finish(m._meter.loudness_lufs(gain=m.gain), m.gain * m.peak0)
     return m
