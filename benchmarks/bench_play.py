@@ -32,6 +32,7 @@ Usage::
 
     python benchmarks/bench_play.py                    # groove, 60 s sessions
     python benchmarks/bench_play.py --preset deep_anneal --seconds 120
+    python benchmarks/bench_play.py --preset deep_anneal --first-sample
 """
 
 from __future__ import annotations
@@ -95,11 +96,32 @@ def _row(name: str, ticks: np.ndarray, prepare_s: float | None, session_s: float
             f"{ticks.sum():7.2f} s   {prep}")
 
 
+def first_sample(name: str) -> int:
+    """Time from the start of the process (imports included) to the first block of ``stimgen play NAME``."""
+    t0 = time.process_time()
+    w0 = time.perf_counter()
+    from stimgen.live import fixed_program
+    from stimgen.preset import load_preset
+
+    preset = load_preset(name)
+    program = fixed_program(preset)
+    program.next_frames(BLOCK)
+    cpu, wall = time.process_time() - t0, time.perf_counter() - w0
+    print(f"stimgen play {name} ({preset['duration_s'] / 60:g} min): first block after {cpu:.2f} s CPU "
+          f"({preset['duration_s'] / cpu:.0f}x the session's length), {wall:.2f} s wall, after the imports; "
+          f"mastering {program.info['mastering']['message']}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Per-block cost of stimgen play (fixed and adaptive).")
     parser.add_argument("--preset", default="groove", help="bundled preset or .toml file")
     parser.add_argument("--seconds", type=float, default=60.0, help="session length")
+    parser.add_argument("--first-sample", action="store_true",
+                        help="only time the first sample of the fixed session at the preset's own length")
     args = parser.parse_args(argv)
+    if args.first_sample:
+        return first_sample(args.preset)
 
     from resonance.harmonics import connectome_harmonics
     from stimgen.live import Thermostat, adaptive_program, fixed_program
