@@ -284,3 +284,22 @@ def test_cli_presets_show_is_toml():
 def test_cli_presets_show_unknown_exit_2():
     result = _run("presets", "show", "nope")
     assert result.exit_code == 2 and "nope" in result.output
+
+
+def test_interrupted_generate_leaves_nothing_and_keeps_an_existing_file(tmp_path, monkeypatch):
+    from stimgen.session import StreamScorer
+
+    out = tmp_path / "keep.flac"
+    out.write_bytes(b"the user's earlier take")
+    calls = []
+
+    def interrupt(self, block):
+        calls.append(block.shape)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # Ctrl-C in the middle of pass 2, after blocks were written
+
+    monkeypatch.setattr(StreamScorer, "process", interrupt)
+    result = CliRunner().invoke(app, ["generate", "groove", "-o", str(out), "--duration", "8"])
+    assert result.exit_code != 0 and len(calls) == 2
+    assert out.read_bytes() == b"the user's earlier take"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.flac"]
