@@ -1,13 +1,15 @@
 """Hearing safety of a live, adaptive session: a loudness governor and a true-peak limiter, both streaming.
 
-A fixed session is mastered as a whole (:func:`stimgen.mastering.master`),
-which needs the whole signal.  An adaptive session changes while it plays,
-so its level is held block by block:
+A fixed session is mastered in two passes over the whole programme
+(:class:`stimgen.mastering.StreamMaster`), which needs the programme known in
+advance.  An adaptive session changes while it plays, so its level is held
+block by block:
 
 1. :class:`LoudnessGovernor` keeps the short-term loudness (the K-weighted
    energy over the last :data:`GOVERNOR_WINDOW_S` seconds, ITU-R BS.1770
-   weighting) at or below that of a *reference*: the same session mastered
-   by ``stimgen generate``, at the same moment.  It only ever turns down.
+   weighting) at or below that of a *reference*: the same session with
+   ``stimgen generate``'s mastering gain and fades (from pass 1, before its
+   limiter), at the same moment.  It only ever turns down.
 2. :class:`StreamingLimiter` is a look-ahead true-peak limiter: its detector
    is the signal oversampled :data:`~stimgen.mastering.LIMITER_OVERSAMPLE`
    times with the interpolator of :func:`scipy.signal.resample_poly` (the one
