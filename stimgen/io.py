@@ -340,7 +340,7 @@ class TrackWriter:
     >>> with TrackWriter(os.path.join(folder, "t.wav"), sr=48000, bit_depth=16) as w:
     ...     w.write(0.1 * np.ones((2, 4800)))
     ...     w.write(0.1 * np.ones((2, 4800)))
-    ...     w.close({"preset": "calm"})
+    ...     path = w.close({"preset": "calm"})
     >>> read_sidecar(os.path.join(folder, "t.wav"))["audio"]["n_samples"]
     9600
     """

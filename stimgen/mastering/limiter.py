@@ -162,6 +162,7 @@ def limiter_gain(
     Examples
     --------
     >>> import numpy as np
+    >>> from stimgen.mastering import true_peak_dbtp
     >>> y = np.sin(2 * np.pi * 100 * np.arange(48000) / 48000)
     >>> g = limiter_gain(y, sr=48000, ceiling_dbtp=-6.0)
     >>> bool(true_peak_dbtp(y * g, sr=48000) <= -6.0), bool(np.max(np.abs(np.diff(g))) < 1e-3)
@@ -207,6 +208,7 @@ def limit_true_peak(
     Examples
     --------
     >>> import numpy as np
+    >>> from stimgen.mastering import true_peak_dbtp
     >>> n = np.arange(48000)
     >>> y = np.sin(np.pi / 2 * n + np.pi / 4)
     >>> out = limit_true_peak(y, sr=48000, ceiling_dbtp=-1.0)

@@ -171,6 +171,7 @@ def true_peak_dbtp(y, *, sr: int, oversample: int = TRUE_PEAK_OVERSAMPLE) -> flo
     >>> import numpy as np
     >>> n = np.arange(48000)
     >>> y = np.sin(np.pi / 2 * n + np.pi / 4)   # sr/4 at 45 degrees: samples at +/-0.707
+    >>> from stimgen.mastering import fade
     >>> y = fade(y, sr=48000, fade_in_s=0.01, fade_out_s=0.01)  # no edge ringing
     >>> round(true_peak_dbtp(y, sr=48000, oversample=1), 1), round(true_peak_dbtp(y, sr=48000), 1)
     (-3.0, 0.0)
