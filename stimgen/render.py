@@ -313,12 +313,16 @@ class SessionRenderer:
         self.layers = [_Layer(p, index) for index in range(len(p["layers"]))]  # excluded ones are never read
         self.position = 0
 
+    def envelope(self, start: int, stop: int) -> np.ndarray:
+        """The session arc's gains for frames ``[start, stop)``."""
+        return synth.arc_envelope(**self._arc, start=start, stop=stop)
+
     def read(self, m: int) -> np.ndarray:
         """The next ``m`` frames (fewer at the end), float64, shape (2, m)."""
         a = self.position
         b = min(self.n_frames, a + max(0, int(m)))
         self.position = b
-        envelope = synth.arc_envelope(**self._arc, start=a, stop=b)
+        envelope = self.envelope(a, b)
         mix = np.zeros((2, b - a))
         for index, layer in enumerate(self.layers):
             if index not in self.exclude:
@@ -393,7 +397,7 @@ def iter_layers(resolved: dict, *, duration_s=None, sr=None, seed=None, on_progr
     """
     renderer = SessionRenderer(resolved, duration_s=duration_s, sr=sr, seed=seed)
     p, n = renderer.p, renderer.n_frames
-    envelope = synth.arc_envelope(**renderer._arc)
+    envelope = renderer.envelope(0, n)
     n_layers = len(renderer.layers)
     if on_progress is not None:
         on_progress(0.0)

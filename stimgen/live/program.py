@@ -534,10 +534,8 @@ class _AdaptiveSources:
         if start != self.position:  # pragma: no cover - the program reads in order
             raise ParameterError(f"adaptive sources read at frame {start}, expected {self.position}")
         self.position = start + k
-        from .. import synth
-
         r = self.renderer
-        envelope = synth.arc_envelope(**r._arc, start=start, stop=start + k)
+        envelope = r.envelope(start, start + k)
         bed = np.zeros(k)
         own = {}
         for index, layer in enumerate(r.layers):
@@ -551,7 +549,7 @@ class _AdaptiveSources:
         stems = [[own[x["index"]]] for x in self.rhythm]
         event_slots = [i for i, x in enumerate(self.rhythm) if x["kind"] in EVENT_KINDS]
         for variant in self.variants:
-            v_env = synth.arc_envelope(**variant._arc, start=start, stop=start + k)
+            v_env = variant.envelope(start, start + k)
             for slot, layer in zip(event_slots, variant.layers):
                 stems[slot].append(layer.read(start, start + k, v_env))
         return bed, stems
