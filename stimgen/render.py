@@ -91,14 +91,20 @@ def _int_params(kind: str) -> set:
 
 
 class _Automation:
-    """Glided values of a layer's non-gain automation, evaluated at a control rate."""
+    """Glided values of a layer's non-gain automation, evaluated at a control rate.
+
+    Each value is the control-rate :func:`stimgen.synth.glide` curve's sample
+    at the time asked, computed on demand (no curve of the session's length
+    is kept).
+    """
 
     def __init__(self, layer: dict, duration_s: float):
         self.duration_s = duration_s
         self.base = layer
         self.ints = _int_params(layer["kind"])
+        self.n_control = int(round(duration_s * CONTROL_RATE_HZ))
         self.curves = {
-            key: synth.glide([(t * duration_s, v) for t, v in points], sr=CONTROL_RATE_HZ, duration_s=duration_s)
+            key: [(t * duration_s, v) for t, v in points]
             for key, points in layer["automation"].items()
             if key != "gain_db"
         }
@@ -108,9 +114,10 @@ class _Automation:
 
     def params_at(self, t_s: float) -> dict:
         out = dict(self.base)
-        for key, curve in self.curves.items():
-            i = min(max(int(t_s * CONTROL_RATE_HZ), 0), len(curve) - 1)
-            value = float(curve[i])
+        for key, points in self.curves.items():
+            i = min(max(int(t_s * CONTROL_RATE_HZ), 0), self.n_control - 1)
+            value = float(synth.glide(points, sr=CONTROL_RATE_HZ, duration_s=self.duration_s, start=i,
+                                      stop=i + 1)[0])
             out[key] = int(round(value)) if key in self.ints else value
         return out
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import math
+from array import array
 
 import numpy as np
 from scipy.signal import sosfilt
@@ -163,12 +164,12 @@ class LoudnessMeter:
     def __init__(self, *, sr: int, n_channels: int, hop: int | None = None):
         self.sr = _check_sr(sr)
         self.hop = None if hop is None else int(hop)
-        self._hops = []
+        self._hops = array("d")
         self._hop_acc = 0.0
         self.n_channels = int(n_channels)
         self._sos = np.array(k_weighting_sos(self.sr))
         self._zi = np.zeros((self._sos.shape[0], self.n_channels, 2))
-        self._segments = []  # (n_channels,) sums of complete segments
+        self._segments = [array("d") for _ in range(self.n_channels)]  # per channel: sums of complete segments
         self._acc = np.zeros(self.n_channels)
         self.n_samples = 0
 
@@ -183,7 +184,7 @@ class LoudnessMeter:
         a = self.n_samples
         if self.hop is not None:
             self._add_hops(sq.sum(axis=0), a)
-        k = len(self._segments) + 1  # the segment after the one being filled
+        k = len(self._segments[0]) + 1  # the segment after the one being filled
         cuts = []
         while _segment_bound(k, self.sr) <= a + m:
             cuts.append(_segment_bound(k, self.sr) - a)
@@ -193,7 +194,8 @@ class LoudnessMeter:
         piece = 0
         for c in cuts:
             self._acc += sums[:, piece]
-            self._segments.append(self._acc)
+            for channel, value in zip(self._segments, self._acc.tolist()):
+                channel.append(value)
             self._acc = np.zeros(self.n_channels)
             piece += 1
             if c >= m:
@@ -226,19 +228,19 @@ class LoudnessMeter:
         """
         if self.hop is None:
             raise ParameterError("cumulative_energy needs a LoudnessMeter made with hop=")
-        parts = list(self._hops)
+        parts = np.frombuffer(self._hops, dtype=np.float64)
         if self.n_samples % self.hop:
-            parts.append(self._hop_acc)
+            parts = np.append(parts, self._hop_acc)
         return np.concatenate([[0.0], np.cumsum(parts)]) * (gain * gain)
 
     def block_energies(self) -> np.ndarray:
         """Mean squares (n_channels, n_blocks) of the K-weighted signal over the complete 400 ms blocks."""
-        if len(self._segments) < _SEGMENTS_PER_BLOCK:
+        if len(self._segments[0]) < _SEGMENTS_PER_BLOCK:
             return np.zeros((self.n_channels, 0))
-        seg = np.stack(self._segments, axis=1)
+        seg = np.stack([np.frombuffer(channel, dtype=np.float64) for channel in self._segments])
         n_blocks = seg.shape[1] - _SEGMENTS_PER_BLOCK + 1
         total = sum(seg[:, j:j + n_blocks] for j in range(_SEGMENTS_PER_BLOCK))
-        bounds = np.array([_segment_bound(k, self.sr) for k in range(seg.shape[1] + 1)])
+        bounds = (np.arange(seg.shape[1] + 1, dtype=np.int64) * self.sr) // 10  # _segment_bound, vectorised
         width = bounds[_SEGMENTS_PER_BLOCK:] - bounds[:n_blocks]
         return total / width
 
