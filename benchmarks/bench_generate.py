@@ -1,12 +1,14 @@
 """End-to-end speed of ``stimgen generate``'s stages on the bundled presets.
 
-For each preset, renders ``--seconds`` of audio at 48 kHz (:func:`stimgen.render.render_preset`),
-masters it (:func:`stimgen.mastering.master`) and reports each stage, and both together, as a
-multiple of real time (audio seconds per wall-clock second, one core), best of ``--repeat``.
+For each preset, renders ``--seconds`` of audio at 48 kHz once (:class:`stimgen.render.SessionRenderer`,
+section by section), then streams the whole mastered session as ``stimgen generate`` does
+(:class:`stimgen.session.Session`: pass 1, pass 2 and a corrected pass 2 if the limiter cost
+loudness; no file, no score) and reports both as a multiple of real time (audio seconds per
+CPU second, one thread), best of ``--repeat``.
 
 Baseline, measured in the same run on the same mix: one BS.1770 loudness measurement
 (``pyloudnorm.Meter.integrated_loudness``), the least any loudness-normalising generator must do.
-The ``x baseline`` column is (render + master time) / baseline time.
+The ``x baseline`` column is the streamed session's time / baseline time.
 
 Usage::
 
@@ -21,9 +23,9 @@ import time
 import pyloudnorm
 from threadpoolctl import threadpool_limits
 
-from stimgen.mastering import master
 from stimgen.preset import list_presets, load_preset
-from stimgen.render import render_preset
+from stimgen.render import SessionRenderer, render_preset
+from stimgen.session import Session
 
 __all__ = ["main"]
 
@@ -31,9 +33,9 @@ __all__ = ["main"]
 def _best(fn, repeat):
     best, out = float("inf"), None
     for _ in range(repeat):
-        t = time.perf_counter()
+        t = time.process_time()
         out = fn()
-        best = min(best, time.perf_counter() - t)
+        best = min(best, time.process_time() - t)
     return best, out
 
 
@@ -45,20 +47,27 @@ def main(argv=None) -> None:
     parser.add_argument("--presets", nargs="*", default=[name for name, _ in list_presets()])
     args = parser.parse_args(argv)
     sr, d = 48000, args.seconds
-    print(f"{'preset':28s} {'render':>8s} {'master':>8s} {'both':>8s} {'x baseline':>11s}   (real-time factors, {d:g} s)")
+    print(f"{'preset':28s} {'render':>8s} {'session':>8s} {'x baseline':>11s}   (real-time factors, {d:g} s)")
     with threadpool_limits(1):
         for name in args.presets:
             p = load_preset(name)
-            t_render, (y, _) = _best(lambda: render_preset(p, duration_s=d, sr=sr), args.repeat)
-            t_master, _ = _best(
-                lambda: master(y, sr=sr, target_lufs=p["target_lufs"], ceiling_dbtp=p["ceiling_dbtp"],
-                               fade_in_s=3.0, fade_out_s=3.0),
-                args.repeat,
-            )
+            t_render, _ = _best(lambda: [None for _ in SessionRenderer(p, duration_s=d, sr=sr).sections()],
+                                args.repeat)
+
+            def session():
+                s = Session(p, duration_s=d, sr=sr)
+                s.plan(dry_runs=False)
+                while True:
+                    for _ in s.blocks():
+                        pass
+                    if not s.another_pass():
+                        return s
+
+            t_session, _ = _best(session, args.repeat)
+            y, _ = render_preset(p, duration_s=d, sr=sr)
             meter = pyloudnorm.Meter(sr)
             t_base, _ = _best(lambda: meter.integrated_loudness(y.T), args.repeat)
-            both = t_render + t_master
-            print(f"{name:28s} {d / t_render:7.0f}x {d / t_master:7.0f}x {d / both:7.0f}x {both / t_base:10.1f}x")
+            print(f"{name:28s} {d / t_render:7.0f}x {d / t_session:7.0f}x {t_session / t_base:10.1f}x")
 
 
 if __name__ == "__main__":

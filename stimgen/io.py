@@ -26,8 +26,9 @@ from resonance.validation import check_audio
 from .errors import ParameterError
 
 __all__ = [
-    "check_output_path", "check_path_names", "MAX_NAME_BYTES", "TRACK_EXTENSIONS", "TRACK_SAMPLE_RATES", "TRACK_BIT_DEPTHS", "SIDECAR_AUDIO_KEY",
-           "sidecar_path", "write_track", "read_sidecar"]
+    "check_output_path", "check_path_names", "MAX_NAME_BYTES", "TRACK_EXTENSIONS", "TRACK_SAMPLE_RATES",
+    "TRACK_BIT_DEPTHS", "SIDECAR_AUDIO_KEY", "sidecar_path", "write_track", "read_sidecar", "estimate_track_bytes",
+    "check_disk_space", "TrackWriter"]
 
 #: File extensions of generated tracks (lossless, read everywhere).
 TRACK_EXTENSIONS = (".wav", ".flac")
@@ -340,3 +341,143 @@ def read_sidecar(path) -> dict:
     if not isinstance(content, dict):
         raise ParameterError(f"sidecar '{json_path}' holds a {type(content).__name__}; expected a JSON object")
     return content
+
+
+def estimate_track_bytes(n_frames: int, *, n_channels: int = 2, bit_depth: int = 16) -> int:
+    """Upper estimate of a track's size in bytes: the PCM data plus 1 MB of headers and slack.
+
+    FLAC is usually smaller, but noise-like audio barely compresses, so the
+    PCM size is the estimate for both formats.
+    """
+    return int(n_frames) * int(n_channels) * (int(bit_depth) // 8) + 2**20
+
+
+def check_disk_space(path, *, n_frames: int, sr: int, n_channels: int = 2, bit_depth: int = 16) -> None:
+    """Refuse up front a track that would not fit on the disk of ``path``'s folder.
+
+    Raises
+    ------
+    ParameterError
+        If :func:`estimate_track_bytes` exceeds the free space (the message
+        gives both and the longest track that fits).
+    """
+    import shutil
+
+    path = Path(path)
+    try:
+        free = shutil.disk_usage(path.parent if str(path.parent) else ".").free
+    except OSError:
+        return
+    need = estimate_track_bytes(n_frames, n_channels=n_channels, bit_depth=bit_depth)
+    if need > free:
+        per_s = n_channels * (bit_depth // 8) * sr
+        longest_min = max(0.0, (free - 2**20) / per_s / 60.0)
+        raise ParameterError(
+            f"'{path}': {n_frames / sr / 60:.1f} minutes at {sr} Hz, {bit_depth} bit need about "
+            f"{need / 2**20:.0f} MB, but the disk holding '{path.parent}' has only {free / 2**20:.0f} MB free; "
+            f"allowed here: up to about {longest_min:.0f} minutes (or free space, or write elsewhere)"
+        )
+
+
+class TrackWriter:
+    """Write a stereo track section by section, then publish it with its sidecar atomically.
+
+    The audio goes to a temporary file next to ``path``
+    (:func:`resonance.io.atomic.atomic_path`); :meth:`close` writes the
+    sidecar and renames both into place (sidecar first, as
+    :func:`write_track`).  Leaving the ``with`` block without :meth:`close`
+    (an error, Ctrl-C) removes the temporary file and leaves existing files
+    untouched.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Audio file ending in ``.wav`` or ``.flac``.
+    sr : int
+        44100 or 48000.
+    bit_depth : int
+        16 or 24.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> folder = tempfile.mkdtemp()
+    >>> with TrackWriter(os.path.join(folder, "t.wav"), sr=48000, bit_depth=16) as w:
+    ...     w.write(0.1 * np.ones((2, 4800)))
+    ...     w.write(0.1 * np.ones((2, 4800)))
+    ...     path = w.close({"preset": "calm"})
+    >>> read_sidecar(os.path.join(folder, "t.wav"))["audio"]["n_samples"]
+    9600
+    """
+
+    def __init__(self, path, *, sr: int, bit_depth: int = 16):
+        self.path = check_output_path(path, what="track", extensions=TRACK_EXTENSIONS)
+        if isinstance(sr, bool) or sr not in TRACK_SAMPLE_RATES:
+            raise ParameterError(f"sr={sr!r} is not allowed for a track; choose one of 44100, 48000")
+        if isinstance(bit_depth, bool) or bit_depth not in TRACK_BIT_DEPTHS:
+            raise ParameterError(f"bit_depth={bit_depth!r} is not allowed for a track; choose one of 16, 24")
+        self.sr, self.bit_depth = int(sr), int(bit_depth)
+        self.n_frames = 0
+        self._stack = None
+        self._file = None
+        self._closed = False
+
+    def __enter__(self):
+        import contextlib
+
+        import soundfile as sf
+
+        self._stack = contextlib.ExitStack()
+        ext = self.path.suffix.lower()
+        try:
+            self._tmp = self._stack.enter_context(atomic_path(self.path, suffix=f".tmp{ext}"))
+            self._file = sf.SoundFile(self._tmp, "w", samplerate=self.sr, channels=2,
+                                      subtype=TRACK_BIT_DEPTHS[self.bit_depth], format=ext[1:].upper())
+        except (OSError, RuntimeError) as exc:
+            self._stack.__exit__(type(exc), exc, exc.__traceback__)
+            raise ParameterError(f"track '{self.path}' cannot be written ({exc}); existing files are unchanged") from None
+        return self
+
+    def write(self, y) -> None:
+        """Append stereo samples, shape (2, m), in [-1, 1]."""
+        arr = np.asarray(y, dtype=np.float64)
+        if arr.ndim != 2 or arr.shape[0] != 2:
+            raise ParameterError(f"y has shape {arr.shape}; a track section must have shape (2, n_samples)")
+        if not np.all(np.isfinite(arr)) or (arr.size and float(np.max(np.abs(arr))) > 1.0):
+            raise ParameterError("a track section holds samples outside [-1, 1] or NaN/inf (master it first)")
+        try:
+            self._file.write(arr.T)
+        except (OSError, RuntimeError) as exc:
+            raise ParameterError(f"track '{self.path}' cannot be written ({exc}); existing files are unchanged") from None
+        self.n_frames += arr.shape[1]
+
+    def close(self, sidecar: dict | None = None) -> Path:
+        """Finish the audio, write the sidecar, and rename both into place."""
+        content = dict(sidecar or {})
+        if SIDECAR_AUDIO_KEY in content:
+            raise ParameterError(f"sidecar key '{SIDECAR_AUDIO_KEY}' is reserved for the facts about the audio file")
+        content[SIDECAR_AUDIO_KEY] = {"file": self.path.name, "sr": self.sr, "bit_depth": self.bit_depth,
+                                      "n_channels": 2, "n_samples": self.n_frames,
+                                      "duration_s": self.n_frames / self.sr}
+        try:
+            text = json.dumps(content, sort_keys=True, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(f"sidecar cannot be written as JSON ({exc}); use str, numbers, lists and dicts") from None
+        try:
+            self._file.close()
+            with atomic_path(sidecar_path(self.path), suffix=".tmp.json") as tmp_json:
+                tmp_json.write_text(text, encoding="utf-8")
+            self._closed = True
+            self._stack.close()  # renames the audio into place
+        except (OSError, RuntimeError) as exc:
+            raise ParameterError(f"track '{self.path}' cannot be written ({exc}); existing files are unchanged") from None
+        return self.path
+
+    def __exit__(self, exc_type, exc, tb):
+        if self._closed:
+            return False
+        if self._file is not None and not self._file.closed:
+            self._file.close()
+        # Not closed: an error, Ctrl-C or a forgotten close(); the temporary file goes.
+        self._stack.__exit__(exc_type or RuntimeError, exc or RuntimeError("track not closed"), tb)
+        return False

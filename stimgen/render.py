@@ -11,6 +11,18 @@ Randomness: layer ``i`` draws only from
 ``numpy.random.default_rng([seed, i])``, so the same preset and seed give
 bit-identical samples, and adding a layer does not change the others.
 
+Streaming
+---------
+:class:`SessionRenderer` renders a session section by section (every
+layer is a :mod:`stimgen.synth.streams` source that carries its state --
+oscillator phases, the sequencer's notes, chord and segment crossfades,
+noise filter state -- across section borders), so memory does not depend on
+the session's length.  Each sample is computed from its own index and from
+state fixed by the layer's timeline, never by where a section starts, so the
+sections join to exactly the samples of a one-shot render, bit for bit,
+whatever the section size (``tests/test_generate.py`` checks two section
+sizes against :func:`render_preset`).
+
 Automation
 ----------
 ``gain_db`` automation is exact: its breakpoints become a per-sample glide
@@ -30,7 +42,6 @@ glided value at the segment's start:
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 
@@ -38,7 +49,16 @@ from . import synth
 from .errors import ParameterError
 from .preset import validate_preset
 
-__all__ = ["render_preset", "iter_layers", "check_memory", "available_memory_bytes", "GENERATE_BYTES_PER_FRAME", "EVENT_SEGMENT_BARS", "TONAL_SEGMENT_S", "TONAL_CROSSFADE_S", "CONTROL_RATE_HZ"]
+__all__ = [
+    "render_preset",
+    "iter_layers",
+    "SessionRenderer",
+    "SECTION_FRAMES",
+    "EVENT_SEGMENT_BARS",
+    "TONAL_SEGMENT_S",
+    "TONAL_CROSSFADE_S",
+    "CONTROL_RATE_HZ",
+]
 
 EVENT_SEGMENT_BARS = 4
 """Bars per phrase when a drums or clicks layer has non-gain automation."""
@@ -52,71 +72,16 @@ TONAL_CROSSFADE_S = 0.5
 CONTROL_RATE_HZ = 100
 """Rate (Hz) at which automation of non-gain keys is evaluated."""
 
+SECTION_FRAMES = 1 << 16
+"""Default section length of a streamed render, in frames (1.37 s at 48 kHz;
+an engineering choice: long enough that per-section overhead is small, short
+enough that a section's temporaries stay a few MB)."""
+
 _STEPS = 16
 _MONO_NOTE = (
     "binaural layer: the beat exists only on stereo headphones (each ear gets its own carrier); "
     "the output is stereo, and a mono downmix would remove the beat"
 )
-
-
-GENERATE_BYTES_PER_FRAME = 90
-"""Peak memory of rendering plus mastering, per stereo sample frame (bytes).
-
-Measured with ``/usr/bin/time`` on ``stimgen generate deep_anneal --duration
-600`` at 48 kHz: 2.4 GB peak, i.e. ~75 bytes per frame above the ~250 MB of
-the interpreter and libraries; rounded up for other presets."""
-
-GENERATE_BASE_BYTES = 300 * 2**20
-"""Memory of the interpreter, libraries and model before rendering (bytes)."""
-
-
-def available_memory_bytes() -> int | None:
-    """Memory the system can give this process now (bytes), or None if unknown.
-
-    Reads ``MemAvailable`` from ``/proc/meminfo`` (Linux), else the free
-    physical pages reported by ``os.sysconf``.
-    """
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
-def check_memory(duration_s: float, *, sr: int) -> None:
-    """Refuse a session whose render and mastering would not fit in memory.
-
-    Parameters
-    ----------
-    duration_s : float
-        Session length in seconds.
-    sr : int
-        Sample rate in Hz.
-
-    Raises
-    ------
-    ParameterError
-        If ``GENERATE_BASE_BYTES + GENERATE_BYTES_PER_FRAME * frames`` exceeds
-        the available memory (the message gives both and the longest session
-        that fits).  Nothing is checked when the available memory is unknown.
-    """
-    available = available_memory_bytes()
-    if available is None:
-        return
-    need = GENERATE_BASE_BYTES + GENERATE_BYTES_PER_FRAME * duration_s * sr
-    if need > available:
-        longest_s = max(0.0, (available - GENERATE_BASE_BYTES) / (GENERATE_BYTES_PER_FRAME * sr))
-        raise ParameterError(
-            f"duration_s={duration_s:g} at sr={sr} needs about {need / 2**30:.1f} GB of memory to render and "
-            f"master, but only {available / 2**30:.1f} GB is available; allowed here: up to about "
-            f"{longest_s / 60:.0f} minutes (or free memory first)"
-        )
 
 
 def _int_params(kind: str) -> set:
@@ -126,14 +91,20 @@ def _int_params(kind: str) -> set:
 
 
 class _Automation:
-    """Glided values of a layer's non-gain automation, evaluated at a control rate."""
+    """Glided values of a layer's non-gain automation, evaluated at a control rate.
+
+    Each value is the control-rate :func:`stimgen.synth.glide` curve's sample
+    at the time asked, computed on demand (no curve of the session's length
+    is kept).
+    """
 
     def __init__(self, layer: dict, duration_s: float):
         self.duration_s = duration_s
         self.base = layer
         self.ints = _int_params(layer["kind"])
+        self.n_control = int(round(duration_s * CONTROL_RATE_HZ))
         self.curves = {
-            key: synth.glide([(t * duration_s, v) for t, v in points], sr=CONTROL_RATE_HZ, duration_s=duration_s)
+            key: [(t * duration_s, v) for t, v in points]
             for key, points in layer["automation"].items()
             if key != "gain_db"
         }
@@ -143,9 +114,10 @@ class _Automation:
 
     def params_at(self, t_s: float) -> dict:
         out = dict(self.base)
-        for key, curve in self.curves.items():
-            i = min(max(int(t_s * CONTROL_RATE_HZ), 0), len(curve) - 1)
-            value = float(curve[i])
+        for key, points in self.curves.items():
+            i = min(max(int(t_s * CONTROL_RATE_HZ), 0), self.n_control - 1)
+            value = float(synth.glide(points, sr=CONTROL_RATE_HZ, duration_s=self.duration_s, start=i,
+                                      stop=i + 1)[0])
             out[key] = int(round(value)) if key in self.ints else value
         return out
 
@@ -161,10 +133,33 @@ def _drum_voices(p: dict, *, sr: int, rng) -> dict:
     return {name: makers[name]() for name in p["voices"]}
 
 
-def _render_events(layer: dict, auto: _Automation, *, sr: int, duration_s: float, rng, progress) -> np.ndarray:
-    """Drums or clicks: motifs, sequenced bars, one-shot voices; phrases if automated."""
-    n = round(duration_s * sr)
-    out = np.zeros(n)
+def _resolve(resolved: dict, *, duration_s, sr, seed) -> dict:
+    """Apply the overrides and re-validate (same messages as preset files)."""
+    data = dict(resolved)
+    if duration_s is not None:
+        scale = float(duration_s) / resolved["duration_s"]
+        arc = dict(resolved["arc"])
+        for key in ("heat_s", "hold_s", "cool_s"):
+            arc[key] = arc[key] * scale
+        data["arc"] = arc
+        data["duration_s"] = duration_s
+    if sr is not None:
+        data["sr"] = sr
+    if seed is not None:
+        data["seed"] = seed
+    return validate_preset(data, source=str(resolved.get("name", "<dict>")))
+
+
+def _event_stream(layer: dict, auto: _Automation, *, sr: int, n: int, duration_s: float, rng):
+    """Drums or clicks: motifs and sequenced bars in phrases, as a :class:`~stimgen.synth.streams.NotesStream`.
+
+    All the notes are drawn here, phrase by phrase (a few numbers per bar,
+    no audio); the stream mixes them section by section.  One silent bar
+    after each phrase lets its last notes ring into the next phrase.
+    """
+    from .synth.streams import NotesStream
+
+    phrases = []
     voices = None
     t_s = 0.0
     while t_s < duration_s - 1e-9:
@@ -185,133 +180,197 @@ def _render_events(layer: dict, auto: _Automation, *, sr: int, duration_s: float
             )
             bars = synth.sequence(motif, rng=rng, n_bars=n_bars, deviation=p["deviation"], mutation=p["mutation"])
             swing, humanize_s = p["swing"], p["humanize_s"]
-        # One silent bar after the phrase lets the last notes ring into the next phrase.
         silent = synth.Motif(voices=motif.voices, velocities=np.zeros_like(motif.velocities), syncopation=0.0)
-        y = synth.render_sequence(
-            list(bars) + [silent], sr=sr, tempo_bpm=p["tempo_bpm"], voices=voices,
-            duration_s=(n_bars + 1) * bar_s, swing=swing, humanize_s=humanize_s,
-            rng=rng if humanize_s > 0 else None,
+        phrase_s = (n_bars + 1) * bar_s
+        notes = synth.sequence_notes(
+            list(bars) + [silent], sr=sr, tempo_bpm=p["tempo_bpm"], voices=voices, duration_s=phrase_s,
+            swing=swing, humanize_s=humanize_s, rng=rng if humanize_s > 0 else None,
         )
-        start = round(t_s * sr)
-        m = min(len(y), n - start)
-        if m > 0:
-            out[start:start + m] += y[:m]
+        phrases.append((round(t_s * sr), int(round(phrase_s * sr)), notes))
         t_s += n_bars * bar_s
-        progress(min(t_s / duration_s, 1.0))
-    return out
+    return NotesStream(phrases, n_samples=n)
 
 
-def _tonal(p: dict, *, sr: int, duration_s: float, rng) -> np.ndarray:
+def _tonal_stream(p: dict, *, sr: int, n: int, rng):
+    """The source of a tonal or noise layer with parameters ``p`` (``n`` samples)."""
+    from .synth import streams
+    from .synth.tonal import EDGE_FADE_S
+
     kind = p["kind"]
     if kind == "drone":
         freqs = synth.chord_frequencies(p["root_hz"], intervals=p["intervals"], tuning=p["tuning"])
-        return synth.drone(freqs, sr=sr, duration_s=duration_s, n_harmonics=p["n_harmonics"],
-                           drift_depth=p["drift"], rng=rng)
+        return streams.DroneStream(freqs, sr=sr, n_samples=n, n_harmonics=p["n_harmonics"], drift_depth=p["drift"],
+                                   rng=rng, fade_s=EDGE_FADE_S)
     if kind == "pad":
         chords = [synth.chord_frequencies(p["root_hz"], intervals=c, tuning=p["tuning"]) for c in p["progression"]]
-        n_rep = max(1, math.ceil(duration_s / (len(chords) * p["chord_s"]) - 1e-9))
-        y = synth.pad(chords * n_rep, sr=sr, chord_s=p["chord_s"], crossfade_s=min(1.0, p["chord_s"] / 2), rng=rng)
-        n = round(duration_s * sr)
-        if len(y) < n:  # rounding only
-            y = np.pad(y, (0, n - len(y)))
-        return y[:n]
+        n_rep = max(1, math.ceil(n / sr / (len(chords) * p["chord_s"]) - 1e-9))
+        return streams.PadStream(chords * n_rep, sr=sr, chord_s=p["chord_s"], crossfade_s=min(1.0, p["chord_s"] / 2),
+                                 n_samples=n, rng=rng, fade_s=EDGE_FADE_S)
     if kind == "isochronic":
         ramp_s = min(0.005, p["duty"] / p["rate_hz"] / 4)
-        return synth.isochronic(p["freq_hz"], sr=sr, duration_s=duration_s, rate_hz=p["rate_hz"],
-                                duty=p["duty"], ramp_s=ramp_s)
+        return streams.IsochronicStream(p["freq_hz"], sr=sr, n_samples=n, rate_hz=p["rate_hz"], duty=p["duty"],
+                                        ramp_s=ramp_s)
     if kind == "binaural":
-        return synth.binaural(p["carrier_hz"], beat_hz=p["beat_hz"], sr=sr, duration_s=duration_s)
+        return streams.BinauralStream(p["carrier_hz"], beat_hz=p["beat_hz"], sr=sr, n_samples=n, fade_s=EDGE_FADE_S)
     if kind == "noise":
-        return synth.noise(p["color"], sr=sr, duration_s=duration_s, rng=rng)
+        # A generator of its own (seeded from the layer's), so that crossfaded segments never share one.
+        return streams.NoiseStream(p["color"], sr=sr, n_samples=n,
+                                   rng=np.random.default_rng(int(rng.integers(0, 2**63))))
     raise AssertionError(f"unknown layer kind {kind!r}")  # pragma: no cover
 
 
-def _render_tonal(layer: dict, auto: _Automation, *, sr: int, duration_s: float, rng, progress) -> np.ndarray:
-    """Tonal layers and noise; automated ones in crossfaded segments."""
+def _layer_source(layer: dict, auto: _Automation, *, sr: int, n: int, duration_s: float, rng):
+    """The synthesis stream of one layer (before AM, gain and arc)."""
+    from .synth.streams import SegmentStream
+
+    if layer["kind"] in ("drums", "clicks"):
+        return _event_stream(layer, auto, sr=sr, n=n, duration_s=duration_s, rng=rng)
     if not auto:
-        y = _tonal(layer, sr=sr, duration_s=duration_s, rng=rng)
-        progress(1.0)
-        return y
-    n = round(duration_s * sr)
+        return _tonal_stream(layer, sr=sr, n=n, rng=rng)
     n_x = round(TONAL_CROSSFADE_S * sr)
     n_seg = max(1, math.ceil(duration_s / TONAL_SEGMENT_S - 1e-9))
-    out = None
-    u = (np.arange(n_x) + 0.5) / n_x
-    fade_in, fade_out = np.sin(np.pi * u / 2), np.cos(np.pi * u / 2)
+    bounds = []
     for k in range(n_seg):
         a = max(0, round(k * TONAL_SEGMENT_S * sr) - n_x // 2)
         b = n if k == n_seg - 1 else min(n, round((k + 1) * TONAL_SEGMENT_S * sr) + n_x - n_x // 2)
-        p = auto.params_at(k * TONAL_SEGMENT_S)
-        y = _tonal(p, sr=sr, duration_s=(b - a) / sr, rng=rng)[..., : b - a]
-        if out is None:
-            out = np.zeros(y.shape[:-1] + (n,))
-        if k > 0:
-            y[..., :n_x] *= fade_in
-        if k < n_seg - 1:
-            y[..., -n_x:] *= fade_out
-        out[..., a:a + y.shape[-1]] += y
-        progress((k + 1) / n_seg)
-    return out
+        bounds.append((a, b))
+
+    def make(k, m):
+        return _tonal_stream(auto.params_at(k * TONAL_SEGMENT_S), sr=sr, n=m, rng=rng)
+
+    return SegmentStream(bounds, make, n_samples=n, n_channels=2 if layer["kind"] == "binaural" else 1, n_xfade=n_x)
 
 
-def _resolve(resolved: dict, *, duration_s, sr, seed) -> dict:
-    """Apply the overrides and re-validate (same messages as preset files)."""
-    data = dict(resolved)
-    if duration_s is not None:
-        scale = float(duration_s) / resolved["duration_s"]
-        arc = dict(resolved["arc"])
-        for key in ("heat_s", "hold_s", "cool_s"):
-            arc[key] = arc[key] * scale
-        data["arc"] = arc
-        data["duration_s"] = duration_s
-    if sr is not None:
-        data["sr"] = sr
-    if seed is not None:
-        data["seed"] = seed
-    return validate_preset(data, source=str(resolved.get("name", "<dict>")))
+class _Layer:
+    """Layer ``index`` of a validated preset as a stream: synthesis, AM, gain (or its automation), arc."""
+
+    def __init__(self, p: dict, index: int):
+        self.sr = p["sr"]
+        self.duration_s = p["duration_s"]
+        self.n = round(self.duration_s * self.sr)
+        self.layer = p["layers"][index]
+        rng = np.random.default_rng([p["seed"], index])
+        auto = _Automation(self.layer, self.duration_s)
+        self.source = _layer_source(self.layer, auto, sr=self.sr, n=self.n, duration_s=self.duration_s, rng=rng)
+        self.stereo = self.source.n_channels == 2
+        self.gain_points = None
+        if "gain_db" in self.layer["automation"]:
+            self.gain_points = [(t * self.duration_s, v) for t, v in self.layer["automation"]["gain_db"]]
+        self.sum_squares = 0.0
+
+    def read(self, a: int, b: int, envelope: np.ndarray) -> np.ndarray:
+        """Samples ``[a, b)`` (the next ones) after AM, gain and the arc ``envelope[: b - a]``."""
+        y = self.source.read(b - a)
+        layer, sr = self.layer, self.sr
+        if layer["am"] is not None:
+            y = synth.amplitude_modulate(y, sr=sr, rate_hz=layer["am"]["rate_hz"], depth=layer["am"]["depth"],
+                                         offset=a)
+        if self.gain_points is not None:
+            y = y * 10.0 ** (synth.glide(self.gain_points, sr=sr, duration_s=self.duration_s, start=a, stop=b) / 20.0)
+        else:
+            y *= 10.0 ** (layer["gain_db"] / 20.0)  # y is this layer's own array
+        if layer["follow_arc"]:
+            y *= envelope
+        self.sum_squares += float(np.square(y).sum())  # (not BLAS vdot: its threads stall on a busy machine)
+        return y
 
 
-def _arc_envelope(p: dict) -> np.ndarray:
-    """The session arc of a validated preset, one gain per sample."""
-    arc = p["arc"]
-    return synth.arc_envelope(
-        sr=p["sr"], duration_s=p["duration_s"], heat_s=arc["heat_s"], hold_s=arc["hold_s"], cool_s=arc["cool_s"],
-        heat_level=arc["heat_level"], hold_level=arc["hold_level"], cool_level=arc["cool_level"],
-    )
+class SessionRenderer:
+    """A preset rendered section by section, before mastering.
 
+    Parameters
+    ----------
+    resolved : dict
+        A preset from :func:`stimgen.preset.load_preset` or
+        :func:`stimgen.preset.validate_preset`.
+    duration_s, sr, seed : float, int, int or None
+        Overrides, as in :func:`render_preset`.
+    exclude : collection of int
+        Layers left out of the mix (the others keep their random streams:
+        layer ``i`` always draws from ``default_rng([seed, i])``).
 
-def _layer(p: dict, index: int, envelope: np.ndarray, report) -> np.ndarray:
-    """Render layer ``index`` of a validated preset: synthesis, AM, gain, arc."""
-    duration_s, sr, seed = p["duration_s"], p["sr"], p["seed"]
-    n = round(duration_s * sr)
-    n_layers = len(p["layers"])
-    layer = p["layers"][index]
-    rng = np.random.default_rng([seed, index])
-    auto = _Automation(layer, duration_s)
+    Attributes
+    ----------
+    p : dict
+        The validated preset with the overrides applied.
+    sr, n_frames : int
+        Sample rate and length of the session.
+    position : int
+        Frames read so far.
 
-    def progress(fraction):
-        report((index + 0.9 * fraction) / n_layers)
+    Examples
+    --------
+    >>> from stimgen.preset import load_preset
+    >>> r = SessionRenderer(load_preset("groove"), duration_s=5.0)
+    >>> [y.shape for y in r.sections(100000)]
+    [(2, 100000), (2, 100000), (2, 40000)]
+    """
 
-    if layer["kind"] in ("drums", "clicks"):
-        y = _render_events(layer, auto, sr=sr, duration_s=duration_s, rng=rng, progress=progress)
-    else:
-        y = _render_tonal(layer, auto, sr=sr, duration_s=duration_s, rng=rng, progress=progress)
-    if y.shape[-1] != n:
-        raise ParameterError(f"layers[{index}] ({layer['kind']}) rendered {y.shape[-1]} samples; expected {n}")
-    if layer["am"] is not None:
-        y = synth.amplitude_modulate(y, sr=sr, rate_hz=layer["am"]["rate_hz"], depth=layer["am"]["depth"])
-    if "gain_db" in layer["automation"]:
-        points = [(t * duration_s, v) for t, v in layer["automation"]["gain_db"]]
-        y = synth.apply_gain_db_curve(y, synth.glide(points, sr=sr, duration_s=duration_s))
-    else:
-        y *= 10.0 ** (layer["gain_db"] / 20.0)  # y is this function's own array
-    if layer["follow_arc"]:
-        y *= envelope
-    return y
+    def __init__(self, resolved: dict, *, duration_s=None, sr=None, seed=None, exclude=()):
+        self.p = p = _resolve(resolved, duration_s=duration_s, sr=sr, seed=seed)
+        self.exclude = frozenset(exclude)
+        self.sr = p["sr"]
+        self.duration_s = p["duration_s"]
+        self.n_frames = round(self.duration_s * self.sr)
+        arc = p["arc"]
+        self._arc = {"sr": self.sr, "duration_s": self.duration_s, "heat_s": arc["heat_s"], "hold_s": arc["hold_s"],
+                     "cool_s": arc["cool_s"], "heat_level": arc["heat_level"], "hold_level": arc["hold_level"],
+                     "cool_level": arc["cool_level"]}
+        synth.arc_envelope(**self._arc, start=0, stop=0)  # validates the arc before any work
+        self.layers = [_Layer(p, index) for index in range(len(p["layers"]))]  # excluded ones are never read
+        self.position = 0
+
+    def envelope(self, start: int, stop: int) -> np.ndarray:
+        """The session arc's gains for frames ``[start, stop)``."""
+        return synth.arc_envelope(**self._arc, start=start, stop=stop)
+
+    def read(self, m: int) -> np.ndarray:
+        """The next ``m`` frames (fewer at the end), float64, shape (2, m)."""
+        a = self.position
+        b = min(self.n_frames, a + max(0, int(m)))
+        self.position = b
+        envelope = self.envelope(a, b)
+        mix = np.zeros((2, b - a))
+        for index, layer in enumerate(self.layers):
+            if index not in self.exclude:
+                mix += layer.read(a, b, envelope)  # a mono layer broadcasts to both channels (centre)
+        return mix
+
+    def sections(self, section_frames: int = SECTION_FRAMES, *, on_progress=None):
+        """Yield the rest of the session in sections of ``section_frames`` (the last may be shorter).
+
+        ``on_progress(fraction)`` is called after each section.
+        """
+        if isinstance(section_frames, bool) or not isinstance(section_frames, (int, np.integer)) or section_frames < 1:
+            raise ParameterError(f"section_frames={section_frames!r} must be a positive integer")
+        while self.position < self.n_frames:
+            y = self.read(section_frames)
+            if on_progress is not None:
+                on_progress(self.position / self.n_frames)
+            yield y
+
+    @property
+    def info(self) -> dict:
+        """``duration_s``, ``sr``, ``seed``, ``n_samples``, ``arc``, ``layers`` and ``notes``, as :func:`render_preset`.
+
+        The layers' ``rms`` covers the frames read so far.
+        """
+        p = self.p
+        notes = [_MONO_NOTE] if any(layer["kind"] == "binaural" for layer in p["layers"]) else []
+        layers = []
+        for layer in self.layers:
+            size = max(1, self.position) * (2 if layer.stereo else 1)
+            layers.append({"kind": layer.layer["kind"], "stereo": layer.stereo,
+                           "rms": float(np.sqrt(layer.sum_squares / size))})
+        return {"duration_s": p["duration_s"], "sr": p["sr"], "seed": p["seed"], "n_samples": self.n_frames,
+                "arc": p["arc"], "layers": layers, "notes": notes}
 
 
 def iter_layers(resolved: dict, *, duration_s=None, sr=None, seed=None, on_progress=None):
     """Render a preset layer by layer (the stems that :func:`render_preset` sums).
+
+    Each stem is held whole, so memory grows with the session; the streamed
+    path is :class:`SessionRenderer`.
 
     Parameters
     ----------
@@ -343,24 +402,24 @@ def iter_layers(resolved: dict, *, duration_s=None, sr=None, seed=None, on_progr
     >>> [i for i, y, p in iter_layers(load_preset("groove"), duration_s=5.0)]
     [0, 1]
     """
-    p = _resolve(resolved, duration_s=duration_s, sr=sr, seed=seed)
-    check_memory(p["duration_s"], sr=p["sr"])
-    envelope = _arc_envelope(p)
-    n_layers = len(p["layers"])
-
-    def report(done: float) -> None:
+    renderer = SessionRenderer(resolved, duration_s=duration_s, sr=sr, seed=seed)
+    p, n = renderer.p, renderer.n_frames
+    envelope = renderer.envelope(0, n)
+    n_layers = len(renderer.layers)
+    if on_progress is not None:
+        on_progress(0.0)
+    for index, layer in enumerate(renderer.layers):
+        y = layer.read(0, n, envelope)
         if on_progress is not None:
-            on_progress(min(max(done, 0.0), 1.0))
-
-    report(0.0)
-    for index in range(n_layers):
-        y = _layer(p, index, envelope, report)
-        report((index + 1) / n_layers)
+            on_progress((index + 1) / n_layers)
         yield index, y, p
 
 
 def render_preset(resolved: dict, *, duration_s=None, sr=None, seed=None, on_progress=None):
-    """Render a resolved preset to stereo audio, before mastering.
+    """Render a resolved preset to stereo audio in one piece, before mastering.
+
+    The one-shot form of :class:`SessionRenderer` (its samples equal the
+    sections of a streamed render, bit for bit).
 
     Parameters
     ----------
@@ -372,8 +431,7 @@ def render_preset(resolved: dict, *, duration_s=None, sr=None, seed=None, on_pro
         44100 or 48000, duration in 5 s to 4 h, seed >= 0).  The arc phases
         are scaled in proportion to the new duration.
     on_progress : callable or None
-        Called as ``on_progress(fraction)`` with a fraction in [0, 1] after
-        each layer (and each phrase or segment of an automated layer).
+        Called as ``on_progress(fraction)`` with a fraction in [0, 1].
 
     Returns
     -------
@@ -390,9 +448,7 @@ def render_preset(resolved: dict, *, duration_s=None, sr=None, seed=None, on_pro
         If an override or the preset is invalid (the message names the key).
     ParameterError
         If a synthesis building block refuses a value (e.g. an arc whose
-        hold level is below its heat or cool level), or if rendering and
-        mastering the session would not fit in the available memory
-        (:func:`check_memory`).
+        hold level is below its heat or cool level).
 
     Examples
     --------
@@ -401,17 +457,10 @@ def render_preset(resolved: dict, *, duration_s=None, sr=None, seed=None, on_pro
     >>> y.shape, info["seed"]
     ((2, 240000), 0)
     """
-    mix = None
-    info = {"layers": [], "notes": []}
-    for index, y, p in iter_layers(resolved, duration_s=duration_s, sr=sr, seed=seed, on_progress=on_progress):
-        if mix is None:
-            mix = np.zeros((2, y.shape[-1]))
-        mix += y  # a mono layer broadcasts to both channels (centre)
-        kind = p["layers"][index]["kind"]
-        if kind == "binaural" and _MONO_NOTE not in info["notes"]:
-            info["notes"].append(_MONO_NOTE)
-        info["layers"].append({"kind": kind, "stereo": y.ndim == 2,
-                               "rms": float(np.sqrt(np.vdot(y, y) / y.size))})
-    info.update({"duration_s": p["duration_s"], "sr": p["sr"], "seed": p["seed"], "n_samples": mix.shape[-1],
-                 "arc": p["arc"]})
-    return mix, info
+    renderer = SessionRenderer(resolved, duration_s=duration_s, sr=sr, seed=seed)
+    if on_progress is not None:
+        on_progress(0.0)
+    y = renderer.read(renderer.n_frames)
+    if on_progress is not None:
+        on_progress(1.0)
+    return y, renderer.info

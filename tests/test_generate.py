@@ -61,20 +61,70 @@ def test_render_bad_override_names_key():
         render_preset(load_preset("groove"), duration_s=10.0, sr=22050)
 
 
-def test_session_too_long_for_memory_is_refused_before_rendering(monkeypatch, tmp_path):
-    import stimgen.render as render
+def test_disk_too_small_is_refused_before_rendering(monkeypatch, tmp_path):
+    import shutil
+    from collections import namedtuple
 
-    # A machine with 1 GB available: a 4-hour session cannot be rendered and mastered.
-    monkeypatch.setattr(render, "available_memory_bytes", lambda: 2**30)
-    with pytest.raises(ParameterError, match=r"duration_s=14400 at sr=48000 needs about 58\.\d GB"):
-        render_preset(load_preset("groove"), duration_s=14400.0)
+    # A disk with 100 MB free: a 4-hour 16-bit track (about 2.6 GB) cannot fit.
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(2**40, 2**40 - 100 * 2**20, 100 * 2**20))
     out = tmp_path / "long.wav"
     result = _run("generate", "groove", "-o", out, "--duration", 14400)
-    assert result.exit_code == 2 and "needs about" in result.output and "minutes" in result.output
-    assert not out.exists()
-    # Short sessions still render on the same machine.
-    y, _ = render_preset(load_preset("groove"), duration_s=5.0)
-    assert y.shape == (2, 5 * SR)
+    assert result.exit_code == 2 and "MB free" in result.output and "minutes" in result.output
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------- streaming
+
+
+@pytest.mark.parametrize("name", ["gentle_cooldown", "deep_anneal"])
+def test_section_size_does_not_change_the_render(name):
+    from stimgen.render import SessionRenderer
+
+    preset = load_preset(name)
+    whole, _ = render_preset(preset, duration_s=9.0, seed=4)
+    for section_frames in (4801, 1 << 16):
+        r = SessionRenderer(preset, duration_s=9.0, seed=4)
+        streamed = np.concatenate(list(r.sections(section_frames)), axis=1)
+        np.testing.assert_array_equal(streamed, whole)  # bit-identical, tolerance 0
+
+
+def test_section_size_does_not_change_the_mastered_session():
+    from stimgen.session import Session
+
+    outs = []
+    for section_frames in (3000, 1 << 16, 10**7):
+        s = Session(load_preset("groove"), duration_s=8.0, seed=2, section_frames=section_frames)
+        outs.append(np.concatenate(list(s.blocks()), axis=1))
+    np.testing.assert_array_equal(outs[0], outs[1])
+    np.testing.assert_array_equal(outs[0], outs[2])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_preset_streams_to_target_loudness_under_the_ceiling(name):
+    from stimgen.mastering import integrated_loudness_lufs, true_peak_dbtp
+    from stimgen.session import Session
+
+    preset = load_preset(name)
+    s = Session(preset, duration_s=20.0)
+    y = np.concatenate(list(s.blocks()), axis=1)
+    assert abs(integrated_loudness_lufs(y, sr=s.sr) - preset["target_lufs"]) <= LOUDNESS_TOL_LU
+    for factor in (4, 8):
+        assert true_peak_dbtp(y, sr=s.sr, oversample=factor) <= preset["ceiling_dbtp"]
+
+
+def test_generate_writes_what_the_session_streams_and_leaves_no_temp(tmp_path):
+    from stimgen.session import Session
+
+    out = tmp_path / "g.wav"
+    result = _run("generate", "groove", "-o", out, "--duration", 6, "--no-score", "--bit-depth", 24)
+    assert result.exit_code == 0, result.output
+    written, sr = sf.read(out, dtype="float64")
+    s = Session(load_preset("groove"), duration_s=6.0)
+    y = np.concatenate(list(s.blocks()), axis=1)
+    assert sr == s.sr and written.shape == y.T.shape
+    assert np.max(np.abs(written - y.T)) <= 2.0**-23  # 24-bit rounding only
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.json", "g.wav"]
 
 
 def test_binaural_is_stereo_and_noted():
@@ -234,3 +284,22 @@ def test_cli_presets_show_is_toml():
 def test_cli_presets_show_unknown_exit_2():
     result = _run("presets", "show", "nope")
     assert result.exit_code == 2 and "nope" in result.output
+
+
+def test_interrupted_generate_leaves_nothing_and_keeps_an_existing_file(tmp_path, monkeypatch):
+    from stimgen.session import StreamScorer
+
+    out = tmp_path / "keep.flac"
+    out.write_bytes(b"the user's earlier take")
+    calls = []
+
+    def interrupt(self, block):
+        calls.append(block.shape)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # Ctrl-C in the middle of pass 2, after blocks were written
+
+    monkeypatch.setattr(StreamScorer, "process", interrupt)
+    result = CliRunner().invoke(app, ["generate", "groove", "-o", str(out), "--duration", "8"])
+    assert result.exit_code != 0 and len(calls) == 2
+    assert out.read_bytes() == b"the user's earlier take"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.flac"]

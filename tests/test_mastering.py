@@ -287,3 +287,52 @@ def test_write_track_failure_keeps_existing_files(tmp_path):
 def test_read_sidecar_missing(tmp_path):
     with pytest.raises(ParameterError, match=r"sidecar '.*nothing\.json' cannot be read"):
         read_sidecar(tmp_path / "nothing.wav")
+
+
+# ----------------------------------------------------------------------------- streaming
+
+
+def test_k_weighting_is_bs1770s_at_48k_and_loudness_matches_pyloudnorm_at_44k(rng):
+    from stimgen.mastering import k_weighting_sos
+
+    sos = k_weighting_sos(48000)
+    # ITU-R BS.1770-4, Annex 1, Tables 1 and 2 (48 kHz): shelf b and a, high-pass a.
+    np.testing.assert_allclose(sos[0], [1.53512485958697, -2.69169618940638, 1.19839281085285,
+                                        1.0, -1.69065929318241, 0.73248077421585], atol=2e-4)
+    np.testing.assert_allclose(sos[1, 3:], [1.0, -1.99004745483398, 0.99007225036621], atol=1e-4)
+    y = pink_noise(rng, sr=44100) * np.linspace(0.2, 1.0, int(DURATION_S * 44100))
+    assert integrated_loudness_lufs(y, sr=44100) == pytest.approx(pyloudnorm_lufs(y, sr=44100), abs=0.01)
+
+
+def test_meters_fed_in_pieces_equal_the_whole(rng):
+    from stimgen.mastering import LoudnessMeter, TruePeakMeter
+
+    y = drums(rng)
+    loud = LoudnessMeter(sr=SR, n_channels=2)
+    peak = TruePeakMeter()
+    for a in range(0, y.shape[1], 7001):
+        loud.process(y[:, a:a + 7001])
+        peak.process(y[:, a:a + 7001])
+    assert loud.loudness_lufs() == pytest.approx(integrated_loudness_lufs(y, sr=SR), abs=1e-9)
+    whole = max(true_peak_dbtp(y, sr=SR, oversample=4), true_peak_dbtp(y, sr=SR, oversample=8))
+    assert 20 * np.log10(peak.finish()) == pytest.approx(whole, abs=1e-12)
+
+
+def test_stream_master_output_does_not_depend_on_the_sections_and_keeps_the_ceiling(rng):
+    from stimgen.mastering import plan_master
+
+    y = drums(rng, duration_s=10.0, level=0.9)
+    kwargs = dict(sr=SR, n_frames=y.shape[1], target_lufs=-14.0, ceiling_dbtp=-1.0, fade_in_s=0.5, fade_out_s=0.5)
+    outs = []
+    for size in (y.shape[1], 12345, 48000):
+        def sections(size=size):
+            return (y[:, a:a + size] for a in range(0, y.shape[1], size))
+
+        m = plan_master(sections, **kwargs)
+        outs.append(np.concatenate(list(m.apply(sections())), axis=1))
+        assert m.report["limited"] and abs(m.report["loudness_lufs"] + 14.0) <= LOUDNESS_TOL_LU
+    for out in outs[1:]:
+        np.testing.assert_array_equal(out, outs[0])
+    assert abs(pyloudnorm_lufs(outs[0]) + 14.0) <= LOUDNESS_TOL_LU
+    assert true_peak_dbtp(outs[0], sr=SR, oversample=4) <= -1.0
+    assert peak_8x_dbtp(outs[0]) <= -1.0 + PEAK_ROUNDING_DB

@@ -484,3 +484,28 @@ def test_importing_the_live_code_loads_neither_portaudio_nor_rich():
             "print(','.join(m for m in ('sounddevice', 'rich.live') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_offline_record_equals_generate_for_the_same_preset_seed_and_duration(tmp_path):
+    rec = tmp_path / "rec.flac"
+    out = play("gentle_cooldown", "--duration", 7, "--seed", 3, "--offline", "--record", rec, "--json", home=tmp_path)
+    assert out.returncode == 0, out.stderr
+    gen = tmp_path / "gen.flac"
+    result = run_cli("generate", "gentle_cooldown", "--duration", 7, "--seed", 3, "-o", gen, "--no-score")
+    assert result.exit_code == 0, result.output
+    recorded, sr_r = sf.read(rec, dtype="int32")
+    generated, sr_g = sf.read(gen, dtype="int32")
+    assert sr_r == sr_g and sf.info(rec).subtype == sf.info(gen).subtype
+    np.testing.assert_array_equal(recorded, generated)
+
+
+def test_fixed_program_streams_in_blocks_equal_to_the_session():
+    from stimgen.live.program import fixed_program
+    from stimgen.session import Session
+
+    prog = fixed_program(load_preset("groove"), duration_s=6.0, seed=1)
+    got = np.concatenate([prog.next_frames(n) for n in (1, 4095, 100000, 10**6)])
+    s = Session(load_preset("groove"), duration_s=6.0, seed=1)
+    want = np.concatenate(list(s.blocks()), axis=1).T
+    assert got.shape == want.shape
+    np.testing.assert_array_equal(got, want)

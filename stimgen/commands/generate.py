@@ -1,14 +1,16 @@
-"""``stimgen generate``: render a preset, master it, score it and write it.
+"""``stimgen generate``: render a preset, master it, score it and write it, in constant memory.
 
-Steps: load the preset (bundled name or ``.toml`` file); render it
-(:func:`stimgen.render.render_preset`, with a progress bar on stderr for
-renders longer than :data:`LONG_RENDER_S`); optionally mix it under a user's
-track (``--mix``); master it to the preset's loudness target and true-peak
-ceiling (:func:`stimgen.mastering.master`, which refuses anything louder
-than -10 LUFS; presets cap at -16); score the result with the
-connectome-harmonics model unless ``--no-score``; write the audio and its
-JSON sidecar atomically (:func:`stimgen.io.write_track`), so an error or
-Ctrl-C leaves no partial file.
+Steps: load the preset (bundled name or ``.toml`` file); check that the
+output fits on its disk; stream the session (:class:`stimgen.session.Session`):
+pass 1 renders it section by section and measures loudness and true peak,
+pass 2 renders it again and applies the gain, the limiter and the fades
+(:mod:`stimgen.mastering`, which refuses anything louder than -10 LUFS;
+presets cap at -16), and each mastered block is written to a temporary
+file next to the output and, unless ``--no-score``, fed to the model's
+streaming scorer, so the score is that of the very samples written.  At the
+end the sidecar and the audio are renamed into place
+(:class:`stimgen.io.TrackWriter`): an error or Ctrl-C leaves no partial file.
+Memory does not grow with the duration.
 
 ``--mix FILE``: the user's track is loaded at the render's sample rate,
 made stereo (a mono track is duplicated), then matched to the render's
@@ -109,10 +111,8 @@ def generate_command(
     with user_errors():
         from .. import __version__
         from ..errors import ParameterError
-        from ..io import TRACK_EXTENSIONS, check_output_path, write_track
-        from ..mastering import master_session
+        from ..io import TRACK_EXTENSIONS, TrackWriter, check_disk_space, check_output_path
         from ..preset import BIT_DEPTHS, load_preset
-        from ..render import render_preset
 
         check_output_path(out, what="-o", extensions=TRACK_EXTENSIONS, inputs=[("--mix", mix), ("preset", preset)])
         if bit_depth is not None and bit_depth not in BIT_DEPTHS:
@@ -126,60 +126,53 @@ def generate_command(
 
         resolved = load_preset(preset)
         final_duration = duration if duration is not None else resolved["duration_s"]
+        user = None
+        from ..session import Session, StreamScorer
+
+        session = Session(resolved, duration_s=duration, sr=sr, seed=seed)
+        info = session.info
+        sr_out, seed_out = info["sr"], info["seed"]
+        out_bits = bit_depth if bit_depth is not None else session.p["bit_depth"]
+        check_disk_space(out, n_frames=session.n_frames, sr=sr_out, bit_depth=out_bits)
+        if mix is not None:
+            from resonance.io.audio import load_audio
+
+            user = np.asarray(load_audio(mix, sr=sr_out, mono=False)[0], dtype=np.float64)
+            if user.ndim == 1:
+                user = user[np.newaxis]
+            if user.shape[0] == 1:
+                user = np.concatenate([user, user])
+            elif user.shape[0] > 2:
+                raise ParameterError(f"--mix '{mix}' has {user.shape[0]} channels; allowed: 1 or 2")
+            session.mix = 10.0 ** (mix_gain_db / 20.0) * user[:2]
         progress = _RenderProgress(final_duration, enabled=final_duration > LONG_RENDER_S)
         try:
-            y, info = render_preset(resolved, duration_s=duration, sr=sr, seed=seed, on_progress=progress)
-            sr_out, seed_out = info["sr"], info["seed"]
-            if mix is not None:
-                from resonance.io.audio import load_audio
-
-                user = np.asarray(load_audio(mix, sr=sr_out, mono=False)[0], dtype=np.float64)
-                if user.ndim == 1:
-                    user = user[np.newaxis]
-                if user.shape[0] == 1:
-                    user = np.concatenate([user, user])
-                elif user.shape[0] > 2:
-                    raise ParameterError(f"--mix '{mix}' has {user.shape[0]} channels; allowed: 1 or 2")
-                y = 10.0 ** (mix_gain_db / 20.0) * match_length(user[:2], y.shape[-1]) + y
-            progress.step("mastering")
-            mastered, master_report = master_session(
-                y, sr=sr_out, duration_s=info["duration_s"], target_lufs=resolved["target_lufs"],
-                ceiling_dbtp=resolved["ceiling_dbtp"],
-            )
-            score = None
+            progress.step("measuring")
+            session.plan(on_progress=lambda f: progress(0.5 * f), dry_runs=False)
+            harmonics = None
             if not no_score:
-                progress.step("scoring")
-                from resonance import score_signal
                 from resonance.harmonics import connectome_harmonics
 
-                result = score_signal(mastered, sr_out, harmonics=connectome_harmonics())
-                score = result.to_dict()
+                harmonics = connectome_harmonics()
+            while True:  # one pass unless the limiter made the loudness miss the target (then a corrected one)
+                progress.step("writing" if no_score else "writing and scoring")
+                scorer = None if harmonics is None else StreamScorer(harmonics, sr=sr_out)
+                with TrackWriter(out, sr=sr_out, bit_depth=out_bits) as writer:
+                    for block in session.blocks(on_progress=lambda f: progress(0.5 + 0.5 * f)):
+                        writer.write(block)
+                        if scorer is not None:
+                            scorer.process(block)
+                    if session.another_pass():
+                        continue  # leaving the block without close() removes the temporary file
+                    master_report = session.report
+                    score = None if scorer is None else scorer.result().to_dict()
+                    sidecar = _sidecar(resolved, session, master_report, score, mix=mix, mix_gain_db=mix_gain_db,
+                                       bit_depth=bit_depth,
+                                       version=__version__)
+                    written = writer.close(sidecar)
+                break
         finally:
             progress.stop()
-
-        from ..preset import validate_preset
-
-        final = validate_preset(
-            {**resolved, "duration_s": info["duration_s"], "sr": sr_out, "seed": seed_out, "arc": info["arc"],
-             **({"bit_depth": bit_depth} if bit_depth is not None else {})},
-            source=resolved["name"],
-        )
-        sidecar = {
-            "preset": resolved["name"],
-            "resolved": final,
-            "seed": seed_out,
-            "stimgen_version": __version__,
-            "duration_s": info["duration_s"],
-            "loudness_lufs": master_report["loudness_lufs"],
-            "true_peak_dbtp": master_report["true_peak_dbtp"],
-            "mastering": {k: master_report[k] for k in ("gain_db", "limited", "target_reached", "message")},
-            "notes": info["notes"],
-            "mix": None if mix is None else {"file": str(mix), "gain_db": mix_gain_db,
-                                              "note": "looped or trimmed to the render's length, added under the "
-                                                      "layers, then mastered together"},
-            "score": score,
-        }
-        written = write_track(out, mastered, sr=sr_out, bit_depth=final["bit_depth"], sidecar=sidecar)
 
         typer.echo(f"wrote {written}")
         typer.echo(f"duration {info['duration_s']:.1f} s")
@@ -191,3 +184,30 @@ def generate_command(
             typer.echo(f"note: {note}")
         if not master_report["target_reached"]:
             typer.echo(f"note: {master_report['message']}")
+
+
+def _sidecar(resolved, session, master_report, score, *, mix, mix_gain_db=0.0, bit_depth, version) -> dict:
+    """The JSON sidecar of a generated track."""
+    from ..preset import validate_preset
+
+    info = session.info
+    final = validate_preset(
+        {**resolved, "duration_s": info["duration_s"], "sr": info["sr"], "seed": info["seed"], "arc": info["arc"],
+         **({"bit_depth": bit_depth} if bit_depth is not None else {})},
+        source=resolved["name"],
+    )
+    return {
+        "preset": resolved["name"],
+        "resolved": final,
+        "seed": info["seed"],
+        "stimgen_version": version,
+        "duration_s": info["duration_s"],
+        "loudness_lufs": master_report["loudness_lufs"],
+        "true_peak_dbtp": master_report["true_peak_dbtp"],
+        "mastering": {k: master_report[k] for k in ("gain_db", "limited", "target_reached", "message")},
+        "notes": info["notes"],
+        "mix": None if mix is None else {"file": str(mix), "gain_db": mix_gain_db,
+                                          "note": "looped or trimmed to the render's length, added under the "
+                                                  "layers, then mastered together"},
+        "score": score,
+    }

@@ -82,7 +82,7 @@ class Engine:
 
     Parameters
     ----------
-    program : FixedProgram or AdaptiveProgram or compatible
+    program : SessionProgram, FixedProgram, AdaptiveProgram or compatible
         What to play (``sr``, ``n_frames``, ``n_channels``, ``ramps``,
         ``next_frames(n)``; adaptive programs also ``observe`` and
         ``lag_frames``).

@@ -6,9 +6,10 @@ frames in order with ``next_frames(n)`` as a frame-major ``(n, 2)`` float64
 array (the layout of the playback ring).  Three kinds:
 
 * :func:`fixed_program` -- a preset rendered and mastered by the very code of
-  ``stimgen generate`` (:func:`render_session`), streamed as is.  Its
-  samples are those ``stimgen generate`` writes for the same preset, seed and
-  duration; its mastering fades are its ramps.
+  ``stimgen generate`` (:class:`stimgen.session.Session`), streamed block by
+  block in constant memory.  Its samples are those ``stimgen generate``
+  writes for the same preset, seed and duration; its mastering fades are its
+  ramps.
 * :func:`file_program` -- an audio file, turned down if needed (never up) to
   the generate stage's limits (:data:`~stimgen.preset.DEFAULT_TARGET_LUFS`,
   :data:`~stimgen.preset.DEFAULT_CEILING_DBTP`) and given fades of
@@ -39,6 +40,7 @@ __all__ = [
     "BLOCK_FRAMES",
     "render_session",
     "FixedProgram",
+    "SessionProgram",
     "AdaptiveProgram",
     "fixed_program",
     "file_program",
@@ -151,8 +153,53 @@ class FixedProgram:
         return self.y[:, a:b].T
 
 
-def fixed_program(resolved: dict, *, duration_s=None, seed=None, on_progress=None) -> FixedProgram:
-    """The fixed program of a preset: :func:`render_session`'s samples.
+class SessionProgram:
+    """A preset's session streamed block by block (:class:`stimgen.session.Session`, pass 2).
+
+    Memory does not grow with the session: the mastered blocks are produced
+    as the ring buffer asks for them.
+
+    Parameters
+    ----------
+    session : stimgen.session.Session
+        A planned session (pass 1 done).
+    info : dict
+        Facts for the summary and the recording's sidecar.
+    """
+
+    adaptive = False
+    ramps = True
+
+    def __init__(self, session, *, info: dict):
+        self.session = session
+        self.sr = int(session.sr)
+        self.n_frames = int(session.n_frames)
+        self.n_channels = 2
+        self.info = info
+        self.position = 0
+        self._blocks = session.blocks()
+        self._buffer = np.zeros((0, 2))
+
+    def next_frames(self, n: int) -> np.ndarray:
+        """The next ``n`` frames (fewer at the end), shape (m, 2)."""
+        n = max(0, min(int(n), self.n_frames - self.position))
+        parts = [self._buffer]
+        have = self._buffer.shape[0]
+        while have < n:
+            block = next(self._blocks).T
+            parts.append(block)
+            have += block.shape[0]
+        joined = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        out, self._buffer = joined[:n], joined[n:]
+        self.position += n
+        return out
+
+
+def fixed_program(resolved: dict, *, duration_s=None, seed=None, on_progress=None) -> SessionProgram:
+    """The fixed program of a preset: the samples ``stimgen generate`` writes, streamed.
+
+    Pass 1 of the mastering (:meth:`stimgen.session.Session.plan`) runs
+    here, before the first sample; pass 2 runs as the session plays.
 
     Parameters
     ----------
@@ -161,11 +208,11 @@ def fixed_program(resolved: dict, *, duration_s=None, seed=None, on_progress=Non
     duration_s, seed : float, int or None
         Overrides.
     on_progress : callable or None
-        ``on_progress(fraction)`` during the render.
+        ``on_progress(fraction)`` during pass 1.
 
     Returns
     -------
-    FixedProgram
+    SessionProgram
         With ``info``: ``kind`` "preset", ``preset``, ``resolved`` (the
         preset with the overrides), ``seed``, ``duration_s``, ``arc``,
         ``notes``, ``mastering`` (the report).
@@ -174,18 +221,21 @@ def fixed_program(resolved: dict, *, duration_s=None, seed=None, on_progress=Non
     --------
     >>> from stimgen.preset import load_preset
     >>> prog = fixed_program(load_preset("groove"), duration_s=5.0)
-    >>> prog.n_frames, prog.sr
-    (240000, 48000)
+    >>> prog.n_frames, prog.sr, prog.next_frames(600).shape
+    (240000, 48000, (600, 2))
     """
     from ..preset import validate_preset
+    from ..session import Session
 
-    y, info, report = render_session(resolved, duration_s=duration_s, seed=seed, on_progress=on_progress)
+    session = Session(resolved, duration_s=duration_s, seed=seed)
+    session.plan(on_progress=on_progress)
+    info = session.info
     final = validate_preset({**resolved, "duration_s": info["duration_s"], "seed": info["seed"], "arc": info["arc"]},
                             source=resolved["name"])
     facts = {"kind": "preset", "preset": resolved["name"], "resolved": final, "seed": info["seed"],
              "duration_s": info["duration_s"], "arc": info["arc"], "notes": list(info["notes"]),
-             "mastering": report, "bit_depth": final["bit_depth"]}
-    return FixedProgram(y, sr=info["sr"], ramps=True, info=facts)
+             "mastering": session.report, "bit_depth": final["bit_depth"]}
+    return SessionProgram(session, info=facts)
 
 
 def file_program(path, *, duration_s=None, target_lufs=None, ceiling_dbtp=None) -> FixedProgram:
@@ -316,12 +366,12 @@ class AdaptiveProgram:
     adaptive = True
     ramps = True
 
-    def __init__(self, *, sr, n_frames, bed, rhythm, g0, reference, hop, ceiling_dbtp, fade_in, fade_out,
+    def __init__(self, *, sr, n_frames, sources, rhythm, g0, reference, hop, ceiling_dbtp, fade_in, fade_out,
                  arc, duration_s, thermostat, seed, info):
         self.sr = int(sr)
         self.n_frames = int(n_frames)
         self.n_channels = 2
-        self.bed = bed
+        self.sources = sources
         self.rhythm = rhythm
         self.g0 = float(g0)
         self.fade_in = fade_in
@@ -407,21 +457,20 @@ class AdaptiveProgram:
         if k == 0:
             self._u = u_new
             return out
-        bed = self.bed[..., start:start + k]
+        bed, stems_now = self.sources.read(start, k)
         out[:k] = bed.T if bed.ndim == 2 else bed[:, np.newaxis]
         if self.rhythm:
             u_ramp = self._u + (u_new - self._u) * (np.arange(1, k + 1) / k)
             level = 10.0 ** (u_ramp * self.thermostat.rhythm_range_db / 20.0)
             acc = np.zeros(k)
-            for layer in self.rhythm:
-                stems = layer["stems"]
+            for layer, stems in zip(self.rhythm, stems_now):
                 if len(stems) == 1:
-                    acc += stems[0][start:start + k]
+                    acc += stems[0]
                 else:
                     w = self._variation_weights(layer, start, k, u_new)
-                    for s, stem in enumerate(stems):
-                        if np.any(w[s]):
-                            acc += w[s] * stem[start:start + k]
+                    for s_index, stem in enumerate(stems):
+                        if np.any(w[s_index]):
+                            acc += w[s_index] * stem
             out[:k] += (acc * level)[:, np.newaxis]
         self._u = u_new
         gain = np.full(k, self.g0)
@@ -465,15 +514,57 @@ class AdaptiveProgram:
         }
 
 
+class _AdaptiveSources:
+    """The layers of an adaptive session, rendered section by section in step with the mix.
+
+    ``read(start, k)`` returns the bed (sum of the non-rhythmic layers, mono
+    or stereo) and, per rhythmic layer, its renderings (the preset's, then
+    the more and less varied ones for drums and clicks) for frames
+    ``[start, start + k)``; calls must follow each other without gaps.
+    """
+
+    def __init__(self, renderer, rhythm, variants):
+        self.renderer = renderer
+        self.rhythm_index = {r["index"] for r in rhythm}
+        self.rhythm = rhythm
+        self.variants = variants
+        self.position = 0
+
+    def read(self, start: int, k: int):
+        if start != self.position:  # pragma: no cover - the program reads in order
+            raise ParameterError(f"adaptive sources read at frame {start}, expected {self.position}")
+        self.position = start + k
+        r = self.renderer
+        envelope = r.envelope(start, start + k)
+        bed = np.zeros(k)
+        own = {}
+        for index, layer in enumerate(r.layers):
+            y = layer.read(start, start + k, envelope)
+            if index in self.rhythm_index:
+                own[index] = y
+            elif y.ndim == 2 and bed.ndim == 1:
+                bed = bed[np.newaxis] + y
+            else:
+                bed = bed + y
+        stems = [[own[x["index"]]] for x in self.rhythm]
+        event_slots = [i for i, x in enumerate(self.rhythm) if x["kind"] in EVENT_KINDS]
+        for variant in self.variants:
+            v_env = variant.envelope(start, start + k)
+            for slot, layer in zip(event_slots, variant.layers):
+                stems[slot].append(layer.read(start, start + k, v_env))
+        return bed, stems
+
+
 def adaptive_program(resolved: dict, *, duration_s=None, seed=None, thermostat: Thermostat | None = None,
                      on_progress=None) -> AdaptiveProgram:
     """Prepare a preset for adaptive play.
 
-    Renders the layers (:func:`stimgen.render.iter_layers`, kept as float32),
-    the more and less varied renderings of each drums or clicks layer, and
-    the session ``stimgen generate`` would write (:func:`render_session`'s
-    mastering of the summed layers), whose static gain becomes ``g0`` and
-    whose K-weighted energy becomes the loudness governor's reference.
+    Runs pass 1 of ``stimgen generate``'s mastering of the same preset
+    (:meth:`stimgen.session.Session.plan`), whose static gain becomes ``g0``
+    and whose K-weighted energy per block (before the limiter) becomes the
+    loudness governor's reference; the layers, and the more and less varied
+    renderings of each drums or clicks layer, are then rendered section by
+    section as the session plays (:class:`stimgen.render.SessionRenderer`).
 
     Parameters
     ----------
@@ -497,66 +588,42 @@ def adaptive_program(resolved: dict, *, duration_s=None, seed=None, thermostat: 
 
     Notes
     -----
-    Memory: each rhythmic layer keeps 1 (isochronic) or 3 (drums, clicks)
-    mono float32 renderings and the other layers share one bed (stereo if a
-    binaural layer is present): about 0.2 MB per second of session for a
-    preset with one drums layer at 48 kHz.
+    Memory: the renderings are streamed; only the governor's reference
+    grows with the session (8 bytes per 512 frames, 5 MB for 4 hours at
+    48 kHz).
     """
-    from ..mastering import master_session
+    from ..mastering import fade, session_fade_s
     from ..preset import validate_preset
-    from ..render import iter_layers
+    from ..render import SessionRenderer
+    from ..session import Session
 
     def report(fraction):
         if on_progress is not None:
             on_progress(min(max(fraction, 0.0), 1.0))
 
-    mix = None
-    bed = None
-    rhythm = []
-    p = None
-    for index, y, p in iter_layers(resolved, duration_s=duration_s, seed=seed,
-                                   on_progress=lambda f: report(0.4 * f)):
-        if mix is None:
-            n = y.shape[-1]
-            mix = np.zeros((2, n))
-        mix += y
-        kind = p["layers"][index]["kind"]
-        if kind in RHYTHM_KINDS:
-            rhythm.append({"index": index, "kind": kind, "stems": [y.astype(np.float32)]})
-        elif bed is None:
-            bed = y.astype(np.float32)
-        elif y.ndim == 2 and bed.ndim == 1:
-            bed = bed[np.newaxis] + y.astype(np.float32)
-        else:
-            bed += y.astype(np.float32)
-    sr, n_frames, duration = p["sr"], mix.shape[-1], p["duration_s"]
-    if bed is None:
-        bed = np.zeros(n_frames, dtype=np.float32)
-    report(0.45)
-    mastered, master_report = master_session(mix, sr=sr, duration_s=duration, target_lufs=p["target_lufs"],
-                                            ceiling_dbtp=p["ceiling_dbtp"])
-    del mix
     hop = BLOCK_FRAMES
-    reference = k_weighted_energy(mastered, sr=sr, hop=hop)
-    del mastered
-    report(0.7)
-    # Fades of the mastering, as gain ramps (the same raised cosines).
-    from ..mastering import fade, session_fade_s
-
-    fade_s = session_fade_s(duration)
-    n_fade = min(int(round(fade_s * sr)), n_frames // 2)
-    ramp = fade(np.ones(2 * n_fade), sr=sr, fade_in_s=fade_s, fade_out_s=0.0)[:n_fade] if n_fade else np.ones(0)
-    # The more and less varied renderings of the event layers.
+    session = Session(resolved, duration_s=duration_s, seed=seed, energy_hop=hop)
+    session.plan(on_progress=report)  # pass 1: the gain and the governor's reference of generate's mastering
+    master_report = session.report
+    reference = session.master.reference_energy()
+    p = session.p
+    sr, n_frames, duration = session.sr, session.n_frames, session.duration_s
+    rhythm = [{"index": index, "kind": layer["kind"]} for index, layer in enumerate(p["layers"])
+              if layer["kind"] in RHYTHM_KINDS]
     events = [r for r in rhythm if r["kind"] in EVENT_KINDS]
+    variants = []
     for which, changes, add in (("more", MORE_VARIATION, True), ("less", LESS_VARIATION, False)):
         if not events:
             break
         layers = [_shift_variation(p["layers"][r["index"]], changes, add=add) for r in events]
         variant = validate_preset({**p, "layers": layers, "seed": p["seed"] + VARIATION_SEEDS[which]},
                                   source=f"{p['name']} ({which} variation)")
-        offset = 0.7 if which == "more" else 0.85
-        for k, y, _ in iter_layers(variant, on_progress=lambda f, o=offset: report(o + 0.15 * f)):
-            events[k]["stems"].append(y.astype(np.float32))
+        variants.append(SessionRenderer(variant))
+    sources = _AdaptiveSources(SessionRenderer(resolved, duration_s=duration_s, seed=seed), rhythm, variants)
+    # Fades of the mastering, as gain ramps (the same raised cosines).
+    fade_s = session_fade_s(duration)
+    n_fade = min(int(round(fade_s * sr)), n_frames // 2)
+    ramp = fade(np.ones(2 * n_fade), sr=sr, fade_in_s=fade_s, fade_out_s=0.0)[:n_fade] if n_fade else np.ones(0)
     for r in events:
         tempo = p["layers"][r["index"]]["tempo_bpm"]
         r["bar_frames"] = 240.0 / tempo * sr
@@ -569,7 +636,7 @@ def adaptive_program(resolved: dict, *, duration_s=None, seed=None, thermostat: 
     if not rhythm:
         info["notes"].append("no rhythmic layer (drums, clicks, isochronic): the thermostat has nothing to steer")
     return AdaptiveProgram(
-        sr=sr, n_frames=n_frames, bed=bed, rhythm=rhythm, g0=10.0 ** (master_report["gain_db"] / 20.0),
+        sr=sr, n_frames=n_frames, sources=sources, rhythm=rhythm, g0=10.0 ** (master_report["gain_db"] / 20.0),
         reference=reference, hop=hop, ceiling_dbtp=p["ceiling_dbtp"], fade_in=ramp, fade_out=ramp[::-1].copy(),
         arc=p["arc"], duration_s=duration, thermostat=thermostat if thermostat is not None else Thermostat(),
         seed=p["seed"], info=info,

@@ -1,13 +1,15 @@
 """Hearing safety of a live, adaptive session: a loudness governor and a true-peak limiter, both streaming.
 
-A fixed session is mastered as a whole (:func:`stimgen.mastering.master`),
-which needs the whole signal.  An adaptive session changes while it plays,
-so its level is held block by block:
+A fixed session is mastered in two passes over the whole programme
+(:class:`stimgen.mastering.StreamMaster`), which needs the programme known in
+advance.  An adaptive session changes while it plays, so its level is held
+block by block:
 
 1. :class:`LoudnessGovernor` keeps the short-term loudness (the K-weighted
    energy over the last :data:`GOVERNOR_WINDOW_S` seconds, ITU-R BS.1770
-   weighting) at or below that of a *reference*: the same session mastered
-   by ``stimgen generate``, at the same moment.  It only ever turns down.
+   weighting) at or below that of a *reference*: the same session with
+   ``stimgen generate``'s mastering gain and fades (from pass 1, before its
+   limiter), at the same moment.  It only ever turns down.
 2. :class:`StreamingLimiter` is a look-ahead true-peak limiter: its detector
    is the signal oversampled :data:`~stimgen.mastering.LIMITER_OVERSAMPLE`
    times with the interpolator of :func:`scipy.signal.resample_poly` (the one
@@ -28,7 +30,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from pyloudnorm.iirfilter import IIRfilter
 from scipy.ndimage import minimum_filter1d
 from scipy.signal import firwin, resample_poly, sosfilt
 
@@ -83,7 +84,7 @@ def _interpolator(oversample: int) -> tuple[np.ndarray, float]:
 
 
 def k_weighting_sos(sr: int) -> np.ndarray:
-    """Second-order sections of the BS.1770 K-weighting filter at ``sr`` (pyloudnorm's coefficients).
+    """Second-order sections of the BS.1770 K-weighting filter at ``sr`` (a copy of the mastering's).
 
     Parameters
     ----------
@@ -93,25 +94,16 @@ def k_weighting_sos(sr: int) -> np.ndarray:
     Returns
     -------
     numpy.ndarray, shape (2, 6)
-        A high shelf then a high pass, each normalised to ``a0 = 1``, with
-        both stages' pass-band gains folded into the first.
+        A high shelf then a high pass (:func:`stimgen.mastering.k_weighting_sos`).
 
     Examples
     --------
     >>> k_weighting_sos(48000).shape
     (2, 6)
     """
-    stages = (
-        IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, sr, "high_shelf"),
-        IIRfilter(0.0, 0.5, 38.0, sr, "high_pass"),
-    )
-    sos = np.array([np.concatenate([np.asarray(s.b, float), np.asarray(s.a, float)]) for s in stages])
-    sos /= sos[:, 3:4]
-    gain = 1.0
-    for s in stages:
-        gain *= float(s.passband_gain)
-    sos[0, :3] *= gain
-    return sos
+    from ..mastering import k_weighting_sos as sos
+
+    return np.array(sos(int(sr)))
 
 
 def k_weighted_energy(y: np.ndarray, *, sr: int, hop: int) -> np.ndarray:

@@ -1,17 +1,17 @@
 """Scoring a candidate preset exactly as ``stimgen generate`` would.
 
-:func:`evaluate_preset` renders a preset (:func:`stimgen.render.render_preset`),
-masters it to the preset's loudness target and true-peak ceiling with the
-fades of ``stimgen generate`` (``min(FADE_S, FADE_MAX_FRACTION * duration)``
-each, see :mod:`stimgen.commands.generate`) and scores the result on a
-connectome's harmonics (:func:`resonance.score_signal`).  So a preset that
-the optimizer scored gets the same score when ``stimgen generate`` renders
-it (on the same connectome).
+:func:`evaluate_preset` streams a preset through ``stimgen generate``'s own
+path (:class:`stimgen.session.Session`: render and master in two passes,
+section by section) and scores the mastered blocks as they come
+(:class:`stimgen.session.StreamScorer`).  So a preset that the optimizer
+scored gets the same score when ``stimgen generate`` renders it (on the same
+connectome), and a candidate's memory does not grow with its duration: long
+candidates do not multiply memory by the number of workers.
 
-:func:`layer_contributions` does the credit assignment: the mix is rebuilt
-from the layer stems of :func:`stimgen.render.iter_layers` (no re-synthesis)
-with one layer left out at a time, mastered again to the same loudness and
-scored; a layer's contribution is the full score minus the score without it.
+:func:`layer_contributions` does the credit assignment: the session is
+streamed again with one layer left out at a time (the other layers keep
+their random streams), mastered to the same loudness and scored; a layer's
+contribution is the full score minus the score without it.
 
 :class:`EvaluationPool` runs evaluations on a Dask cluster (a local one of
 ``workers`` processes, or an existing one); the harmonics are sent to each
@@ -127,8 +127,27 @@ def evaluate_mix(y, resolved: dict, *, sr: int, duration_s: float, harmonics, co
     }
 
 
+def _evaluate_session(session, *, harmonics) -> dict:
+    """Master a :class:`stimgen.session.Session` (two passes) and score its blocks as they come."""
+    from ..session import StreamScorer
+
+    session.plan()
+    scorer = StreamScorer(harmonics, sr=session.sr)
+    for block in session.blocks():
+        scorer.process(block)
+    result = scorer.result()
+    report = session.report
+    return {
+        "score": float(result.score),
+        "consonance": float(result.metrics["consonance"]),
+        "metrics": result.to_dict()["metrics"],
+        "loudness_lufs": float(report["loudness_lufs"]),
+        "true_peak_dbtp": float(report["true_peak_dbtp"]),
+    }
+
+
 def evaluate_preset(resolved: dict, *, harmonics, config=None) -> dict:
-    """Render, master and score one preset at its own duration.
+    """Render, master and score one preset at its own duration, streamed like ``stimgen generate``.
 
     Parameters
     ----------
@@ -137,7 +156,8 @@ def evaluate_preset(resolved: dict, *, harmonics, config=None) -> dict:
     harmonics : resonance.Harmonics
         The connectome harmonics to score on.
     config : resonance.ModelConfig or None
-        Model constants (default: the model's).
+        Model constants; only the defaults stream (a custom config is scored
+        from the array, as :func:`evaluate_mix`).
 
     Returns
     -------
@@ -155,20 +175,24 @@ def evaluate_preset(resolved: dict, *, harmonics, config=None) -> dict:
     >>> evaluate_preset(load_preset("groove"), harmonics=h)["score"]  # doctest: +SKIP
     1.14
     """
-    from ..render import render_preset
+    from ..session import Session
 
     with single_thread():
-        y, info = render_preset(resolved)
-        return evaluate_mix(y, resolved, sr=info["sr"], duration_s=info["duration_s"], harmonics=harmonics,
-                            config=config)
+        if config is not None:
+            from ..render import render_preset
+
+            y, info = render_preset(resolved)
+            return evaluate_mix(y, resolved, sr=info["sr"], duration_s=info["duration_s"], harmonics=harmonics,
+                                config=config)
+        return _evaluate_session(Session(resolved), harmonics=harmonics)
 
 
 def layer_contributions(resolved: dict, *, harmonics, config=None) -> dict:
-    """Score a preset with each layer left out in turn (credit assignment).
+    """Score a preset with each layer left out in turn (credit assignment), streamed.
 
-    The stems come from :func:`stimgen.render.iter_layers` (their sum is the
-    render, bit for bit), so nothing is synthesised twice.  Each partial mix
-    is mastered to the same loudness as the full one and scored.
+    Each partial session keeps the other layers' samples (layer ``i``
+    always draws from its own random stream), is mastered to the same
+    loudness as the full one and scored.
 
     Parameters
     ----------
@@ -176,6 +200,7 @@ def layer_contributions(resolved: dict, *, harmonics, config=None) -> dict:
         A resolved preset.
     harmonics : resonance.Harmonics
     config : resonance.ModelConfig or None
+        Must be None (the default model) for streaming; kept for the signature.
 
     Returns
     -------
@@ -185,30 +210,15 @@ def layer_contributions(resolved: dict, *, harmonics, config=None) -> dict:
         ``gain_db``, ``score_without`` and ``contribution`` (full score minus
         ``score_without``; negative when the layer lowers the score).
     """
-    from ..render import iter_layers
+    from ..session import Session
 
     with single_thread():
-        stems = []
-        p = None
-        for _, y, p in iter_layers(resolved):
-            stems.append(y)
-        sr, duration_s = p["sr"], p["duration_s"]
-        n = stems[0].shape[-1]
-
-        def mix(skip):
-            out = np.zeros((2, n))
-            for i, y in enumerate(stems):
-                if i != skip:
-                    out += y
-            return out
-
-        full = evaluate_mix(mix(None), resolved, sr=sr, duration_s=duration_s, harmonics=harmonics, config=config)
+        full = _evaluate_session(Session(resolved), harmonics=harmonics)
         layers = []
         for i, layer in enumerate(resolved["layers"]):
             try:
-                without = evaluate_mix(mix(i), resolved, sr=sr, duration_s=duration_s, harmonics=harmonics,
-                                       config=config)
-            except (StimgenError, ResonanceError):  # e.g. what is left is too quiet to measure
+                without = _evaluate_session(Session(resolved, exclude=(i,)), harmonics=harmonics)
+            except (StimgenError, ResonanceError):  # e.g. what is left is silent or too quiet to measure
                 without = {"score": 0.0}
             layers.append({
                 "index": i,

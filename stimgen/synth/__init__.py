@@ -33,6 +33,7 @@ from .sequencer import (
     metrical_weights,
     render_sequence,
     sequence,
+    sequence_notes,
     syncopation_index,
     vary,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "raised_cosine",
     "render_sequence",
     "sequence",
+    "sequence_notes",
     "snare",
     "syncopation_index",
     "vary",

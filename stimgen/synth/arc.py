@@ -79,7 +79,7 @@ def arc_boundaries_s(*, duration_s, heat_s, hold_s, cool_s):
 
 
 def arc_envelope(*, sr, duration_s, heat_s, hold_s, cool_s, heat_level=HEAT_LEVEL, hold_level=HOLD_LEVEL,
-                 cool_level=COOL_LEVEL):
+                 cool_level=COOL_LEVEL, start=0, stop=None):
     """Session intensity curve in [0, 1]: rise, hold, slow fall.
 
     The curve starts at ``heat_level``, rises over the heating phase along a
@@ -104,10 +104,14 @@ def arc_envelope(*, sr, duration_s, heat_s, hold_s, cool_s, heat_level=HEAT_LEVE
         ``cool_level``.
     cool_level : float
         Intensity at the end, in [0, 1].
+    start, stop : int, int or None
+        Return only samples ``start`` to ``stop`` (default: all); each
+        sample is computed from its own index, so the pieces of a streamed
+        session equal the whole curve bit for bit.
 
     Returns
     -------
-    numpy.ndarray of float64, shape (round(duration_s * sr),)
+    numpy.ndarray of float64, shape (stop - start,)
 
     Raises
     ------
@@ -131,8 +135,10 @@ def arc_envelope(*, sr, duration_s, heat_s, hold_s, cool_s, heat_level=HEAT_LEVE
             f"hold_level={hold_level:g} must be at least heat_level={heat_level:g} and cool_level={cool_level:g}"
         )
     n = int(round(float(duration_s) * sr))
-    t = np.arange(n) / sr
-    env = np.full(n, hold_level)
+    start = check_int("start", start, low=0, high=n)
+    stop = n if stop is None else check_int("stop", stop, low=start, high=n)
+    t = np.arange(start, stop) / sr
+    env = np.full(stop - start, hold_level)
     if heat_s > 0:
         rising = t < heat_s
         env[rising] = heat_level + (hold_level - heat_level) * raised_cosine(t[rising] / heat_s)

@@ -220,7 +220,7 @@ def modulator(*, sr, n_samples, rate_hz, shape="sine", phase=0.0):
     return _cycle_shape(x, shape)
 
 
-def amplitude_modulate(y, *, sr, rate_hz, depth, shape="sine", phase=0.0):
+def amplitude_modulate(y, *, sr, rate_hz, depth, shape="sine", phase=0.0, offset=0):
     """Amplitude-modulate ``y`` at ``rate_hz``.
 
     The gain is ``g(t) = 1 - depth * (1 - m(t))`` where ``m(t)`` in [0, 1] is
@@ -244,6 +244,9 @@ def amplitude_modulate(y, *, sr, rate_hz, depth, shape="sine", phase=0.0):
         Modulator waveform.
     phase : float
         Modulator phase in radians; 0 starts at the gain minimum.
+    offset : int
+        Index of ``y``'s first sample in a longer signal (>= 0), so that a
+        signal modulated section by section equals the whole bit for bit.
 
     Returns
     -------
@@ -265,6 +268,7 @@ def amplitude_modulate(y, *, sr, rate_hz, depth, shape="sine", phase=0.0):
     y = check_finite_array("y", y)
     depth = check_float("depth", depth, low=0, high=1)
     sr = check_int("sr", sr, low=1)
+    offset = check_int("offset", offset, low=0)
     modulator(sr=sr, n_samples=0, rate_hz=rate_hz, shape=shape, phase=phase)  # validates the arguments
     if depth == 0.0:
         return y.copy()
@@ -274,7 +278,7 @@ def amplitude_modulate(y, *, sr, rate_hz, depth, shape="sine", phase=0.0):
     n = y.shape[-1]
     for a in range(0, n, _CHUNK):
         b = min(n, a + _CHUNK)
-        m = _cycle_shape(np.arange(a, b) * (rate_hz / sr) + phase / (2.0 * np.pi), shape)
+        m = _cycle_shape(np.arange(offset + a, offset + b) * (rate_hz / sr) + phase / (2.0 * np.pi), shape)
         m -= 1.0
         m *= depth
         m += 1.0
@@ -282,7 +286,7 @@ def amplitude_modulate(y, *, sr, rate_hz, depth, shape="sine", phase=0.0):
     return out
 
 
-def glide(values_at_times, *, sr, duration_s):
+def glide(values_at_times, *, sr, duration_s, start=0, stop=None):
     """Turn breakpoints ``[(t_s, value), ...]`` into a smooth per-sample curve.
 
     Between consecutive breakpoints the curve follows a raised-cosine
@@ -299,10 +303,14 @@ def glide(values_at_times, *, sr, duration_s):
         Sample rate in Hz.
     duration_s : float
         Length of the curve in seconds (``round(duration_s * sr)`` samples).
+    start, stop : int, int or None
+        Return only samples ``start`` to ``stop`` of the curve (default:
+        all); each sample depends only on its own index, so pieces equal the
+        whole curve bit for bit.
 
     Returns
     -------
-    numpy.ndarray of float64, shape (n,)
+    numpy.ndarray of float64, shape (stop - start,)
 
     Raises
     ------
@@ -334,9 +342,11 @@ def glide(values_at_times, *, sr, duration_s):
             f"time {times[bad - 1]:g} s (times must be strictly increasing)"
         )
     n = int(round(duration_s * sr))
-    t = np.arange(n) / sr
+    start = check_int("start", start, low=0, high=n)
+    stop = n if stop is None else check_int("stop", stop, low=start, high=n)
+    t = np.arange(start, stop) / sr
     if len(times) == 1:
-        return np.full(n, values[0])
+        return np.full(stop - start, values[0])
     seg = np.clip(np.searchsorted(times, t, side="right") - 1, 0, len(times) - 2)
     u = (t - times[seg]) / steps[seg]
     return values[seg] + (values[seg + 1] - values[seg]) * raised_cosine(u)

@@ -50,6 +50,7 @@ __all__ = [
     "metrical_weights",
     "render_sequence",
     "sequence",
+    "sequence_notes",
     "syncopation_index",
     "vary",
 ]
@@ -427,6 +428,50 @@ def render_sequence(bars, *, sr, tempo_bpm, voices, duration_s, swing=0.0, human
     >>> np.flatnonzero(y)[::3].tolist()
     [0, 500, 1000, 1500]
     """
+    notes = sequence_notes(bars, sr=sr, tempo_bpm=tempo_bpm, voices=voices, duration_s=duration_s, swing=swing,
+                           humanize_s=humanize_s, rng=rng)
+    n = int(round(float(duration_s) * int(sr)))
+    out = np.zeros(n)
+    for sample, starts, gains in notes:
+        for start, gain in zip(starts.tolist(), gains.tolist()):
+            if start >= n:
+                continue
+            stop = min(start + len(sample), n)
+            out[start:stop] += gain * sample[: stop - start]
+    return out
+
+
+def sequence_notes(bars, *, sr, tempo_bpm, voices, duration_s, swing=0.0, humanize_s=0.0, rng=None):
+    """The notes :func:`render_sequence` mixes, without mixing them.
+
+    Parameters
+    ----------
+    bars, sr, tempo_bpm, voices, duration_s, swing, humanize_s, rng
+        As in :func:`render_sequence` (the same draws are made from ``rng``).
+
+    Returns
+    -------
+    list of (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+        One ``(sample, starts, gains)`` per voice, in sorted voice order:
+        the voice's one-shot sample, the note start indices (int64, >= 0)
+        and velocities.  Adding ``gain * sample`` at each start, in this
+        order and cut at ``round(duration_s * sr)``, gives
+        :func:`render_sequence`'s output; a streaming renderer adds only the
+        notes that reach its section, in the same order, and gets the same
+        samples.
+
+    Raises
+    ------
+    ParameterError
+        As :func:`render_sequence`.
+
+    Examples
+    --------
+    >>> m = generate_motif(rng=np.random.default_rng(0), voices=("click",))
+    >>> [s.tolist() for _, s, _ in sequence_notes([m], sr=1000, tempo_bpm=120, voices={"click": np.ones(3)},
+    ...                                           duration_s=2.0)]
+    [[0, 500, 1000, 1500]]
+    """
     if isinstance(bars, Motif):
         bars = [bars]
     bars = [_check_motif(b) for b in bars]
@@ -456,7 +501,21 @@ def render_sequence(bars, *, sr, tempo_bpm, voices, duration_s, swing=0.0, human
                     )
                 samples[name] = check_finite_array(f"voices[{name!r}]", voices[name], ndim=1)
 
-    n = int(round(duration_s * sr))
+    return _note_events(bars, samples, sr=sr, tempo_bpm=tempo_bpm, duration_s=duration_s, swing=swing,
+                        humanize_s=humanize_s, rng=rng)
+
+
+def _note_events(bars, samples, *, sr, tempo_bpm, duration_s, swing, humanize_s, rng):
+    """The notes of :func:`render_sequence` (validated arguments) as ``[(sample, starts, gains), ...]``.
+
+    One entry per voice, in sorted voice order (the order in which the notes
+    are mixed and the timing jitter is drawn); ``starts`` are sample indices
+    (int64, >= 0), ``gains`` the velocities.  Mixing them in this order
+    gives :func:`render_sequence`'s samples; a streaming renderer mixes only
+    the notes that reach its section, in the same order, and so gets the
+    same samples.
+    """
+    steps = bars[0].steps
     step_s = 60.0 / tempo_bpm / (steps / BEATS_PER_BAR)
     bar_s = steps * step_s
     n_bars = int(np.ceil(duration_s / bar_s))
@@ -469,7 +528,7 @@ def render_sequence(bars, *, sr, tempo_bpm, voices, duration_s, swing=0.0, human
             times = (bar_index * steps + step_idx) * step_s + swing * step_s * (step_idx % 2)
             events[name][0].append(times)
             events[name][1].append(bar.velocities[row, step_idx])
-    out = np.zeros(n)
+    notes = []
     for name in sorted(events):  # fixed order: the rng stream does not depend on dict order
         if not events[name][0]:
             continue
@@ -479,13 +538,8 @@ def render_sequence(bars, *, sr, tempo_bpm, voices, duration_s, swing=0.0, human
             jitter = np.clip(rng.normal(0.0, humanize_s, times.shape), -step_s / 2, step_s / 2)
             times = times + jitter
         starts = np.maximum(np.round(times * sr).astype(np.int64), 0)
-        sample = samples[name]
-        for start, gain in zip(starts, gains):
-            if start >= n:
-                continue
-            stop = min(start + len(sample), n)
-            out[start:stop] += gain * sample[: stop - start]
-    return out
+        notes.append((samples[name], starts, gains))
+    return notes
 
 
 def metrical_weights(steps):

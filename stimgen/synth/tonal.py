@@ -239,26 +239,6 @@ def harmonic_tone(f0_hz, *, sr, duration_s, n_harmonics=8, rolloff=0.8, rng=None
     return fade_edges(y, sr=sr, fade_in_s=EDGE_FADE_S)
 
 
-def _drift_coarse(n_tones, n, sr, rate_hz, depth, rng):
-    """Per-tone slow gains in [1 - depth, 1] on a coarse time grid.
-
-    Returns ``(t_coarse, gains)``: independent rates and phases per tone.
-    The drift is far below audio rate, so it is evaluated every 64 samples
-    and interpolated linearly (error < 1e-6 of the gain).
-    """
-    if rng is None:
-        # deterministic spread: rates in golden-ratio steps so no two swell together
-        rates = rate_hz * (1.0 + 0.618 * (np.arange(n_tones) % 3)) / (1.0 + 0.618)
-        phases = np.arange(n_tones) * 2.399963  # golden angle, radians
-    else:
-        rates = rate_hz * rng.uniform(0.5, 1.5, n_tones)
-        phases = rng.uniform(0.0, 2 * np.pi, n_tones)
-    hop = 64
-    t_coarse = np.arange(0, n + hop, hop) / sr
-    gains = [1.0 - depth * (0.5 - 0.5 * np.cos(2 * np.pi * r * t_coarse + p)) for r, p in zip(rates, phases)]
-    return t_coarse, gains
-
-
 def drone(freqs_hz, *, sr, duration_s, n_harmonics=6, rolloff=0.7, drift_rate_hz=DRIFT_RATE_HZ,
           drift_depth=DRIFT_DEPTH, rng=None):
     """Sum of harmonic tones whose levels drift slowly and independently.
@@ -318,19 +298,12 @@ def drone(freqs_hz, *, sr, duration_s, n_harmonics=6, rolloff=0.7, drift_rate_hz
 
 
 def _drone_raw(freqs, n, sr, n_harmonics, rolloff, drift_rate_hz, drift_depth, rng):
-    """Drone without edge fades (arguments already validated), summed in cache-sized chunks."""
-    t_coarse, coarse = _drift_coarse(len(freqs), n, sr, drift_rate_hz, drift_depth, rng)
-    tables = [_wavetable(n_harmonics, rolloff, f, sr, _phases(n_harmonics, rng)) for f in freqs]
-    y = np.zeros(n)
-    tone = np.empty(min(n, _CHUNK))
-    for a in range(0, n, _CHUNK):
-        b = min(n, a + _CHUNK)
-        t = np.arange(a, b) / sr
-        for f, table, g in zip(freqs, tables, coarse):
-            part = _tone_into(tone[: b - a], a, table, f / sr)
-            part *= np.interp(t, t_coarse, g)
-            y[a:b] += part
-    return y / len(freqs)
+    """Drone without edge fades (arguments already validated): the streaming drone read in one piece."""
+    from .streams import _DroneCore
+
+    core = _DroneCore(freqs, sr=sr, n_harmonics=n_harmonics, rolloff=rolloff, drift_rate_hz=drift_rate_hz,
+                      drift_depth=drift_depth, rng=rng)
+    return core.render(0, n)
 
 
 def pad(chords, *, sr, chord_s, crossfade_s=1.0, n_harmonics=6, rolloff=0.7, drift_depth=DRIFT_DEPTH,
@@ -380,26 +353,18 @@ def pad(chords, *, sr, chord_s, crossfade_s=1.0, n_harmonics=6, rolloff=0.7, dri
     drift_depth = check_float("drift_depth", drift_depth, low=0, high=1)
     if rng is not None:
         _check_rng(rng)
-    n_total = _n_samples(sr, len(chords) * chord_s)
-    n_fade = int(round(crossfade_s * sr))
-    half = n_fade // 2
-    out = np.zeros(n_total)
-    u = (np.arange(n_fade) + 0.5) / max(n_fade, 1)
-    fade_in, fade_out = np.sin(0.5 * np.pi * u), np.cos(0.5 * np.pi * u)
+    checked = []
     for i, chord in enumerate(chords):
-        start = max(int(round(i * chord_s * sr)) - half, 0)
-        stop = min(int(round((i + 1) * chord_s * sr)) - half + n_fade, n_total) if i < len(chords) - 1 else n_total
         freqs = np.atleast_1d(np.asarray(chord, dtype=np.float64))
         if freqs.ndim != 1 or freqs.size == 0:
             raise ParameterError(f"chords[{i}]={chord!r} must be a non-empty sequence of frequencies")
-        freqs = [_check_hz(f"chords[{i}][{j}]", f, sr) for j, f in enumerate(freqs)]
-        seg = _drone_raw(freqs, stop - start, sr, n_harmonics, rolloff, DRIFT_RATE_HZ, drift_depth, rng)
-        if i > 0 and n_fade:
-            seg[:n_fade] *= fade_in
-        if i < len(chords) - 1 and n_fade:
-            seg[len(seg) - n_fade :] *= fade_out
-        out[start : start + len(seg)] += seg
-    return fade_edges(out, sr=sr, fade_in_s=EDGE_FADE_S)
+        checked.append([_check_hz(f"chords[{i}][{j}]", f, sr) for j, f in enumerate(freqs)])
+    from .streams import PadStream
+
+    n_total = _n_samples(sr, len(chords) * chord_s)
+    stream = PadStream(checked, sr=sr, chord_s=chord_s, crossfade_s=crossfade_s, n_samples=n_total,
+                       n_harmonics=n_harmonics, rolloff=rolloff, drift_depth=drift_depth, rng=rng, fade_s=EDGE_FADE_S)
+    return stream.read(n_total)
 
 
 def isochronic(freq_hz, *, sr, duration_s, rate_hz, duty=0.5, ramp_s=0.005):
@@ -504,9 +469,10 @@ def binaural(carrier_hz, *, beat_hz, sr, duration_s):
             f"beat_hz={beat_hz:g} with carrier_hz={carrier_hz:g} gives ear tones {left_hz:g} and {right_hz:g} Hz; "
             f"both must lie in (0, {sr / 2:g})"
         )
-    k = np.arange(_n_samples(sr, duration_s))
-    y = np.stack([np.sin(2 * np.pi * (left_hz / sr) * k), np.sin(2 * np.pi * (right_hz / sr) * k)])
-    return fade_edges(y, sr=sr, fade_in_s=EDGE_FADE_S)
+    from .streams import BinauralStream
+
+    n = _n_samples(sr, duration_s)
+    return BinauralStream(carrier_hz, beat_hz=beat_hz, sr=sr, n_samples=n, fade_s=EDGE_FADE_S).read(n)
 
 
 def noise(kind, *, sr, duration_s, rng):

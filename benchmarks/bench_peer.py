@@ -1,0 +1,113 @@
+"""``stimgen generate`` against ``binaural-generate`` on the same job, measured in the same run.
+
+The job: 10 minutes of a 10 Hz binaural beat on a 200 Hz carrier over pink
+noise, 44.1 kHz, FLAC, 16 bit.  ``binaural-generate`` (pip package
+``binaural-generator``, a benchmark-only peer, not a dependency of stimgen)
+gets the equivalent YAML script; stimgen gets the equivalent preset (written
+to a temporary folder).  Each command runs as a child process pinned to one
+core (``taskset -c 0`` where available); its CPU time (user + system) and
+peak memory come from ``os.wait4``, which are robust to other load on the
+machine; wall-clock time is printed too.  Rows: the peer, stimgen
+``--no-score`` and stimgen with the score.  The real-time factor is audio
+seconds per CPU second.
+
+Usage::
+
+    pip install binaural-generator     # the peer, for this benchmark only
+    python benchmarks/bench_peer.py [--minutes 10] [--peer PATH/binaural-generate]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+PRESET = """name = "beat10"
+purpose = "Benchmark: 10 Hz binaural beat on a 200 Hz carrier over pink noise."
+duration_s = {duration_s}
+seed = 1
+sr = 44100
+bit_depth = 16
+target_lufs = -20.0
+
+[arc]
+heat_s = 0.0
+hold_s = {duration_s}
+cool_s = 0.0
+
+[[layers]]
+kind = "binaural"
+gain_db = -6.0
+carrier_hz = 200.0
+beat_hz = 10.0
+
+[[layers]]
+kind = "noise"
+gain_db = -20.0
+color = "pink"
+"""
+
+SCRIPT = """title: Benchmark 10 Hz beat over pink noise
+base_frequency: 200
+sample_rate: 44100
+output_filename: "peer.flac"
+background_noise:
+  type: "pink"
+  amplitude: 0.2
+steps:
+  - type: stable
+    frequency: 10
+    duration: {duration_s}
+"""
+
+
+def run(cmd) -> dict:
+    if shutil.which("taskset"):
+        cmd = ["taskset", "-c", "0", *cmd]
+    t0 = time.perf_counter()
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{cmd} failed: {child.stderr.read().decode()[-2000:]}")
+    return {"cpu_s": usage.ru_utime + usage.ru_stime, "wall_s": wall, "rss_mb": usage.ru_maxrss / 1024}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--peer", default=shutil.which("binaural-generate"),
+                        help="path of the binaural-generate command (default: found on PATH)")
+    args = parser.parse_args()
+    if not args.peer:
+        raise SystemExit("binaural-generate not found: pip install binaural-generator, or give --peer PATH")
+    duration_s = args.minutes * 60
+    peer = args.peer
+    with tempfile.TemporaryDirectory() as folder:
+        preset = os.path.join(folder, "beat10.toml")
+        script = os.path.join(folder, "beat10.yaml")
+        with open(preset, "w") as fh:
+            fh.write(PRESET.format(duration_s=duration_s))
+        with open(script, "w") as fh:
+            fh.write(SCRIPT.format(duration_s=int(duration_s)))
+        stimgen = [sys.executable, "-m", "stimgen", "generate", preset]
+        rows = {
+            "binaural-generate": run([peer, script, "-o", os.path.join(folder, "peer.flac")]),
+            "stimgen --no-score": run([*stimgen, "-o", os.path.join(folder, "a.flac"), "--no-score"]),
+            "stimgen (scored)": run([*stimgen, "-o", os.path.join(folder, "b.flac")]),
+        }
+    base = rows["binaural-generate"]["cpu_s"]
+    print(f"{args.minutes:g} min, 10 Hz binaural beat + pink noise, 44.1 kHz FLAC 16 bit, one core")
+    print(f"{'command':<20} {'CPU s':>8} {'x real time':>12} {'vs peer':>8} {'wall s':>8} {'peak RSS':>9}")
+    for name, r in rows.items():
+        print(f"{name:<20} {r['cpu_s']:8.2f} {duration_s / r['cpu_s']:11.0f}x {base / r['cpu_s']:7.2f}x "
+              f"{r['wall_s']:8.1f} {r['rss_mb']:7.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
