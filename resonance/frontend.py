@@ -51,6 +51,9 @@ class FrontEndFrames:
     binaural : ndarray, shape (n_binaural_bands, n)
         Interaural correlation of the bands below
         :data:`~resonance.hearing.BINAURAL_MAX_HZ` (1 for mono input).
+    binaural_onset : ndarray, shape (n_binaural_bands, n)
+        Rises of the interaural correlation (dB of ``(1 + rho) / 2``, >= 0),
+        measured like the level rises: the events of a binaural beat.
     spectrum : ndarray, shape (n_fft_long // 2 + 1, m)
         Long-window magnitude spectra (linear, full-scale sine = 1).
     """
@@ -61,6 +64,7 @@ class FrontEndFrames:
     envelope: np.ndarray = None
     flux_db: np.ndarray = None
     binaural: np.ndarray = None
+    binaural_onset: np.ndarray = None
 
 
 def _hz_to_erb_rate(f_hz):
@@ -172,6 +176,10 @@ class FrontEnd:
         chord (a few dB in a narrow band) below the intensity JND, while an
         onset above a steady bed still rises by its full amount above the
         bed.  ``0`` compares with the single frame one lag back.
+    binaural_gain : float
+        Kept for the scorer's configuration (the scorer weighs binaural
+        events and modulation by it); the front end reports binaural rises
+        unscaled.
 
     Examples
     --------
@@ -196,7 +204,9 @@ class FrontEnd:
         floor_db: float = -90.0,
         onset_lag_s: float = 0.01,
         onset_hold_s: float = 0.05,
+        binaural_gain: float = 0.3,
     ):
+        self.binaural_gain = binaural_gain
         self.sr = sr
         self.n_bands = n_bands
         self.fmin_hz = fmin_hz
@@ -273,6 +283,7 @@ class FrontEnd:
         self._short = [_Framer(self.n_fft, self.hop_length) for _ in range(2)]
         self._long = [_Framer(self.n_fft_long, self.hop_length_long) for _ in range(2)]
         self._prev = None
+        self._bin_prev = None
         self._flux_prev = None
         self._n_channels = None
 
@@ -364,14 +375,26 @@ class FrontEnd:
                 binaural = interaural_correlation(
                     specs[0][:, :nb], specs[1][:, :nb], self._fb_bin, floor=floor * self._pref
                 )
+                # Binaural events: rises of the interaural correlation.
+                bdb = 20.0 * np.log10(np.maximum(0.5 * (1.0 + binaural), 0.01))
+                prev = np.repeat(bdb[:, :1], span, axis=1) if self._bin_prev is None else self._bin_prev
+                bext = np.concatenate([prev, bdb], axis=1)
+                if self._hold == 1:
+                    bref = bext[:, :n]
+                else:
+                    bref = sliding_window_view(bext[:, : n + self._hold - 1], self._hold, axis=1).max(axis=2)
+                self._bin_prev = bext[:, -span:]
+                binaural_onset = np.maximum(bdb - bref, 0.0)
             else:
                 binaural = np.ones((self.n_binaural_bands, n))
+                binaural_onset = np.zeros((self.n_binaural_bands, n))
         else:
             level = np.zeros((B, 0))
             onset = np.zeros((B, 0))
             envelope = np.ones((B, 0))
             flux = np.zeros((B, 0))
             binaural = np.ones((self.n_binaural_bands, 0))
+            binaural_onset = np.zeros((self.n_binaural_bands, 0))
         lframes = [self._long[c].push(x) for c, x in enumerate(chans)]
         if len(lframes[0]):
             mags = [np.abs(scipy.fft.rfft((f * self._win_long).astype(np.float32), axis=1)).T for f in lframes]
@@ -383,5 +406,6 @@ class FrontEnd:
         else:
             spectrum = np.zeros((self.n_fft_long // 2 + 1, 0))
         return FrontEndFrames(
-            level_db=level, onset=onset, spectrum=spectrum, envelope=envelope, flux_db=flux, binaural=binaural
+            level_db=level, onset=onset, spectrum=spectrum, envelope=envelope, flux_db=flux, binaural=binaural,
+            binaural_onset=binaural_onset,
         )

@@ -48,7 +48,7 @@ def band_flux_db(bin_db: np.ndarray, prev: np.ndarray, *, lag: int, hold: int, f
     >>> lv = np.zeros((6, 4)); lv[4:, 1] = 30.0
     >>> f, _ = band_flux_db(lv, None, lag=1, hold=2, fb_norm=np.full((1, 4), 0.25))
     >>> f.round(1).tolist()
-    [[0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]
+    [[0.0, 0.0, 0.0, 0.0, 7.5, 0.0]]
     """
     span = lag + hold - 1
     if prev is None:

@@ -10,10 +10,13 @@ that a filter's skirts fall as the fourth power of the detuning) with centre rat
 their filters above 10 Hz; the same Q is used below, in the spirit of Jepsen
 et al.'s constant-Q bank).
 
-The output is the *modulation power relative to the envelope's mean power*
-(the AC-coupled, DC-normalised envelope power of Ewert & Dau 2000): for a
-sinusoidal amplitude modulation of depth ``m`` at a filter's centre rate it
-reads ``m^2``, independent of the sound's level.  It is averaged over each
+The input of the filters is the envelope relative to its recent peak,
+``env / peak - 1`` in [-1, 0] (the peak follows rises at once and releases
+over ``dc_tau_s``), so the measure is independent of the sound's level and a
+sound fading in is not a modulation.  The output is the power of that
+relative envelope in each filter (in the spirit of the DC-normalised
+envelope power of Ewert & Dau 2000): for a sinusoidal amplitude modulation
+of depth ``m`` at a filter's centre rate it reads ``(m / (1 + m))^2``.  It is averaged over each
 model step.
 """
 
@@ -51,9 +54,9 @@ class ModulationFilterbank:
     q : float
         Quality factor (centre rate / bandwidth).
     dc_tau_s : float
-        Time constant of the running mean that normalises the envelope (s);
-        2 s is longer than one cycle of the slowest filter (0.5 Hz), so
-        modulation at 0.5 Hz is not taken for a change of the mean.
+        Release time of the peak follower that normalises the envelope (s);
+        2 s is longer than one cycle of the slowest filter (0.5 Hz), so a
+        0.5 Hz modulation is measured against its own peaks.
     step : int
         Frames per output value (the model step).
     n_channels : int
@@ -68,7 +71,8 @@ class ModulationFilterbank:
     >>> p = mfb.process(env[None])
     >>> p.shape
     (1, 2, 40)
-    >>> bool(p[0, 0, -1] > 10 * p[0, 1, -1])
+    >>> round(float(p[0, 0, -1]), 2), bool(p[0, 0, -1] > 10 * p[0, 1, -1])
+    (0.12, True)
     True
     """
 
@@ -97,7 +101,6 @@ class ModulationFilterbank:
         # each of the two stages; a real sinusoid of amplitude a gives
         # |z| = a / 2, so the product is scaled by 2.
         self._gain = 2.0 * (1.0 - r) ** 2
-        self._dc_a = float(np.exp(-1.0 / (self.dc_tau_s * fs)))
         self.reset()
         self._ready = True
 
@@ -130,11 +133,19 @@ class ModulationFilterbank:
         J = self.rates_hz_.size
         if n == 0:
             return np.zeros((C, J, 0))
-        a = self._dc_a
-        dc0 = env[:, :1] if self._dc is None else self._dc
-        dc, _ = lfilter([1.0 - a], [1.0, -a], env, axis=1, zi=a * dc0)
-        self._dc = dc[:, -1:]
-        x = env / np.maximum(dc, 1e-12) - 1.0  # AC part relative to the mean
+        # Reference level: a peak follower with instant attack and an
+        # exponential release over dc_tau_s, computed in the log domain as
+        # log ref[t] = max(log env[s] - (t - s) k) over s <= t, so that a
+        # sound fading in is not taken for modulation while dips below the
+        # recent level are.
+        k = 1.0 / (self.dc_tau_s * self.fs_hz)
+        logenv = np.log(np.maximum(env, 1e-300))
+        t = np.arange(1, n + 1)
+        prev = logenv[:, :1] + k if self._dc is None else self._dc
+        lifted = np.maximum.accumulate(np.concatenate([prev, logenv + k * t], axis=1), axis=1)[:, 1:]
+        logref = lifted - k * t
+        self._dc = logref[:, -1:]
+        x = np.exp(logenv - logref) - 1.0  # in [-1, 0]: dips below the recent peak
         power = np.empty((C, J, n))
         for j in range(J):
             pole = self._pole[j]
