@@ -116,9 +116,10 @@ class RegionalOscillators:
         self._phi = (self._decay - 1.0) / lam  # integral of exp(lam s) over a step
         self._w = w
         self._rowsum = w.sum(axis=1)
-        self._delays = sorted(int(x) for x in np.unique(d))
-        self._w_by_delay = [(k, np.where(d == k, w, 0.0)) for k in self._delays]
-        self._len = self._delays[-1] + 1
+        self._delays = np.array(sorted(int(x) for x in np.unique(d)))
+        # All delayed couplings in one product: [W_d0 W_d1 ...] @ [z(t-d0); z(t-d1); ...].
+        self._w_cat = np.concatenate([np.where(d == k, w, 0.0) for k in self._delays], axis=1)
+        self._len = int(self._delays[-1]) + 1
         self.n_regions = w.shape[0]
         self.reset()
 
@@ -155,14 +156,16 @@ class RegionalOscillators:
         decay, phi, b, g = self._decay, self._phi, self.b, self.g
         kick = phi / self.dt_s
         two_b_dt = 2.0 * b * self.dt_s
+        w_cat = g * self._w_cat
+        self_term = g * self._rowsum[:, None]
+        R, F = self.n_regions, self.freqs_hz.size
+        u_k = kick[None, :, None] * u  # (R, F or 1 -> F, n)
         for t in range(n):
             z = hist[self._pos]
-            new = decay * z + kick * u[..., t]
+            new = decay * z + u_k[..., t]
             if g:
-                c = np.zeros_like(z)
-                for k, wk in self._w_by_delay:
-                    c += wk @ hist[(self._pos - k) % L]
-                new += phi * (g * (c - self._rowsum[:, None] * z))
+                past = hist[(self._pos - self._delays) % L].reshape(-1, F)
+                new += phi * (w_cat @ past - self_term * z)
             if b:
                 # Saturation by its exact flow: |z|^2 -> |z|^2 / (1 + 2 b dt |z|^2).
                 new /= np.sqrt(1.0 + two_b_dt * (new.real**2 + new.imag**2))

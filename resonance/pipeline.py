@@ -11,10 +11,13 @@
 4. :class:`~resonance.dynamics.RhythmBank` -- resonance of the drive's
    rhythm; the auditory-motor loop passes the bank's output through the
    pulse resonance (:func:`~resonance.dynamics.effective_pulse_response`).
-5. Mode coupling (:mod:`resonance.coupling`) and the neural-field response of
-   each harmonic, divisive normalisation across the harmonics (only energy
-   concentrated in a few resonances stands out of the pool), and the slow
-   :class:`~resonance.dynamics.Reservoir` of each harmonic.
+5. Mode coupling (:mod:`resonance.coupling`) and the corticothalamic field
+   response of each harmonic (:mod:`resonance.field`), for the onset path
+   and the modulation path (:mod:`resonance.hearing`), weighted by the
+   stimulus's coherence, and the slow :class:`~resonance.dynamics.Reservoir`
+   of each harmonic.
+   Regional Stuart-Landau oscillators (:mod:`resonance.oscillators`) give
+   synchrony.
 6. Metrics: consonance (:mod:`resonance.consonance`), expectation, synchrony,
    entrainment, tempo, annealing arc.
 
@@ -23,14 +26,13 @@ The same objects run offline on a file (:func:`score_signal`,
 (:meth:`Scorer.process`): a file scored in one call or in any split of blocks
 gives the same result.
 
-Units.  The score and every energy are expressed in percent of a reference
-computed by the same stages: the build-up of an isochronous 120 BPM train of
-full-strength onsets in every band, fully coherent, that no sink absorbs and
-whose prediction errors carry full precision (an "unlearnable metronome").
-A score of 100 means a stimulus builds as much semantically-neutral energy as
-that reference; real stimuli score far lower, because sinks absorb what they
-learn and unlearnable drive carries little precision.  Scores are time
-averages, so they are comparable across files and durations.
+Units.  Energies are in percent of two fixed reference stimuli read at the
+auditory entry, before the connectome (so the units do not depend on it): an
+unlearnable 120 BPM train of full-strength onsets in every band (onset path)
+and a full-depth 4 Hz amplitude modulation in every band (modulation path).
+The score is the highest level that the reservoir, with its charge divided
+out, sustains: comparable across durations; ``habituation`` reports how much
+the stimulus wears off.  See docs/model.md.
 """
 
 from __future__ import annotations
@@ -59,7 +61,10 @@ __all__ = ["SCORE_UNITS", "ModelConfig", "Scorer", "ScoreResult", "score_signal"
 _REFERENCE_CACHE: dict = {}
 
 #: Units of the score and of every energy in the results.
-SCORE_UNITS = "percent of reference build-up (unlearnable 120 BPM full-band onset train)"
+SCORE_UNITS = (
+    "percent of fixed references at the auditory entry (unlearnable 120 BPM full-band onset train; "
+    "full-depth 4 Hz amplitude modulation)"
+)
 
 #: Envelope frames per sink frame (sinks run at 172.3 / 4 = 43 Hz).
 _POOL = 4
@@ -92,73 +97,123 @@ class ModelConfig:
     Parameters
     ----------
     n_bands : int
-        Cochlear bands (tonotopic entry channels).
+        Cochlear bands (tonotopic entry channels).  Engineering choice (8
+        ERB-spaced bands, 40 Hz-10 kHz: coarse tonotopy at low cost).
     sink_memory_s : float
         Reach of the sinks' history (s); see :class:`~resonance.sinks.OnsetSinks`.
+        Engineering choice (about two bars at 120 BPM).
     sink_learning_rate : float
         Delta-rule step of the sinks.  With 20, a metronome is mostly absorbed
         within ~10 s and an exactly repeated drum bar over ~3 minutes
-        (MODEL.md 2.6: repetition habituates over minutes).
+        (MODEL.md 2.6: repetition habituates over minutes).  Engineering
+        choice.
     onset_hold_s : float
         Forward-masking span of the onset reference
         (:class:`~resonance.frontend.FrontEnd`, Jesteadt, Bacon & Lehman
         1982): a rise counts only above the highest level of the last 50 ms.
+        Literature value.
     onset_jnd_db, onset_scale_db : float
-        Event-strength transduction (:func:`~resonance.sinks.event_strength`).
+        Event-strength transduction (:func:`~resonance.sinks.event_strength`):
+        1 dB is the intensity JND (literature, e.g. Jesteadt, Wier & Green
+        1977); the 6 dB saturation scale is an engineering choice.
     bank_fmin_hz, bank_fmax_hz : float
         Range of the rhythm resonators: the delta-theta range of cortical
         entrainment to rhythm (0.5-8 Hz; Ding et al. 2017 show the modulation
         spectra of music and speech peak at 2 and 5 Hz within it).
+        Literature values.
     bank_per_octave : int
-        Resonators per octave.
+        Resonators per octave (engineering choice: 12 gives ~6 % tempo
+        resolution).
     bank_q : float
         Quality factor of the rhythm resonators.  Q = 16 gives a build-up time
         ``Q / (pi f)`` of 2.5 s at 2 Hz: neural entrainment to a beat builds
         over a few cycles (Lakatos et al. 2008; Nozaradan et al. 2011).
+        Engineering choice within that literature range.
     pulse_period_s, pulse_damping_ratio : float
         The perceptual-motor pulse resonator (van Noorden & Moelants 1999).
+        Literature values.
     motor_gain : float
-        Gain of the auditory-motor loop relative to the auditory entry.
+        Gain of the auditory-motor loop relative to the auditory entry
+        (engineering choice: equal).
     gamma_per_s, r_mm : float or None
-        Neural-field parameters for the modes' response; ``None`` uses the
-        values stored in the harmonics (Pang et al. 2023 defaults).
+        Cortical damping rate and axonal range of the corticothalamic field
+        (:mod:`resonance.field`); ``None`` uses the values stored in the
+        harmonics (literature: Pang et al. 2023, gamma = 116 /s,
+        r = 28.9 mm).  The loop gains and delay are the published values of
+        :class:`resonance.field.FieldParameters`.
     normalization_floor : float
         Semi-saturation constant of the divisive normalisation (Carandini &
         Heeger 2012), in the same units as the resonator power; keeps silence
-        from having infinite gain.
+        from having infinite gain (engineering choice, negligibly small).
     coherence_tau_s : float
         Time over which a resonance's drive must persist to count as
         coherent (s).  8 s is about four bars at 120 BPM, the span over which
         listeners settle on a beat and a metre (e.g. Toiviainen & Snyder 2003
-        report pulse finding within a few bars).
+        report pulse finding within a few bars).  Engineering choice.
     tempo_min_salience : float
         A pulse (``tempo_bpm``) is reported only where the periodicity
         salience peaks at least this many times above its median over the
         candidate pulse rates (0.5-4 Hz); otherwise ``tempo_bpm`` is None.
         Measured on 30 s signals: click trains (60-120 BPM) and grooves
         4.2-12; white noise, steady tones, espeak speech and random onsets
-        1.8-1.9.
+        1.8-1.9.  Engineering choice.
     precision_tau_s : float
         Time over which a sink's confidence (mean entropy of its predictions)
         is averaged to give the precision of its prediction errors (s).
+        Engineering choice.
     sync_tau_s : float
         Averaging time of the phase-locking measure of synchrony (s).
+        Engineering choice.
     normalization_exponent : float
         Exponent of the normalisation gain ``(P / (floor + <P>)) ** n``.  With
         1, a resonance's response grows with the square of its amplitude
         relative to the pool (the exponent of 2 on amplitude typical of
-        cortical normalisation, Carandini & Heeger 2012).
+        cortical normalisation, Carandini & Heeger 2012).  Literature value.
     reservoir_tau_s : float
-        Leak time constant of the per-mode energy reservoir (s).
+        Leak time constant of the per-mode energy reservoir (s).  Engineering
+        choice (MODEL.md 2.6: seconds to minutes); it also sets the window of
+        the duration-independent score and of habituation.
     arc_threshold : float
-        Fraction of the peak above which the arc is "above threshold".
+        Fraction of the peak above which the arc is "above threshold"
+        (engineering choice).
     energised_share, max_energised_modes : float, int
         The energised harmonics whose consonance is the valence proxy: the
         strongest modes that together hold this share of the neutral energy,
-        at most this many.
+        at most this many (engineering choices).
     consonance_every : int
         Analyse consonance on every n-th long frame (10.8 frames/s; every
         8th = 1.3 analyses per second, ample for a time-averaged measure).
+        Engineering choice.
+    mod_fmin_hz, mod_fmax_hz, mod_per_octave, mod_q
+        The modulation filterbank (:mod:`resonance.hearing.modulation`):
+        0.5-64 Hz, the range of MODEL.md 2.4; half-octave spacing and Q = 2
+        after Dau, Kollmeier & Kohlrausch (1997) (literature values; the
+        half-octave spacing is an engineering choice between their octave
+        spacing and denser banks).
+    binaural_gain : float
+        Weight of binaural events and of the binaural fluctuation against
+        monaural ones (engineering choice, 0.3: binaural-beat responses are
+        several times weaker than responses to the same beat presented
+        monaurally -- Schwarz & Taylor 2005; Pratt et al. 2010 -- without a
+        single published ratio).
+    modulation_weight : float
+        Weight of the modulation path against the onset path, each in
+        percent of its own reference stimulus (engineering choice: equal).
+    oscillator_q : float
+        Quality factor of the regional Stuart-Landau oscillators, i.e.
+        ``a_f = -pi f / Q`` (engineering choice: Q = 4 lets an oscillator
+        follow a rhythm that persists for a few cycles, the build-up of
+        neural entrainment, Lakatos et al. 2008).
+    oscillator_saturation_per_s : float
+        Cubic saturation ``b`` (engineering choice: limits an oscillator
+        driven by a full-strength beat to an amplitude of order 1).
+    oscillator_coupling_per_s : float
+        Global coupling ``G`` of the oscillators through the weights
+        normalised to a mean row sum of 1 (engineering choice, weak
+        coupling: below the damping of the slow oscillators).
+    conduction_speed_mm_per_s : float
+        Axonal conduction speed turning tract lengths into delays: 3 m/s,
+        the default of The Virtual Brain (Sanz Leon et al. 2013).
     """
 
     n_bands: int = 8
@@ -1001,28 +1056,28 @@ class Scorer:
 
         The reservoir starts empty, so over its first ``reservoir_tau_s`` it
         reads low whatever the stimulus, and its time average grows with the
-        file's length.  The score is instead the time average of the neutral
-        power delivered to the harmonics -- the level at which the reservoir
-        settles for a steady stimulus -- so a steady stimulus scores the
-        same on a short and a long excerpt.  Habituation is the relative fall
-        of the delivered power, smoothed over ``reservoir_tau_s``, from its
-        highest level in the first two thirds of the stimulus to its mean
-        over the last third (0 = none, 1 = everything): an exact loop that
-        the sinks learn reports it while the score averages over the whole
-        stimulus.
+        file's length.  The level used here is the reservoir with its charge
+        divided out: the mean neutral power delivered over the reservoir's
+        memory (the bias correction of an exponential average).  The score
+        is the highest level the stimulus sustains, read after the first
+        third of ``reservoir_tau_s`` (or half the stimulus, if shorter) so
+        that the average is over at least 10 s: a steady stimulus scores the
+        same on a short and a long excerpt, and a stimulus that habituates
+        is scored by what it builds before it habituates.  Habituation is
+        the relative fall from that level to the mean power over the last
+        third of the stimulus (0 = none, 1 = everything): an exact loop that
+        the sinks learn reports it as its own metric.
         """
         p = np.asarray(neutral_power, dtype=float)
-        score = float(p.mean())
         n = p.size
-        if n < 3:
-            return score, 0.0
         a = float(np.exp(-dt / self.config_.reservoir_tau_s))
-        # Reservoir level with its charge divided out (bias-corrected mean).
         level = lfilter([1.0 - a], [1.0, -a], p) / (1.0 - a ** np.arange(1, n + 1))
-        skip = min(n // 3, int(round(self.config_.reservoir_tau_s / dt)) // 3)
-        early = float(level[skip : 2 * n // 3].max()) if 2 * n // 3 > skip else float(level[: 2 * n // 3].max())
+        skip = min(n // 2, int(round(self.config_.reservoir_tau_s / 3.0 / dt)))
+        score = float(level[skip:].max())
+        if n < 3 or score <= 0:
+            return score, 0.0
         late = float(p[-(n // 3) :].mean())
-        habituation = float(np.clip(1.0 - late / early, 0.0, 1.0)) if early > 0 else 0.0
+        habituation = float(np.clip(1.0 - late / score, 0.0, 1.0))
         return score, habituation
 
     def _mode_consonance(self, mean_modes: np.ndarray) -> float:
