@@ -26,7 +26,7 @@ The same objects run offline on a file (:func:`score_signal`,
 (:meth:`Scorer.process`): a file scored in one call or in any split of blocks
 gives the same result.
 
-Units.  Energies are in percent of two fixed reference stimuli read at the
+Units.  Energies are in basis points (1/10,000) of two fixed reference stimuli read at the
 auditory entry, before the connectome (so the units do not depend on it): an
 unlearnable 120 BPM train of full-strength onsets in every band (onset path)
 and a full-depth 4 Hz amplitude modulation in every band (modulation path).
@@ -62,8 +62,8 @@ _REFERENCE_CACHE: dict = {}
 
 #: Units of the score and of every energy in the results.
 SCORE_UNITS = (
-    "percent of fixed references at the auditory entry (unlearnable 120 BPM full-band onset train; "
-    "full-depth 4 Hz amplitude modulation)"
+    "basis points (1/10,000) of fixed references at the auditory entry (unlearnable 120 BPM "
+    "full-band onset train; full-depth 4 Hz amplitude modulation)"
 )
 
 #: Envelope frames per sink frame (sinks run at 172.3 / 4 = 43 Hz).
@@ -72,6 +72,10 @@ _POOL = 4
 _LONG = 16
 #: Envelope frames per model step (0.37 s): bank, modes and reservoir update.
 _STEP = 64
+#: Score units per reference energy: basis points (1/10,000), so that typical
+#: music scores of order 1 (the references are full-strength stimuli read at
+#: the entry, before the harmonics' field response and loudness weighting).
+_UNITS_PER_REFERENCE = 1e4
 #: Envelope frames per oscillator step (5.8 ms x 8 = 46 ms, 21.5 Hz: above
 #: twice the highest oscillator frequency, 8 Hz; the exponential integrator
 #: is exact for the linear part at any step).
@@ -199,6 +203,14 @@ class ModelConfig:
     modulation_weight : float
         Weight of the modulation path against the onset path, each in
         percent of its own reference stimulus (engineering choice: equal).
+    loudness_ref_db : float
+        Level of the whole sound (dB re a full-scale sine, summed over the
+        bands) at which the drive has weight 1; the weight doubles per
+        10 dB (Stevens' power law for loudness, exponent 0.3 on intensity:
+        literature).  -20 dB, about the level of music mastered near -14 to
+        -23 LUFS, is an engineering choice.
+        A fade-out therefore cools the model; a file's level within the
+        normal listening range moves the score as loudness moves.
     oscillator_q : float
         Quality factor of the regional Stuart-Landau oscillators, i.e.
         ``a_f = -pi f / Q`` (engineering choice: Q = 4 lets an oscillator
@@ -248,6 +260,7 @@ class ModelConfig:
     mod_q: float = 2.0
     binaural_gain: float = 0.3
     modulation_weight: float = 1.0
+    loudness_ref_db: float = -20.0
     oscillator_q: float = 4.0
     oscillator_saturation_per_s: float = 2.0
     oscillator_coupling_per_s: float = 1.0
@@ -295,6 +308,7 @@ class ModelConfig:
         check_float("mod_q", self.mod_q, low=0.5, high=20.0)
         check_float("binaural_gain", self.binaural_gain, low=0.0, high=1.0)
         check_float("modulation_weight", self.modulation_weight, low=0.0)
+        check_float("loudness_ref_db", self.loudness_ref_db, low=-80.0, high=0.0)
         check_float("oscillator_q", self.oscillator_q, low=0.5, high=100.0)
         check_float("oscillator_saturation_per_s", self.oscillator_saturation_per_s, low=0.0)
         check_float("oscillator_coupling_per_s", self.oscillator_coupling_per_s, low=0.0, high=100.0)
@@ -561,9 +575,9 @@ class Scorer:
         m = mfb.process(env)[:B]
         mgain, _ = self._mod_coherence(m, None)
         entry_mod = (mgain * m.sum(axis=0)).sum(axis=0)
-        # Energies are reported in percent of the reference build-up.
-        self._ref_energy = float(entry[half:].mean()) / 100.0
-        self._ref_mod = float(entry_mod[half:].mean()) / 100.0
+        # Energies are reported in basis points (1/10,000) of the references.
+        self._ref_energy = float(entry[half:].mean()) / _UNITS_PER_REFERENCE
+        self._ref_mod = float(entry_mod[half:].mean()) / _UNITS_PER_REFERENCE
         self._ref_pulse = float(pulse[:, half:].sum(axis=0).mean())
         _REFERENCE_CACHE[key] = (self._ref_energy, self._ref_mod, self._ref_pulse)
 
@@ -573,6 +587,7 @@ class Scorer:
         B = self.config_.n_bands
         self._o_buf = np.zeros((B, 0))
         self._e_buf = np.zeros((B + self._n_bin, 0))
+        self._l_buf = np.zeros((1, 0))
         self._mcoh_state = None
         self._pass_state = None
         self._s_buf = np.zeros(0)
@@ -645,6 +660,10 @@ class Scorer:
         if frames.envelope.shape[1]:
             env = np.concatenate([frames.envelope, 0.5 * (1.0 + frames.binaural)], axis=0)
             self._e_buf = np.concatenate([self._e_buf, env], axis=1)
+            # Power of the whole sound per frame (re the hearing floor), for
+            # the loudness weight of each model step.
+            power = np.sum(10.0 ** (frames.level_db / 10.0), axis=0, keepdims=True)
+            self._l_buf = np.concatenate([self._l_buf, power], axis=1)
         n_steps = min(self._o_buf.shape[1] // _STEP, self._s_buf.size // (_STEP // _LONG))
         if n_steps:
             self._advance(n_steps)
@@ -687,8 +706,20 @@ class Scorer:
         # energy, an onset that no model can anticipate carries little.
         precision = self._precision(sink_out)
         predicted = np.minimum(o, p)
-        neutral = (o - predicted) * (1.0 - s) * precision
-        total = o
+        # Loudness weight of each step (0.37 s, about the 400 ms window of
+        # momentary loudness, EBU R 128): Stevens' power law, loudness
+        # doubles per 10 dB, 1 at loudness_ref_db; the same for every band,
+        # so sounds of equal level weigh the same.
+        power = self._l_buf[0, :n_env].reshape(n_steps, _STEP).mean(axis=1)
+        self._l_buf = self._l_buf[:, n_env:]
+        step_db = 10.0 * np.log10(np.maximum(power, 1e-30)) + self._fe_s.floor_db
+        loud_step = np.broadcast_to(np.exp2((step_db - cfg.loudness_ref_db) / 10.0), (B, n_steps))
+        loud = np.repeat(loud_step, _STEP, axis=1)
+        # Louder sound drives the cortex harder: the drive that reaches the
+        # harmonics is weighted by the band's loudness (the sinks learn the
+        # events themselves, whatever their level).
+        neutral = (o - predicted) * (1.0 - s) * precision * loud
+        total = o * loud
         acc = self._acc
         acc["drive"] += float(o.sum())
         acc["absorbed"] += float((predicted * (1.0 - s)).sum())
@@ -716,7 +747,7 @@ class Scorer:
         self._e_buf = self._e_buf[:, n_env:]
         s_step = s.reshape(n_steps, _STEP).mean(axis=1)
         pass_b = self._pass_share((o - predicted) * precision, o)  # (B, n_steps)
-        m_n, m_t = self._mod_energy(self._mfb.process(env), pass_b * (1.0 - s_step)[None])
+        m_n, m_t = self._mod_energy(self._mfb.process(env), pass_b * (1.0 - s_step)[None] * loud_step, loud_step)
         w = cfg.modulation_weight
         p_n = e_n / self._ref_energy + w * m_n / self._ref_mod
         p_t = e_t / self._ref_energy + w * m_t / self._ref_mod
@@ -778,7 +809,7 @@ class Scorer:
         gain = excess if cfg.normalization_exponent == 1.0 else excess**cfg.normalization_exponent
         return gain, state
 
-    def _mod_energy(self, m: np.ndarray, neutral_w: np.ndarray):
+    def _mod_energy(self, m: np.ndarray, neutral_w: np.ndarray, total_w: np.ndarray):
         """Energy that the modulation spectra deliver to each harmonic.
 
         Parameters
@@ -786,8 +817,9 @@ class Scorer:
         m : ndarray, shape (B + B_bin, R, n)
             Relative modulation power of the band envelopes, then of the
             binaural channels (:class:`~resonance.hearing.ModulationFilterbank`).
-        neutral_w : ndarray, shape (B, n)
-            Neutral share of each band.
+        neutral_w, total_w : ndarray, shape (B, n)
+            Neutral share of each band times its loudness weight, and the
+            loudness weight alone.
 
         Returns
         -------
@@ -813,7 +845,7 @@ class Scorer:
         R, n = bands.shape[1], bands.shape[2]
         K = self._aud2.shape[0]
         g = self._mod_gain[:, :, None] * gain[None]  # (K, R, n)
-        tot = (self._aud2 @ bands.reshape(B, -1)).reshape(K, R, n)
+        tot = (self._aud2 @ (bands * total_w[:, None, :]).reshape(B, -1)).reshape(K, R, n)
         neu = (self._aud2 @ (bands * neutral_w[:, None, :]).reshape(B, -1)).reshape(K, R, n)
         return (g * neu).sum(axis=1), (g * tot).sum(axis=1)
 
