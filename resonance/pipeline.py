@@ -44,6 +44,7 @@ from .consonance import analyze_spectrum, mode_consonance
 from .coupling import entry_coupling, regional_projection
 from .dynamics import Reservoir, RhythmBank, bank_frequencies_hz, effective_pulse_response
 from .errors import ParameterError
+from .expectation import Expectation
 from .frontend import MODEL_SR, FrontEnd
 from .semantic import SpeechDetector
 from .sinks import OnsetSinks, event_strength
@@ -121,8 +122,9 @@ class ModelConfig:
         4.2-12; white noise, steady tones, espeak speech and random onsets
         1.8-1.9.
     precision_tau_s : float
-        Time over which a sink's confidence (mean entropy of its predictions)
-        is averaged to give the precision of its prediction errors (s).
+        Time over which the metre model's certainty -- the precision of
+        rhythmic prediction errors -- is averaged (s); see
+        :class:`~resonance.expectation.metre.MetreModel`.
     sync_tau_s : float
         Averaging time of the phase-locking measure of synchrony (s).
     normalization_exponent : float
@@ -334,7 +336,6 @@ class Scorer:
             0.0,
         )
         self._coh_a = float(np.exp(-(_STEP / fr) / cfg.coherence_tau_s))
-        self._prec_a = float(np.exp(-(_POOL / fr) / cfg.precision_tau_s))
         self._sync_a = float(np.exp(-(_STEP / fr) / cfg.sync_tau_s))
         # Region read-out of each bank channel: region means of the modes,
         # times each mode's response and input weight.
@@ -369,6 +370,14 @@ class Scorer:
         K = self._transfer.shape[0]
         reservoir = Reservoir(dt_s=dt, tau_s=cfg.reservoir_tau_s, n_channels=2 * K)
         return fe, speech, sinks, bank, reservoir
+
+    def _expectation(self) -> Expectation:
+        # -- expectation stage (resonance.expectation): metre and harmony ------
+        return Expectation(
+            frame_rate_hz=self._fr / _POOL,
+            certainty_tau_s=self.config_.precision_tau_s,
+            long_freqs_hz=self._fe.long_freqs_hz,
+        )
 
     def _reference(self) -> None:
         """Energy of the reference drive (unlearnable 120 BPM, all bands).
@@ -408,6 +417,7 @@ class Scorer:
     def reset(self) -> None:
         """Start a new stimulus: every stage returns to its blank state."""
         (self._fe_s, self._speech, self._sinks, self._bank, self._res) = self._stages()
+        self._expect = self._expectation()
         B = self.config_.n_bands
         self._o_buf = np.zeros((B, 0))
         self._s_buf = np.zeros(0)
@@ -416,18 +426,15 @@ class Scorer:
         self._peak = 0.0
         self._acc = {
             "drive": 0.0, "absorbed": 0.0, "semantic": 0.0,
-            "surprise": 0.0, "surprise_w": 0.0, "entropy": 0.0, "entropy_n": 0,
             "pulse_power": 0.0, "pulse_n": 0,
         }
         self._tempo_power = np.zeros(self._freqs.size)
         self._cons = []  # (weight, roughness, harmonicity, consonance)
         self._sync = []  # (weight, order)
         self._coh_state = None
-        self._prec_state = None
         self._sync_state = None
         self._sync_prev = None
         self._frames_done = 0
-        self._rate_state = None
         self._steps = {"sne": [], "absorbed": [], "neutral_power": [], "semantic": [], "mode_energy": []}
 
     # -- streaming ----------------------------------------------------------------
@@ -462,6 +469,7 @@ class Scorer:
             s = self._speech.process(frames.spectrum)
             self._s_buf = np.concatenate([self._s_buf, s])
             self._consonance(frames.spectrum)
+            self._expect.process_spectrum(frames.spectrum)  # harmony (resonance.expectation)
         o = event_strength(frames.onset, jnd_db=cfg.onset_jnd_db, scale_db=cfg.onset_scale_db)
         self._o_buf = np.concatenate([self._o_buf, o], axis=1)
         n_steps = min(self._o_buf.shape[1] // _STEP, self._s_buf.size // (_STEP // _LONG))
@@ -498,24 +506,27 @@ class Scorer:
         pooled = o.reshape(B, -1, _POOL).max(axis=2)
         sink_out = self._sinks.process(pooled)
         p = np.repeat(sink_out.p, _POOL, axis=1)
+        # -- expectation (resonance.expectation) ------------------------------
         # What a sink predicted is absorbed: the arrived strength up to the
-        # predicted strength.  What passes is the positive prediction error,
-        # weighted by the precision of the sink that made it (Feldman &
-        # Friston 2010; the account of groove's inverted U by Koelsch, Vuust
-        # & Friston 2019): a syncopation against a learned metre carries
-        # energy, an onset that no model can anticipate carries little.
-        precision = self._precision(sink_out)
+        # predicted strength.  What passes is the prediction error -- an
+        # onset that came unexpected, and an expected one that did not come
+        # (placed at the frame where it was due) -- weighted by the
+        # precision of rhythmic errors, the metre model's certainty (Feldman
+        # & Friston 2010; Vuust & Witek 2014; Koelsch, Vuust & Friston 2019):
+        # a syncopation against a sure metre carries energy, onsets that no
+        # metre explains carry little.
+        certainty = self._expect.process_onsets(pooled)
+        precision = np.repeat(certainty, _POOL)[None, :]
         predicted = np.minimum(o, p)
-        neutral = (o - predicted) * (1.0 - s) * precision
+        omitted = np.zeros_like(o)
+        omitted[:, ::_POOL] = np.maximum(sink_out.p - sink_out.o, 0.0)
+        neutral = (o - predicted + omitted) * (1.0 - s) * precision
+        # -- end expectation ------------------------------------------------------
         total = o
         acc = self._acc
         acc["drive"] += float(o.sum())
         acc["absorbed"] += float((predicted * (1.0 - s)).sum())
         acc["semantic"] += float((o * s).sum())
-        acc["surprise"] += float((sink_out.o * sink_out.surprise_bits).sum())
-        acc["surprise_w"] += float(sink_out.o.sum())
-        acc["entropy"] += float(sink_out.entropy_bits.sum())
-        acc["entropy_n"] += sink_out.entropy_bits.size
         drive = np.concatenate([neutral, total], axis=0)
         drive = drive.reshape(2 * B, -1, _POOL).mean(axis=2)  # to the bank's rate
         z = self._bank.process(drive)  # (2B, J, n_steps)
@@ -539,32 +550,6 @@ class Scorer:
         st["semantic"].append(s.reshape(n_steps, _STEP).mean(axis=1))
         self._synchrony(z, e_t.sum(axis=0))
         self._frames_done += n_env
-
-    def _precision(self, sink_out) -> np.ndarray:
-        """Realised precision of each sink, per envelope frame, in [0, 1].
-
-        The information the sink actually gains over a predictor that knows
-        only the band's event rate: ``1 - <IC_model> / <IC_rate>``, with both
-        information contents (bits) averaged over ``precision_tau_s``.  A
-        metre that the sink has learned gives a high value; onsets that no
-        model can anticipate give ~0, even if the sink is overconfident
-        (then its own surprise exceeds the rate model's).
-        """
-        o = sink_out.o
-        B, n = o.shape
-        a = self._prec_a
-        # Event rate known before each frame (running mean, causal).
-        rate0 = np.full((B, 1), 0.02) if self._rate_state is None else self._rate_state
-        rate_after, _ = lfilter([1.0 - a], [1.0, -a], o, axis=1, zi=a * rate0)
-        rate = np.clip(np.concatenate([rate0, rate_after[:, :-1]], axis=1), 1e-4, 1 - 1e-4)
-        self._rate_state = rate_after[:, -1:]
-        ic_rate = -(o * np.log2(rate) + (1.0 - o) * np.log2(1.0 - rate))
-        both = np.concatenate([ic_rate, sink_out.surprise_bits], axis=0)
-        zi = a * (both[:, :1] if self._prec_state is None else self._prec_state)
-        avg, _ = lfilter([1.0 - a], [1.0, -a], both, axis=1, zi=zi)
-        self._prec_state = avg[:, -1:]
-        gain = 1.0 - avg[B:] / np.maximum(avg[:B], 1e-9)
-        return np.repeat(np.clip(gain, 0.0, 1.0), _POOL, axis=1)
 
     def _mode_energy(self, z: np.ndarray, state):
         """Normalised energy delivered to each mode, neutral and total.
@@ -715,7 +700,11 @@ class Scorer:
         sync = np.concatenate(self._sync) if self._sync else np.zeros((0, 2))
         synchrony = float(np.average(sync[:, 1], weights=sync[:, 0])) if sync.size and sync[:, 0].sum() > 0 else 0.0
         regions, regional_share = self._top_regions(mean_modes)
+        expect = self._expect.metrics()
         tempo_bpm, pulse_salience = self._tempo()
+        # The pulse is the metre model's period, reported where there is one.
+        tempo_bpm = expect.pop("metre_tempo_bpm") if tempo_bpm is not None else None
+        expect.pop("metre_tempo_bpm", None)
         metrics = {
             "consonance": consonance,
             "roughness": roughness,
@@ -724,8 +713,7 @@ class Scorer:
             "entrainment": acc["pulse_power"] / max(acc["pulse_n"], 1) / self._ref_pulse,
             "tempo_bpm": tempo_bpm,
             "pulse_salience": pulse_salience,
-            "surprise": acc["surprise"] / max(acc["surprise_w"], 1e-12),
-            "uncertainty": acc["entropy"] / max(acc["entropy_n"], 1),
+            **expect,
             "absorbed_fraction": acc["absorbed"] / drive,
             "semantic_fraction": acc["semantic"] / drive,
             "neutral_energy": float(timeline["neutral_power"].mean()),

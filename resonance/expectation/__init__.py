@@ -9,5 +9,6 @@
 """
 
 from .metre import MetreModel, MetreOutput
+from .stage import Expectation
 
-__all__ = ["MetreModel", "MetreOutput"]
+__all__ = ["Expectation", "MetreModel", "MetreOutput"]

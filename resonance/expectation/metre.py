@@ -32,8 +32,9 @@ The predictive probability of an onset in the next frame,
 ``p = sum_s P(s | past) q(s)``, gives the rhythmic surprise (information
 content of what arrived, bits) and uncertainty (entropy of the prediction,
 bits), as in IDyOM (Pearce 2005).  The **metre certainty** is the
-concentration of the beat-phase posterior (the length of its mean resultant
-vector, Fisher 1993): 1 when the model is sure where the beat is, near 0 when
+concentration of the beat phase the posterior predicts ``horizon_s`` ahead
+(the length of its mean resultant vector, Fisher 1993): 1 when the model is
+sure where the coming beats fall, near 0 when
 onsets leave the phase undetermined (random onsets, or so much syncopation
 that no metre explains them).  The scorer uses it as the precision of
 rhythmic prediction errors (Vuust & Witek 2014; Koelsch, Vuust & Friston
@@ -54,6 +55,22 @@ __all__ = ["MetreModel", "MetreOutput"]
 _EPS = 1e-6
 
 
+def _h2(p: float) -> float:
+    """Binary entropy (bits) relative to its maximum of 1 bit."""
+    p = min(max(p, _EPS), 1.0 - _EPS)
+    return -(p * np.log2(p) + (1.0 - p) * np.log2(1.0 - p))
+
+
+def _ic(p: float, o: float) -> float:
+    """Information content (bits) of event strength ``o`` under probability ``p``."""
+    return -(o * np.log2(p) + (1.0 - o) * np.log2(1.0 - p))
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Inner product without BLAS (whose threads cost more than they save here)."""
+    return float(np.einsum("i,i->", a, b))
+
+
 @dataclass
 class MetreOutput:
     """What the metre model made of one block of frames.
@@ -68,6 +85,8 @@ class MetreOutput:
         Information content of what arrived and entropy of the prediction.
     certainty : ndarray, shape (n,)
         Metre certainty after each frame, in [0, 1].
+    p_metre : ndarray, shape (n,)
+        The metrical template's own prediction (long-term part of ``p``).
     """
 
     o: np.ndarray
@@ -75,6 +94,7 @@ class MetreOutput:
     surprise_bits: np.ndarray
     entropy_bits: np.ndarray
     certainty: np.ndarray
+    p_metre: np.ndarray
 
 
 class MetreModel:
@@ -117,6 +137,20 @@ class MetreModel:
         (engineering choice: a few beats).
     certainty_tau_s : float
         Averaging time of the certainty (s).
+    horizon_s : float
+        The certainty is the concentration of the beat phase each state
+        predicts this far ahead (s).  Right after an onset every
+        hypothesis agrees that a beat just passed; only a model that also
+        knows the tempo knows where the beats of the next second fall
+        (engineering choice: 1 s, two beats at the preferred rate).
+    n_bins : int
+        Positions within the beat at which the short-term memory counts
+        onsets (16: finer than a 32nd note at any tempo up to 200 BPM at
+        43 frames/s; engineering choice).
+    stm_bias : float
+        Exponent ``b`` of the entropy weights that combine the long- and
+        short-term predictions (Pearce 2005, weighted arithmetic mean;
+        engineering choice: 1).
 
     Examples
     --------
@@ -145,6 +179,9 @@ class MetreModel:
         timing_sd_s: float = 0.015,
         accent_tau_s: float = 3.0,
         certainty_tau_s: float = 2.0,
+        horizon_s: float = 1.0,
+        n_bins: int = 16,
+        stm_bias: float = 1.0,
     ):
         self.frame_rate_hz = frame_rate_hz
         self.min_bpm = min_bpm
@@ -161,6 +198,9 @@ class MetreModel:
         self.timing_sd_s = timing_sd_s
         self.accent_tau_s = accent_tau_s
         self.certainty_tau_s = certainty_tau_s
+        self.horizon_s = horizon_s
+        self.n_bins = n_bins
+        self.stm_bias = stm_bias
         self._ready = False
 
     # -- set-up -----------------------------------------------------------------
@@ -176,6 +216,9 @@ class MetreModel:
         sd = check_float("timing_sd_s", self.timing_sd_s, low=0.0, high=0.2, low_inclusive=False)
         check_float("accent_tau_s", self.accent_tau_s, low=0.01)
         check_float("certainty_tau_s", self.certainty_tau_s, low=0.01)
+        check_float("horizon_s", self.horizon_s, low=0.0, high=10.0)
+        check_int("n_bins", self.n_bins, low=1, high=96)
+        check_float("stm_bias", self.stm_bias, low=0.0, high=16.0)
         # Tempo grid: geometric in steps of ``tempo_step``; each tempo's cycle
         # holds as many beats as make it at least ``min_cycle_s`` long, so
         # that an integer number of frames per cycle resolves the tempo
@@ -212,9 +255,13 @@ class MetreModel:
         q = np.clip(q, _EPS, 1.0 - _EPS)
         self._q = q
         self._log1q = np.log1p(-q)
+        self._bin_of = np.floor(phase * self.n_bins + 0.5).astype(int) % self.n_bins
         self._logit = np.log(q) - self._log1q
-        self._cos = np.cos(2.0 * np.pi * phase)
-        self._sin = np.sin(2.0 * np.pi * phase)
+        # Certainty is judged on where each state puts the beat
+        # ``horizon_s`` ahead: a sure phase with an unsure tempo is unsure.
+        ahead = phase + self.horizon_s / beat_s
+        self._cos = np.cos(2.0 * np.pi * ahead)
+        self._sin = np.sin(2.0 * np.pi * ahead)
         # Tempo transitions at the end of a cycle (column j: from tempo j).
         period = lengths / n_beats
         ratio = period[:, None] / period[None, :]
@@ -242,7 +289,12 @@ class MetreModel:
         self._alpha = np.repeat(self.tempo_prior_ / lengths, lengths)
         self._peak = 1.0
         self._last = np.zeros(2)
-        self._cert = 0.0
+        self._n1 = np.zeros(self.n_bins)
+        self._n = np.zeros(self.n_bins)
+        self._r = 0.0
+        self._ic_model = 0.0
+        self._ic_rate = 0.0
+        self._rate = self.floor_prob
         self.tempo_evidence_ = np.zeros(lengths.size)
         self.n_frames_ = 0
 
@@ -291,37 +343,67 @@ class MetreModel:
         o = self.accent(o_bands)
         n = o.size
         p = np.empty(n)
+        p_metre = np.empty(n)
         cert = np.empty(n)
         alpha = self._alpha
         q, log1q, logit = self._q, self._log1q, self._logit
         starts, ends, A = self._starts, self._ends, self._A
+        bin_of, K = self._bin_of, self.n_bins
+        n1, n_all = self._n1, self._n
         c_a = self._cert_a
-        c = self._cert
+        r_s, ic_m, ic_r, rate = self._r, self._ic_model, self._ic_rate, self._rate
         evidence = self.tempo_evidence_
         lik0 = 1.0 - q
+        dot = _dot
+        cos, sin = self._cos, self._sin
+        b = self.stm_bias
         for t in range(n):
-            pred = np.roll(alpha, 1)
-            pred[starts] = A @ alpha[ends]
-            p[t] = pred @ q
-            if o[t] > 0.0:
-                lik = np.exp(o[t] * logit + log1q)
-            else:
-                lik = lik0
+            # Predict: every pointer advances one frame; at the end of a
+            # cycle the tempo may change.
+            pred = np.empty_like(alpha)
+            pred[1:] = alpha[:-1]
+            pred[starts] = np.einsum("ij,j->i", A, alpha[ends])
+            # Long-term (metrical template) and short-term (this stimulus)
+            # predictions of an onset, combined as in IDyOM: each weighted
+            # by its relative entropy to the power -b (Pearce 2005).
+            p_ltm = dot(pred, q)
+            p_metre[t] = p_ltm
+            theta = (n1 + 0.5) / (n_all + 1.0)
+            p_stm = dot(np.bincount(bin_of, weights=pred, minlength=K), theta)
+            w_l = _h2(p_ltm) ** -b
+            w_s = _h2(p_stm) ** -b
+            pt = min(max((w_l * p_ltm + w_s * p_stm) / (w_l + w_s), _EPS), 1.0 - _EPS)
+            p[t] = pt
+            # Observe.
+            ot = o[t]
+            lik = np.exp(ot * logit + log1q) if ot > 0.0 else lik0
             alpha = pred * lik
             alpha /= alpha.sum()
-            r = np.hypot(alpha @ self._cos, alpha @ self._sin)
-            c = c_a * c + (1.0 - c_a) * r
+            m_post = np.bincount(bin_of, weights=alpha, minlength=K)
+            n1 += ot * m_post
+            n_all += m_post
+            # Certainty: how sure the posterior is of the coming beats, times
+            # how much better than the onset rate alone its predictions have
+            # been lately (the precision of errors is learned from the
+            # errors; Feldman & Friston 2010).
+            r_s = c_a * r_s + (1.0 - c_a) * np.hypot(dot(alpha, cos), dot(alpha, sin))
+            rt = min(max(rate, _EPS), 1.0 - _EPS)
+            ic_m = c_a * ic_m + (1.0 - c_a) * _ic(min(max(p_ltm, _EPS), 1.0 - _EPS), ot)
+            ic_r = c_a * ic_r + (1.0 - c_a) * _ic(rt, ot)
+            rate = c_a * rate + (1.0 - c_a) * ot
+            gain = min(max(1.0 - ic_m / ic_r, 0.0), 1.0) if ic_r > 0 else 0.0
+            c = r_s * gain
             cert[t] = c
             if t % 4 == 0:
                 evidence += c * np.add.reduceat(alpha, starts)
         self._alpha = alpha
-        self._cert = c
+        self._r, self._ic_model, self._ic_rate, self._rate = r_s, ic_m, ic_r, rate
         self.n_frames_ += n
-        p = np.clip(p, _EPS, 1.0 - _EPS)
         log_p, log_q = np.log2(p), np.log2(1.0 - p)
         surprise = -(o * log_p + (1.0 - o) * log_q)
         entropy = -(p * log_p + (1.0 - p) * log_q)
-        return MetreOutput(o=o, p=p, surprise_bits=surprise, entropy_bits=entropy, certainty=cert)
+        return MetreOutput(o=o, p=p, surprise_bits=surprise, entropy_bits=entropy, certainty=cert,
+                           p_metre=np.clip(p_metre, _EPS, 1.0 - _EPS))
 
     def tempo_bpm(self) -> float | None:
         """The pulse: the tempo the certainty-weighted posterior favoured (BPM).
