@@ -28,6 +28,7 @@ Usage::
 
     python benchmarks/bench_tempo.py                    # ~30 pieces, 30 s each
     python benchmarks/bench_tempo.py --limit 8 --seconds 20
+    python benchmarks/bench_tempo.py --cache /tmp/tempo-corpus   # render once, rerun fast
 """
 
 from __future__ import annotations
@@ -150,6 +151,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=30.0, help="audio per piece (s)")
     parser.add_argument("--limit", type=int, default=0, help="first N pieces only")
     parser.add_argument("--json", type=Path, default=None, help="write per-piece results here")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="keep the renderings in this folder and reuse them (default: a temporary folder)")
     args = parser.parse_args(argv)
     if shutil.which("fluidsynth") is None or not SOUNDFONT.exists():
         print("bench_tempo: error: needs FluidSynth and the GM soundfont "
@@ -170,9 +173,17 @@ def main(argv=None) -> int:
     rows, cost = [], {s: 0.0 for s in systems}
     audio_s = 0.0
     with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) if args.cache is None else args.cache
+        folder.mkdir(parents=True, exist_ok=True)
         for i, (path, number, program) in enumerate(pieces):
             try:
-                wav, truth, name = render_piece(i, path, number, program, seconds=args.seconds, folder=Path(tmp))
+                meta = folder / f"{i:02d}.json"
+                if meta.exists():
+                    m = json.loads(meta.read_text())
+                    wav, truth, name = folder / f"{i:02d}.wav", m["truth"], m["name"]
+                else:
+                    wav, truth, name = render_piece(i, path, number, program, seconds=args.seconds, folder=folder)
+                    meta.write_text(json.dumps({"truth": truth, "name": name}))
             except Exception as exc:
                 print(f"skip {path}: {exc}", file=sys.stderr)
                 continue

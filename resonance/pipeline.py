@@ -510,17 +510,20 @@ class Scorer:
         # What a sink predicted is absorbed: the arrived strength up to the
         # predicted strength.  What passes is the prediction error -- an
         # onset that came unexpected, and an expected one that did not come
-        # (placed at the frame where it was due) -- weighted by the
-        # precision of rhythmic errors, the metre model's certainty (Feldman
-        # & Friston 2010; Vuust & Witek 2014; Koelsch, Vuust & Friston 2019):
-        # a syncopation against a sure metre carries energy, onsets that no
-        # metre explains carry little.
+        # (placed at the frame where it was due) -- as precision-weighted
+        # squared error, the form of prediction-error energy in predictive
+        # coding (Friston 2005: precision x error^2), with the precision of
+        # rhythmic errors the metre model's certainty (Feldman & Friston
+        # 2010; Vuust & Witek 2014; Koelsch, Vuust & Friston 2019): a
+        # syncopation against a sure metre carries energy, onsets that no
+        # metre explains carry little, and the small residual errors of a
+        # learned metronome carry almost none.
         certainty = self._expect.process_onsets(pooled)
         precision = np.repeat(certainty, _POOL)[None, :]
         predicted = np.minimum(o, p)
         omitted = np.zeros_like(o)
         omitted[:, ::_POOL] = np.maximum(sink_out.p - sink_out.o, 0.0)
-        neutral = (o - predicted + omitted) * (1.0 - s) * precision
+        neutral = ((o - predicted) ** 2 + omitted**2) * (1.0 - s) * precision
         # -- end expectation ------------------------------------------------------
         total = o
         acc = self._acc

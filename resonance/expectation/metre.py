@@ -33,10 +33,12 @@ knows only the past.
 The predictive probability of an onset in the next frame,
 ``p = sum_s P(s | past) q(s)``, gives the rhythmic surprise (information
 content of what arrived, bits) and uncertainty (entropy of the prediction,
-bits), as in IDyOM (Pearce 2005).  The **metre certainty** is the
-concentration of the beat phase the posterior predicts ``horizon_s`` ahead
-(the length of its mean resultant vector, Fisher 1993): 1 when the model is
-sure where the coming beats fall, near 0 when
+bits), as in IDyOM (Pearce 2005).  The **metre certainty** is the geometric
+mean of (1) the concentration of the beat phase the posterior predicts
+``horizon_s`` ahead (the length of its mean resultant vector, Fisher 1993)
+and (2) the realised gain of the model's predictions over the onset rate
+alone, ``1 - <IC_model> / <IC_rate>`` over ``certainty_tau_s``: 1 when the
+model is sure where the coming beats fall and has been right, near 0 when
 onsets leave the phase undetermined (random onsets, or so much syncopation
 that no metre explains them).  The scorer uses it as the precision of
 rhythmic prediction errors (Vuust & Witek 2014; Koelsch, Vuust & Friston
@@ -265,15 +267,16 @@ class MetreModel:
             mass = frame_s / (sd * np.sqrt(2.0 * np.pi)) * np.exp(-0.5 * (dist_s / sd) ** 2)
             q = np.maximum(q, prob * np.minimum(mass, 1.0))
         q = np.clip(q, _EPS, 1.0 - _EPS)
-        self._q = q
-        self._log1q = np.log1p(-q)
+        # The filter runs in float32: half the memory traffic per frame, and
+        # ample precision for a distribution renormalised every frame.
+        self._q = q.astype(np.float32)
+        self._log1q = np.log1p(-q).astype(np.float32)
         self._bin_of = np.floor(phase * self.n_bins + 0.5).astype(int) % self.n_bins
-        self._logit = np.log(q) - self._log1q
+        self._logit = (np.log(q) - np.log1p(-q)).astype(np.float32)
         # Certainty is judged on where each state puts the beat
         # ``horizon_s`` ahead: a sure phase with an unsure tempo is unsure.
         ahead = phase + self.horizon_s / beat_s
-        self._cos = np.cos(2.0 * np.pi * ahead)
-        self._sin = np.sin(2.0 * np.pi * ahead)
+        self._cossin = np.stack([np.cos(2.0 * np.pi * ahead), np.sin(2.0 * np.pi * ahead)]).astype(np.float32)
         # Tempo transitions at the end of a cycle (column j: from tempo j).
         period = lengths / n_beats
         ratio = period[:, None] / period[None, :]
@@ -288,7 +291,7 @@ class MetreModel:
         self.tempo_prior_ = g / g.sum()
         # The preference acts at every cycle (weights < 1 drain mass from
         # the less preferred rates; the posterior is renormalised each frame).
-        self._A = self._A * ((g / g.max()) ** self.prior_weight)[:, None]
+        self._A = (self._A * ((g / g.max()) ** self.prior_weight)[:, None]).astype(np.float32)
         self._accent_a = float(np.exp(-1.0 / (fr * self.accent_tau_s)))
         self._cert_a = float(np.exp(-1.0 / (fr * self.certainty_tau_s)))
         self._ready = True
@@ -301,12 +304,13 @@ class MetreModel:
             return
         lengths = self.cycle_frames_
         # Uniform phase within each tempo; the tempo prior spread over its positions.
-        self._alpha = np.repeat(self.tempo_prior_ / lengths, lengths)
+        self._alpha = np.repeat(self.tempo_prior_ / lengths, lengths).astype(np.float32)
         self._peak = 1.0
         self._last = np.zeros(2)
         self._n1 = np.zeros(self.n_bins)
         self._n = np.zeros(self.n_bins)
         self._r = 0.0
+        self._r_now = 0.0
         self._ic_model = 0.0
         self._ic_rate = 0.0
         self._rate = self.floor_prob
@@ -370,47 +374,63 @@ class MetreModel:
         evidence = self.tempo_evidence_
         lik0 = 1.0 - q
         dot = _dot
-        cos, sin = self._cos, self._sin
+        cossin = self._cossin
+        r_now = self._r_now
         b = self.stm_bias
+        pred = np.empty_like(alpha)
+        frame0 = self.n_frames_
         for t in range(n):
             # Predict: every pointer advances one frame; at the end of a
             # cycle the tempo may change.
-            pred = np.empty_like(alpha)
             pred[1:] = alpha[:-1]
-            pred[starts] = np.einsum("ij,j->i", A, alpha[ends])
+            leaving = alpha[ends]
+            entering = np.einsum("ij,j->i", A, leaving)
+            pred[starts] = entering
+            # The tempo preference drains some mass at cycle ends: predictions
+            # are made with the renormalised distribution.
+            norm = 1.0 / (1.0 - float(leaving.sum()) + float(entering.sum()))
             # Long-term (metrical template) and short-term (this stimulus)
             # predictions of an onset, combined as in IDyOM: each weighted
             # by its relative entropy to the power -b (Pearce 2005).
-            p_ltm = dot(pred, q)
+            p_ltm = dot(pred, q) * norm
             p_metre[t] = p_ltm
             theta = (n1 + 0.5) / (n_all + 1.0)
-            p_stm = dot(np.bincount(bin_of, weights=pred, minlength=K), theta)
+            p_stm = dot(np.bincount(bin_of, weights=pred, minlength=K), theta) * norm
             w_l = _h2(p_ltm) ** -b
             w_s = _h2(p_stm) ** -b
             pt = min(max((w_l * p_ltm + w_s * p_stm) / (w_l + w_s), _EPS), 1.0 - _EPS)
             p[t] = pt
             # Observe.
             ot = o[t]
-            lik = np.exp(ot * logit + log1q) if ot > 0.0 else lik0
-            alpha = pred * lik
-            alpha /= alpha.sum()
+            if ot > 0.0:
+                np.multiply(pred, np.exp(np.float32(ot) * logit + log1q), out=alpha)
+            else:
+                np.multiply(pred, lik0, out=alpha)
+            alpha *= 1.0 / alpha.sum()
             m_post = np.bincount(bin_of, weights=alpha, minlength=K)
             n1 += ot * m_post
             n_all += m_post
-            # Certainty: how sure the posterior is of the coming beats, times
-            # how much better than the onset rate alone its predictions have
-            # been lately (the precision of errors is learned from the
-            # errors; Feldman & Friston 2010).
-            r_s = c_a * r_s + (1.0 - c_a) * np.hypot(dot(alpha, cos), dot(alpha, sin))
+            # Certainty: the geometric mean of how sure the posterior is of
+            # the coming beats and how much better than the onset rate alone
+            # its predictions have been lately (the precision of errors is
+            # learned from the errors; Feldman & Friston 2010) -- either
+            # can veto.  The phase concentration is
+            # read every 4th frame (it changes slowly; 2 s averaging).
+            g = frame0 + t
+            if g % 4 == 0:
+                cs = np.einsum("ij,j->i", cossin, alpha)
+                r_now = float(np.hypot(cs[0], cs[1]))
+            r_s = c_a * r_s + (1.0 - c_a) * r_now
             rt = min(max(rate, _EPS), 1.0 - _EPS)
-            ic_m = c_a * ic_m + (1.0 - c_a) * _ic(min(max(p_ltm, _EPS), 1.0 - _EPS), ot)
+            ic_m = c_a * ic_m + (1.0 - c_a) * _ic(pt, ot)
             ic_r = c_a * ic_r + (1.0 - c_a) * _ic(rt, ot)
             rate = c_a * rate + (1.0 - c_a) * ot
             gain = min(max(1.0 - ic_m / ic_r, 0.0), 1.0) if ic_r > 0 else 0.0
-            c = r_s * gain
+            c = (r_s * gain) ** 0.5
             cert[t] = c
-            if t % 4 == 0:
+            if g % 4 == 0:
                 evidence += c * np.add.reduceat(alpha, starts)
+        self._r_now = r_now
         self._alpha = alpha
         self._r, self._ic_model, self._ic_rate, self._rate = r_s, ic_m, ic_r, rate
         self.n_frames_ += n
