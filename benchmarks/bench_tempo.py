@@ -131,12 +131,29 @@ def render_piece(index: int, path: str, number, program: int, *, seconds: float,
         target.insert(0, inst)
         target.insert(0, tempo.MetronomeMark(number=qpm))
     mid = folder / f"{index:02d}.mid"
+    raw = folder / f"{index:02d}.raw"
     wav = folder / f"{index:02d}.wav"
     score.write("midi", fp=str(mid))
-    subprocess.run(
-        ["fluidsynth", "-ni", "-q", "-g", "0.8", "-r", "22050", "-F", str(wav), str(SOUNDFONT), str(mid)],
-        check=True, capture_output=True,
+    # Raw 16-bit stereo at 22.05 kHz, stopped once long enough (a stray
+    # long note in a score must not render for hours).
+    need = int(seconds * 22050) * 4
+    proc = subprocess.Popen(
+        ["fluidsynth", "-ni", "-q", "-g", "0.8", "-r", "22050", "-T", "raw", "-O", "s16", "-F", str(raw),
+         str(SOUNDFONT), str(mid)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
+    try:
+        while proc.poll() is None and (not raw.exists() or raw.stat().st_size < need):
+            time.sleep(0.1)
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait()
+    pcm = np.fromfile(raw, dtype="<i2", count=need // 2).reshape(-1, 2) / 32768.0
+    raw.unlink()
+    import soundfile as sf
+
+    sf.write(wav, pcm, 22050)
     return wav, qpm / _beat_factor(score), f"{path}{'#' + str(number) if number else ''} (GM {program})"
 
 

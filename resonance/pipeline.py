@@ -122,9 +122,10 @@ class ModelConfig:
         4.2-12; white noise, steady tones, espeak speech and random onsets
         1.8-1.9.
     precision_tau_s : float
-        Time over which the metre model's certainty -- the precision of
-        rhythmic prediction errors -- is averaged (s); see
-        :class:`~resonance.expectation.metre.MetreModel`.
+        Time over which the reliabilities that make the precision of
+        rhythmic prediction errors are averaged (s): each band sink's
+        realised information gain and the metre model's certainty
+        (:class:`~resonance.expectation.metre.MetreModel`).
     sync_tau_s : float
         Averaging time of the phase-locking measure of synchrony (s).
     normalization_exponent : float
@@ -336,6 +337,7 @@ class Scorer:
             0.0,
         )
         self._coh_a = float(np.exp(-(_STEP / fr) / cfg.coherence_tau_s))
+        self._prec_a = float(np.exp(-(_POOL / fr) / cfg.precision_tau_s))
         self._sync_a = float(np.exp(-(_STEP / fr) / cfg.sync_tau_s))
         # Region read-out of each bank channel: region means of the modes,
         # times each mode's response and input weight.
@@ -432,6 +434,8 @@ class Scorer:
         self._cons = []  # (weight, roughness, harmonicity, consonance)
         self._sync = []  # (weight, order)
         self._coh_state = None
+        self._prec_state = None
+        self._rate_state = None
         self._sync_state = None
         self._sync_prev = None
         self._frames_done = 0
@@ -512,14 +516,16 @@ class Scorer:
         # onset that came unexpected, and an expected one that did not come
         # (placed at the frame where it was due) -- as precision-weighted
         # squared error, the form of prediction-error energy in predictive
-        # coding (Friston 2005: precision x error^2), with the precision of
-        # rhythmic errors the metre model's certainty (Feldman & Friston
+        # coding (Friston 2005: precision x error^2).  The precision of a
+        # rhythmic error is the product of two reliabilities: the band
+        # sink's own (what it has gained over the event rate, learned from
+        # its errors) and the metre model's certainty (Feldman & Friston
         # 2010; Vuust & Witek 2014; Koelsch, Vuust & Friston 2019): a
         # syncopation against a sure metre carries energy, onsets that no
         # metre explains carry little, and the small residual errors of a
         # learned metronome carry almost none.
         certainty = self._expect.process_onsets(pooled)
-        precision = np.repeat(certainty, _POOL)[None, :]
+        precision = self._precision(sink_out) * np.repeat(certainty, _POOL)[None, :]
         predicted = np.minimum(o, p)
         omitted = np.zeros_like(o)
         omitted[:, ::_POOL] = np.maximum(sink_out.p - sink_out.o, 0.0)
@@ -553,6 +559,32 @@ class Scorer:
         st["semantic"].append(s.reshape(n_steps, _STEP).mean(axis=1))
         self._synchrony(z, e_t.sum(axis=0))
         self._frames_done += n_env
+
+    def _precision(self, sink_out) -> np.ndarray:
+        """Realised precision of each sink, per envelope frame, in [0, 1].
+
+        The information the sink actually gains over a predictor that knows
+        only the band's event rate: ``1 - <IC_model> / <IC_rate>``, with both
+        information contents (bits) averaged over ``precision_tau_s``.  A
+        metre that the sink has learned gives a high value; onsets that no
+        model can anticipate give ~0, even if the sink is overconfident
+        (then its own surprise exceeds the rate model's).
+        """
+        o = sink_out.o
+        B, n = o.shape
+        a = self._prec_a
+        # Event rate known before each frame (running mean, causal).
+        rate0 = np.full((B, 1), 0.02) if self._rate_state is None else self._rate_state
+        rate_after, _ = lfilter([1.0 - a], [1.0, -a], o, axis=1, zi=a * rate0)
+        rate = np.clip(np.concatenate([rate0, rate_after[:, :-1]], axis=1), 1e-4, 1 - 1e-4)
+        self._rate_state = rate_after[:, -1:]
+        ic_rate = -(o * np.log2(rate) + (1.0 - o) * np.log2(1.0 - rate))
+        both = np.concatenate([ic_rate, sink_out.surprise_bits], axis=0)
+        zi = a * (both[:, :1] if self._prec_state is None else self._prec_state)
+        avg, _ = lfilter([1.0 - a], [1.0, -a], both, axis=1, zi=zi)
+        self._prec_state = avg[:, -1:]
+        gain = 1.0 - avg[B:] / np.maximum(avg[:B], 1e-9)
+        return np.repeat(np.clip(gain, 0.0, 1.0), _POOL, axis=1)
 
     def _mode_energy(self, z: np.ndarray, state):
         """Normalised energy delivered to each mode, neutral and total.
