@@ -95,7 +95,8 @@ class Expectation:
             (mean over frames, in [0, 1]), ``surprise_rhythmic`` and
             ``uncertainty_rhythmic`` (information content of the onsets and
             entropy of the predictions, summed over frames and divided by
-            the number of onsets: bits per event), ``surprise_harmonic`` and
+            the number of onsets: bits per event; None with fewer than two
+            onsets), ``surprise_harmonic`` and
             ``uncertainty_harmonic`` (mean over chord changes, bits per chord;
             None without at least two chord changes), ``surprise`` and
             ``uncertainty`` (their sums: the information of an event that
@@ -105,8 +106,10 @@ class Expectation:
         """
         acc = self._acc
         n_ev = acc["events_r"]
-        s_r = acc["ic_r"] / n_ev if n_ev > 0 else None
-        u_r = acc["h_r"] / n_ev if n_ev > 0 else None
+        # Fewer than two onsets' worth of accent is no rhythm (a drone's
+        # faint fluctuations would give huge bits per "event").
+        s_r = acc["ic_r"] / n_ev if n_ev >= 2.0 else None
+        u_r = acc["h_r"] / n_ev if n_ev >= 2.0 else None
         n_h = acc["events_h"]
         s_h = acc["ic_h"] / n_h if n_h else None
         u_h = acc["h_h"] / n_h if n_h else None
