@@ -260,3 +260,27 @@ def test_harmony_model_is_block_split_invariant():
     parts = [model.process(spec[:, i : i + 7]) for i in range(0, spec.shape[1], 7)]
     assert sum((p.chords for p in parts), []) == whole.chords
     np.testing.assert_allclose(sum((p.surprise_bits for p in parts), []), whole.surprise_bits)
+
+
+def test_training_script_writes_a_memory_the_model_loads(tmp_path):
+    """scripts/train_harmony.py on two chorales: a pickle-free .npz of the right shapes."""
+    import runpy
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "train_harmony.py"
+    out = tmp_path / "ltm.npz"
+    argv = sys.argv
+    try:
+        sys.argv = [str(script), "--limit", "2", "-o", str(out)]
+        with pytest.raises(SystemExit) as exit_info:
+            runpy.run_path(str(script), run_name="__main__")
+    finally:
+        sys.argv = argv
+    assert exit_info.value.code == 0
+    with np.load(out, allow_pickle=False) as data:
+        assert data["order1"].shape == (2, 24) and data["order2"].shape == (48, 24)
+        assert data["order1"].sum() > 20 and int(data["n_pieces"]) == 2
+        ltm = (data["order1"].copy(), data["order2"].copy())
+    model = HarmonyModel(FrontEnd().long_freqs_hz, ltm=ltm)
+    assert model.predict() is None  # blank short-term memory, no chord heard yet
