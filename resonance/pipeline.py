@@ -45,6 +45,7 @@ from .consonance import _analyze_frame, mode_consonance, summarize_frames
 from .coupling import entry_coupling, regional_projection
 from .dynamics import Reservoir, RhythmBank, bank_frequencies_hz, effective_pulse_response
 from .errors import ParameterError
+from .expectation import Expectation
 from .field import FieldParameters, corticothalamic_transfer
 from .frontend import MODEL_SR, FrontEnd
 from .oscillators import RegionalOscillators, delay_steps, kuramoto_order
@@ -162,8 +163,10 @@ class ModelConfig:
         4.2-12; white noise, steady tones, espeak speech and random onsets
         1.8-1.9.  Engineering choice.
     precision_tau_s : float
-        Time over which a sink's confidence (mean entropy of its predictions)
-        is averaged to give the precision of its prediction errors (s).
+        Time over which the reliabilities that make the precision of
+        rhythmic prediction errors are averaged (s): each band sink's
+        realised information gain and the metre model's certainty
+        (:class:`~resonance.expectation.metre.MetreModel`).
         Engineering choice.
     sync_tau_s : float
         Averaging time of the phase-locking measure of synchrony (s).
@@ -547,6 +550,14 @@ class Scorer:
         )
         return fe, speech, sinks, bank, reservoir, mfb
 
+    def _expectation(self) -> Expectation:
+        # -- expectation stage (resonance.expectation): metre and harmony ------
+        return Expectation(
+            frame_rate_hz=self._fr / _POOL,
+            certainty_tau_s=self.config_.precision_tau_s,
+            long_freqs_hz=self._fe.long_freqs_hz,
+        )
+
     def _reference(self) -> None:
         """Energies of the two reference stimuli at the entry, before the connectome.
 
@@ -593,8 +604,10 @@ class Scorer:
     def reset(self) -> None:
         """Start a new stimulus: every stage returns to its blank state."""
         (self._fe_s, self._speech, self._sinks, self._bank, self._res, self._mfb) = self._stages()
+        self._expect = self._expectation()
         B = self.config_.n_bands
         self._o_buf = np.zeros((B, 0))
+        self._f_buf = np.zeros((B, 0))  # spectral-flux events, for the metre model
         self._e_buf = np.zeros((B + self._n_bin, 0))
         self._l_buf = np.zeros((1, 0))
         self._mcoh_state = None
@@ -605,7 +618,6 @@ class Scorer:
         self._peak = 0.0
         self._acc = {
             "drive": 0.0, "absorbed": 0.0, "semantic": 0.0,
-            "surprise": 0.0, "surprise_w": 0.0, "entropy": 0.0, "entropy_n": 0,
             "pulse_power": 0.0, "pulse_n": 0,
         }
         self._tempo_power = np.zeros(self._freqs.size)
@@ -619,10 +631,10 @@ class Scorer:
         self._osc_amp = [0.0, 0]
         self._coh_state = None
         self._prec_state = None
+        self._rate_state = None
         self._sync_state = None
         self._sync_prev = None
         self._frames_done = 0
-        self._rate_state = None
         self._steps = {"sne": [], "absorbed": [], "neutral_power": [], "semantic": [], "mode_energy": []}
 
     # -- streaming ----------------------------------------------------------------
@@ -658,6 +670,7 @@ class Scorer:
             s = self._speech.process(frames.spectrum)
             self._s_buf = np.concatenate([self._s_buf, s])
             self._consonance(frames.spectrum)
+            self._expect.process_spectrum(frames.spectrum)  # harmony (resonance.expectation)
         o = event_strength(frames.onset, jnd_db=cfg.onset_jnd_db, scale_db=cfg.onset_scale_db)
         if frames.binaural_onset is not None and frames.binaural_onset.shape[0]:
             # Binaural events (a binaural beat's swings of interaural
@@ -668,6 +681,11 @@ class Scorer:
             nb = ob.shape[0]
             o[:nb] = np.maximum(o[:nb], ob)
         self._o_buf = np.concatenate([self._o_buf, o], axis=1)
+        # Spectral-flux events on their own (legato music changes its spectrum
+        # without a rise of band level): extra rows for the metre model.
+        flux = frames.flux_db if frames.flux_db is not None else np.zeros_like(frames.onset)
+        f = event_strength(flux, jnd_db=cfg.onset_jnd_db, scale_db=cfg.onset_scale_db)
+        self._f_buf = np.concatenate([self._f_buf, f], axis=1)
         if frames.envelope.shape[1]:
             env = np.concatenate([frames.envelope, 0.5 * (1.0 + frames.binaural)], axis=0)
             self._e_buf = np.concatenate([self._e_buf, env], axis=1)
@@ -717,13 +735,27 @@ class Scorer:
         pooled = o.reshape(B, -1, _POOL).max(axis=2)
         sink_out = self._sinks.process(pooled)
         p = np.repeat(sink_out.p, _POOL, axis=1)
+        # -- expectation (resonance.expectation) ------------------------------
         # What a sink predicted is absorbed: the arrived strength up to the
-        # predicted strength.  What passes is the positive prediction error,
-        # weighted by the precision of the sink that made it (Feldman &
-        # Friston 2010; the account of groove's inverted U by Koelsch, Vuust
-        # & Friston 2019): a syncopation against a learned metre carries
-        # energy, an onset that no model can anticipate carries little.
-        precision = self._precision(sink_out)
+        # predicted strength.  What passes is the prediction error -- an
+        # onset that came unexpected, and an expected one that did not come
+        # (placed at the frame where it was due) -- as precision-weighted
+        # squared error, the form of prediction-error energy in predictive
+        # coding (Friston 2005: precision x error^2).  The precision of a
+        # rhythmic error is the product of two reliabilities: the band
+        # sink's own (what it has gained over the event rate, learned from
+        # its errors) and the metre model's certainty (Feldman & Friston
+        # 2010; Vuust & Witek 2014; Koelsch, Vuust & Friston 2019): a
+        # syncopation against a sure metre carries energy, onsets that no
+        # metre explains carry little, and the small residual errors of a
+        # learned metronome carry almost none.
+        f = self._f_buf[:, :n_env]
+        self._f_buf = self._f_buf[:, n_env:]
+        pooled_f = f.reshape(B, -1, _POOL).max(axis=2)
+        # The metre model hears the band events and, as extra rows, the
+        # bands' spectral-flux events (onsets of legato music).
+        certainty = self._expect.process_onsets(np.concatenate([pooled, pooled_f], axis=0))
+        precision = self._precision(sink_out) * np.repeat(certainty, _POOL)[None, :]
         predicted = np.minimum(o, p)
         # Loudness weight of each step (0.37 s, about the 400 ms window of
         # momentary loudness, EBU R 128): Stevens' power law, loudness
@@ -737,16 +769,16 @@ class Scorer:
         # Louder sound drives the cortex harder: the drive that reaches the
         # harmonics is weighted by the band's loudness (the sinks learn the
         # events themselves, whatever their level).
-        neutral = (o - predicted) * (1.0 - s) * precision * loud
+        omitted = np.zeros_like(o)
+        omitted[:, ::_POOL] = np.maximum(sink_out.p - sink_out.o, 0.0)
+        error = ((o - predicted) ** 2 + omitted**2) * precision
+        neutral = error * (1.0 - s) * loud
+        # -- end expectation ------------------------------------------------------
         total = o * loud
         acc = self._acc
         acc["drive"] += float(o.sum())
         acc["absorbed"] += float((predicted * (1.0 - s)).sum())
         acc["semantic"] += float((o * s).sum())
-        acc["surprise"] += float((sink_out.o * sink_out.surprise_bits).sum())
-        acc["surprise_w"] += float(sink_out.o.sum())
-        acc["entropy"] += float(sink_out.entropy_bits.sum())
-        acc["entropy_n"] += sink_out.entropy_bits.size
         drive = np.concatenate([neutral, total], axis=0)
         drive = drive.reshape(2 * B, -1, _POOL).mean(axis=2)  # to the bank's rate
         z = self._bank.process(drive)  # (2B, J, n_steps)
@@ -766,7 +798,7 @@ class Scorer:
         env = self._e_buf[:, :n_env]
         self._e_buf = self._e_buf[:, n_env:]
         s_step = s.reshape(n_steps, _STEP).mean(axis=1)
-        pass_b = self._pass_share((o - predicted) * precision, o)  # (B, n_steps)
+        pass_b = self._pass_share(error, o)  # (B, n_steps)
         m_n, m_t = self._mod_energy(self._mfb.process(env), pass_b * (1.0 - s_step)[None] * loud_step, loud_step)
         w = cfg.modulation_weight
         p_n = e_n / self._ref_energy + w * m_n / self._ref_mod
@@ -1072,7 +1104,11 @@ class Scorer:
         synchrony = float(sync[:, 1].sum() / sync[:, 0].sum()) * presence if sync.size and sync[:, 0].sum() > 0 else 0.0
         regions, regional_share = self._top_regions(mean_modes)
         score, habituation = self._headline(timeline["neutral_power"], dt)
+        expect = self._expect.metrics()
         tempo_bpm, pulse_salience = self._tempo()
+        # The pulse is the metre model's period, reported where there is one.
+        tempo_bpm = expect.pop("metre_tempo_bpm") if tempo_bpm is not None else None
+        expect.pop("metre_tempo_bpm", None)
         metrics = {
             "consonance": c["consonance"],
             "roughness": c["roughness"],
@@ -1083,8 +1119,7 @@ class Scorer:
             "entrainment": acc["pulse_power"] / max(acc["pulse_n"], 1) / self._ref_pulse,
             "tempo_bpm": tempo_bpm,
             "pulse_salience": pulse_salience,
-            "surprise": acc["surprise"] / max(acc["surprise_w"], 1e-12),
-            "uncertainty": acc["entropy"] / max(acc["entropy_n"], 1),
+            **expect,
             "absorbed_fraction": acc["absorbed"] / drive,
             "semantic_fraction": acc["semantic"] / drive,
             "neutral_energy": float(timeline["neutral_power"].mean()),

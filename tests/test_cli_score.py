@@ -134,11 +134,6 @@ def test_json_is_byte_identical_across_runs(tmp_path):
     assert len(json_lines(outs[0][0].decode())) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model v2 (m10) reads the 120 BPM metronome as 119.49 BPM (pulse salience 11.5, score 2.46, "
-    "entrainment 2.48), so the reading says '~119 BPM'; the same figure on branch m10 alone",
-)
 def test_reading_follows_the_numbers_not_the_file_names(runner, tmp_path):
     # Speech under a rhythm's name, a metronome and noise under speech-like names.
     shutil.copy(SAMPLES / "speech_espeak.flac", tmp_path / "a_metronome_120bpm.flac")
