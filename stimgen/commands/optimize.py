@@ -313,7 +313,7 @@ def _run(space, *, out, connectome, budget, seed, workers, scheduler, min_conson
         "connectome": harmonics.connectome_name,
         "entry_regions": harmonics.entry_regions.as_dict(),
         "score": result.best_score,
-        "consonance": result.best_consonance,
+        "consonance": None if math.isnan(result.best_consonance) else result.best_consonance,  # null: no pitch
         "feasible": result.feasible,
         "metrics": credit["full"]["metrics"],
         "loudness_lufs": credit["full"]["loudness_lufs"],

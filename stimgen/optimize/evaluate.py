@@ -139,7 +139,7 @@ def _evaluate_session(session, *, harmonics) -> dict:
     report = session.report
     return {
         "score": float(result.score),
-        "consonance": float(result.metrics["consonance"]),
+        "consonance": result.metrics.get("consonance"),  # None without pitch
         "metrics": result.to_dict()["metrics"],
         "loudness_lufs": float(report["loudness_lufs"]),
         "true_peak_dbtp": float(report["true_peak_dbtp"]),
