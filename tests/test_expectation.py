@@ -284,3 +284,14 @@ def test_training_script_writes_a_memory_the_model_loads(tmp_path):
         ltm = (data["order1"].copy(), data["order2"].copy())
     model = HarmonyModel(FrontEnd().long_freqs_hz, ltm=ltm)
     assert model.predict() is None  # blank short-term memory, no chord heard yet
+
+
+def test_legato_chorale_gets_events_and_its_tempo_from_spectral_flux(default_harmonics):
+    # Sustained chords, one per second, with no level rise at the changes: the
+    # metre model hears the bands' spectral-flux events and reports 60 BPM.
+    import synth_music as M
+
+    result = score_signal(M.chorale(40.0, chord_s=1.0), M.SR, harmonics=default_harmonics)
+    m = result.metrics
+    assert m["metre_certainty"] >= 0.2, m
+    assert m["tempo_bpm"] is not None and abs(m["tempo_bpm"] - 60.0) / 60.0 < 0.04, m
