@@ -205,7 +205,7 @@ class ModelConfig:
         percent of its own reference stimulus (engineering choice: equal).
     loudness_ref_db : float
         Level of the whole sound (dB re a full-scale sine, summed over the
-        bands) at which the drive has weight 1; the weight doubles per
+        bands) at which the delivered energy has weight 1; the weight doubles per
         10 dB (Stevens' power law for loudness, exponent 0.3 on intensity:
         literature).  -20 dB, about the level of music mastered near -14 to
         -23 LUFS, is an engineering choice.
@@ -714,12 +714,12 @@ class Scorer:
         self._l_buf = self._l_buf[:, n_env:]
         step_db = 10.0 * np.log10(np.maximum(power, 1e-30)) + self._fe_s.floor_db
         loud_step = np.broadcast_to(np.exp2((step_db - cfg.loudness_ref_db) / 10.0), (B, n_steps))
-        loud = np.repeat(loud_step, _STEP, axis=1)
-        # Louder sound drives the cortex harder: the drive that reaches the
-        # harmonics is weighted by the band's loudness (the sinks learn the
-        # events themselves, whatever their level).
-        neutral = (o - predicted) * (1.0 - s) * precision * loud
-        total = o * loud
+        # Louder sound drives the cortex harder: the energy delivered to the
+        # harmonics in each step is weighted by the step's loudness (the
+        # sinks, the rhythm bank, tempo and the oscillators see the events
+        # themselves, whatever their level).
+        neutral = (o - predicted) * (1.0 - s) * precision
+        total = o
         acc = self._acc
         acc["drive"] += float(o.sum())
         acc["absorbed"] += float((predicted * (1.0 - s)).sum())
@@ -732,6 +732,8 @@ class Scorer:
         drive = drive.reshape(2 * B, -1, _POOL).mean(axis=2)  # to the bank's rate
         z = self._bank.process(drive)  # (2B, J, n_steps)
         e_n, e_t, a_n, pulse, self._coh_state = self._mode_energy(z, self._coh_state)
+        e_n = e_n * loud_step[:1]
+        e_t = e_t * loud_step[:1]
         acc["pulse_power"] += float(pulse.sum())
         acc["pulse_n"] += pulse.shape[1]
         # Tempo: periodicity salience of the whole drive weighted by the pulse
