@@ -218,7 +218,7 @@ class ModelConfig:
         percent of its own reference stimulus (engineering choice: equal).
     loudness_ref_db : float
         Level of the whole sound (dB re a full-scale sine, summed over the
-        bands) at which the drive has weight 1; the weight doubles per
+        bands) at which the delivered energy has weight 1; the weight doubles per
         10 dB (Stevens' power law for loudness, exponent 0.3 on intensity:
         literature).  -20 dB, about the level of music mastered near -14 to
         -23 LUFS, is an engineering choice.
@@ -775,16 +775,16 @@ class Scorer:
         self._l_buf = self._l_buf[:, n_env:]
         step_db = 10.0 * np.log10(np.maximum(power, 1e-30)) + self._fe_s.floor_db
         loud_step = np.broadcast_to(np.exp2((step_db - cfg.loudness_ref_db) / 10.0), (B, n_steps))
-        loud = np.repeat(loud_step, _STEP, axis=1)
-        # Louder sound drives the cortex harder: the drive that reaches the
-        # harmonics is weighted by the band's loudness (the sinks learn the
-        # events themselves, whatever their level).
+        # Louder sound drives the cortex harder: the energy delivered to the
+        # harmonics in each step is weighted by the step's loudness (the
+        # sinks, the rhythm bank, tempo and the oscillators see the events
+        # themselves, whatever their level).
         omitted = np.zeros_like(o)
         omitted[:, ::_POOL] = np.maximum(sink_out.p - sink_out.o, 0.0)
         error = ((o - predicted) ** 2 + omitted**2) * precision
-        neutral = error * (1.0 - s) * loud
+        neutral = error * (1.0 - s)
         # -- end expectation ------------------------------------------------------
-        total = o * loud
+        total = o
         acc = self._acc
         acc["drive"] += float(o.sum())
         acc["absorbed"] += float((predicted * (1.0 - s)).sum())
@@ -794,6 +794,8 @@ class Scorer:
         z = self._bank.process(drive)  # (2B, J, n_steps)
         e_n, e_t, a_n, pulse, self._coh_state = self._mode_energy(z, self._coh_state)
         self._mode_rates(a_n)
+        e_n = e_n * loud_step[:1]
+        e_t = e_t * loud_step[:1]
         acc["pulse_power"] += float(pulse.sum())
         acc["pulse_n"] += pulse.shape[1]
         # Tempo: periodicity salience of the whole drive weighted by the pulse
