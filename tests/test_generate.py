@@ -186,24 +186,8 @@ def _metronome(duration_s: float) -> np.ndarray:
     return np.stack([y, y])
 
 
-_BELOW_METRONOME = {  # measured with model v2 + expectation stage (60 s, each mastered like the preset)
-    "focus": "preset 0.199 vs metronome 0.218 (noise 0.008)",
-    "groove": "preset 0.349 vs metronome 0.389 (noise 0.010)",
-}
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(
-            strict=True,
-            reason="merged model v2 + expectation: the click metronome's sure metre (certainty 0.73) keeps its "
-            "residual errors precise, so it scores above this preset: " + _BELOW_METRONOME[n],
-        )) if n in _BELOW_METRONOME else n
-        for n in NAMES
-    ],
-)
+@pytest.mark.parametrize("name", NAMES)
 def test_every_preset_scores_above_metronome_and_noise(name, default_harmonics):
     from resonance import score_signal
 
