@@ -23,6 +23,8 @@ import numpy as np
 import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .hearing.binaural import BINAURAL_MAX_HZ, interaural_correlation
+from .hearing.flux import band_flux_db
 from .validation import check_finite_array, check_float, check_int
 
 __all__ = ["MODEL_SR", "FrontEnd", "FrontEndFrames", "erb_filterbank"]
@@ -40,7 +42,18 @@ class FrontEndFrames:
     level_db : ndarray, shape (n_bands, n)
         Band level in dB above the hearing floor (>= 0).
     onset : ndarray, shape (n_bands, n)
-        Onset drive in dB per frame (>= 0).
+        Onset drive in dB per frame (>= 0): the larger of the band level's
+        rise and the band's spectral flux.
+    envelope : ndarray, shape (n_bands, n)
+        Band amplitude relative to the hearing floor (linear, >= 1).
+    flux_db : ndarray, shape (n_bands, n)
+        Spectral flux of each band (dB, >= 0; :mod:`resonance.hearing.flux`).
+    binaural : ndarray, shape (n_binaural_bands, n)
+        Interaural correlation of the bands below
+        :data:`~resonance.hearing.BINAURAL_MAX_HZ` (1 for mono input).
+    binaural_onset : ndarray, shape (n_binaural_bands, n)
+        Rises of the interaural correlation (dB of ``(1 + rho) / 2``, >= 0),
+        measured like the level rises: the events of a binaural beat.
     spectrum : ndarray, shape (n_fft_long // 2 + 1, m)
         Long-window magnitude spectra (linear, full-scale sine = 1).
     """
@@ -48,6 +61,10 @@ class FrontEndFrames:
     level_db: np.ndarray
     onset: np.ndarray
     spectrum: np.ndarray
+    envelope: np.ndarray = None
+    flux_db: np.ndarray = None
+    binaural: np.ndarray = None
+    binaural_onset: np.ndarray = None
 
 
 def _hz_to_erb_rate(f_hz):
@@ -159,6 +176,10 @@ class FrontEnd:
         chord (a few dB in a narrow band) below the intensity JND, while an
         onset above a steady bed still rises by its full amount above the
         bed.  ``0`` compares with the single frame one lag back.
+    binaural_gain : float
+        Kept for the scorer's configuration (the scorer weighs binaural
+        events and modulation by it); the front end reports binaural rises
+        unscaled.
 
     Examples
     --------
@@ -183,7 +204,9 @@ class FrontEnd:
         floor_db: float = -90.0,
         onset_lag_s: float = 0.01,
         onset_hold_s: float = 0.05,
+        binaural_gain: float = 0.3,
     ):
+        self.binaural_gain = binaural_gain
         self.sr = sr
         self.n_bands = n_bands
         self.fmin_hz = fmin_hz
@@ -220,6 +243,14 @@ class FrontEnd:
             sr=sr, n_fft=self.n_fft, n_bands=self.n_bands, fmin_hz=self.fmin_hz, fmax_hz=self.fmax_hz
         )
         self._fb = fb
+        self._fb_norm = fb / np.maximum(fb.sum(axis=1, keepdims=True), 1e-12)
+        # Binaural bands: those centred below the limit of phase locking,
+        # restricted to the bins below it.
+        centres = self.band_centres_hz
+        self.n_binaural_bands = int(np.count_nonzero(centres <= BINAURAL_MAX_HZ))
+        freqs = np.fft.rfftfreq(self.n_fft, d=1.0 / sr)
+        self._n_bin_bins = int(np.count_nonzero(freqs <= BINAURAL_MAX_HZ))
+        self._fb_bin = fb[: self.n_binaural_bands, : self._n_bin_bins]
         self._win_long = np.hanning(self.n_fft_long + 1)[:-1]
         self._long_scale = 2.0 / self._win_long.sum()
         self._lag = max(1, int(round(self.onset_lag_s * sr / self.hop_length)))
@@ -249,46 +280,73 @@ class FrontEnd:
 
     def reset(self) -> None:
         """Forget all state (buffers, adaptation)."""
-        self._short = _Framer(self.n_fft, self.hop_length)
-        self._long = _Framer(self.n_fft_long, self.hop_length_long)
+        self._short = [_Framer(self.n_fft, self.hop_length) for _ in range(2)]
+        self._long = [_Framer(self.n_fft_long, self.hop_length_long) for _ in range(2)]
         self._prev = None
+        self._bin_prev = None
+        self._flux_prev = None
+        self._n_channels = None
 
     # -- processing -------------------------------------------------------------
     def process(self, y: np.ndarray) -> FrontEndFrames:
-        """Analyse the next block of a mono signal.
+        """Analyse the next block of a mono or stereo signal.
 
         Parameters
         ----------
-        y : ndarray, shape (n_samples,)
-            Next samples of the signal at ``sr`` (any length, may be empty).
+        y : ndarray, shape (n_samples,) or (2, n_samples)
+            Next samples of the signal at ``sr`` (any length, may be empty):
+            mono, or left and right ear.  A stream keeps the channel count of
+            its first block.
 
         Returns
         -------
         FrontEndFrames
-            The frames completed by this block.
+            The frames completed by this block.  Band levels, envelopes and
+            onsets are read from the power averaged over the ears; the long
+            spectra are the root-mean-square of the ears' magnitudes.
 
         Raises
         ------
         ParameterError
-            If ``y`` is not 1-D or holds NaN or infinite values.
+            If ``y`` is not 1-D or (2, n), changes channel count within a
+            stream, or holds NaN or infinite values.
         """
+        from .errors import ParameterError
+
         if not self._ready:
             self._setup()
         y = np.asarray(y, dtype=np.float64)
-        if y.ndim != 1:
-            from .errors import ParameterError
-
-            raise ParameterError(f"y has shape {y.shape}; the front end takes a 1-D mono block")
+        if y.ndim == 1:
+            chans = (y,)
+        elif y.ndim == 2 and y.shape[0] == 2:
+            chans = (y[0], y[1])
+        else:
+            raise ParameterError(
+                f"y has shape {y.shape}; the front end takes a mono (n,) or stereo (2, n) block"
+            )
+        if self._n_channels is None:
+            self._n_channels = len(chans)
+        elif len(chans) != self._n_channels:
+            raise ParameterError(
+                f"y has {len(chans)} channel(s) but this stream started with {self._n_channels}; "
+                "keep the channel count within a stream (reset() to start a new one)"
+            )
         if y.size:
             check_finite_array("y", y)
-        frames = self._short.push(y)
-        if len(frames):
+        frames = [self._short[c].push(x) for c, x in enumerate(chans)]
+        n = len(frames[0])
+        B = self.n_bands
+        if n:
             # Single precision is ample for levels in dB and halves the cost.
-            spec = scipy.fft.rfft((frames * self._win).astype(np.float32), axis=1)
-            power = (spec.real**2 + spec.imag**2).astype(np.float64)
+            specs = [scipy.fft.rfft((f * self._win).astype(np.float32), axis=1) for f in frames]
+            power = specs[0].real.astype(np.float64) ** 2 + specs[0].imag.astype(np.float64) ** 2
+            if len(specs) == 2:
+                power = 0.5 * (power + specs[1].real.astype(np.float64) ** 2 + specs[1].imag.astype(np.float64) ** 2)
+            floor = 10.0 ** (self.floor_db / 10.0)
             band = power @ self._fb.T / self._pref
-            level = 10.0 * np.log10(np.maximum(band, 10.0 ** (self.floor_db / 10.0))) - self.floor_db
+            level = 10.0 * np.log10(np.maximum(band, floor)) - self.floor_db
             level = level.T  # (n_bands, n)
+            envelope = np.sqrt(np.maximum(band, floor) / floor).T
             # Onset drive: rise of the level over the last ``onset_lag`` frames.
             # The previous frames of the stream are carried across blocks.
             # The reference is the highest level heard in the ``hold`` frames
@@ -298,7 +356,6 @@ class FrontEnd:
             span = self._lag + self._hold - 1
             prev = np.repeat(level[:, :1], span, axis=1) if self._prev is None else self._prev
             ext = np.concatenate([prev, level], axis=1)
-            n = level.shape[1]
             if self._hold == 1:
                 ref = ext[:, :n]
             else:
@@ -306,13 +363,49 @@ class FrontEnd:
             onset = level - ref
             self._prev = ext[:, -span:]
             np.maximum(onset, 0.0, out=onset)
+            # Spectral change within each band (chord changes, new notes in
+            # a dense mix): band-wise SuperFlux against the same reference.
+            bin_db = 10.0 * np.log10(np.maximum(power / self._pref, floor)) - self.floor_db
+            flux, self._flux_prev = band_flux_db(
+                bin_db, self._flux_prev, lag=self._lag, hold=self._hold, fb_norm=self._fb_norm
+            )
+            np.maximum(onset, flux, out=onset)
+            if len(specs) == 2:
+                nb = self._n_bin_bins
+                binaural = interaural_correlation(
+                    specs[0][:, :nb], specs[1][:, :nb], self._fb_bin, floor=floor * self._pref
+                )
+                # Binaural events: rises of the interaural correlation.
+                bdb = 20.0 * np.log10(np.maximum(0.5 * (1.0 + binaural), 0.01))
+                prev = np.repeat(bdb[:, :1], span, axis=1) if self._bin_prev is None else self._bin_prev
+                bext = np.concatenate([prev, bdb], axis=1)
+                if self._hold == 1:
+                    bref = bext[:, :n]
+                else:
+                    bref = sliding_window_view(bext[:, : n + self._hold - 1], self._hold, axis=1).max(axis=2)
+                self._bin_prev = bext[:, -span:]
+                binaural_onset = np.maximum(bdb - bref, 0.0)
+            else:
+                binaural = np.ones((self.n_binaural_bands, n))
+                binaural_onset = np.zeros((self.n_binaural_bands, n))
         else:
-            level = np.zeros((self.n_bands, 0))
-            onset = np.zeros((self.n_bands, 0))
-        lframes = self._long.push(y)
-        if len(lframes):
-            spectrum = np.abs(scipy.fft.rfft((lframes * self._win_long).astype(np.float32), axis=1)).T
-            spectrum = spectrum.astype(np.float64) * self._long_scale
+            level = np.zeros((B, 0))
+            onset = np.zeros((B, 0))
+            envelope = np.ones((B, 0))
+            flux = np.zeros((B, 0))
+            binaural = np.ones((self.n_binaural_bands, 0))
+            binaural_onset = np.zeros((self.n_binaural_bands, 0))
+        lframes = [self._long[c].push(x) for c, x in enumerate(chans)]
+        if len(lframes[0]):
+            mags = [np.abs(scipy.fft.rfft((f * self._win_long).astype(np.float32), axis=1)).T for f in lframes]
+            if len(mags) == 2:
+                spectrum = np.sqrt(0.5 * (mags[0].astype(np.float64) ** 2 + mags[1].astype(np.float64) ** 2))
+            else:
+                spectrum = mags[0].astype(np.float64)
+            spectrum *= self._long_scale
         else:
             spectrum = np.zeros((self.n_fft_long // 2 + 1, 0))
-        return FrontEndFrames(level_db=level, onset=onset, spectrum=spectrum)
+        return FrontEndFrames(
+            level_db=level, onset=onset, spectrum=spectrum, envelope=envelope, flux_db=flux, binaural=binaural,
+            binaural_onset=binaural_onset,
+        )

@@ -136,8 +136,13 @@ MAX_N_MODES = 1000
 #: Regional harmonics kept per region patch by default.
 N_REGIONAL_MODES = 8
 
-#: Share of the graph's total edge weight carried by long-range edges.  Pang et
-#: al. 2023 found that geometric (local, mesh-only) eigenmodes explain cortical
+#: Share of the graph's total edge weight carried by long-range edges.  0.039
+#: gives each of the :data:`N_LONG_RANGE_EDGES` fibres of the default mesh
+#: (49,140 mesh edges) a weight of ~1.0, as much as a mesh edge, as in Atasoy
+#: et al. 2016 (each tractography fibre is an edge of the same weight as a
+#: local one), so the connectome shapes the low modes and a different
+#: connectome gives different modes.  Earlier versions used 0.001 (history
+#: below).  Pang et al. 2023 found that geometric (local, mesh-only) eigenmodes explain cortical
 #: activity better than connectome eigenmodes, so local edges dominate here.
 #: Even small shares move the low modes a lot, because a random long-range edge
 #: is a shortcut for every smooth mode.  With the default connectome (and
@@ -148,7 +153,7 @@ N_REGIONAL_MODES = 8
 #: share tried) rings at 0.6, 1.4, 3.0 and 6.2 Hz; mode 200 stays at 57-69 Hz.
 #: 0.001 keeps the spectrum close to the geometric one while letting the
 #: connectome shape the slowest modes.
-LONG_RANGE_FRACTION = 0.001
+LONG_RANGE_FRACTION = 0.039
 
 #: Number of long-range vertex-to-vertex edges drawn (about 4 % of the 49,140
 #: mesh edges of the default; more edges spread the same weight more evenly).
@@ -665,6 +670,11 @@ class Harmonics:
         Whether the decomposition was loaded from the cache.
     entry_regions : resonance.coupling.EntryRegions or None
         The connectome's auditory and premotor entry regions.
+    weights : ndarray, shape (n_regions, n_regions), float64, or None
+        The connectome's symmetrised region weights (for the regional
+        oscillators, :mod:`resonance.oscillators`).
+    tract_lengths_mm : ndarray, shape (n_regions, n_regions), float64, or None
+        The connectome's tract lengths, if it has them.
     """
 
     level: str
@@ -689,6 +699,8 @@ class Harmonics:
     cache_key: str = ""
     from_cache: bool = False
     entry_regions: object = None
+    weights: np.ndarray | None = None
+    tract_lengths_mm: np.ndarray | None = None
 
     @property
     def n_modes(self) -> int:
@@ -1155,4 +1167,8 @@ def _assemble(
         cache_key=key,
         from_cache=from_cache,
         entry_regions=connectome.entry_regions,
+        weights=_readonly(np.array(connectome.weights, dtype=float)),
+        tract_lengths_mm=None if connectome.tract_lengths_mm is None else _readonly(
+            np.array(connectome.tract_lengths_mm, dtype=float)
+        ),
     )

@@ -11,10 +11,13 @@
 4. :class:`~resonance.dynamics.RhythmBank` -- resonance of the drive's
    rhythm; the auditory-motor loop passes the bank's output through the
    pulse resonance (:func:`~resonance.dynamics.effective_pulse_response`).
-5. Mode coupling (:mod:`resonance.coupling`) and the neural-field response of
-   each harmonic, divisive normalisation across the harmonics (only energy
-   concentrated in a few resonances stands out of the pool), and the slow
-   :class:`~resonance.dynamics.Reservoir` of each harmonic.
+5. Mode coupling (:mod:`resonance.coupling`) and the corticothalamic field
+   response of each harmonic (:mod:`resonance.field`), for the onset path
+   and the modulation path (:mod:`resonance.hearing`), weighted by the
+   stimulus's coherence, and the slow :class:`~resonance.dynamics.Reservoir`
+   of each harmonic.
+   Regional Stuart-Landau oscillators (:mod:`resonance.oscillators`) give
+   synchrony.
 6. Metrics: consonance (:mod:`resonance.consonance`), expectation, synchrony,
    entrainment, tempo, annealing arc.
 
@@ -23,19 +26,17 @@ The same objects run offline on a file (:func:`score_signal`,
 (:meth:`Scorer.process`): a file scored in one call or in any split of blocks
 gives the same result.
 
-Units.  The score and every energy are expressed in percent of a reference
-computed by the same stages: the build-up of an isochronous 120 BPM train of
-full-strength onsets in every band, fully coherent, that no sink absorbs and
-whose prediction errors carry full precision (an "unlearnable metronome").
-A score of 100 means a stimulus builds as much semantically-neutral energy as
-that reference; real stimuli score far lower, because sinks absorb what they
-learn and unlearnable drive carries little precision.  Scores are time
-averages, so they are comparable across files and durations.
+Units.  Energies are in basis points (1/10,000) of two fixed reference stimuli read at the
+auditory entry, before the connectome (so the units do not depend on it): an
+unlearnable 120 BPM train of full-strength onsets in every band (onset path)
+and a full-depth 4 Hz amplitude modulation in every band (modulation path).
+The score is the highest level that the reservoir, with its charge divided
+out, sustains: comparable across durations; ``habituation`` reports how much
+the stimulus wears off.  See docs/model.md.
 """
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -44,7 +45,11 @@ from .consonance import _analyze_frame, mode_consonance, summarize_frames
 from .coupling import entry_coupling, regional_projection
 from .dynamics import Reservoir, RhythmBank, bank_frequencies_hz, effective_pulse_response
 from .errors import ParameterError
+from .expectation import Expectation
+from .field import FieldParameters, corticothalamic_transfer
 from .frontend import MODEL_SR, FrontEnd
+from .oscillators import RegionalOscillators, delay_steps, kuramoto_order
+from .hearing.modulation import ModulationFilterbank, modulation_rates_hz
 from .semantic import SpeechDetector
 from .sinks import OnsetSinks, event_strength
 from scipy.signal import lfilter
@@ -53,11 +58,14 @@ from .validation import check_audio, check_float, check_int, check_sample_rate
 
 __all__ = ["SCORE_UNITS", "ModelConfig", "Scorer", "ScoreResult", "score_signal", "score_file", "arc_metrics"]
 
-#: Reference energies already computed, keyed by (id(harmonics), config).
+#: Reference energies at the entry (connectome-independent), keyed by config.
 _REFERENCE_CACHE: dict = {}
 
 #: Units of the score and of every energy in the results.
-SCORE_UNITS = "percent of reference build-up (unlearnable 120 BPM full-band onset train)"
+SCORE_UNITS = (
+    "basis points (1/10,000) of fixed references at the auditory entry (unlearnable 120 BPM "
+    "full-band onset train; full-depth 4 Hz amplitude modulation)"
+)
 
 #: Envelope frames per sink frame (sinks run at 172.3 / 4 = 43 Hz).
 _POOL = 4
@@ -65,6 +73,26 @@ _POOL = 4
 _LONG = 16
 #: Envelope frames per model step (0.37 s): bank, modes and reservoir update.
 _STEP = 64
+#: Score units per reference energy: basis points (1/10,000), so that typical
+#: music scores of order 1 (the references are full-strength stimuli read at
+#: the entry, before the harmonics' field response and loudness weighting).
+_UNITS_PER_REFERENCE = 1e4
+#: Envelope frames per oscillator step (5.8 ms x 8 = 46 ms, 21.5 Hz: above
+#: twice the highest oscillator frequency, 8 Hz; the exponential integrator
+#: is exact for the linear part at any step).
+_OSC = 8
+#: Oscillator rms amplitude at which synchrony is weighted by one half
+#: (engineering choice: a tenth of the saturation amplitude ~1 that a
+#: steady beat of full-strength events drives an oscillator to).
+_OSC_HALF_AMPLITUDE = 0.1
+#: Prior of the stimulus-locked phase consistency, in full events within
+#: ``sync_tau_s`` (engineering choice: one or two events alone do not make
+#: a rhythm that an oscillator can lock to).
+_SYNC_PRIOR_EVENTS = 4.0
+#: Regularising event strength per step of the modulation path's neutral
+#: share (engineering choice: a band with less than ~1 full event every 20
+#: steps, 7 s, counts as event-free and passes its modulation).
+_PASS_EVENTS = 0.05
 
 
 @dataclass(frozen=True)
@@ -74,76 +102,143 @@ class ModelConfig:
     Parameters
     ----------
     n_bands : int
-        Cochlear bands (tonotopic entry channels).
+        Cochlear bands (tonotopic entry channels).  Engineering choice (8
+        ERB-spaced bands, 40 Hz-10 kHz: coarse tonotopy at low cost).
     sink_memory_s : float
         Reach of the sinks' history (s); see :class:`~resonance.sinks.OnsetSinks`.
+        Engineering choice (about two bars at 120 BPM).
     sink_learning_rate : float
         Delta-rule step of the sinks.  With 20, a metronome is mostly absorbed
         within ~10 s and an exactly repeated drum bar over ~3 minutes
-        (MODEL.md 2.6: repetition habituates over minutes).
+        (MODEL.md 2.6: repetition habituates over minutes).  Engineering
+        choice.
     onset_hold_s : float
         Forward-masking span of the onset reference
         (:class:`~resonance.frontend.FrontEnd`, Jesteadt, Bacon & Lehman
         1982): a rise counts only above the highest level of the last 50 ms.
+        Literature value.
     onset_jnd_db, onset_scale_db : float
-        Event-strength transduction (:func:`~resonance.sinks.event_strength`).
+        Event-strength transduction (:func:`~resonance.sinks.event_strength`):
+        1 dB is the intensity JND (literature, e.g. Jesteadt, Wier & Green
+        1977); the 6 dB saturation scale is an engineering choice.
     bank_fmin_hz, bank_fmax_hz : float
         Range of the rhythm resonators: the delta-theta range of cortical
         entrainment to rhythm (0.5-8 Hz; Ding et al. 2017 show the modulation
         spectra of music and speech peak at 2 and 5 Hz within it).
+        Literature values.
     bank_per_octave : int
-        Resonators per octave.
+        Resonators per octave (engineering choice: 12 gives ~6 % tempo
+        resolution).
     bank_q : float
         Quality factor of the rhythm resonators.  Q = 16 gives a build-up time
         ``Q / (pi f)`` of 2.5 s at 2 Hz: neural entrainment to a beat builds
         over a few cycles (Lakatos et al. 2008; Nozaradan et al. 2011).
+        Engineering choice within that literature range.
     pulse_period_s, pulse_damping_ratio : float
         The perceptual-motor pulse resonator (van Noorden & Moelants 1999).
+        Literature values.
     motor_gain : float
-        Gain of the auditory-motor loop relative to the auditory entry.
+        Gain of the auditory-motor loop relative to the auditory entry
+        (engineering choice: equal).
     gamma_per_s, r_mm : float or None
-        Neural-field parameters for the modes' response; ``None`` uses the
-        values stored in the harmonics (Pang et al. 2023 defaults).
+        Cortical damping rate and axonal range of the corticothalamic field
+        (:mod:`resonance.field`); ``None`` uses the values stored in the
+        harmonics (literature: Pang et al. 2023, gamma = 116 /s,
+        r = 28.9 mm).  The loop gains and delay are the published values of
+        :class:`resonance.field.FieldParameters`.
     normalization_floor : float
         Semi-saturation constant of the divisive normalisation (Carandini &
         Heeger 2012), in the same units as the resonator power; keeps silence
-        from having infinite gain.
+        from having infinite gain (engineering choice, negligibly small).
     coherence_tau_s : float
         Time over which a resonance's drive must persist to count as
         coherent (s).  8 s is about four bars at 120 BPM, the span over which
         listeners settle on a beat and a metre (e.g. Toiviainen & Snyder 2003
-        report pulse finding within a few bars).
+        report pulse finding within a few bars).  Engineering choice.
     tempo_min_salience : float
         A pulse (``tempo_bpm``) is reported only where the periodicity
         salience peaks at least this many times above its median over the
         candidate pulse rates (0.5-4 Hz); otherwise ``tempo_bpm`` is None.
         Measured on 30 s signals: click trains (60-120 BPM) and grooves
         4.2-12; white noise, steady tones, espeak speech and random onsets
-        1.8-1.9.
+        1.8-1.9.  Engineering choice.
+    tempo_min_certainty : float
+        A pulse is also reported where the periodicity salience is low but
+        the metre model is this sure of its beats on average (mean metre
+        certainty): legato music, whose events are spectral-flux changes
+        rather than level rises.  Measured on the 20 s samples and test
+        signals: metronome 0.62, groove 0.33, a legato chorale of one
+        chord per second 0.52 (its metre tempo 60.0 BPM); white noise
+        0.009, speech 0.013, drones 0.001 or less.  Engineering choice.
     precision_tau_s : float
-        Time over which a sink's confidence (mean entropy of its predictions)
-        is averaged to give the precision of its prediction errors (s).
+        Time over which the reliabilities that make the precision of
+        rhythmic prediction errors are averaged (s): each band sink's
+        realised information gain and the metre model's certainty
+        (:class:`~resonance.expectation.metre.MetreModel`).
+        Engineering choice.
     sync_tau_s : float
         Averaging time of the phase-locking measure of synchrony (s).
+        Engineering choice.
     normalization_exponent : float
         Exponent of the normalisation gain ``(P / (floor + <P>)) ** n``.  With
         1, a resonance's response grows with the square of its amplitude
         relative to the pool (the exponent of 2 on amplitude typical of
-        cortical normalisation, Carandini & Heeger 2012).
+        cortical normalisation, Carandini & Heeger 2012).  Literature value.
     reservoir_tau_s : float
-        Leak time constant of the per-mode energy reservoir (s).
+        Leak time constant of the per-mode energy reservoir (s).  Engineering
+        choice (MODEL.md 2.6: seconds to minutes); it also sets the window of
+        the duration-independent score and of habituation.
     arc_threshold : float
-        Fraction of the peak above which the arc is "above threshold".
+        Fraction of the peak above which the arc is "above threshold"
+        (engineering choice).
     energised_share, max_energised_modes : float, int
         The energised harmonics whose consonance is the valence proxy: the
         strongest modes that together hold this share of the neutral energy,
-        at most this many.
+        at most this many (engineering choices).
     consonance_every : int
         Analyse consonance on every n-th long frame (10.8 frames/s; every
         8th = 1.3 analyses per second, ample for a time-averaged measure;
         engineering choice), from the second frame on.  Each analysed frame
         is compared with the one before it, so that only steady partials count
         (:func:`~resonance.consonance.analyze_spectrum`).
+    mod_fmin_hz, mod_fmax_hz, mod_per_octave, mod_q
+        The modulation filterbank (:mod:`resonance.hearing.modulation`):
+        0.5-64 Hz, the range of MODEL.md 2.4; half-octave spacing and Q = 2
+        after Dau, Kollmeier & Kohlrausch (1997) (literature values; the
+        half-octave spacing is an engineering choice between their octave
+        spacing and denser banks).
+    binaural_gain : float
+        Weight of binaural events and of the binaural fluctuation against
+        monaural ones (engineering choice, 0.3: binaural-beat responses are
+        several times weaker than responses to the same beat presented
+        monaurally -- Schwarz & Taylor 2005; Pratt et al. 2010 -- without a
+        single published ratio).
+    modulation_weight : float
+        Weight of the modulation path against the onset path, each in
+        percent of its own reference stimulus (engineering choice: equal).
+    loudness_ref_db : float
+        Level of the whole sound (dB re a full-scale sine, summed over the
+        bands) at which the delivered energy has weight 1; the weight doubles per
+        10 dB (Stevens' power law for loudness, exponent 0.3 on intensity:
+        literature).  -20 dB, about the level of music mastered near -14 to
+        -23 LUFS, is an engineering choice.
+        A fade-out therefore cools the model; a file's level within the
+        normal listening range moves the score as loudness moves.
+    oscillator_q : float
+        Quality factor of the regional Stuart-Landau oscillators, i.e.
+        ``a_f = -pi f / Q`` (engineering choice: Q = 4 lets an oscillator
+        follow a rhythm that persists for a few cycles, the build-up of
+        neural entrainment, Lakatos et al. 2008).
+    oscillator_saturation_per_s : float
+        Cubic saturation ``b`` (engineering choice: limits an oscillator
+        driven by a full-strength beat to an amplitude of order 1).
+    oscillator_coupling_per_s : float
+        Global coupling ``G`` of the oscillators through the weights
+        normalised to a mean row sum of 1 (engineering choice, weak
+        coupling: below the damping of the slow oscillators).
+    conduction_speed_mm_per_s : float
+        Axonal conduction speed turning tract lengths into delays: 3 m/s,
+        the default of The Virtual Brain (Sanz Leon et al. 2013).
     """
 
     n_bands: int = 8
@@ -165,6 +260,7 @@ class ModelConfig:
     coherence_tau_s: float = 8.0
     precision_tau_s: float = 2.0
     tempo_min_salience: float = 3.0
+    tempo_min_certainty: float = 0.2
     sync_tau_s: float = 10.0
     normalization_exponent: float = 1.0
     reservoir_tau_s: float = 30.0
@@ -172,6 +268,17 @@ class ModelConfig:
     consonance_every: int = 8
     energised_share: float = 0.5
     max_energised_modes: int = 16
+    mod_fmin_hz: float = 0.5
+    mod_fmax_hz: float = 64.0
+    mod_per_octave: int = 2
+    mod_q: float = 2.0
+    binaural_gain: float = 0.3
+    modulation_weight: float = 1.0
+    loudness_ref_db: float = -20.0
+    oscillator_q: float = 4.0
+    oscillator_saturation_per_s: float = 2.0
+    oscillator_coupling_per_s: float = 1.0
+    conduction_speed_mm_per_s: float = 3000.0
 
     def validate(self) -> "ModelConfig":
         """Check every value; return ``self``.
@@ -186,6 +293,7 @@ class ModelConfig:
         check_float("sink_learning_rate", self.sink_learning_rate, low=0.0)
         check_float("onset_hold_s", self.onset_hold_s, low=0.0, high=0.5)
         check_float("tempo_min_salience", self.tempo_min_salience, low=1.0)
+        check_float("tempo_min_certainty", self.tempo_min_certainty, low=0.0, high=1.0)
         check_float("onset_jnd_db", self.onset_jnd_db, low=0.0)
         check_float("onset_scale_db", self.onset_scale_db, low=0.0, low_inclusive=False)
         check_float("bank_fmin_hz", self.bank_fmin_hz, low=0.05, high=20.0)
@@ -209,6 +317,17 @@ class ModelConfig:
         check_int("consonance_every", self.consonance_every, low=1)
         check_float("energised_share", self.energised_share, low=0.0, high=1.0, low_inclusive=False)
         check_int("max_energised_modes", self.max_energised_modes, low=2, high=1000)
+        check_float("mod_fmin_hz", self.mod_fmin_hz, low=0.1, high=20.0)
+        check_float("mod_fmax_hz", self.mod_fmax_hz, low=self.mod_fmin_hz, high=80.0, low_inclusive=False)
+        check_int("mod_per_octave", self.mod_per_octave, low=1, high=12)
+        check_float("mod_q", self.mod_q, low=0.5, high=20.0)
+        check_float("binaural_gain", self.binaural_gain, low=0.0, high=1.0)
+        check_float("modulation_weight", self.modulation_weight, low=0.0)
+        check_float("loudness_ref_db", self.loudness_ref_db, low=-80.0, high=0.0)
+        check_float("oscillator_q", self.oscillator_q, low=0.5, high=100.0)
+        check_float("oscillator_saturation_per_s", self.oscillator_saturation_per_s, low=0.0)
+        check_float("oscillator_coupling_per_s", self.oscillator_coupling_per_s, low=0.0, high=100.0)
+        check_float("conduction_speed_mm_per_s", self.conduction_speed_mm_per_s, low=100.0, low_inclusive=True)
         return self
 
     def to_dict(self) -> dict:
@@ -320,7 +439,7 @@ class Scorer:
         cfg = (self.config or ModelConfig()).validate()
         self.config_ = cfg
         h = self.harmonics
-        self._fe = FrontEnd(sr=self.sr, n_bands=cfg.n_bands, onset_hold_s=cfg.onset_hold_s)
+        self._fe = FrontEnd(sr=self.sr, n_bands=cfg.n_bands, onset_hold_s=cfg.onset_hold_s, binaural_gain=cfg.binaural_gain)
         self._fe._setup()
         fr = self._fe.frame_rate_hz
         self._fr = fr
@@ -333,8 +452,22 @@ class Scorer:
         )
         self._coupling = entry_coupling(h, n_bands=cfg.n_bands)
         self._regional = regional_projection(h)
-        transfer = np.asarray(h.transfer(self._freqs))  # (K, J)
-        self._transfer = transfer
+        # Temporal response of each harmonic: the corticothalamic field
+        # (resonance.field), with the cortical damping rate and axonal range
+        # of the harmonics (Pang et al. 2023) unless the config sets them.
+        self._field = FieldParameters(
+            gamma_per_s=float(cfg.gamma_per_s or h.gamma_per_s), r_mm=float(cfg.r_mm or h.r_mm)
+        )
+        lam = np.asarray(h.eigenvalues_per_mm2, dtype=float)
+        self._transfer = corticothalamic_transfer(lam, self._freqs, params=self._field)  # (K, J)
+        self._mod_rates = modulation_rates_hz(
+            fmin_hz=cfg.mod_fmin_hz, fmax_hz=cfg.mod_fmax_hz, per_octave=cfg.mod_per_octave
+        )
+        self._mod_rates = self._mod_rates[self._mod_rates < fr / 2.0]
+        tm = corticothalamic_transfer(lam, self._mod_rates, params=self._field)
+        self._mod_gain = (tm.real**2 + tm.imag**2)  # (K, R)
+        self._aud2 = self._coupling.auditory**2  # (K, B)
+        self._n_bin = self._fe.n_binaural_bands
         self._mode_freqs = np.asarray(h.frequencies_hz, dtype=float)
         # The auditory-motor loop: the band-summed rhythm, filtered by the
         # pulse resonance, enters at the premotor regions.  Its response is
@@ -346,22 +479,65 @@ class Scorer:
         self._coh_a = float(np.exp(-(_STEP / fr) / cfg.coherence_tau_s))
         self._prec_a = float(np.exp(-(_POOL / fr) / cfg.precision_tau_s))
         self._sync_a = float(np.exp(-(_STEP / fr) / cfg.sync_tau_s))
-        # Region read-out of each bank channel: region means of the modes,
-        # times each mode's response and input weight.
-        w_in = np.concatenate(
-            [self._coupling.auditory, cfg.motor_gain * self._coupling.motor[:, None]], axis=1
-        )  # (K, B+1)
-        self._sync_map_j = np.ascontiguousarray(
-            np.einsum("rk,kj,kc->jrc", self._coupling.region_means, self._transfer, w_in)
-        )
+        self._setup_oscillators()
         self._reference()
         self.reset()
         self._ready = True
 
+    def _setup_oscillators(self) -> None:
+        """Regional Stuart-Landau oscillators (:mod:`resonance.oscillators`).
+
+        One oscillator per region at each rhythm frequency half an octave
+        apart in ``bank_fmin_hz``-``bank_fmax_hz`` (the same frequencies as
+        rhythm-bank resonators), integrated every :data:`_OSC` envelope
+        frames.  The weights are the connectome's, divided by their mean
+        row sum (a connectome-independent coupling scale); delays are tract
+        lengths over ``conduction_speed_mm_per_s``.  Sound enters each
+        region in proportion to the region's share of the tonotopic entry
+        patterns (read through the harmonics) and, for the beat, of the
+        premotor entry.
+        """
+        cfg = self.config_
+        h = self.harmonics
+        c = self._coupling
+        n_reg = c.region_means.shape[0]
+        per_oct = max(1, cfg.bank_per_octave // 2)
+        idx = np.arange(0, self._freqs.size, per_oct)
+        self._osc_j = idx
+        f = self._freqs[idx]
+        w = getattr(h, "weights", None)
+        lengths = getattr(h, "tract_lengths_mm", None)
+        if w is None or np.shape(w) != (n_reg, n_reg):
+            w = np.zeros((n_reg, n_reg))
+        w = np.asarray(w, dtype=float).copy()
+        np.fill_diagonal(w, 0.0)
+        mean_row = w.sum(axis=1).mean()
+        if mean_row > 0:
+            w /= mean_row
+        dt = _OSC / self._fr
+        if lengths is None or np.shape(lengths) != w.shape:
+            delays = np.zeros(w.shape, dtype=int)
+        else:
+            delays = delay_steps(lengths, speed_mm_per_s=cfg.conduction_speed_mm_per_s, dt_s=dt)
+        self._osc_args = dict(
+            weights=w, delays=delays, freqs_hz=f, dt_s=dt,
+            a_per_s=-np.pi * f / cfg.oscillator_q, b_per_s=cfg.oscillator_saturation_per_s,
+            coupling_per_s=cfg.oscillator_coupling_per_s,
+        )
+        entry = c.region_means @ c.auditory  # (R, B)
+        entry = np.maximum(entry, 0.0)
+        entry /= np.maximum(entry.max(axis=0, keepdims=True), 1e-12)
+        motor = np.maximum(c.region_means @ c.motor, 0.0)
+        if motor.max() > 0:
+            motor = cfg.motor_gain * motor / motor.max()
+        self._osc_entry = np.concatenate([entry, motor[:, None] / cfg.n_bands], axis=1)  # (R, B+1)
+        self._sync_a = float(np.exp(-(_STEP / self._fr) / cfg.sync_tau_s))
+        self._sync_a_osc = float(np.exp(-(_OSC / self._fr) / cfg.sync_tau_s))
+
     def _stages(self):
         cfg = self.config_
         B = cfg.n_bands
-        fe = FrontEnd(sr=self.sr, n_bands=B, onset_hold_s=cfg.onset_hold_s)
+        fe = FrontEnd(sr=self.sr, n_bands=B, onset_hold_s=cfg.onset_hold_s, binaural_gain=cfg.binaural_gain)
         speech = SpeechDetector(sr=self.sr, n_fft=fe.n_fft_long, hop_length=fe.hop_length_long)
         sinks = OnsetSinks(
             n_bands=B,
@@ -378,78 +554,108 @@ class Scorer:
         dt = _STEP / self._fr
         K = self._transfer.shape[0]
         reservoir = Reservoir(dt_s=dt, tau_s=cfg.reservoir_tau_s, n_channels=2 * K)
-        return fe, speech, sinks, bank, reservoir
+        mfb = ModulationFilterbank(
+            fs_hz=self._fr, rates_hz=self._mod_rates, q=cfg.mod_q, step=_STEP,
+            n_channels=B + self._n_bin,
+        )
+        return fe, speech, sinks, bank, reservoir, mfb
+
+    def _expectation(self) -> Expectation:
+        # -- expectation stage (resonance.expectation): metre and harmony ------
+        return Expectation(
+            frame_rate_hz=self._fr / _POOL,
+            certainty_tau_s=self.config_.precision_tau_s,
+            long_freqs_hz=self._fe.long_freqs_hz,
+        )
 
     def _reference(self) -> None:
-        """Energy of the reference drive (unlearnable 120 BPM, all bands).
+        """Energies of the two reference stimuli at the entry, before the connectome.
 
-        Cached per harmonics object and configuration for the process.
+        * Onset path: an isochronous 120 BPM train of full-strength onsets in
+          every band that no sink absorbs (an "unlearnable metronome").
+        * Modulation path: a sinusoidal amplitude modulation of full depth at
+          4 Hz in every band.
+
+        Both are read at the auditory entry (no harmonics, no field
+        response), so the units do not depend on the connectome: a
+        connectome that couples better to sound builds more.  Cached per
+        configuration for the process.
         """
-        key = (id(self.harmonics), self.config_)
+        key = self.config_
         hit = _REFERENCE_CACHE.get(key)
-        if hit is not None and hit[0]() is self.harmonics:
-            self._ref_energy, self._ref_pulse = hit[1]
+        if hit is not None:
+            self._ref_energy, self._ref_mod, self._ref_pulse = hit
             return
         B = self.config_.n_bands
         n = _STEP * int(np.ceil(40.0 * self._fr / _STEP))
         o = np.zeros((B, n))
         beats = np.arange(0.0, n / self._fr, 0.5)
         o[:, np.round(beats * self._fr).astype(int)] = 1.0
-        _, _, _, bank, _ = self._stages()
+        _, _, _, bank, _, mfb = self._stages()
         pooled = o.reshape(B, -1, _POOL).mean(axis=2)
         z = bank.process(np.concatenate([pooled, pooled], axis=0))
         half = z.shape[2] // 2
-        # In chunks of steps, to keep the set-up's memory small.
-        e_parts, p_parts, state = [], [], None
-        for i in range(0, z.shape[2], 16):
-            e_n, _, _, pulse, state = self._mode_energy(z[..., i : i + 16], state)
-            e_parts.append(e_n)
-            p_parts.append(pulse)
-        e_n = np.concatenate(e_parts, axis=1)[:, half:]
-        pulse = np.concatenate(p_parts, axis=1)[:, half:]
-        # Energies are reported in percent of the reference build-up.
-        self._ref_energy = float(e_n.sum(axis=0).mean()) / 100.0
-        self._ref_pulse = float(pulse.sum(axis=0).mean())
-        try:
-            _REFERENCE_CACHE[key] = (weakref.ref(self.harmonics), (self._ref_energy, self._ref_pulse))
-        except TypeError:  # objects without weak references are not cached
-            pass
+        gain, _ = self._coherence(z[B:], None)
+        zt = z[B:]
+        entry = (gain * (zt.real**2 + zt.imag**2).sum(axis=0)).sum(axis=0)
+        pulse = gain * self._loop_power(zt)
+        t = np.arange(n) / self._fr
+        env = np.ones((B + self._n_bin, n))
+        env[:B] = 1.0 + np.sin(2.0 * np.pi * 4.0 * t)
+        m = mfb.process(env)[:B]
+        mgain, _ = self._mod_coherence(m, None)
+        entry_mod = (mgain * m.sum(axis=0)).sum(axis=0)
+        # Energies are reported in basis points (1/10,000) of the references.
+        self._ref_energy = float(entry[half:].mean()) / _UNITS_PER_REFERENCE
+        self._ref_mod = float(entry_mod[half:].mean()) / _UNITS_PER_REFERENCE
+        self._ref_pulse = float(pulse[:, half:].sum(axis=0).mean())
+        _REFERENCE_CACHE[key] = (self._ref_energy, self._ref_mod, self._ref_pulse)
 
     def reset(self) -> None:
         """Start a new stimulus: every stage returns to its blank state."""
-        (self._fe_s, self._speech, self._sinks, self._bank, self._res) = self._stages()
+        (self._fe_s, self._speech, self._sinks, self._bank, self._res, self._mfb) = self._stages()
+        self._expect = self._expectation()
         B = self.config_.n_bands
         self._o_buf = np.zeros((B, 0))
+        self._f_buf = np.zeros((B, 0))  # spectral-flux events, for the metre model
+        self._e_buf = np.zeros((B + self._n_bin, 0))
+        self._l_buf = np.zeros((1, 0))
+        self._mcoh_state = None
+        self._pass_state = None
         self._s_buf = np.zeros(0)
         self._n_long = 0
         self._n_samples = 0
         self._peak = 0.0
         self._acc = {
             "drive": 0.0, "absorbed": 0.0, "semantic": 0.0,
-            "surprise": 0.0, "surprise_w": 0.0, "entropy": 0.0, "entropy_n": 0,
             "pulse_power": 0.0, "pulse_n": 0,
         }
         self._tempo_power = np.zeros(self._freqs.size)
         self._cons = []  # (power, tonalness, roughness, harmonicity, consonance, familiarity)
         self._cons_prev = None  # the last long frame, for steady partials
         self._rate_power = None  # (K, J) power of each mode at each rhythm rate
-        self._sync = []  # (weight, order)
+        self._sync = []  # (energy, order across regions x locking to the stimulus)
+        self._osc = RegionalOscillators(**{k: v for k, v in self._osc_args.items() if k not in ("weights", "delays", "freqs_hz")},
+                                        weights=self._osc_args["weights"], delays=self._osc_args["delays"],
+                                        freqs_hz=self._osc_args["freqs_hz"])
+        self._osc_amp = [0.0, 0]
         self._coh_state = None
         self._prec_state = None
+        self._rate_state = None
         self._sync_state = None
         self._sync_prev = None
         self._frames_done = 0
-        self._rate_state = None
         self._steps = {"sne": [], "absorbed": [], "neutral_power": [], "semantic": [], "mode_energy": []}
 
     # -- streaming ----------------------------------------------------------------
     def process(self, y: np.ndarray) -> int:
-        """Feed the next block of mono audio at ``sr``.
+        """Feed the next block of mono or stereo audio at ``sr``.
 
         Parameters
         ----------
-        y : ndarray, shape (n_samples,)
-            The next samples.
+        y : ndarray, shape (n_samples,) or (2, n_samples)
+            The next samples (mono, or left and right; a stream keeps the
+            channel count of its first block).
 
         Returns
         -------
@@ -465,7 +671,7 @@ class Scorer:
             self._setup()
         y = np.asarray(y, dtype=np.float64)
         frames = self._fe_s.process(y)
-        self._n_samples += y.size
+        self._n_samples += y.shape[-1]
         if y.size:
             self._peak = max(self._peak, float(np.max(np.abs(y))))
         cfg = self.config_
@@ -474,8 +680,29 @@ class Scorer:
             s = self._speech.process(frames.spectrum)
             self._s_buf = np.concatenate([self._s_buf, s])
             self._consonance(frames.spectrum)
+            self._expect.process_spectrum(frames.spectrum)  # harmony (resonance.expectation)
         o = event_strength(frames.onset, jnd_db=cfg.onset_jnd_db, scale_db=cfg.onset_scale_db)
+        if frames.binaural_onset is not None and frames.binaural_onset.shape[0]:
+            # Binaural events (a binaural beat's swings of interaural
+            # correlation) are events of their band, weaker by binaural_gain.
+            ob = cfg.binaural_gain * event_strength(
+                frames.binaural_onset, jnd_db=cfg.onset_jnd_db, scale_db=cfg.onset_scale_db
+            )
+            nb = ob.shape[0]
+            o[:nb] = np.maximum(o[:nb], ob)
         self._o_buf = np.concatenate([self._o_buf, o], axis=1)
+        # Spectral-flux events on their own (legato music changes its spectrum
+        # without a rise of band level): extra rows for the metre model.
+        flux = frames.flux_db if frames.flux_db is not None else np.zeros_like(frames.onset)
+        f = event_strength(flux, jnd_db=cfg.onset_jnd_db, scale_db=cfg.onset_scale_db)
+        self._f_buf = np.concatenate([self._f_buf, f], axis=1)
+        if frames.envelope.shape[1]:
+            env = np.concatenate([frames.envelope, 0.5 * (1.0 + frames.binaural)], axis=0)
+            self._e_buf = np.concatenate([self._e_buf, env], axis=1)
+            # Power of the whole sound per frame (re the hearing floor), for
+            # the loudness weight of each model step.
+            power = np.sum(10.0 ** (frames.level_db / 10.0), axis=0, keepdims=True)
+            self._l_buf = np.concatenate([self._l_buf, power], axis=1)
         n_steps = min(self._o_buf.shape[1] // _STEP, self._s_buf.size // (_STEP // _LONG))
         if n_steps:
             self._advance(n_steps)
@@ -518,29 +745,57 @@ class Scorer:
         pooled = o.reshape(B, -1, _POOL).max(axis=2)
         sink_out = self._sinks.process(pooled)
         p = np.repeat(sink_out.p, _POOL, axis=1)
+        # -- expectation (resonance.expectation) ------------------------------
         # What a sink predicted is absorbed: the arrived strength up to the
-        # predicted strength.  What passes is the positive prediction error,
-        # weighted by the precision of the sink that made it (Feldman &
-        # Friston 2010; the account of groove's inverted U by Koelsch, Vuust
-        # & Friston 2019): a syncopation against a learned metre carries
-        # energy, an onset that no model can anticipate carries little.
-        precision = self._precision(sink_out)
+        # predicted strength.  What passes is the prediction error -- an
+        # onset that came unexpected, and an expected one that did not come
+        # (placed at the frame where it was due) -- as precision-weighted
+        # squared error, the form of prediction-error energy in predictive
+        # coding (Friston 2005: precision x error^2).  The precision of a
+        # rhythmic error is the product of two reliabilities: the band
+        # sink's own (what it has gained over the event rate, learned from
+        # its errors) and the metre model's certainty (Feldman & Friston
+        # 2010; Vuust & Witek 2014; Koelsch, Vuust & Friston 2019): a
+        # syncopation against a sure metre carries energy, onsets that no
+        # metre explains carry little, and the small residual errors of a
+        # learned metronome carry almost none.
+        f = self._f_buf[:, :n_env]
+        self._f_buf = self._f_buf[:, n_env:]
+        pooled_f = f.reshape(B, -1, _POOL).max(axis=2)
+        # The metre model hears the band events and, as extra rows, the
+        # bands' spectral-flux events (onsets of legato music).
+        certainty = self._expect.process_onsets(np.concatenate([pooled, pooled_f], axis=0))
+        precision = self._precision(sink_out) * np.repeat(certainty, _POOL)[None, :]
         predicted = np.minimum(o, p)
-        neutral = (o - predicted) * (1.0 - s) * precision
+        # Loudness weight of each step (0.37 s, about the 400 ms window of
+        # momentary loudness, EBU R 128): Stevens' power law, loudness
+        # doubles per 10 dB, 1 at loudness_ref_db; the same for every band,
+        # so sounds of equal level weigh the same.
+        power = self._l_buf[0, :n_env].reshape(n_steps, _STEP).mean(axis=1)
+        self._l_buf = self._l_buf[:, n_env:]
+        step_db = 10.0 * np.log10(np.maximum(power, 1e-30)) + self._fe_s.floor_db
+        loud_step = np.broadcast_to(np.exp2((step_db - cfg.loudness_ref_db) / 10.0), (B, n_steps))
+        # Louder sound drives the cortex harder: the energy delivered to the
+        # harmonics in each step is weighted by the step's loudness (the
+        # sinks, the rhythm bank, tempo and the oscillators see the events
+        # themselves, whatever their level).
+        omitted = np.zeros_like(o)
+        omitted[:, ::_POOL] = np.maximum(sink_out.p - sink_out.o, 0.0)
+        error = ((o - predicted) ** 2 + omitted**2) * precision
+        neutral = error * (1.0 - s)
+        # -- end expectation ------------------------------------------------------
         total = o
         acc = self._acc
         acc["drive"] += float(o.sum())
         acc["absorbed"] += float((predicted * (1.0 - s)).sum())
         acc["semantic"] += float((o * s).sum())
-        acc["surprise"] += float((sink_out.o * sink_out.surprise_bits).sum())
-        acc["surprise_w"] += float(sink_out.o.sum())
-        acc["entropy"] += float(sink_out.entropy_bits.sum())
-        acc["entropy_n"] += sink_out.entropy_bits.size
         drive = np.concatenate([neutral, total], axis=0)
         drive = drive.reshape(2 * B, -1, _POOL).mean(axis=2)  # to the bank's rate
         z = self._bank.process(drive)  # (2B, J, n_steps)
         e_n, e_t, a_n, pulse, self._coh_state = self._mode_energy(z, self._coh_state)
         self._mode_rates(a_n)
+        e_n = e_n * loud_step[:1]
+        e_t = e_t * loud_step[:1]
         acc["pulse_power"] += float(pulse.sum())
         acc["pulse_n"] += pulse.shape[1]
         # Tempo: periodicity salience of the whole drive weighted by the pulse
@@ -548,7 +803,19 @@ class Scorer:
         # (which grows with power and would count the strongest line twice).
         zt_sum = z[B:].sum(axis=0)
         self._tempo_power += (zt_sum.real**2 + zt_sum.imag**2).sum(axis=1)
-        stored = self._res.process(np.concatenate([e_n, e_t], axis=0) / self._ref_energy)
+        # Modulation path: the envelopes' modulation spectra (and the
+        # binaural fluctuation) drive the harmonics through their field
+        # response.  What the onset sinks predict of a band, and what is
+        # speech, is taken from the band's neutral share.
+        env = self._e_buf[:, :n_env]
+        self._e_buf = self._e_buf[:, n_env:]
+        s_step = s.reshape(n_steps, _STEP).mean(axis=1)
+        pass_b = self._pass_share(error, o)  # (B, n_steps)
+        m_n, m_t = self._mod_energy(self._mfb.process(env), pass_b * (1.0 - s_step)[None] * loud_step, loud_step)
+        w = cfg.modulation_weight
+        p_n = e_n / self._ref_energy + w * m_n / self._ref_mod
+        p_t = e_t / self._ref_energy + w * m_t / self._ref_mod
+        stored = self._res.process(np.concatenate([p_n, p_t], axis=0))
         K = e_n.shape[0]
         sne_modes = stored[:K]
         tot_modes = stored[K:]
@@ -556,10 +823,95 @@ class Scorer:
         st["mode_energy"].append(sne_modes.astype(np.float32))
         st["sne"].append(sne_modes.sum(axis=0))
         st["absorbed"].append(np.maximum(tot_modes.sum(axis=0) - sne_modes.sum(axis=0), 0.0))
-        st["neutral_power"].append(e_n.sum(axis=0) / self._ref_energy)
-        st["semantic"].append(s.reshape(n_steps, _STEP).mean(axis=1))
-        self._synchrony(z, e_t.sum(axis=0))
+        st["neutral_power"].append(p_n.sum(axis=0))
+        st["semantic"].append(s_step)
+        self._synchrony(z, o)
         self._frames_done += n_env
+
+    def _pass_share(self, passed: np.ndarray, o: np.ndarray) -> np.ndarray:
+        """Neutral share of each band's events, per step.
+
+        The share of the band's event strength that its sink neither
+        predicted nor discounted for low precision, over running sums of
+        ``coherence_tau_s``.  The band's envelope modulation (and binaural
+        fluctuation) carries the same share: modulation made of learned
+        events is absorbed with them (an exact loop habituates), modulation
+        made of events that no model can anticipate carries little.
+        A band with (almost) no events passes its modulation (a beating
+        drone, amplitude-modulated noise): the sum is regularised by
+        :data:`_PASS_EVENTS` events per step.
+        """
+        B = o.shape[0]
+        n = o.shape[1] // _STEP
+        ps = passed.reshape(B, n, _STEP).sum(axis=2)
+        os_ = o.reshape(B, n, _STEP).sum(axis=2)
+        both = np.concatenate([ps, os_], axis=0)
+        a = self._coh_a
+        zi = np.zeros((2 * B, 1)) if self._pass_state is None else self._pass_state
+        avg, self._pass_state = lfilter([1.0 - a], [1.0, -a], both, axis=1, zi=zi)
+        return (avg[:B] + _PASS_EVENTS) / (avg[B:] + _PASS_EVENTS)
+
+    def _mod_coherence(self, m: np.ndarray, state):
+        """Coherence gain of the modulation spectrum, per rate and step.
+
+        The summed modulation power per unit bandwidth (the filters are
+        constant-Q, so power / rate), averaged over ``coherence_tau_s`` and
+        divided by its mean over the rates; the gain is the excess of that
+        ratio over 1.  A modulation concentrated at a few rates (a beat, a
+        rhythm) stands out; a flat modulation spectrum (the intrinsic
+        fluctuation of noise, random onsets) gives ~0.  Unlike the onset
+        path, no precision weighting removes unpredictable drive here, so
+        only the coherent excess counts.
+        """
+        cfg = self.config_
+        dens = m.sum(axis=0) / self._mod_rates[:, None]  # (R, n)
+        a = self._coh_a
+        first = a * dens[:, :1] if state is None else state
+        avg, state = lfilter([1.0 - a], [1.0, -a], dens, axis=1, zi=first)
+        ratio = avg / (cfg.normalization_floor + avg.mean(axis=0, keepdims=True))
+        excess = np.maximum(ratio - 1.0, 0.0)
+        gain = excess if cfg.normalization_exponent == 1.0 else excess**cfg.normalization_exponent
+        return gain, state
+
+    def _mod_energy(self, m: np.ndarray, neutral_w: np.ndarray, total_w: np.ndarray):
+        """Energy that the modulation spectra deliver to each harmonic.
+
+        Parameters
+        ----------
+        m : ndarray, shape (B + B_bin, R, n)
+            Relative modulation power of the band envelopes, then of the
+            binaural channels (:class:`~resonance.hearing.ModulationFilterbank`).
+        neutral_w, total_w : ndarray, shape (B, n)
+            Neutral share of each band times its loudness weight, and the
+            loudness weight alone.
+
+        Returns
+        -------
+        m_n, m_t : ndarray, shape (K, n)
+            Neutral and total energy per harmonic: for each rate, the
+            band's power enters its tonotopic patch (bands add as powers),
+            passes the harmonic's field response ``|T_k(f)|^2``, and is
+            weighted by the coherence gain.
+        """
+        cfg = self.config_
+        B = cfg.n_bands
+        # Saturating transduction of the relative modulation power (full
+        # modulation, m^2 = 1, gives one half; sparse clicks, whose m^2 is
+        # far above 1, cannot exceed 1): the compression of envelope
+        # fluctuations by auditory adaptation (Dau et al. 1997's adaptation
+        # loops limit the response to large, fast changes).
+        m = m / (1.0 + m)
+        bands = m[:B].copy()
+        nb = m.shape[0] - B
+        if nb:
+            bands[:nb] += cfg.binaural_gain**2 * m[B:]
+        gain, self._mcoh_state = self._mod_coherence(bands, self._mcoh_state)
+        R, n = bands.shape[1], bands.shape[2]
+        K = self._aud2.shape[0]
+        g = self._mod_gain[:, :, None] * gain[None]  # (K, R, n)
+        tot = (self._aud2 @ (bands * total_w[:, None, :]).reshape(B, -1)).reshape(K, R, n)
+        neu = (self._aud2 @ (bands * neutral_w[:, None, :]).reshape(B, -1)).reshape(K, R, n)
+        return (g * neu).sum(axis=1), (g * tot).sum(axis=1)
 
     def _precision(self, sink_out) -> np.ndarray:
         """Realised precision of each sink, per envelope frame, in [0, 1].
@@ -619,21 +971,8 @@ class Scorer:
         K, J, n = H.shape[0], zn.shape[1], zn.shape[2]
         s_n = (aud @ zn.reshape(B, -1)).reshape(K, J, n) * H
         s_t = (aud @ zt.reshape(B, -1)).reshape(K, J, n) * H
-        # Coherence gain.  Energy piles up in a resonance only where the
-        # sensory drive is persistently concentrated: the drive's spectral
-        # density (power per bandwidth, so that irregular drive is flat),
-        # averaged over ``coherence_tau_s``, is divided by its mean over the
-        # mode's rhythm frequencies (divisive normalisation, Carandini &
-        # Heeger 2012).  Periodic drive keeps its lines in place and gains;
-        # irregular drive has wandering peaks that average out to ~1.
-        p_s = s_t.real**2 + s_t.imag**2
-        dens = p_s / self._freqs[None, :, None]
-        a = self._coh_a
-        first = dens[..., 0] if state is None else state
-        avg, _ = lfilter([1.0 - a], [1.0, -a], dens, axis=2, zi=(a * first)[..., None])
-        state = avg[..., -1]
-        ratio = avg / (cfg.normalization_floor + avg.mean(axis=1, keepdims=True))
-        gain = ratio if cfg.normalization_exponent == 1.0 else ratio**cfg.normalization_exponent
+        # Coherence gain of the stimulus at the entry (see _coherence).
+        gain, state = self._coherence(zt, state)  # (J, n)
         # Auditory-motor loop: band-summed rhythm through the pulse resonance,
         # entering at the premotor regions.
         loop_n = zn.sum(axis=0) * self._pulse_gain[:, None]
@@ -641,54 +980,91 @@ class Scorer:
         motor = cfg.motor_gain * self._coupling.motor[:, None, None] * H
         a_n = s_n + motor * loop_n[None]
         a_t = s_t + motor * loop_t[None]
-        e_n = (gain * (a_n.real**2 + a_n.imag**2)).sum(axis=1)
-        e_t = (gain * (a_t.real**2 + a_t.imag**2)).sum(axis=1)
-        # Coherent pulse power: the loop's energy weighted by the gain
-        # averaged over the harmonics.
-        pulse = gain.mean(axis=0) * (loop_t.real**2 + loop_t.imag**2)
+        e_n = (gain[None] * (a_n.real**2 + a_n.imag**2)).sum(axis=1)
+        e_t = (gain[None] * (a_t.real**2 + a_t.imag**2)).sum(axis=1)
+        # Coherent pulse power of the loop.
+        pulse = gain * (loop_t.real**2 + loop_t.imag**2)
         return e_n, e_t, a_n, pulse, state
 
-    def _synchrony(self, z: np.ndarray, weight: np.ndarray) -> None:
-        """Phase locking of regional oscillations to the stimulus and each other.
+    def _loop_power(self, zt: np.ndarray) -> np.ndarray:
+        loop = zt.sum(axis=0) * self._pulse_gain[:, None]
+        return loop.real**2 + loop.imag**2
 
-        Each region's oscillation at each rhythm frequency is a linear
-        read-out of the bank through the harmonics.  Two things are measured:
+    def _coherence(self, zt: np.ndarray, state):
+        """Coherence gain of the stimulus's rhythm, per rhythm frequency and step.
 
-        * locking over time: the consistency of the phase advance of each
-          regional oscillation from one step to the next (a steady rhythm
-          advances by the same angle every step; irregular drive does not),
-          averaged over ``sync_tau_s`` -- a phase-locking value over time
-          (Lachaux et al. 1999);
-        * locking across regions: the Kuramoto (1984) order parameter of the
-          regions' phases at each rhythm frequency.
+        Energy piles up in a resonance only where the sensory drive is
+        persistently concentrated: the drive's spectral density summed over
+        the bands (power per bandwidth, so that irregular drive is flat),
+        averaged over ``coherence_tau_s``, is divided by its mean over the
+        rhythm frequencies (divisive normalisation, Carandini & Heeger 2012).
+        Periodic drive keeps its lines in place and gains; irregular drive
+        has wandering peaks that average out to ~1.  It is measured on the
+        stimulus at the entry, so it does not cancel the harmonics' own
+        response.
+        """
+        cfg = self.config_
+        dens = (zt.real**2 + zt.imag**2).sum(axis=0) / self._freqs[:, None]  # (J, n)
+        a = self._coh_a
+        first = a * dens[:, :1] if state is None else state
+        avg, state = lfilter([1.0 - a], [1.0, -a], dens, axis=1, zi=first)
+        ratio = avg / (cfg.normalization_floor + avg.mean(axis=0, keepdims=True))
+        gain = ratio if cfg.normalization_exponent == 1.0 else ratio**cfg.normalization_exponent
+        return gain, state
 
-        Synchrony is their product, averaged with the regions' energies as
-        weights: 1 only when every region is locked to a steady rhythm and
-        all regions share its phase.
+    def _synchrony(self, z: np.ndarray, o: np.ndarray) -> None:
+        """Drive the regional oscillators; record their phase locking.
+
+        Parameters
+        ----------
+        z : ndarray, shape (2 B, J, n_steps)
+            Rhythm-bank amplitudes (the stimulus's phase at each frequency
+            comes from the total band channels).
+        o : ndarray, shape (B, n_env)
+            Event strength per band and envelope frame (total drive).
+
+        Synchrony is measured on the oscillators, i.e. on what the stimulus
+        does to the regions: at each oscillator frequency, the Kuramoto
+        (1984) order parameter of the regions (amplitude-weighted) times the
+        phase-locking value over time of each region's oscillation
+        (Lachaux et al. 1999), averaged over ``sync_tau_s``.  Steps are
+        weighted by the oscillators' energy.
         """
         B = self.config_.n_bands
-        zt = z[B:]
-        loop = zt.sum(axis=0) * self._pulse_gain[:, None]
-        u = np.concatenate([zt, loop[None]], axis=0)  # (B+1, J, n)
-        # (J, R, C) @ (J, C, n) -> (J, R, n), then regions first.
-        x = np.matmul(self._sync_map_j, u.transpose(1, 0, 2)).transpose(1, 0, 2)
-        prev = x[..., :1] if self._sync_prev is None else self._sync_prev
-        step = x * np.conj(np.concatenate([prev, x[..., :-1]], axis=2))
-        self._sync_prev = x[..., -1:]
-        power = x.real**2 + x.imag**2
-        a = self._sync_a
-        if self._sync_state is None:
-            self._sync_state = (a * step[..., 0], a * np.abs(step[..., 0]), a * power[..., 0])
-        zs, zm, zp = self._sync_state
-        S, _ = lfilter([1.0 - a], [1.0, -a], step, axis=2, zi=zs[..., None])
-        M, _ = lfilter([1.0 - a], [1.0, -a], np.abs(step), axis=2, zi=zm[..., None])
-        P, _ = lfilter([1.0 - a], [1.0, -a], power, axis=2, zi=zp[..., None])
-        # lfilter's state for this first-order filter is a * (last output).
-        self._sync_state = (a * S[..., -1], a * M[..., -1], a * P[..., -1])
-        over_time = np.abs(S) / np.maximum(M, 1e-30)  # (R, J, n)
-        across = np.abs(x.sum(axis=0)) / np.maximum(np.abs(x).sum(axis=0), 1e-30)  # (J, n)
-        order = (P * over_time * across[None]).sum(axis=(0, 1)) / np.maximum(P.sum(axis=(0, 1)), 1e-30)
-        self._sync.append(np.stack([weight, order], axis=1))
+        n_env = o.shape[1]
+        u_b = np.concatenate([o, o.sum(axis=0, keepdims=True)], axis=0)  # (B+1, n_env)
+        u_b = u_b.reshape(B + 1, n_env // _OSC, _OSC).sum(axis=2)
+        u = (self._osc_entry @ u_b)[:, None, :]  # (R, 1, n_osc)
+        pre = self._osc.state.copy()
+        states = self._osc.process(u)  # (R, F, n_osc)
+        # Phase of each oscillator just before each step's drive arrives.
+        before = np.concatenate([pre[..., None], states[..., :-1]], axis=2)
+        ph = before / np.maximum(np.abs(before), 1e-300)
+        # Stimulus-locked phase consistency (the inter-trial phase coherence
+        # of evoked responses): the drive-weighted mean phasor of the phase
+        # at which events arrive, over ``sync_tau_s``, against the drive plus
+        # a prior of _SYNC_PRIOR_EVENTS full events.  Events on a steady
+        # rhythm find an entrained oscillator at the same phase every time;
+        # irregular events find it anywhere.
+        a = self._sync_a_osc
+        both = np.concatenate([u * ph, np.broadcast_to(u, ph.shape).astype(complex)], axis=0)
+        zi = np.zeros(both.shape[:2] + (1,), dtype=complex) if self._sync_state is None else self._sync_state
+        acc, self._sync_state = lfilter([1.0 - a], [1.0, -a], both, axis=2, zi=zi)
+        R = u.shape[0]
+        prior = (1.0 - a) * _SYNC_PRIOR_EVENTS
+        plv = np.abs(acc[:R]) / (acc[R:].real + prior)
+        per = _STEP // _OSC
+        x = states[:, :, per - 1 :: per]  # (R, F, n_steps) at the model steps
+        plv = plv[:, :, per - 1 :: per]
+        order = kuramoto_order(x, axis=0)  # (F, n)
+        xe = x.real**2 + x.imag**2  # (R, F, n)
+        locked_time = (xe * plv).sum(axis=0) / np.maximum(xe.sum(axis=0), 1e-300)
+        locked = order * locked_time
+        energy = xe.sum(axis=0)  # (F, n)
+        self._sync.append(np.stack([energy.sum(axis=0), (energy * locked).sum(axis=0)], axis=1))
+        amp2 = (states.real**2 + states.imag**2).mean(axis=(0, 1))
+        self._osc_amp[0] += float(amp2.sum())
+        self._osc_amp[1] += amp2.size
 
     # -- results --------------------------------------------------------------------
     def result(self) -> ScoreResult:
@@ -732,9 +1108,21 @@ class Scorer:
         mean_modes = mode_energy.mean(axis=1).astype(float)
         mc = self._mode_consonance(mean_modes)
         sync = np.concatenate(self._sync) if self._sync else np.zeros((0, 2))
-        synchrony = float(np.average(sync[:, 1], weights=sync[:, 0])) if sync.size and sync[:, 0].sum() > 0 else 0.0
+        # Energy-weighted locking, times how strongly the oscillators are
+        # driven at all (rms amplitude A against OSC_HALF_AMPLITUDE): regions
+        # that the stimulus leaves at rest are not synchronised by it.
+        amp = float(np.sqrt(self._osc_amp[0] / max(self._osc_amp[1], 1)))
+        presence = amp / (amp + _OSC_HALF_AMPLITUDE)
+        synchrony = float(sync[:, 1].sum() / sync[:, 0].sum()) * presence if sync.size and sync[:, 0].sum() > 0 else 0.0
         regions, regional_share = self._top_regions(mean_modes)
+        score, habituation = self._headline(timeline["neutral_power"], dt)
+        expect = self._expect.metrics()
         tempo_bpm, pulse_salience = self._tempo()
+        # The pulse is the metre model's period, reported where there is one:
+        # a salient periodicity, or a metre the model is sure of (legato).
+        metre_tempo = expect.pop("metre_tempo_bpm")
+        sure = expect["metre_certainty"] >= self.config_.tempo_min_certainty
+        tempo_bpm = metre_tempo if (tempo_bpm is not None or sure) else None
         metrics = {
             "consonance": c["consonance"],
             "roughness": c["roughness"],
@@ -745,17 +1133,17 @@ class Scorer:
             "entrainment": acc["pulse_power"] / max(acc["pulse_n"], 1) / self._ref_pulse,
             "tempo_bpm": tempo_bpm,
             "pulse_salience": pulse_salience,
-            "surprise": acc["surprise"] / max(acc["surprise_w"], 1e-12),
-            "uncertainty": acc["entropy"] / max(acc["entropy_n"], 1),
+            **expect,
             "absorbed_fraction": acc["absorbed"] / drive,
             "semantic_fraction": acc["semantic"] / drive,
             "neutral_energy": float(timeline["neutral_power"].mean()),
             "synchrony": synchrony,
             "regional_share": regional_share,
+            "habituation": habituation,
         }
         return ScoreResult(
             duration_s=self._n_samples / self.sr,
-            score=float(sne.mean()),
+            score=score,
             metrics=metrics,
             arc=arc_metrics(sne, dt_s=dt, threshold=self.config_.arc_threshold),
             timeline=timeline,
@@ -763,6 +1151,35 @@ class Scorer:
             regions=regions,
             mode_frequencies_hz=self._mode_freqs,
         )
+
+    def _headline(self, neutral_power: np.ndarray, dt: float):
+        """Duration-independent score and habituation.
+
+        The reservoir starts empty, so over its first ``reservoir_tau_s`` it
+        reads low whatever the stimulus, and its time average grows with the
+        file's length.  The level used here is the reservoir with its charge
+        divided out: the mean neutral power delivered over the reservoir's
+        memory (the bias correction of an exponential average).  The score
+        is the highest level the stimulus sustains, read after the first
+        third of ``reservoir_tau_s`` (or half the stimulus, if shorter) so
+        that the average is over at least 10 s: a steady stimulus scores the
+        same on a short and a long excerpt, and a stimulus that habituates
+        is scored by what it builds before it habituates.  Habituation is
+        the relative fall from that level to the mean power over the last
+        third of the stimulus (0 = none, 1 = everything): an exact loop that
+        the sinks learn reports it as its own metric.
+        """
+        p = np.asarray(neutral_power, dtype=float)
+        n = p.size
+        a = float(np.exp(-dt / self.config_.reservoir_tau_s))
+        level = lfilter([1.0 - a], [1.0, -a], p) / (1.0 - a ** np.arange(1, n + 1))
+        skip = min(n // 2, int(round(self.config_.reservoir_tau_s / 3.0 / dt)))
+        score = float(level[skip:].max())
+        if n < 3 or score <= 0:
+            return score, 0.0
+        late = float(p[-(n // 3) :].mean())
+        habituation = float(np.clip(1.0 - late / score, 0.0, 1.0))
+        return score, habituation
 
     def _mode_consonance(self, mean_modes: np.ndarray) -> float | None:
         """Consonance among the energised harmonics (the valence proxy).
@@ -931,7 +1348,8 @@ def score_signal(y: np.ndarray, sr: int, *, harmonics, config: ModelConfig | Non
     Parameters
     ----------
     y : ndarray, shape (n_samples,) or (n_channels, n_samples)
-        Audio; channels are averaged.
+        Audio.  Two channels are the left and right ear (the binaural stage
+        compares them); more than two are mixed down to mono.
     sr : int
         Sample rate of ``y`` (resampled to the model rate if different).
     harmonics : Harmonics
@@ -956,17 +1374,19 @@ def score_signal(y: np.ndarray, sr: int, *, harmonics, config: ModelConfig | Non
     import soxr
 
     y = check_audio(y, name="y")
-    if y.ndim == 2:
-        y = y.mean(axis=0)
+    if y.ndim == 2 and y.shape[0] == 1:
+        y = y[0]
+    elif y.ndim == 2 and y.shape[0] > 2:
+        y = y.mean(axis=0)  # more than two channels: no ears to assign; mix down
     if np.max(np.abs(y)) < 1e-7:
         raise ParameterError("y is silent; nothing to score")
     sr = check_sample_rate("sr", sr)
     if sr != MODEL_SR:
-        y = soxr.resample(y, sr, MODEL_SR, quality="HQ")
+        y = soxr.resample(y.T, sr, MODEL_SR, quality="HQ").T if y.ndim == 2 else soxr.resample(y, sr, MODEL_SR, quality="HQ")
     scorer = Scorer(harmonics, config=config)
     step = max(1, int(block_s * MODEL_SR))
-    for i in range(0, y.size, step):
-        scorer.process(y[i : i + step])
+    for i in range(0, y.shape[-1], step):
+        scorer.process(y[..., i : i + step])
     return scorer.result()
 
 
@@ -999,13 +1419,13 @@ def score_file(path, *, harmonics, config: ModelConfig | None = None, block_s: f
     from .errors import DataFileError
     from .io.audio import AudioReader
 
-    reader = AudioReader(path, sr=MODEL_SR, block_s=block_s, dtype=np.float64)
+    reader = AudioReader(path, sr=MODEL_SR, block_s=block_s, dtype=np.float64, mono=False)
     total_s = reader.info.duration_s
     scorer = Scorer(harmonics, config=config)
     done = 0
     for block in reader:
         scorer.process(block)
-        done += block.size
+        done += block.shape[-1]
         if on_progress is not None:
             on_progress(done / MODEL_SR, total_s)
     try:

@@ -5,10 +5,14 @@ function takes the JSON-ready record of one scored file (:func:`score_record`,
 built from :meth:`resonance.ScoreResult.to_dict`) so that the table, the
 JSON lines, the CSV rows and the reading all show the same rounded numbers.
 
-Units.  The score and every energy are in *percent of the reference build-up*
-(:mod:`resonance.pipeline`): 100 is the semantically-neutral energy that an
+Units.  The score and every energy are in *basis points of the references*
+(:data:`resonance.pipeline.SCORE_UNITS`): 10,000 is the energy that an
 unlearnable isochronous 120 BPM train of full-strength onsets in every band
-would build.  Scores are time averages, comparable across files and durations.
+(and a full-depth 4 Hz amplitude modulation in every band) delivers at the
+auditory entry.  The score is the highest level the reservoir sustains, so
+it compares across files of a minute or more; the metre model needs more
+than 10 s to become certain, so a 20 s excerpt of a steady groove scores
+about half as much as a minute of it.
 
 The reading
 -----------
@@ -66,10 +70,11 @@ __all__ = [
     "check_plot_ymax",
 ]
 
-#: Score (percent of the reference build-up, :data:`resonance.pipeline.SCORE_UNITS`)
-#: from which a stimulus "builds neutral energy": a thousandth of the
-#: reference.  The sample rhythms (metronome, groove) score 0.5 to 2;
-#: steady tones, noise and speech stay below 1e-4.
+#: Score (basis points of the references, :data:`resonance.pipeline.SCORE_UNITS`)
+#: from which a stimulus "builds neutral energy".  Measured with the merged
+#: model v2 + expectation stage on the 20 s samples: groove 0.43 and
+#: metronome 0.38; white noise 0.037, the semitone cluster 0.013, the consonant
+#: drone 0.006, speech 0.001.  0.1 lies between the two groups.
 SCORE_BUILDS = 0.1
 
 #: Share of the onset drive marked as speech above which the stimulus is read
@@ -204,13 +209,14 @@ def reading(record: dict) -> str:
 #: What the units of the terminal output mean and what a high score is, printed
 #: once under the results of ``stimgen score`` (figures from README.md).
 LEGEND = (
-    "units: score and energies in % of the reference build-up (% ref: 100 = an unpredictable 120 BPM train "
-    "of full-strength onsets); higher = more semantically-neutral energy builds up. Above "
-    f"{SCORE_BUILDS:g} a sound builds neutral energy: the 20 s sample groove scores ~1.3, a metronome ~0.5, "
-    "noise, drones and speech ~0, stimgen optimize's designs 7-9. entrainment: coherent 2 Hz-loop power "
+    "units: score and energies in basis points of the references (bp ref: 10,000 = what an unpredictable "
+    "120 BPM train of full-strength onsets delivers at the auditory entry); higher = more "
+    f"semantically-neutral energy builds up. Above {SCORE_BUILDS:g} a sound builds neutral energy: the 20 s "
+    "sample groove scores ~0.4, the metronome ~0.4, white noise ~0.04, drones ~0.01, speech ~0.001. "
+    "entrainment: coherent 2 Hz-loop power "
     "(x ref: times the reference's); consonance: 1.78 harmonicity - 1.62 roughness (higher = more consonant; - = no pitch); "
-    "surprise: bits per onset of the sinks' predictions; absorbed: share of the onset drive the sinks "
-    "predicted; semantic: share marked as speech; synchrony: phase locking, 0-1."
+    "surprise: bits per onset of the metre model's predictions plus bits per chord change; absorbed: share of the "
+    "onset drive the sinks predicted; semantic: share marked as speech; synchrony: phase locking, 0-1."
 )
 
 
@@ -246,7 +252,7 @@ def format_record(record: dict) -> str:
     m = record.get("metrics") or {}
     pairs = [
         ("duration", _fmt(record.get("duration_s"), ".1f", " s")),
-        ("score", _fmt(record.get("score"), ".3g", " % ref")),
+        ("score", _fmt(record.get("score"), ".3g", " bp ref")),
         ("consonance", _fmt(m.get("consonance"), "+.3f")),
         ("entrainment", _fmt(m.get("entrainment"), ".3g", " x ref")),
         ("tempo", _fmt(m.get("tempo_bpm"), ".1f", " BPM")),

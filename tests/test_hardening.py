@@ -380,7 +380,7 @@ def test_reading_never_contradicts_a_tempo_and_the_units_are_explained():
     result = _run("score", SAMPLES / "metronome_120bpm.flac")
     assert result.exit_code == 0
     legend = " ".join(result.output.split("units:", 1)[1].split())
-    for explained in ("% ref", "x ref", "bits per onset", "higher = more"):
+    for explained in ("bp ref", "x ref", "bits per onset", "higher = more"):
         assert explained in legend
 
 

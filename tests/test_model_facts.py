@@ -250,3 +250,129 @@ def test_block_splits_do_not_change_the_result(default_harmonics):
             assert b.metrics[key] is None, key
             continue
         assert b.metrics[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+
+
+# --------------------------------------------------------------------------- #
+# Version 2: the whole sound, the connectome, durations (issue 10)
+# --------------------------------------------------------------------------- #
+
+import dataclasses  # noqa: E402
+
+import synth_music as M  # noqa: E402
+from resonance import ModelConfig  # noqa: E402
+
+
+def _level(y, rms=0.1):
+    return y * (rms / np.sqrt(np.mean(y**2)))
+
+
+def _score2(y, harmonics, **kw):
+    return score_signal(_level(y), SR, harmonics=harmonics, **kw)
+
+
+def test_amplitude_modulation_at_every_rate_drives_the_model(default_harmonics):
+    control = _score2(M.am_noise(0, 15.0), default_harmonics).score
+    scores = {r: _score2(M.am_noise(r, 15.0), default_harmonics).score for r in (1, 2, 4, 8, 16, 32, 64)}
+    assert all(s > 1.2 * control for s in scores.values()), (control, scores)
+
+
+def test_binaural_beat_drives_less_than_the_monaural_beat_and_more_than_none(default_harmonics):
+    d = 20.0
+    binaural = _score2(M.binaural_beat(d), default_harmonics)
+    monaural = _score2(M.binaural_beat(d, binaural=False), default_harmonics)
+    none = _score2(M.binaural_beat(d, beat_hz=0.0), default_harmonics)
+    assert monaural.score > binaural.score > none.score, (monaural.score, binaural.score, none.score)
+
+
+def test_steady_tone_builds_about_nothing_a_beating_drone_does(default_harmonics):
+    steady = _score2(M.steady_tone(20.0), default_harmonics)
+    beating = _score2(M.beat_pair(20.0), default_harmonics)
+    assert steady.score < 0.1 * beating.score, (steady.score, beating.score)
+    # Synchrony measures what the stimulus does to the regions: a drone
+    # that drives nothing synchronises nothing.
+    assert steady.metrics["synchrony"] < 0.2, steady.metrics["synchrony"]
+
+
+def test_legato_chorale_and_dense_mix_build_more_than_white_noise(default_harmonics):
+    noise = _score2(S.white_noise(20.0), default_harmonics).score
+    chorale = _score2(M.chorale(20.0), default_harmonics).score
+    mix = _score2(M.band_mix(120, 20.0), default_harmonics).score
+    assert chorale > 3.0 * noise and mix > 3.0 * noise, (noise, chorale, mix)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="with the expectation stage (e11) the metre model's certainty, a factor of the precision, "
+    "builds up over more than the 10 s the score skips: measured 0.90 (20 s), 1.90 (60 s), 1.93 (180 s); "
+    "60 s and 180 s still agree within 2 %",
+)
+def test_steady_groove_scores_alike_on_20_60_and_180_s(default_harmonics):
+    y = S.groove(120, 180.0, syncopation=0.5, variation=0.5, seed=7)
+    scores = [_score2(y[: int(d * SR)], default_harmonics).score for d in (20.0, 60.0, 180.0)]
+    assert max(scores) < 1.15 * min(scores), scores
+
+
+def test_habituation_is_reported_for_an_exact_loop(default_harmonics):
+    loop = _score2(S.groove(120, 180.0, syncopation=0.5, loop=True, seed=3), default_harmonics).metrics
+    varied = _score2(S.groove(120, 180.0, syncopation=0.5, variation=0.5, seed=3), default_harmonics).metrics
+    assert loop["habituation"] > varied["habituation"] + 0.2, (loop["habituation"], varied["habituation"])
+
+
+@pytest.fixture(scope="module")
+def varied_set():
+    """Stimuli of different kinds, 15 s each (mono)."""
+    return {
+        "groove": S.groove(120, 15.0, seed=1),
+        "slow_groove": S.groove(80, 15.0, seed=2),
+        "am4": M.am_noise(4, 15.0),
+        "am16": M.am_noise(16, 15.0),
+        "am40": M.am_noise(40, 15.0),
+        "beating": M.beat_pair(15.0),
+        "chorale": M.chorale(15.0),
+        "mix": M.band_mix(100, 15.0, seed=3),
+    }
+
+
+def _scores(stimuli, harmonics, **kw):
+    return np.array([_score2(y, harmonics, **kw).score for y in stimuli.values()])
+
+
+def test_random_eigenvectors_change_the_ranking(default_harmonics, varied_set):
+    rng = np.random.default_rng(0)
+    q, _ = np.linalg.qr(rng.standard_normal(default_harmonics.vectors.shape))
+    shuffled = dataclasses.replace(default_harmonics, vectors=q, regional=())
+    a = _scores(varied_set, default_harmonics)
+    b = _scores(varied_set, shuffled)
+    # Random modes couple far worse to the auditory entry (fixed units), and
+    # the order of the stimuli changes.
+    assert np.all(b < 0.2 * a), b / a
+    assert spearmanr(a, b)[0] < 0.99, (a, b)
+
+
+def test_one_percent_weight_noise_changes_no_score_by_more_than_5_percent(default_connectome, default_harmonics,
+                                                                      varied_set):
+    from resonance.harmonics import connectome_harmonics
+
+    rng = np.random.default_rng(1)
+    w = default_connectome.weights * (1.0 + 0.01 * rng.standard_normal(default_connectome.weights.shape))
+    w = np.clip((w + w.T) / 2.0, 0.0, None)
+    noisy = connectome_harmonics(dataclasses.replace(default_connectome, weights=w), n_modes=200)
+    a = _scores(varied_set, default_harmonics)
+    b = _scores(varied_set, noisy)
+    assert np.all(np.abs(b - a) <= 0.05 * a), np.abs(b - a) / a
+
+
+def test_wave_speed_reshapes_the_am_rate_profile(default_harmonics):
+    """Scaling the cortical wave speed (the axonal range r at fixed gamma)
+    changes which modes ring at which rates, so the profile of build-up over
+    AM rates changes shape (the corticothalamic field stays low-pass, so the
+    slowest rate builds most at any speed; see docs/model.md)."""
+    rates = (1, 4, 16, 64)
+
+    def profile(r_mm):
+        cfg = ModelConfig(r_mm=r_mm)
+        s = np.array([_score2(M.am_noise(r, 10.0), default_harmonics, config=cfg).score for r in rates])
+        return s / s[0]
+
+    slow, fast = profile(5.0), profile(200.0)
+    assert np.abs(np.log(slow / fast)).max() > np.log(1.25), (slow, fast)

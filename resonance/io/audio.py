@@ -221,6 +221,10 @@ class AudioReader:
         Length of each decoded block in seconds of input audio (> 0).
     dtype : {numpy.float32, numpy.float64}
         Data type of the yielded blocks.
+    mono : bool
+        Mix the channels down to mono (default).  With ``False`` a two-channel
+        file yields (2, n_samples) blocks (left, right) for the binaural front
+        end; files with one or more than two channels are still mixed to mono.
 
     Attributes
     ----------
@@ -263,7 +267,10 @@ class AudioReader:
     (66150, 132300, 0.5)
     """
 
-    def __init__(self, path, *, sr: int | None = 22050, block_s: float = 10.0, dtype=np.float32):
+    def __init__(self, path, *, sr: int | None = 22050, block_s: float = 10.0, dtype=np.float32, mono: bool = True):
+        if not isinstance(mono, (bool, np.bool_)):
+            raise ParameterError(f"mono={mono!r} must be true or false")
+        self.mono = bool(mono)
         self.info = audio_info(path)
         self.sr = self.info.sr if sr is None else check_int("sr", sr, low=1)
         self.block_s = check_float("block_s", block_s, low=0.0, low_inclusive=False)
@@ -275,6 +282,9 @@ class AudioReader:
         return f"AudioReader('{self.info.path}', sr={self.sr}, block_s={self.block_s:g})"
 
     def __iter__(self) -> Iterator[np.ndarray]:
+        if not self.mono and self.info.n_channels == 2:
+            yield from self._iter_stereo()
+            return
         resampler = None
         if self.sr != self.info.sr:
             resampler = soxr.ResampleStream(self.info.sr, self.sr, 1, dtype="float64", quality="HQ")
@@ -296,6 +306,21 @@ class AudioReader:
             tail = resampler.resample_chunk(np.zeros(0, dtype=np.float64), last=True)
             if tail.size:
                 yield tail.astype(self.dtype, copy=False)
+
+    def _iter_stereo(self) -> Iterator[np.ndarray]:
+        """Two-channel blocks, shape (2, n), for the binaural front end."""
+        resampler = None
+        if self.sr != self.info.sr:
+            resampler = soxr.ResampleStream(self.info.sr, self.sr, 2, dtype="float64", quality="HQ")
+        for block in self._iter_raw():
+            if resampler is not None:
+                block = resampler.resample_chunk(np.ascontiguousarray(block))
+            if block.size:
+                yield np.ascontiguousarray(block.T).astype(self.dtype, copy=False)
+        if resampler is not None:
+            tail = resampler.resample_chunk(np.zeros((0, 2), dtype=np.float64), last=True)
+            if tail.size:
+                yield np.ascontiguousarray(tail.T).astype(self.dtype, copy=False)
 
     def _iter_raw(self) -> Iterator[np.ndarray]:
         """Yield checked native-rate blocks of shape (n_frames, n_channels), float64."""

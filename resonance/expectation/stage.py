@@ -1,0 +1,126 @@
+"""The expectation stage of the scorer: metre and harmony side by side.
+
+:class:`Expectation` owns the listener's models of metre
+(:class:`~resonance.expectation.metre.MetreModel`) and harmony
+(:class:`~resonance.expectation.harmony.HarmonyModel`), feeds them the
+frames the front end makes, and gives the scorer what it needs: the
+precision of rhythmic prediction errors (the metre certainty) and the
+metrics of expectation, in bits per event.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .harmony import HarmonyModel
+from .metre import MetreModel
+
+__all__ = ["Expectation"]
+
+
+class Expectation:
+    """Metre and harmony models of one stimulus (streaming; starts blank).
+
+    Parameters
+    ----------
+    frame_rate_hz : float
+        Rate of the onset frames passed to :meth:`process_onsets` (Hz).
+    certainty_tau_s : float
+        Averaging time of the metre certainty (s).
+    long_freqs_hz : ndarray or None
+        Bin frequencies of the long spectra passed to
+        :meth:`process_spectrum`; ``None`` leaves harmony out.
+
+    Examples
+    --------
+    >>> e = Expectation(frame_rate_hz=43.066)
+    >>> o = np.zeros((8, 430)); o[:, ::22] = 1.0
+    >>> precision = e.process_onsets(o)
+    >>> precision.shape
+    (430,)
+    """
+
+    def __init__(self, *, frame_rate_hz: float, certainty_tau_s: float = 2.0, long_freqs_hz=None):
+        self.frame_rate_hz = frame_rate_hz
+        self.certainty_tau_s = certainty_tau_s
+        self.long_freqs_hz = long_freqs_hz
+        self.metre = MetreModel(frame_rate_hz=frame_rate_hz, certainty_tau_s=certainty_tau_s)
+        self.harmony = None if long_freqs_hz is None else HarmonyModel(long_freqs_hz)
+        self._acc = {"ic_r": 0.0, "h_r": 0.0, "events_r": 0.0, "cert": 0.0, "n": 0,
+                     "ic_h": 0.0, "h_h": 0.0, "events_h": 0}
+
+    def process_spectrum(self, spectrum: np.ndarray) -> list:
+        """Feed long magnitude spectra (bins x frames); return the chord events found."""
+        if self.harmony is None:
+            return []
+        out = self.harmony.process(spectrum)
+        acc = self._acc
+        for ic, h in zip(out.surprise_bits, out.entropy_bits):
+            if np.isfinite(ic):
+                acc["ic_h"] += ic
+                acc["h_h"] += h
+                acc["events_h"] += 1
+        return out.chords
+
+    def process_onsets(self, o_bands: np.ndarray) -> np.ndarray:
+        """Feed onset frames; return the precision of each frame's rhythmic errors.
+
+        Parameters
+        ----------
+        o_bands : ndarray, shape (n_bands, n)
+            Event strength in [0, 1] per band and frame.
+
+        Returns
+        -------
+        ndarray, shape (n,)
+            Metre certainty in [0, 1], the precision of rhythmic prediction
+            errors in each frame.
+        """
+        out = self.metre.process(o_bands)
+        acc = self._acc
+        acc["ic_r"] += float(out.surprise_bits.sum())
+        acc["h_r"] += float(out.entropy_bits.sum())
+        acc["events_r"] += float(out.o.sum())
+        acc["cert"] += float(out.certainty.sum())
+        acc["n"] += out.certainty.size
+        return out.certainty
+
+    def metrics(self) -> dict:
+        """Expectation metrics of everything fed since the start.
+
+        Returns
+        -------
+        dict
+            ``metre_tempo_bpm`` (the metre model's pulse), ``metre_certainty``
+            (mean over frames, in [0, 1]), ``surprise_rhythmic`` and
+            ``uncertainty_rhythmic`` (information content of the onsets and
+            entropy of the predictions, summed over frames and divided by
+            the number of onsets: bits per event; None with fewer than two
+            onsets), ``surprise_harmonic`` and
+            ``uncertainty_harmonic`` (mean over chord changes, bits per chord;
+            None without at least two chord changes), ``surprise`` and
+            ``uncertainty`` (their sums: the information of an event that
+            carries both an onset and a chord, the parts predicted
+            independently; a missing part counts 0), ``n_chords`` (chord
+            changes predicted).
+        """
+        acc = self._acc
+        n_ev = acc["events_r"]
+        # Fewer than two onsets' worth of accent is no rhythm (a drone's
+        # faint fluctuations would give huge bits per "event").
+        s_r = acc["ic_r"] / n_ev if n_ev >= 2.0 else None
+        u_r = acc["h_r"] / n_ev if n_ev >= 2.0 else None
+        n_h = acc["events_h"]
+        s_h = acc["ic_h"] / n_h if n_h else None
+        u_h = acc["h_h"] / n_h if n_h else None
+        return {
+            "metre_tempo_bpm": self.metre.tempo_bpm(),
+            "metre_certainty": acc["cert"] / acc["n"] if acc["n"] else 0.0,
+            "surprise_rhythmic": s_r,
+            "uncertainty_rhythmic": u_r,
+            "surprise_harmonic": s_h,
+            "uncertainty_harmonic": u_h,
+            "surprise": (s_r or 0.0) + (s_h or 0.0),
+            "uncertainty": (u_r or 0.0) + (u_h or 0.0),
+            "n_chords": n_h,
+        }

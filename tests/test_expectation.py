@@ -1,0 +1,297 @@
+"""Expectation (resonance.expectation): metre, precision from metre, harmony.
+
+Every stimulus is synthesised here.  Nothing in the model knows tempi,
+syncopation indices or chord names: the facts below must come out of the
+bar-pointer posterior, the metrical template, the learned memories and the
+precision they give to prediction errors.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+
+import synth_signals as S
+from resonance import ParameterError, score_signal
+from resonance.expectation import MetreModel
+from resonance.expectation.harmony import (
+    HarmonyModel,
+    chord_templates,
+    label_chroma,
+    load_ltm,
+    transition_symbol,
+)
+from resonance.frontend import FrontEnd
+from resonance.sinks import event_strength
+
+SR = S.SR
+FRAME_HZ = SR / 128 / 4  # the scorer's onset frames (43 Hz)
+
+
+def _score(y, harmonics):
+    return score_signal(S.match_rms(y), SR, harmonics=harmonics)
+
+
+def _onset_frames(y):
+    """Band event strengths at the metre's frame rate, as the scorer makes them."""
+    frames = FrontEnd().process(S.match_rms(y))
+    o = event_strength(frames.onset)
+    n = o.shape[1] // 4 * 4
+    return o[:, :n].reshape(o.shape[0], -1, 4).max(axis=2)
+
+
+# --------------------------------------------------------------------- stimuli
+# A 4/4 bar of 16 sixteenths: kick on 1 and 3, snare on 2 and 4, hats on the
+# off-beat eighths -- 8 onsets, all on strong positions.
+_BASE = [(0, "kick"), (8, "kick"), (4, "snare"), (12, "snare"), (2, "hat"), (6, "hat"), (10, "hat"), (14, "hat")]
+
+
+def _bars(bar_fn, bpm, duration_s, seed):
+    rng = np.random.default_rng(seed)
+    v = {"kick": S.kick(), "snare": S.snare(), "hat": S.hat()}
+    step = 60.0 / bpm / 4
+    events = []
+    for b in range(int(np.ceil(duration_s / (16 * step)))):
+        for pos, name in bar_fn(rng):
+            events.append((b * 16 * step + pos * step, v[name], 0.8 if name == "hat" else 1.0))
+    return S.render_events(events, duration_s)
+
+
+def syncopation_sweep(n_moved, duration_s, *, bpm=120, seed=0):
+    """Each bar moves ``n_moved`` of the 8 onsets (any voice) to a neighbouring weak sixteenth.
+
+    Density is fixed (8 onsets per bar); which onsets move, and whether
+    earlier or later, is drawn anew every bar.  Up to 4 of 8 (half the
+    onsets off the grid) the pattern departs further from any metre; beyond
+    that it approaches the same pattern shifted by a sixteenth.
+    """
+
+    def bar(rng):
+        notes = list(_BASE)
+        for i in rng.choice(len(notes), size=n_moved, replace=False):
+            pos, name = notes[i]
+            notes[i] = ((pos + rng.choice([-1, 1])) % 16, name)
+        return notes
+
+    return _bars(bar, bpm, duration_s, seed)
+
+
+def grid_random(duration_s, *, bpm=120, seed=0):
+    """The same 8 onsets per bar at random distinct sixteenths, redrawn every bar."""
+
+    def bar(rng):
+        pos = rng.choice(16, size=len(_BASE), replace=False)
+        return [(int(p), name) for p, (_, name) in zip(pos, _BASE)]
+
+    return _bars(bar, bpm, duration_s, seed)
+
+
+def _chord(root_midi, intervals, duration_s, n_harmonics):
+    return sum(
+        S.harmonic_tone(440.0 * 2 ** ((root_midi + iv - 69) / 12), duration_s, n_harmonics=n_harmonics)
+        for iv in intervals
+    )
+
+
+def cadence_loop(tonic_midi, *, minor, final, reps=4, chord_s=1.0, n_harmonics=8):
+    """``reps`` x I-IV-V-I (i-iv-V-i in minor), the last chord replaced by ``final`` (root, intervals)."""
+    t = [0, 3, 7] if minor else [0, 4, 7]
+    seq = [(0, t), (5, t), (7, [0, 4, 7]), (0, t)] * reps
+    seq[-1] = final
+    return np.concatenate([_chord(tonic_midi + r, iv, chord_s, n_harmonics) for r, iv in seq])
+
+
+# ----------------------------------------------------------------------- metre
+def test_click_tempo_is_the_click_rate_from_50_to_180_bpm(default_harmonics):
+    errors = {}
+    for bpm in (50, 60, 72, 85, 100, 115, 132, 150, 165, 180):
+        tempo = _score(S.click_train(bpm, 20.0), default_harmonics).metrics["tempo_bpm"]
+        errors[bpm] = None if tempo is None else round(tempo / bpm - 1.0, 4)
+    assert all(e is not None and abs(e) < 0.04 for e in errors.values()), errors
+
+
+@pytest.mark.parametrize("bpm", [45.0, 190.0])
+def test_the_tempo_prior_does_not_beat_isochronous_evidence(bpm):
+    """Far from the prior's 2 Hz peak, the evidence of an isochronous train still wins."""
+    n = int(30 * FRAME_HZ)
+    o = np.zeros((1, n))
+    o[0, np.floor(np.arange(0, n, 60.0 * FRAME_HZ / bpm)).astype(int)] = 1.0
+    model = MetreModel(frame_rate_hz=FRAME_HZ)
+    model.process(o)
+    assert abs(model.tempo_bpm() / bpm - 1.0) < 0.04, model.tempo_bpm()
+    prior = model.tempo_prior_
+    assert prior[np.argmin(np.abs(model.bpm_ - bpm))] < 0.5 * prior.max()
+
+
+def test_metronome_surprise_falls_as_the_metre_is_learned():
+    model = MetreModel(frame_rate_hz=FRAME_HZ)
+    out = model.process(_onset_frames(S.click_train(120, 40.0)))
+    f = int(FRAME_HZ)
+
+    def per_event(a_s, b_s):
+        sl = slice(a_s * f, b_s * f)
+        return out.surprise_bits[sl].sum() / out.o[sl].sum()
+
+    first, last = per_event(0, 4), per_event(30, 40)
+    assert last < 0.55 * first, (first, last)
+    assert out.certainty[-f:].mean() > 0.4
+
+
+def test_an_omitted_beat_is_an_error_and_costs_certainty():
+    """Drop one beat of an established click train: surprise where it was due, certainty dips."""
+    y = S.click_train(120, 30.0)
+    gap = y.copy()
+    i0 = int(round(20.0 * SR))
+    gap[i0 - 200 : i0 + int(0.01 * SR)] = 0.0  # the click at 20.0 s
+    full = MetreModel(frame_rate_hz=FRAME_HZ).process(_onset_frames(y))
+    drop = MetreModel(frame_rate_hz=FRAME_HZ).process(_onset_frames(gap))
+    sl = slice(int(19.8 * FRAME_HZ), int(20.4 * FRAME_HZ))
+    # Bits spent on the frames where the beat was due (no onset came).
+    missing = drop.surprise_bits[sl][drop.o[sl] == 0].sum() - full.surprise_bits[sl][full.o[sl] == 0].sum()
+    assert missing > 0.5, missing
+    after = slice(int(20.1 * FRAME_HZ), int(21.0 * FRAME_HZ))
+    assert drop.certainty[after].mean() < full.certainty[after].mean()
+
+
+@pytest.fixture(scope="module")
+def sweep(default_harmonics):
+    """Scores of the density-matched syncopation sweep and grid-random bars (40 s each)."""
+    d = 40.0
+    out = {k: _score(syncopation_sweep(k, d, seed=k), default_harmonics) for k in (0, 1, 2, 3, 4)}
+    out["random"] = [_score(grid_random(d, seed=10 + s), default_harmonics) for s in (0, 1)]
+    return out
+
+
+def test_syncopation_sweep_gives_an_inverted_u(sweep):
+    scores = {k: round(sweep[k].score, 4) for k in (0, 1, 2, 3, 4)}
+    peak = max(scores, key=scores.get)
+    assert 0 < peak < 4, scores
+    assert scores[peak] > 1.25 * scores[0] and scores[peak] > 1.25 * scores[4], scores
+
+
+def test_grid_random_bars_score_below_the_peak(sweep):
+    peak = max(sweep[k].score for k in (0, 1, 2, 3, 4))
+    random = [r.score for r in sweep["random"]]
+    assert max(random) < 0.7 * peak, (random, peak)
+
+
+def test_metre_certainty_falls_as_syncopation_dissolves_the_metre(sweep):
+    cert = [sweep[k].metrics["metre_certainty"] for k in (0, 1, 2, 3, 4)]
+    assert spearmanr(range(5), cert)[0] <= -0.9, cert
+    assert max(r.metrics["metre_certainty"] for r in sweep["random"]) < cert[0], cert
+
+
+def test_rhythmic_surprise_rises_with_syncopation(sweep):
+    s = [sweep[k].metrics["surprise_rhythmic"] for k in (0, 1, 2, 3, 4)]
+    assert spearmanr(range(5), s)[0] >= 0.9, s
+    for k in (0, 1, 2, 3, 4):  # the pulse survives the syncopation
+        assert abs(sweep[k].metrics["tempo_bpm"] / 120 - 1) < 0.04, (k, sweep[k].metrics["tempo_bpm"])
+
+
+def test_random_onsets_leave_the_metre_uncertain(default_harmonics):
+    rate = S.groove_rate(120)
+    rand = _score(S.random_onsets(rate, 30.0, seed=3), default_harmonics).metrics
+    groove = _score(S.groove(120, 30.0, syncopation=0.5, variation=0.5, seed=3), default_harmonics).metrics
+    assert rand["metre_certainty"] < 0.25 * groove["metre_certainty"], (rand, groove)
+
+
+def test_metre_model_is_block_split_invariant(rng):
+    o = (rng.random((4, 700)) < 0.05) * rng.random((4, 700))
+    whole = MetreModel(frame_rate_hz=FRAME_HZ).process(o)
+    split_model = MetreModel(frame_rate_hz=FRAME_HZ)
+    parts = [split_model.process(o[:, i : i + 97]) for i in range(0, 700, 97)]
+    for name in ("p", "certainty", "surprise_bits"):
+        np.testing.assert_allclose(np.concatenate([getattr(p, name) for p in parts]), getattr(whole, name), rtol=1e-12)
+
+
+@pytest.mark.parametrize("kw, match", [({"min_bpm": 0.0}, "min_bpm=0"), ({"beat_prob": 1.5}, "beat_prob=1.5"),
+                                       ({"frame_rate_hz": -1.0}, "frame_rate_hz=-1")])
+def test_metre_model_refuses_bad_parameters(kw, match):
+    with pytest.raises(ParameterError, match=match):
+        MetreModel(**kw).process(np.zeros((1, 10)))
+
+
+# --------------------------------------------------------------------- harmony
+@pytest.mark.parametrize("minor", [False, True], ids=["major", "minor"])
+@pytest.mark.parametrize("tonic_midi", [60, 48], ids=["C4", "C3"])
+@pytest.mark.parametrize("n_harmonics", [8, 3], ids=["bright", "dull"])
+def test_unusual_final_chord_is_more_surprising(minor, tonic_midi, n_harmonics):
+    third = [0, 3, 7] if minor else [0, 4, 7]
+    ic = {}
+    for name, final in (("usual", (0, third)), ("unusual", (6, [0, 4, 7]))):
+        frames = FrontEnd().process(S.match_rms(cadence_loop(tonic_midi, minor=minor, final=final,
+                                                             n_harmonics=n_harmonics)))
+        out = HarmonyModel(FrontEnd().long_freqs_hz).process(frames.spectrum)
+        assert len(out.chords) == 13, out.chords  # 4 x I-IV-V-I, the tonics of the seams merged
+        ic[name] = out.surprise_bits[-1]
+    assert ic["unusual"] > ic["usual"] + 3.0, ic
+
+
+def test_harmonic_surprise_reaches_the_score_metrics(default_harmonics):
+    usual = _score(cadence_loop(60, minor=False, final=(0, [0, 4, 7])), default_harmonics).metrics
+    unusual = _score(cadence_loop(60, minor=False, final=(6, [0, 4, 7])), default_harmonics).metrics
+    assert usual["n_chords"] == unusual["n_chords"] == 12
+    assert unusual["surprise_harmonic"] > usual["surprise_harmonic"] + 0.3, (usual, unusual)
+    assert unusual["surprise"] == pytest.approx(unusual["surprise_rhythmic"] + unusual["surprise_harmonic"])
+
+
+def test_long_term_memory_is_learned_from_real_harmony():
+    order1, order2 = load_ltm()
+    assert order1.shape == (2, 24) and order2.shape == (48, 24) and order1.sum() > 1000
+    # In the chorales, the commonest move from a major chord is a fourth up
+    # or a fifth up to another major chord (V-I, I-IV; I-V).
+    top = int(np.argmax(order1[0]))
+    assert top in (transition_symbol(0, 5), transition_symbol(0, 7)), top
+
+
+def test_chord_labels_from_templates_of_harmonic_tones():
+    t = chord_templates()
+    assert label_chroma(t[4]) == 4 and label_chroma(t[12 + 9]) == 12 + 9
+    assert label_chroma(np.ones(12)) == -1  # a flat chroma (noise) is no chord
+
+
+def test_harmony_model_is_block_split_invariant():
+    y = S.match_rms(cadence_loop(60, minor=True, final=(1, [0, 4, 7]), reps=2))
+    spec = FrontEnd().process(y).spectrum
+    freqs = FrontEnd().long_freqs_hz
+    whole = HarmonyModel(freqs).process(spec)
+    model = HarmonyModel(freqs)
+    parts = [model.process(spec[:, i : i + 7]) for i in range(0, spec.shape[1], 7)]
+    assert sum((p.chords for p in parts), []) == whole.chords
+    np.testing.assert_allclose(sum((p.surprise_bits for p in parts), []), whole.surprise_bits)
+
+
+def test_training_script_writes_a_memory_the_model_loads(tmp_path):
+    """scripts/train_harmony.py on two chorales: a pickle-free .npz of the right shapes."""
+    import runpy
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "train_harmony.py"
+    out = tmp_path / "ltm.npz"
+    argv = sys.argv
+    try:
+        sys.argv = [str(script), "--limit", "2", "-o", str(out)]
+        with pytest.raises(SystemExit) as exit_info:
+            runpy.run_path(str(script), run_name="__main__")
+    finally:
+        sys.argv = argv
+    assert exit_info.value.code == 0
+    with np.load(out, allow_pickle=False) as data:
+        assert data["order1"].shape == (2, 24) and data["order2"].shape == (48, 24)
+        assert data["order1"].sum() > 20 and int(data["n_pieces"]) == 2
+        ltm = (data["order1"].copy(), data["order2"].copy())
+    model = HarmonyModel(FrontEnd().long_freqs_hz, ltm=ltm)
+    assert model.predict() is None  # blank short-term memory, no chord heard yet
+
+
+def test_legato_chorale_gets_events_and_its_tempo_from_spectral_flux(default_harmonics):
+    # Sustained chords, one per second, with no level rise at the changes: the
+    # metre model hears the bands' spectral-flux events and reports 60 BPM.
+    import synth_music as M
+
+    result = score_signal(M.chorale(40.0, chord_s=1.0), M.SR, harmonics=default_harmonics)
+    m = result.metrics
+    assert m["metre_certainty"] >= 0.2, m
+    assert m["tempo_bpm"] is not None and abs(m["tempo_bpm"] - 60.0) / 60.0 < 0.04, m
