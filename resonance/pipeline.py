@@ -215,7 +215,7 @@ class ModelConfig:
         single published ratio).
     modulation_weight : float
         Weight of the modulation path against the onset path, each in
-        percent of its own reference stimulus (engineering choice: equal).
+        units of its own reference stimulus (engineering choice: equal).
     loudness_ref_db : float
         Level of the whole sound (dB re a full-scale sine, summed over the
         bands) at which the delivered energy has weight 1; the weight doubles per
@@ -344,8 +344,9 @@ class ScoreResult:
     duration_s : float
         Duration of the audio scored (s).
     score : float
-        Semantically-neutral energy build-up: the time average of the SNE
-        reservoir, in percent of the reference build-up (see the module docstring).
+        Semantically-neutral energy build-up: the highest bias-corrected level
+        of the SNE reservoir after the first seconds, in basis points of the
+        fixed entry references (:data:`SCORE_UNITS`; see the module docstring).
     metrics : dict
         Named metrics (see :meth:`Scorer.result`).
     arc : dict

@@ -290,7 +290,7 @@ def _run(space, *, out, connectome, budget, seed, workers, scheduler, min_conson
                            source=str(out))
     header = [
         f"Designed by `stimgen optimize` (stimgen {__version__}) for {harmonics.connectome_name}.",
-        (f"Score {result.best_score:.4g} (percent of the model's reference build-up) at {duration_s:g} s and "
+        (f"Score {result.best_score:.4g} (basis points of the model's reference build-up) at {duration_s:g} s and "
          f"{best['target_lufs']:g} LUFS; the starting point scored "
          + ("-" if result.start_score is None else f"{result.start_score:.4g}") + "."),
         (f"Search: {method}, seed {seed}, budget {budget}: {result.n_evaluations} evaluations, best at "

@@ -50,7 +50,7 @@ __all__ = [
 #: the temperature at the start of the hold, +/- 20 %.
 BAND_FRACTION = 0.2
 
-#: Smallest automatic band centre (score units, percent of the reference
+#: Smallest automatic band centre (score units, basis points of the reference
 #: build-up): below it the temperature is too close to zero to steer by ratio.
 MIN_BAND_CENTER = 0.02
 

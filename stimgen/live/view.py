@@ -113,7 +113,7 @@ def live_panel(state: dict):
     else:
         band = state["band"]
         band_text = "" if band is None else f"   band {band[0]:.3g}-{band[1]:.3g}"
-        grid.add_row("temperature", f"{model['temperature']:.3g} % ref{band_text}   {sparkline(model['history'])}")
+        grid.add_row("temperature", f"{model['temperature']:.3g} bp ref{band_text}   {sparkline(model['history'])}")
         neutral, absorbed = model["temperature"], model["absorbed"]
         total = neutral + absorbed
         share = f" ({100 * absorbed / total:.0f} % absorbed)" if total > 0 else ""
@@ -211,7 +211,7 @@ def format_summary(record: dict) -> str:
     lines.append(f"  {'underruns':<12} {under}")
     th = s.get("thermostat")
     if th is not None:
-        band = "not reached (no hold)" if th["band"] is None else f"{th['band'][0]:.3g}-{th['band'][1]:.3g} % ref"
+        band = "not reached (no hold)" if th["band"] is None else f"{th['band'][0]:.3g}-{th['band'][1]:.3g} bp ref"
         lines.append(f"  {'thermostat':<12} band {band}, {len(th['log'])} logged change(s)")
         for entry in th["log"]:
             lines.append(f"    {_clock(entry['t_s'])}  T {entry['temperature']:.3g}  {entry['action']}")

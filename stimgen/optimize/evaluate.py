@@ -101,7 +101,7 @@ def evaluate_mix(y, resolved: dict, *, sr: int, duration_s: float, harmonics, co
     Returns
     -------
     dict
-        ``score`` (float, percent of the reference build-up), ``consonance``
+        ``score`` (float, basis points of the reference build-up), ``consonance``
         (float, or None for a sound without pitch),
         ``metrics`` (every metric of :class:`resonance.ScoreResult`),
         ``loudness_lufs`` and ``true_peak_dbtp`` of the mastered audio.  A

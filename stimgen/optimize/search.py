@@ -174,7 +174,7 @@ class OptimizeResult:
     best_x : numpy.ndarray, shape (n_dims,)
         Its point in the unit cube.
     best_score : float
-        Its score (percent of the model's reference build-up).
+        Its score (basis points of the model's reference build-up).
     best_consonance : float
         Its consonance.
     feasible : bool
