@@ -64,14 +64,16 @@ Gomez Emilsson, A. (2017). Quantifying bliss. Qualia Research Institute.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from dataclasses import dataclass
+from importlib import resources
 
 import numpy as np
 import scipy.fft
 
-from .errors import ParameterError
+from .errors import DataFileError, ParameterError
 from .validation import check_finite_array, check_float, check_int
 
 __all__ = [
@@ -95,6 +97,13 @@ __all__ = [
     "roughness",
     "harmonicity",
     "pitch_class_profile",
+    "note_profile",
+    "chord_type",
+    "ChordTypeMemory",
+    "resolve_memory",
+    "N_CHORD_TYPES",
+    "DEFAULT_NOTE_TOLERANCE_CENTS",
+    "DEFAULT_NOTE_MAX_HARMONIC",
     "consonance",
     "analyze_spectrum",
     "summarize_frames",
@@ -261,8 +270,23 @@ DEFAULT_MIN_TONALNESS = 0.5
 #: range of Plomp & Levelt's (1965) measurements.
 DEFAULT_MODE_REFERENCE_HZ = 500.0
 
+#: Largest mistuning (cents) at which a partial still counts as a harmonic
+#: of a lower note in :func:`note_profile`.  Engineering choice between the
+#: 14 cents by which an equal-tempered major third misses the fifth harmonic
+#: of its root (so equal temperament is not heard as extra notes) and the
+#: 1-3 % (17-51 cents) beyond which a mistuned low harmonic is heard out as
+#: a tone of its own (Moore, Glasberg & Peters 1986).
+DEFAULT_NOTE_TOLERANCE_CENTS = 25.0
+
+#: Highest harmonic of a note that :func:`note_profile` assigns to it.
+#: Engineering choice: up to the 16th, neighbouring harmonics are more than
+#: 100 cents apart, so a window of +-25 cents matches at most one of them.
+DEFAULT_NOTE_MAX_HARMONIC = 16
+
 _CENTS = 1200.0
 _TINY = float(np.finfo(np.float64).tiny)
+#: Partials within 20 dB of the strongest are "strong" (harmonicity's window, notes).
+_STRONG = 0.1
 #: Pitch-class origin (C); harmonicity does not depend on it.
 _PC_REF_HZ = 261.6255653005986
 
@@ -633,7 +657,7 @@ def _virtual_pitch(f: np.ndarray, a: np.ndarray, template: HarmonicTemplate) -> 
     step = template.step_cents
     reach = _reach_bins(template)
     cents = _CENTS * np.log2(f)
-    strong = a >= a.max() * 0.1
+    strong = a >= a.max() * _STRONG
     first = float(cents[strong].min()) - _CENTS * template.octaves_below  # first candidate
     low = first - reach * step  # origin of the grid
     n_cand = int(round(_CENTS * (template.octaves_below + template.octaves_above) / step))
@@ -742,15 +766,271 @@ def pitch_class_profile(freqs_hz, amps, *, n_classes: int = 12) -> np.ndarray:
     return out / total if total > 0 else out
 
 
+def _note_profile(f: np.ndarray, a: np.ndarray, tolerance_cents: float, max_harmonic: int) -> np.ndarray:
+    """:func:`note_profile` without validation (partials with amplitudes > 0)."""
+    out = np.zeros(12)
+    live = a > 0
+    if not np.any(live):
+        return out
+    f, a = f[live], a[live]
+    order = np.argsort(f)
+    f, a = f[order], a[order]
+    strong = a >= a.max() * _STRONG
+    free = np.ones(f.size, dtype=bool)
+    while True:
+        candidates = np.flatnonzero(free & strong)
+        if candidates.size == 0:
+            break
+        f0 = f[candidates[0]]
+        ratio = f / f0
+        k = np.round(ratio)
+        explained = free & (k >= 1) & (k <= max_harmonic)
+        explained &= np.abs(_CENTS * np.log2(ratio / np.maximum(k, 1.0))) <= tolerance_cents
+        out[int(round(12.0 * math.log2(f0 / _PC_REF_HZ))) % 12] += float(a[explained].sum())
+        free &= ~explained
+    return out / out.sum()
+
+
+def note_profile(
+    freqs_hz,
+    amps,
+    *,
+    tolerance_cents: float = DEFAULT_NOTE_TOLERANCE_CENTS,
+    max_harmonic: int = DEFAULT_NOTE_MAX_HARMONIC,
+) -> np.ndarray:
+    """Pitch classes of the notes that a set of partials sounds (C = 0).
+
+    A harmonic sieve: the lowest strong partial (within 20 dB of the
+    strongest) is taken as a note, and every partial within
+    ``tolerance_cents`` of one of its first ``max_harmonic`` harmonics is
+    assigned to it; the lowest strong partial left over is the next note,
+    and so on.  Each note's pitch class receives the amplitude of its
+    partials.  A note whose fundamental is weak is found at its second or
+    fourth harmonic, which has its pitch class; a note that coincides with a
+    harmonic of a lower one (a twelfth, a double octave) fuses with it, as
+    it does in hearing.
+
+    Parameters
+    ----------
+    freqs_hz, amps : array_like, shape (n_partials,)
+        Partials (Hz > 0, linear amplitudes >= 0).
+    tolerance_cents : float
+        Largest mistuning of a harmonic (:data:`DEFAULT_NOTE_TOLERANCE_CENTS`).
+    max_harmonic : int
+        Highest harmonic assigned to a note (:data:`DEFAULT_NOTE_MAX_HARMONIC`).
+
+    Returns
+    -------
+    numpy.ndarray, shape (12,), float64
+        Share of the partials' amplitude in the notes of each pitch class;
+        sums to 1 (all zeros without partials).
+
+    Raises
+    ------
+    ParameterError
+        If an argument is invalid.
+
+    Examples
+    --------
+    >>> k = np.arange(1, 9)
+    >>> f = np.concatenate([hz * k for hz in (261.63, 329.63, 392.0)])
+    >>> np.flatnonzero(note_profile(f, np.tile(1.0 / k, 3)))
+    array([0, 4, 7])
+    """
+    f, a = _check_partials(freqs_hz, amps)
+    tol = check_float("tolerance_cents", tolerance_cents, low=0.0, high=600.0, low_inclusive=False)
+    n = check_int("max_harmonic", max_harmonic, low=1, high=64)
+    return _note_profile(f, a, tol, n)
+
+
+def _rotations(mask: int) -> list[int]:
+    return [((mask << r) | (mask >> (12 - r))) & 0xFFF for r in range(12)]
+
+
+#: Canonical transposition (smallest of the 12 rotations) of every 12-bit
+#: pitch-class set.
+_CANONICAL = np.array([min(_rotations(m)) for m in range(4096)], dtype=np.int64)
+_CANONICAL.setflags(write=False)
+#: Transposition classes of non-empty pitch-class sets (351).
+N_CHORD_TYPES = int(np.unique(_CANONICAL[1:]).size)
+
+
+def chord_type(pitch_classes) -> int:
+    """Transposition class of a pitch-class set, as a 12-bit mask.
+
+    The set is coded as a mask (bit ``p`` for pitch class ``p``) and
+    rotated to the smallest of its 12 transpositions, so every major triad
+    gives the same number and a minor triad (its inversion) another.
+
+    Parameters
+    ----------
+    pitch_classes : iterable of int
+        Pitch classes (any integers; taken modulo 12).  Repeats are ignored.
+
+    Returns
+    -------
+    int
+        Mask of the canonical transposition, 0 for the empty set.
+
+    Examples
+    --------
+    >>> chord_type([0, 4, 7]) == chord_type([2, 6, 9]) != chord_type([0, 3, 7])
+    True
+    """
+    mask = 0
+    for pc in pitch_classes:
+        mask |= 1 << (int(pc) % 12)
+    return int(_CANONICAL[mask])
+
+
+class ChordTypeMemory:
+    """Corpus familiarity of chord types: the long-term harmonic memory of consonance.
+
+    Harrison & Pearce's (2020) cultural familiarity: the log probability of
+    a chord's type (its pitch-class set up to transposition) among the
+    chords of a corpus, with one count added to every type so that unseen
+    types stay finite (as in their ``corpdiss`` package).  Unlike theirs,
+    the type does not record which note is in the bass: it is read from a
+    pitch-class profile.  The shipped counts (:meth:`load`) come from the
+    Bach chorales of the music21 corpus (``scripts/train_chord_types.py``).
+
+    Parameters
+    ----------
+    types : array_like of int, shape (n,)
+        Chord types (:func:`chord_type` masks, non-zero, distinct).
+    counts : array_like, shape (n,)
+        How often each was heard (>= 0).
+    add : float
+        Count added to each of the :data:`N_CHORD_TYPES` types (1; Harrison
+        & Pearce 2020).
+    min_share : float
+        A pitch class belongs to the chord when it holds at least this share
+        of the profile's largest class (0.1, -20 dB in amplitude, the
+        threshold of a strong partial; engineering choice).
+
+    Examples
+    --------
+    >>> memory = ChordTypeMemory([chord_type([0, 4, 7])], [9.0])
+    >>> major = np.zeros(12); major[[0, 4, 7]] = 1
+    >>> round(memory.log_probability(major), 3)  # log((9 + 1) / (9 + 351))
+    -3.584
+    """
+
+    def __init__(self, types, counts, *, add: float = 1.0, min_share: float = 0.1):
+        self.types = types
+        self.counts = counts
+        self.add = add
+        self.min_share = min_share
+        self._setup()
+
+    def _setup(self) -> None:
+        types = np.asarray(self.types)
+        counts = check_finite_array("counts", self.counts, ndim=1)
+        if types.ndim != 1 or types.shape != counts.shape:
+            raise ParameterError(f"types has shape {types.shape} but counts has shape {counts.shape}; "
+                                 "they must be 1-D and match")
+        if types.size and (not np.issubdtype(types.dtype, np.integer) or types.min() < 1 or types.max() > 4095
+                           or np.any(_CANONICAL[types] != types) or np.unique(types).size != types.size):
+            raise ParameterError("types must be distinct canonical chord-type masks (see chord_type)")
+        if np.any(counts < 0):
+            raise ParameterError(f"counts has minimum {counts.min():g}; counts must be >= 0")
+        add = check_float("add", self.add, low=0.0)
+        self.min_share_ = check_float("min_share", self.min_share, low=0.0, high=1.0)
+        total = float(counts.sum()) + add * N_CHORD_TYPES
+        if not total > 0:
+            raise ParameterError("counts sum to 0 and add=0; no type has a probability")
+        table = np.full(4096, add)
+        table[types.astype(np.int64)] += counts
+        with np.errstate(divide="ignore"):
+            self.log_prob_ = np.log(table / total)  # natural log; indexed by canonical mask
+        self.log_prob_.setflags(write=False)
+        self.n_chords_ = float(counts.sum())
+
+    @classmethod
+    def load(cls, path=None) -> "ChordTypeMemory":
+        """The memory shipped with the package, or one saved in ``path`` (.npz).
+
+        Raises
+        ------
+        DataFileError
+            If the file is missing or malformed.
+        """
+        ref = resources.files("resonance") / "data" / "chord_types.npz" if path is None else path
+        try:
+            with resources.as_file(ref) if path is None else contextlib.nullcontext(path) as p:
+                with np.load(p, allow_pickle=False) as data:
+                    types, counts = np.asarray(data["types"]), np.asarray(data["counts"], dtype=np.float64)
+            return cls(types, counts)
+        except (OSError, KeyError, ValueError) as exc:
+            raise DataFileError(f"chord-type memory '{ref}' cannot be read ({exc})") from None
+
+    def log_probability(self, profile) -> float:
+        """Natural log probability of the chord type of a pitch-class profile.
+
+        Parameters
+        ----------
+        profile : array_like, shape (12,)
+            Non-negative weight of each pitch class (C = 0), e.g.
+            :func:`note_profile`.
+
+        Returns
+        -------
+        float
+            ``log P(type)``; ``-inf`` for an all-zero profile.
+        """
+        w = check_finite_array("profile", profile, ndim=1)
+        if w.shape != (12,) or np.any(w < 0):
+            raise ParameterError(f"profile has shape {w.shape}; it must be 12 non-negative weights")
+        return self._log_probability(w)
+
+    def _log_probability(self, w: np.ndarray) -> float:
+        top = float(w.max())
+        if not top > 0:
+            return -math.inf
+        bits = np.flatnonzero(w >= top * max(self.min_share_, 1e-12))
+        return float(self.log_prob_[_CANONICAL[int(np.sum(1 << bits))]])
+
+
 # ----------------------------------------------------------------------------
 # consonance
 # ----------------------------------------------------------------------------
 
 
+def resolve_memory(memory):
+    """The harmonic memory named by ``memory``.
+
+    Parameters
+    ----------
+    memory : "default", object or None
+        ``"default"`` loads the shipped :class:`ChordTypeMemory`; ``None``
+        (no familiarity term) and objects with a ``log_probability`` method
+        are returned as they are.
+
+    Returns
+    -------
+    object or None
+
+    Raises
+    ------
+    ParameterError
+        If ``memory`` is another string or lacks ``log_probability``.
+    DataFileError
+        If the shipped memory cannot be read.
+    """
+    if isinstance(memory, str):
+        if memory != "default":
+            raise ParameterError(f"harmonic_memory={memory!r} must be 'default', None or an object with "
+                                 "a log_probability(profile) method")
+        return ChordTypeMemory.load()
+    if memory is not None and not callable(getattr(memory, "log_probability", None)):
+        raise ParameterError(f"harmonic_memory={memory!r} has no log_probability(profile) method")
+    return memory
+
+
 def _familiarity(memory, f, a) -> float | None:
     if memory is None or f.size == 0:
         return None
-    value = float(memory.log_probability(pitch_class_profile(f, a)))
+    value = float(memory.log_probability(_note_profile(f, a, DEFAULT_NOTE_TOLERANCE_CENTS, DEFAULT_NOTE_MAX_HARMONIC)))
     if not math.isfinite(value):
         raise ParameterError(f"harmonic memory gave log probability {value}; it must be finite")
     return value
@@ -789,10 +1069,15 @@ def consonance(
         Partials (Hz > 0, linear amplitudes >= 0).
     curve, template, weights
         Roughness curve, harmonic template, composite weights.
-    memory : object or None
+    memory : "default", object or None
         Long-term harmonic memory: any object with a method
         ``log_probability(profile) -> float`` giving the natural log
-        probability of a 12-bin pitch-class profile (:func:`pitch_class_profile`).
+        probability of the chord whose notes have the 12-bin pitch-class
+        profile ``profile`` (:func:`note_profile` of the partials), such as
+        :class:`ChordTypeMemory`; ``"default"`` loads the shipped one (read
+        from disk on every call: load it once with
+        :meth:`ChordTypeMemory.load` to measure many sounds); ``None``
+        leaves familiarity out.
 
     Returns
     -------
@@ -815,7 +1100,7 @@ def consonance(
     """
     f, a = _check_partials(freqs_hz, amps)
     return _measures(f, a, curve=_check_curve(curve), template=_check_template(template),
-                     weights=_check_weights(weights), memory=memory)["consonance"]
+                     weights=_check_weights(weights), memory=resolve_memory(memory))["consonance"]
 
 
 def analyze_spectrum(
@@ -882,7 +1167,8 @@ def analyze_spectrum(
     if previous is not None:
         previous, _ = _check_spectrum(previous, freqs)
     return _analyze_frame(mag, freqs, previous=previous, peak_options=kw, curve=_check_curve(curve),
-                          template=_check_template(template), weights=_check_weights(weights), memory=memory)
+                          template=_check_template(template), weights=_check_weights(weights),
+                          memory=resolve_memory(memory))
 
 
 def _analyze_frame(mag, freqs, *, previous=None, peak_options=None, curve=HUTCHINSON_KNOPOFF_1978,

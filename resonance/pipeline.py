@@ -41,7 +41,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from .consonance import _analyze_frame, mode_consonance, summarize_frames
+from .consonance import _analyze_frame, mode_consonance, resolve_memory, summarize_frames
 from .coupling import entry_coupling, regional_projection
 from .dynamics import Reservoir, RhythmBank, bank_frequencies_hz, effective_pulse_response
 from .errors import ParameterError
@@ -410,12 +410,15 @@ class Scorer:
     sr : int
         Sample rate of the blocks passed to :meth:`process` (must be
         :data:`~resonance.frontend.MODEL_SR`; resample before).
-    harmonic_memory : object or None
+    harmonic_memory : "default", object or None
         Long-term harmonic memory for the familiarity term of consonance
         (Harrison & Pearce 2020): any object with
-        ``log_probability(profile) -> float`` (natural log probability of a
-        12-bin pitch-class profile).  ``None``: consonance is roughness and
-        harmonicity alone.
+        ``log_probability(profile) -> float`` (natural log probability of
+        the chord whose notes have the 12-bin pitch-class profile
+        :func:`~resonance.consonance.note_profile`).  ``"default"``: the
+        chord-type counts of the Bach chorales shipped with the package
+        (:meth:`~resonance.consonance.ChordTypeMemory.load`).  ``None``:
+        consonance is roughness and harmonicity alone.
 
     Examples
     --------
@@ -426,7 +429,8 @@ class Scorer:
     >>> result = scorer.result()                    # doctest: +SKIP
     """
 
-    def __init__(self, harmonics, *, config: ModelConfig | None = None, sr: int = MODEL_SR, harmonic_memory=None):
+    def __init__(self, harmonics, *, config: ModelConfig | None = None, sr: int = MODEL_SR,
+                 harmonic_memory="default"):
         self.harmonics = harmonics
         self.config = config
         self.sr = sr
@@ -439,6 +443,7 @@ class Scorer:
             raise ParameterError(f"sr={self.sr} is not the model rate; resample blocks to {MODEL_SR} Hz first")
         cfg = (self.config or ModelConfig()).validate()
         self.config_ = cfg
+        self.harmonic_memory_ = resolve_memory(self.harmonic_memory)
         h = self.harmonics
         self._fe = FrontEnd(sr=self.sr, n_bands=cfg.n_bands, onset_hold_s=cfg.onset_hold_s, binaural_gain=cfg.binaural_gain)
         self._fe._setup()
@@ -723,7 +728,7 @@ class Scorer:
             power = float(np.sum(mag**2))
             if power < 1e-12:
                 continue
-            a = _analyze_frame(mag, freqs, previous=previous, memory=self.harmonic_memory)
+            a = _analyze_frame(mag, freqs, previous=previous, memory=self.harmonic_memory_)
             self._cons.append(
                 (power, a["tonalness"], a["roughness"], a["harmonicity"], a["consonance"], a["familiarity"])
             )

@@ -12,18 +12,22 @@ from scipy.stats import spearmanr
 
 from resonance.consonance import (
     HARRISON_PEARCE_2020,
+    N_CHORD_TYPES,
+    ChordTypeMemory,
     CompositeWeights,
     HarmonicTemplate,
     analyze_spectrum,
+    chord_type,
     consonance,
     harmonicity,
     mode_consonance,
+    note_profile,
     pitch_class_profile,
     roughness,
     spectral_peaks,
     summarize_frames,
 )
-from resonance.errors import ParameterError
+from resonance.errors import DataFileError, ParameterError
 
 SR = 22050
 N_FFT = 4096
@@ -46,6 +50,10 @@ SCHWARTZ_2003_RANK = {
 
 C3_HZ, C4_HZ, C5_HZ = 130.81, 261.63, 523.25
 
+#: The shipped long-term harmonic memory (Bach chorales): the must-hold facts
+#: are checked on the full composite, as ``stimgen score`` reports it.
+MEMORY = ChordTypeMemory.load()
+
 
 def _tone(f0_hz, duration_s, *, n_harmonics=11, stretch=2.0, seed=0):
     """Complex tone, harmonic k at ``f0 * k ** log2(stretch)``, amplitude 1/k, random phases.
@@ -67,17 +75,17 @@ def _chord(root_hz, semitones, duration_s=1.2, **kw):
     return sum(_tone(root_hz * 2 ** (s / 12), duration_s, seed=i, **kw) for i, s in enumerate(semitones))
 
 
-def _measure(y, **kw):
+def _measure(y, memory=MEMORY, **kw):
     """Tonalness-weighted measures of ``y`` over its frames (as the pipeline)."""
     frames, previous = [], None
     for s in range(0, y.size - N_FFT + 1, HOP):
         mag = np.abs(np.fft.rfft(y[s : s + N_FFT] * WINDOW)) * 2 / WINDOW.sum()
         if previous is not None:
-            out = analyze_spectrum(mag, FREQS_HZ, previous=previous, **kw)
+            out = analyze_spectrum(mag, FREQS_HZ, previous=previous, memory=memory, **kw)
             out["power"] = float(np.sum(mag**2))
             frames.append(out)
         previous = mag
-    keys = ("roughness", "harmonicity", "consonance")
+    keys = ("roughness", "harmonicity", "familiarity", "consonance")
     return summarize_frames([f["power"] for f in frames], [f["tonalness"] for f in frames],
                             {k: [f[k] for f in frames] for k in keys})
 
@@ -103,12 +111,28 @@ CLOSE = {"major": [0, 4, 7], "minor": [0, 3, 7], "diminished": [0, 3, 6], "augme
 OPEN = {"major": [0, 7, 16], "minor": [0, 7, 15], "diminished": [0, 6, 15], "augmented": [0, 8, 16]}
 
 
-@pytest.mark.parametrize("root_hz", [C3_HZ, C4_HZ])
-@pytest.mark.parametrize("voicing", ["close", "open"])
-def test_triads_major_above_minor_above_diminished_and_augmented(root_hz, voicing):
+@pytest.mark.parametrize(("root_hz", "voicing"), [
+    (C4_HZ, "close"), (C3_HZ, "open"), (C4_HZ, "open"),
+    pytest.param(C3_HZ, "close", marks=pytest.mark.xfail(
+        strict=True,
+        reason="close triads on C3: diminished 0.940 vs augmented 0.942 (a tie): the two minor thirds of the "
+        "diminished triad are rougher this low (roughness 0.331 vs 0.208), which familiarity (-3.17 vs -5.78, "
+        "Bach chorales) only just offsets; major 1.585 > minor 1.461 > both holds")),
+])
+def test_triads_major_above_minor_above_diminished_above_augmented(root_hz, voicing):
     chords = CLOSE if voicing == "close" else OPEN
     c = {name: _measure(_chord(root_hz, st))["consonance"] for name, st in chords.items()}
-    assert c["major"] > c["minor"] > max(c["diminished"], c["augmented"]), c
+    assert c["major"] > c["minor"] > c["diminished"] > c["augmented"], c
+
+
+def test_familiarity_orders_the_triads_and_is_what_puts_augmented_last():
+    # Without the memory, roughness and harmonicity alone rank the augmented
+    # triad above the diminished one (C4, close); the corpus reverses it.
+    chords = {name: _chord(C4_HZ, st) for name, st in CLOSE.items()}
+    fam = {name: _measure(y)["familiarity"] for name, y in chords.items()}
+    assert fam["major"] > fam["minor"] > fam["diminished"] > fam["augmented"], fam
+    bare = {name: _measure(y, memory=None)["consonance"] for name, y in chords.items()}
+    assert bare["augmented"] > bare["diminished"], bare
 
 
 @pytest.mark.parametrize("root_hz", [C3_HZ, C4_HZ])
@@ -250,6 +274,65 @@ def test_spectral_peaks_skip_noise_and_find_a_sine():
     assert spectral_peaks(noise_mag, FREQS_HZ)[0].size <= 2
 
 
+def test_note_profile_finds_the_notes_not_their_harmonics():
+    k = np.arange(1, 12)
+    for semitones in ([0, 4, 7], [0, 7, 16], [0, 3, 6, 10]):
+        f_hz = np.concatenate([C3_HZ * 2 ** (st / 12) * k for st in semitones])
+        profile = note_profile(f_hz, np.tile(1 / k, len(semitones)))
+        assert set(np.flatnonzero(profile >= 0.1 * profile.max())) == {st % 12 for st in semitones}
+        assert profile.sum() == pytest.approx(1.0)
+    # A tone without its fundamental is still heard at its pitch class (E).
+    assert np.argmax(note_profile(329.63 * np.arange(2, 9), np.ones(7))) == 4
+    assert note_profile([], []).sum() == 0.0
+
+
+def test_chord_type_is_transposition_invariant_but_not_inversion_invariant():
+    major = chord_type([0, 4, 7])
+    assert all(chord_type([(p + r) for p in (0, 4, 7)]) == major for r in range(12))
+    assert chord_type([0, 3, 7]) != major and chord_type([12, 16, 19, 28]) == major
+    assert chord_type([]) == 0 and N_CHORD_TYPES == 351
+
+
+def test_chord_type_memory_is_add_one_smoothed_log_frequency():
+    memory = ChordTypeMemory([chord_type([0, 4, 7]), chord_type([0, 3, 6])], [30.0, 10.0])
+    total = 40.0 + N_CHORD_TYPES
+    profile = np.zeros(12)
+    profile[[2, 6, 9]] = [0.5, 0.3, 0.2]  # D major
+    assert memory.log_probability(profile) == pytest.approx(np.log(31.0 / total))
+    profile[1] = 0.01  # below a tenth of the largest class: not a note of the chord
+    assert memory.log_probability(profile) == pytest.approx(np.log(31.0 / total))
+    assert memory.log_probability(np.eye(12)[[0, 1, 2]].sum(0)) == pytest.approx(np.log(1.0 / total))
+    types = {chord_type([b for b in range(12) if mask >> b & 1]) for mask in range(1, 4096)}
+    assert len(types) == N_CHORD_TYPES
+    assert np.exp(memory.log_prob_[sorted(types)]).sum() == pytest.approx(1.0)
+
+
+def test_shipped_memory_comes_from_the_chorales(tmp_path):
+    import runpy
+    import sys
+    from pathlib import Path
+
+    assert MEMORY.n_chords_ > 10_000
+    fam = {name: MEMORY.log_probability(np.eye(12)[st].sum(0)) for name, st in CLOSE.items()}
+    assert fam["major"] > fam["minor"] > fam["diminished"] > fam["augmented"]
+    # The training script, on two chorales, writes a memory that loads.
+    script = Path(__file__).resolve().parents[1] / "scripts" / "train_chord_types.py"
+    out = tmp_path / "types.npz"
+    argv = sys.argv
+    try:
+        sys.argv = [str(script), "--limit", "2", "-o", str(out)]
+        with pytest.raises(SystemExit) as exit_info:
+            runpy.run_path(str(script), run_name="__main__")
+    finally:
+        sys.argv = argv
+    assert exit_info.value.code == 0
+    small = ChordTypeMemory.load(out)
+    assert 20 < small.n_chords_ < MEMORY.n_chords_
+    (tmp_path / "bad.npz").write_bytes(b"not a zip file")
+    with pytest.raises(DataFileError, match="bad.npz"):
+        ChordTypeMemory.load(tmp_path / "bad.npz")
+
+
 # ----------------------------------------------------------------------------
 # brain modes
 # ----------------------------------------------------------------------------
@@ -292,6 +375,12 @@ def test_mode_consonance_depends_on_ratios_and_relative_power_only():
         (lambda: harmonicity([440.0], [1.0], template=HarmonicTemplate(sigma_cents=0.0)), "sigma_cents="),
         (lambda: analyze_spectrum([0.0, 1.0, 0.0], [0.0, 1.0, 2.0], previous=[1.0, 0.0]), "magnitude"),
         (lambda: summarize_frames([1.0], [0.5], {"consonance": [1.0]}, min_tonalness=2.0), "min_tonalness="),
+        (lambda: consonance([440.0], [1.0], memory="bach"), "harmonic_memory='bach'"),
+        (lambda: consonance([440.0], [1.0], memory=object()), "log_probability"),
+        (lambda: MEMORY.log_probability(np.ones(7)), "profile has shape"),
+        (lambda: ChordTypeMemory([14], [1.0]), "canonical"),
+        (lambda: ChordTypeMemory([chord_type([0, 4, 7])], [-1.0]), "counts"),
+        (lambda: note_profile([440.0], [1.0], tolerance_cents=0.0), "tolerance_cents="),
     ],
 )
 def test_bad_input_raises_parameter_error_naming_the_argument(call, match):
@@ -304,7 +393,7 @@ def test_bad_input_raises_parameter_error_naming_the_argument(call, match):
 # ----------------------------------------------------------------------------
 
 
-def test_pipeline_consonance_is_the_same_for_any_block_split_and_takes_a_memory(default_harmonics):
+def test_pipeline_consonance_is_the_same_for_any_block_split_and_uses_a_memory(default_harmonics):
     from resonance import Scorer
 
     y = 0.05 * _chord(C4_HZ, [0, 4, 7, 11], 5.0)
@@ -314,9 +403,17 @@ def test_pipeline_consonance_is_the_same_for_any_block_split_and_takes_a_memory(
     for i in range(0, y.size, 4097):
         split.process(y[i : i + 4097])
     a, b = whole.result().metrics, split.result().metrics
-    for key in ("consonance", "roughness", "harmonicity", "tonalness", "mode_consonance"):
+    for key in ("consonance", "roughness", "harmonicity", "tonalness", "mode_consonance", "familiarity"):
         assert a[key] is not None and b[key] == pytest.approx(a[key], rel=1e-9), key
-    assert a["familiarity"] is None
+    # By default the familiarity of the shipped memory is part of consonance.
+    w = HARRISON_PEARCE_2020
+    sensory = w.roughness * a["roughness"] + w.harmonicity * a["harmonicity"]
+    assert a["familiarity"] < 0 and a["consonance"] == pytest.approx(sensory + w.familiarity * a["familiarity"])
+
+    bare = Scorer(default_harmonics, harmonic_memory=None)
+    bare.process(y)
+    m0 = bare.result().metrics
+    assert m0["familiarity"] is None and m0["consonance"] == pytest.approx(sensory)
 
     class Memory:
         def log_probability(self, profile):
@@ -326,7 +423,7 @@ def test_pipeline_consonance_is_the_same_for_any_block_split_and_takes_a_memory(
     remembered.process(y)
     m = remembered.result().metrics
     assert m["familiarity"] == pytest.approx(np.log(0.05))
-    assert m["consonance"] == pytest.approx(a["consonance"] + HARRISON_PEARCE_2020.familiarity * np.log(0.05))
+    assert m["consonance"] == pytest.approx(sensory + w.familiarity * np.log(0.05))
 
 
 def test_reports_show_a_missing_consonance_as_null_empty_and_dash(tmp_path):
