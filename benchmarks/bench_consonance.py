@@ -1,6 +1,6 @@
 """Consonance: agreement with a psychoacoustic reference, and its share of scoring time.
 
-Two parts, each on signals synthesised here:
+Three parts, on signals synthesised or rendered here:
 
 1. **Roughness against mosqito.**  ``resonance``'s roughness (Hutchinson &
    Knopoff 1978, on the partials of the audio's long spectra, as the pipeline
@@ -14,16 +14,21 @@ Two parts, each on signals synthesised here:
    tonal mix (chords changing every 2 s over a drum groove) with the
    consonance methods of :class:`resonance.Scorer` wrapped by timers:
    seconds in consonance (frame analysis, rate accumulation, mode
-   consonance) as a share of the whole, and the real-time factor of both.
+   consonance) as a share of the whole, and the real-time factor of both;
+   then cProfile of ``resonance.score_file`` on a 2-minute WAV of the same
+   mix: cumulative seconds of each consonance function as a share of all.
 3. **Rendered music** (if ``fluidsynth`` and a General MIDI soundfont are
-   installed): a Bach chorale of the ``music21`` corpus (BWV 66.6) rendered
-   with four General MIDI programs, next to espeak-ng speech, white noise
-   and a click train: tonalness and consonance of each.
+   installed): Bach chorales of the ``music21`` corpus (BWV 66.6 with four
+   General MIDI programs, BWV 269 and 347 on organ) and the four triads
+   (close on C4, open on C3) on organ, strings and piano, next to espeak-ng
+   speech, white noise and a click train: tonalness, consonance and
+   familiarity of each, the triad order per timbre and voicing, and which
+   sound is the most consonant.
 
 Usage::
 
-    python benchmarks/bench_consonance.py              # 60 s of audio, best of 2
-    python benchmarks/bench_consonance.py --seconds 30 --repeat 1
+    python benchmarks/bench_consonance.py              # 60 s timed (best of 2), 120 s profiled
+    python benchmarks/bench_consonance.py --seconds 30 --repeat 1 --profile-seconds 60
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy.stats import spearmanr  # noqa: E402
 
-__all__ = ["main", "roughness_agreement", "consonance_share"]
+__all__ = ["main", "roughness_agreement", "consonance_share", "consonance_profile", "rendered_music"]
 
 SR = 22050
 MOSQITO_SR = 48000
@@ -173,11 +178,78 @@ def consonance_share(seconds: float = 60.0, repeat: int = 2) -> dict:
             "score_rtf": seconds / total, "consonance": value}
 
 
+def consonance_profile(seconds: float = 120.0) -> dict:
+    """cProfile of ``score_file`` on a written file: cumulative seconds of the consonance functions.
+
+    The file is the tonal mix of :func:`consonance_share` (chords over a drum
+    groove), written to a temporary WAV so that reading and resampling are
+    part of the total, as in ``stimgen score``.
+    """
+    import cProfile
+    import pstats
+    import tempfile
+    from pathlib import Path
+
+    import soundfile as sf
+
+    import resonance
+
+    h = resonance.connectome_harmonics()
+    resonance.score_signal(_tonal_mix(10.0), SR, harmonics=h)  # warm-up
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "mix.wav"
+        sf.write(path, _tonal_mix(seconds), SR)
+        prof = cProfile.Profile()
+        t0 = time.perf_counter()
+        prof.enable()
+        resonance.score_file(path, harmonics=h)
+        prof.disable()
+        wall = time.perf_counter() - t0
+    stats = pstats.Stats(prof)
+    total = max(v[3] for v in stats.stats.values())  # the outermost call's cumulative time
+    wanted = {"_consonance": "pipeline.py", "_mode_rates": "pipeline.py", "_mode_consonance": "pipeline.py",
+              "_familiarity": "consonance.py", "_harmonicity": "consonance.py", "_roughness": "consonance.py",
+              "_peaks": "consonance.py"}
+    out = {"seconds": seconds, "wall_s": wall, "profiled_s": total}
+    for (file, _, name), v in stats.stats.items():
+        if name in wanted and file.endswith(wanted[name]):
+            out[name] = out.get(name, 0.0) + v[3]
+    return out
+
+
 SOUNDFONTS = ("/usr/share/sounds/sf2/FluidR3_GM.sf2", "/usr/share/sounds/sf2/default-GM.sf2")
+
+#: Triads rendered as notes (MIDI numbers above the root) for part 3.
+TRIADS = {"major": [0, 4, 7], "minor": [0, 3, 7], "diminished": [0, 3, 6], "augmented": [0, 4, 8]}
+
+
+def _fluidsynth(score, name, folder, font):
+    import subprocess
+
+    import soundfile as sf
+
+    mid, wav = folder / f"{name}.mid", folder / f"{name}.wav"
+    score.write("midi", fp=str(mid))
+    subprocess.run(["fluidsynth", "-ni", "-F", str(wav), "-r", str(SR), "-g", "0.6", font, str(mid)],
+                   check=True, capture_output=True)
+    y = sf.read(wav)[0]
+    return y.mean(axis=1) if y.ndim == 2 else y
 
 
 def rendered_music(folder) -> dict:
-    """Consonance of a rendered chorale in four timbres and of unpitched sounds (None if no FluidSynth)."""
+    """Consonance of rendered chorales, rendered triads and unpitched sounds (None without FluidSynth).
+
+    Chorales of the music21 corpus and triads (root C4, close; C3, open) are
+    rendered by FluidSynth with General MIDI instruments; next to them
+    espeak-ng speech, white noise and a click train.  Each sound is scored
+    by ``resonance.score_signal`` (so consonance includes the shipped
+    familiarity, as ``stimgen score`` reports it).
+
+    Returns
+    -------
+    dict or None
+        ``{name: (tonalness, consonance, familiarity)}``.
+    """
     import shutil
     import subprocess
     from pathlib import Path
@@ -189,20 +261,31 @@ def rendered_music(folder) -> dict:
     font = next((f for f in SOUNDFONTS if Path(f).exists()), None)
     if shutil.which("fluidsynth") is None or font is None:
         return None
-    from music21 import corpus, instrument
+    from music21 import chord, corpus, instrument, stream
 
     folder = Path(folder)
     sounds = {}
-    for name, program in (("organ", instrument.PipeOrgan), ("strings", instrument.StringInstrument),
-                          ("piano", instrument.Piano), ("choir", instrument.Choir)):
+    timbres = (("organ", instrument.PipeOrgan), ("strings", instrument.StringInstrument),
+               ("piano", instrument.Piano), ("choir", instrument.Choir))
+    for name, program in timbres:
         score = corpus.parse("bach/bwv66.6")
         for part in score.parts:
             part.insert(0, program())
-        mid, wav = folder / f"{name}.mid", folder / f"{name}.wav"
-        score.write("midi", fp=str(mid))
-        subprocess.run(["fluidsynth", "-ni", "-F", str(wav), "-r", str(SR), "-g", "0.6", font, str(mid)],
-                       check=True, capture_output=True)
-        sounds[f"chorale ({name})"] = sf.read(wav)[0]
+        sounds[f"chorale BWV 66.6 ({name})"] = _fluidsynth(score, f"bwv66-{name}", folder, font)
+    for bwv in ("bwv269", "bwv347"):
+        score = corpus.parse(f"bach/{bwv}")
+        for part in score.parts:
+            part.insert(0, instrument.PipeOrgan())
+        sounds[f"chorale {bwv.upper()} (organ)"] = _fluidsynth(score, bwv, folder, font)
+    for name, program in timbres[:3]:
+        for voicing, root, spread in (("close C4", 60, (0, 0, 0)), ("open C3", 48, (0, 12, 0))):
+            for triad, st in TRIADS.items():
+                notes = [root + s for s in st]
+                if spread[1]:  # open: root, fifth, third an octave up (as the tests' OPEN voicing)
+                    notes = [notes[0], notes[2], notes[1] + 12]
+                s = stream.Stream([program(), chord.Chord(notes, quarterLength=6)])
+                sounds[f"{triad} triad {voicing} ({name})"] = _fluidsynth(s, f"{triad}-{voicing}-{name}".replace(" ", ""),
+                                                                         folder, font)
     if shutil.which("espeak-ng"):
         wav = folder / "speech.wav"
         subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav),
@@ -219,9 +302,8 @@ def rendered_music(folder) -> dict:
     h = resonance.connectome_harmonics()
     out = {}
     for name, y in sounds.items():
-        y = y.mean(axis=1) if y.ndim == 2 else y
         m = resonance.score_signal(0.1 * y / np.sqrt(np.mean(y**2)), SR, harmonics=h).metrics
-        out[name] = (m["tonalness"], m["consonance"])
+        out[name] = (m["tonalness"], m["consonance"], m["familiarity"])
     return out
 
 
@@ -229,6 +311,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="audio length for the timing part")
     parser.add_argument("--repeat", type=int, default=2, help="timed runs (best is kept)")
+    parser.add_argument("--profile-seconds", type=float, default=120.0, help="length of the profiled file")
     args = parser.parse_args(argv)
 
     print("1. roughness: resonance (Hutchinson & Knopoff on partials) vs mosqito roughness_dw (Daniel & Weber)")
@@ -242,6 +325,13 @@ def main(argv=None) -> None:
     print(f"   score_signal     {s['total_s']:.2f} s ({s['score_rtf']:.0f}x real time)")
     print(f"   consonance parts {s['consonance_s']:.2f} s = {100 * s['share']:.1f} % of scoring")
     print(f"   consonance of the mix {s['consonance']:+.3f}")
+    pr = consonance_profile(args.profile_seconds)
+    print(f"   cProfile of score_file on a {pr['seconds']:.0f} s WAV: {pr['profiled_s']:.2f} s profiled "
+          f"({pr['wall_s']:.2f} s wall)")
+    for name in ("_consonance", "_mode_rates", "_mode_consonance", "_peaks", "_roughness", "_harmonicity",
+                 "_familiarity"):
+        v = pr.get(name, 0.0)
+        print(f"   {name:<18} {v:6.3f} s = {100 * v / pr['profiled_s']:5.2f} % of scoring")
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
@@ -249,9 +339,22 @@ def main(argv=None) -> None:
     if music is None:
         print("3. rendered music: skipped (needs fluidsynth and a General MIDI soundfont)")
         return
-    print("3. rendered music and unpitched sounds (tonalness, consonance)")
-    for name, (tonal, cons) in music.items():
-        print(f"   {name:<22} tonalness {tonal:.2f}  consonance " + ("-" if cons is None else f"{cons:+.2f}"))
+    print("3. rendered music (FluidSynth, FluidR3 GM) and unpitched sounds: tonalness, consonance, familiarity")
+    for name, (tonal, cons, fam) in music.items():
+        print(f"   {name:<34} tonalness {tonal:.2f}  consonance " + ("   -  " if cons is None else f"{cons:+.3f}")
+              + "  familiarity " + ("-" if fam is None else f"{fam:+.2f}"))
+    for timbre in ("organ", "strings", "piano"):
+        for voicing in ("close C4", "open C3"):
+            c = [music[f"{t} triad {voicing} ({timbre})"][1] for t in TRIADS]
+            ok = all(a is not None and b is not None and a > b for a, b in zip(c, c[1:]))
+            print(f"   triad order major > minor > diminished > augmented, {timbre}, {voicing}: "
+                  + ("holds" if ok else "does not hold"))
+    pitched = {k: v[1] for k, v in music.items() if v[1] is not None}
+    top = max(pitched, key=pitched.get)
+    print(f"   most consonant sound: {top}")
+    for name in ("speech (espeak-ng)", "white noise", "click train"):
+        cons = music[name][1]
+        print(f"   {name}: " + ("null (no pitch)" if cons is None else f"{cons:+.3f}"))
 
 
 if __name__ == "__main__":
