@@ -214,7 +214,7 @@ LEGEND = (
     f"semantically-neutral energy builds up. Above {SCORE_BUILDS:g} a sound builds neutral energy: the 20 s "
     "sample groove scores ~0.4, the metronome ~0.4, white noise ~0.04, drones ~0.01, speech ~0.001. "
     "entrainment: coherent 2 Hz-loop power "
-    "(x ref: times the reference's); consonance: 1.78 harmonicity - 1.62 roughness (higher = more consonant; - = no pitch); "
+    "(x ref: times the reference's); consonance: 1.78 harmonicity - 1.62 roughness + 0.089 familiarity (higher = more consonant; - = no pitch); "
     "surprise: bits per onset of the metre model's predictions plus bits per chord change; absorbed: share of the "
     "onset drive the sinks predicted; semantic: share marked as speech; synchrony: phase locking, 0-1."
 )
