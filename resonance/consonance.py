@@ -28,9 +28,16 @@ source of every constant.
   Harrison & Pearce's pitch-class version it keeps octaves apart: in the
   pitch-class domain a minor triad, the inversion of a major one, is
   exactly as harmonic as it.
+* **Familiarity** is Harrison & Pearce's (2020) cultural familiarity: the
+  natural-log corpus frequency of the chord type that the partials sound.
+  A harmonic sieve finds the notes (:func:`note_profile`), their pitch
+  classes up to transposition are the type (:func:`chord_type`), and a
+  :class:`ChordTypeMemory` (by default the counts of the Bach chorales
+  shipped with the package) gives its add-one smoothed log probability.
 * **Consonance** is Harrison & Pearce's (2020) composite
   ``-1.620 roughness + 1.780 harmonicity [+ 0.0892 familiarity]``: the
-  familiarity term is used only when a long-term harmonic memory is given.
+  familiarity term is used when a harmonic memory is given, which the
+  pipeline's :class:`~resonance.pipeline.Scorer` does by default.
 
 References
 ----------
@@ -50,7 +57,8 @@ Parncutt, R. (1989). Harmony: A Psychoacoustical Approach. Springer.
 Moore, B. C. J., Glasberg, B. R. & Peters, R. W. (1985). Relative dominance
 of individual partials in determining the pitch of complex tones. JASA 77,
 1853-1860.
-Moore, B. C. J., Glasberg, B. R. & Peters, R. W. (1985). (see HarmonicTemplate)
+Moore, B. C. J., Glasberg, B. R. & Peters, R. W. (1986). Thresholds for hearing
+mistuned partials as separate tones in harmonic complexes. JASA 80, 479-483.
 Semal, C. & Demany, L. (1990). The upper limit of "musical" pitch. Music
 Perception 8, 165-175.
 Wier, C. C., Jesteadt, W. & Green, D. M. (1977). Frequency discrimination as
@@ -198,7 +206,9 @@ class CompositeWeights:
     probability (their "corpus dissonance" coefficient, -0.0892 on
     ``-log``).  The intercept (0.628) is left out: it shifts every value
     alike, and without it zero marks where harmonicity and roughness
-    balance.  They are used as published, not refitted.
+    balance.  Their chord-size term (+0.422 per note) is left out, as
+    ``incon`` leaves it out by default (a confound of the rating data it was
+    fitted on).  They are used as published, not refitted.
 
     Examples
     --------
