@@ -75,6 +75,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import zipfile
 from dataclasses import dataclass
 from importlib import resources
 
@@ -965,14 +966,18 @@ class ChordTypeMemory:
         DataFileError
             If the file is missing or malformed.
         """
-        ref = resources.files("resonance") / "data" / "chord_types.npz" if path is None else path
+        if path is None:
+            ref = resources.files("resonance") / "data" / "chord_types.npz"
+            opened = resources.as_file(ref)
+        else:
+            ref, opened = path, contextlib.nullcontext(path)
         try:
-            with resources.as_file(ref) if path is None else contextlib.nullcontext(path) as p:
-                with np.load(p, allow_pickle=False) as data:
-                    types, counts = np.asarray(data["types"]), np.asarray(data["counts"], dtype=np.float64)
+            with opened as file, np.load(file, allow_pickle=False) as data:
+                types, counts = np.asarray(data["types"]), np.asarray(data["counts"], dtype=np.float64)
             return cls(types, counts)
-        except (OSError, KeyError, ValueError) as exc:
-            raise DataFileError(f"chord-type memory '{ref}' cannot be read ({exc})") from None
+        except (OSError, KeyError, ValueError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+            raise DataFileError(f"chord-type memory '{ref}' cannot be read ({exc}); it must be an .npz "
+                                "written by scripts/train_chord_types.py") from None
 
     def log_probability(self, profile) -> float:
         """Natural log probability of the chord type of a pitch-class profile.

@@ -329,8 +329,12 @@ def test_shipped_memory_comes_from_the_chorales(tmp_path):
     small = ChordTypeMemory.load(out)
     assert 20 < small.n_chords_ < MEMORY.n_chords_
     (tmp_path / "bad.npz").write_bytes(b"not a zip file")
-    with pytest.raises(DataFileError, match="bad.npz"):
-        ChordTypeMemory.load(tmp_path / "bad.npz")
+    np.save(tmp_path / "array.npy", np.zeros(3))
+    (tmp_path / "cut.npz").write_bytes(out.read_bytes()[:200])
+    np.savez(tmp_path / "other.npz", types=np.array([3, 6]), counts=np.array([1.0, 2.0]))  # 6 = 3 transposed
+    for name in ("bad.npz", "array.npy", "cut.npz", "other.npz", "missing.npz"):
+        with pytest.raises(DataFileError, match=name):
+            ChordTypeMemory.load(tmp_path / name)
 
 
 # ----------------------------------------------------------------------------
