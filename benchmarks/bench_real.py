@@ -32,9 +32,12 @@ by default; ITU-R BS.1770 via pyloudnorm) and scored with
 5. connectome sensitivity: Spearman's rank correlation of the music files'
    scores between ``tvb:76`` (default), ``tvb:66``, ``tvb:68``, ``tvb:96`` and
    the default harmonics with a random orthonormal eigenvector basis (as in
-   ``tests/test_model_facts.py``);
+   ``tests/test_model_facts.py``); ``tvb:76`` is scored at the vertex level,
+   the others at the region level, so ``tvb:76`` at the region level is shown too;
 6. level dependence: one mix at -30, -23 and -16 LUFS; duration dependence:
-   the same mix at 20, 40 and 60 s;
+   the same mix at 20, 40 and 60 s; repetition: its first 10 s looped; the
+   click track peak-limited to -1 dBTP (a click track is very peaky: at
+   -23 LUFS its true peak is above 0 dBFS);
 7. cost: scoring as a multiple of real time, against librosa's and
    Essentia's beat trackers on the same audio (measured in the same run).
 
@@ -545,9 +548,15 @@ def main(argv=None) -> int:
         by_name = {it.name: it for it in items}
         scores = {"tvb:76": [files[n]["score"] for n in music_names]}
         cost = {}
-        variants = [(c, None) for c in CONNECTOMES[1:]] + [("random basis (seed 0)", 0), ("random basis (seed 1)", 1)]
+        variants = ([(c, None) for c in CONNECTOMES[1:]] + [("tvb:76 region level", "region")]
+                    + [("random basis (seed 0)", 0), ("random basis (seed 1)", 1)])
         for label, seed in variants:
-            hv = _random_basis(h, seed) if seed is not None else resonance.connectome_harmonics(label)
+            if seed == "region":  # the default connectome's region graph: separates level from connectome
+                hv = resonance.connectome_harmonics(level="region")
+            elif seed is not None:
+                hv = _random_basis(h, seed)
+            else:
+                hv = resonance.connectome_harmonics(label)
             t = time.perf_counter()
             scores[label] = [_score(by_name[n].path, hv)[0].score for n in music_names]
             cost[label] = time.perf_counter() - t
@@ -565,7 +574,7 @@ def main(argv=None) -> int:
     mix_items = [it for it in items if it.category == "mix"]
     if mix_items:
         ref = next((it for it in mix_items if "Rock" in it.name), mix_items[0])
-        print(f"\n## 6. Level and duration dependence ({ref.name})\n")
+        print(f"\n## 6. Level, duration and repetition ({ref.name})\n")
         y = _read_excerpt(ref.path, 0.0, args.seconds)[0]
         rows = []
         for lufs in (-30.0, -23.0, -16.0):
@@ -580,6 +589,23 @@ def main(argv=None) -> int:
             lv = write_at_loudness(_to_sr(yy, sr), p, args.lufs)
             r, _ = _score(p, h)
             rows.append([f"{secs:g} s", lv["true_peak_dbtp"], r.score] + [r.metrics.get(k) for k in METRICS[:6]])
+        loop = np.tile(y[:, : int(10 * SR)], (1, int(math.ceil(args.seconds / 10))))[:, : y.shape[-1]]
+        p = folder / "loop_10s.wav"
+        lv = write_at_loudness(loop, p, args.lufs)
+        r, _ = _score(p, h)
+        rows.append([f"first 10 s looped to {args.seconds:g} s", lv["true_peak_dbtp"], r.score]
+                    + [r.metrics.get(k) for k in METRICS[:6]])
+        clicks = next((it for it in items if it.category == "clicks"), None)
+        if clicks is not None:  # the click track's level, peak-limited as a user's click track would be
+            yc = _read_excerpt(clicks.path, 0.0, args.seconds)[0]
+            p = folder / "clicks_peak.wav"
+            yc = yc * 10 ** ((-1.0 - true_peak_dbtp(yc)) / 20)
+            import soundfile as sf
+
+            sf.write(str(p), yc.T, SR, subtype="FLOAT")
+            r, _ = _score(p, h)
+            rows.append([f"{clicks.name} at -1 dBTP ({loudness_lufs(yc, SR):.1f} LUFS)", true_peak_dbtp(yc), r.score]
+                        + [r.metrics.get(k) for k in METRICS[:6]])
         print(_table(["excerpt", "dBTP", "score", *METRICS[:6]], rows))
         report["level_duration"] = rows
 
