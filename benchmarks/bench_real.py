@@ -35,7 +35,8 @@ by default; ITU-R BS.1770 via pyloudnorm) and scored with
    ``tests/test_model_facts.py``); ``tvb:76`` is scored at the vertex level,
    the others at the region level, so ``tvb:76`` at the region level is shown too;
 6. level dependence: one mix at -30, -23 and -16 LUFS; duration dependence:
-   the same mix at 20, 40 and 60 s; repetition: its first 10 s looped; the
+   the same mix at 20, 40 and 60 s; repetition: about 10 s of it (whole bars,
+   cut at librosa's beats) looped to the same length; the
    click track peak-limited to -1 dBTP (a click track is very peaky: at
    -23 LUFS its true peak is above 0 dBFS);
 7. cost: scoring as a multiple of real time, against librosa's and
@@ -367,6 +368,19 @@ def agree(a, b, *, tolerance=0.04, octave=False) -> bool:
     return any(abs(a - f * b) <= tolerance * f * b for f in factors)
 
 
+def _loop_bounds(y: np.ndarray, target_s: float = 10.0) -> tuple[int, int]:
+    """Sample bounds of a loop of whole bars (4 beats, librosa's beat tracker) about ``target_s`` long."""
+    import librosa
+
+    _, beats = librosa.beat.beat_track(y=y, sr=SR, units="samples")
+    if len(beats) < 9:
+        return 0, int(target_s * SR)
+    period = float(np.median(np.diff(beats)))
+    n = max(4, 4 * int(round(target_s / (4 * period / SR))))
+    start = int(beats[0])
+    return start, min(y.size, start + int(round(n * period)))
+
+
 def _random_basis(harmonics, seed: int):
     rng = np.random.default_rng(seed)
     q, _ = np.linalg.qr(rng.standard_normal(harmonics.vectors.shape))
@@ -589,11 +603,12 @@ def main(argv=None) -> int:
             lv = write_at_loudness(_to_sr(yy, sr), p, args.lufs)
             r, _ = _score(p, h)
             rows.append([f"{secs:g} s", lv["true_peak_dbtp"], r.score] + [r.metrics.get(k) for k in METRICS[:6]])
-        loop = np.tile(y[:, : int(10 * SR)], (1, int(math.ceil(args.seconds / 10))))[:, : y.shape[-1]]
-        p = folder / "loop_10s.wav"
+        a, b = _loop_bounds(y.mean(axis=0))
+        loop = np.tile(y[:, a:b], (1, int(math.ceil(y.shape[-1] / (b - a)))))[:, : y.shape[-1]]
+        p = folder / "loop.wav"
         lv = write_at_loudness(loop, p, args.lufs)
         r, _ = _score(p, h)
-        rows.append([f"first 10 s looped to {args.seconds:g} s", lv["true_peak_dbtp"], r.score]
+        rows.append([f"{(b - a) / SR:.1f} s (whole bars) looped to {args.seconds:g} s", lv["true_peak_dbtp"], r.score]
                     + [r.metrics.get(k) for k in METRICS[:6]])
         clicks = next((it for it in items if it.category == "clicks"), None)
         if clicks is not None:  # the click track's level, peak-limited as a user's click track would be
