@@ -551,7 +551,9 @@ def main(argv=None) -> int:
         tempo_rows.append(row)
     print(_table(["file", "category", "score BPM", "stimgen", "librosa", "essentia", "~librosa (x2)",
                   "~essentia (x2)"], tempo_rows))
-    print()
+    given = {k: sum(r[i] is not None for r in tempo_rows) for i, k in ((3, "stimgen"), (4, "librosa"), (5, "essentia"))}
+    print("\nTempo given (not None): " + ", ".join(f"{k} {v}/{len(tempo_rows)}" for k, v in given.items()) + "\n")
+    report["tempo_given"] = given
     print(_table(["pair", "agree within 4 %", "share"],
                  [[k, f"{h}/{t}", h / t] for k, (h, t) in counts.items()]))
     report["tempo_agreement"] = {k: {"agree": h, "n": t} for k, (h, t) in counts.items()}
