@@ -525,7 +525,8 @@ def main(argv=None) -> int:
         ok = all(v is None or (med_tonal is not None and v < med_tonal) for v in vals)
         check("speech consonance below tonal music", ok,
               f"speech {', '.join(_f(v) for v in vals)} vs median of tonal music {_f(med_tonal)}")
-    null_music = [n for n, d in files.items() if d["category"] in ("mix", "solo", "ensemble") and d["consonance"] is None]
+    null_music = [n for n, d in files.items()
+                  if d["category"] in ("mix", "solo", "ensemble") and d["consonance"] is None]
     check("consonance defined for tonal music", not null_music,
           f"null for {len(null_music)}/{len(music)}: {', '.join(null_music) or '-'}")
     print(_table(["check", "result", "figures"], checks))
