@@ -1040,7 +1040,7 @@ class Scorer:
         states = self._osc.process(u)  # (R, F, n_osc)
         # Phase of each oscillator just before each step's drive arrives.
         before = np.concatenate([pre[..., None], states[..., :-1]], axis=2)
-        ph = before / np.maximum(np.abs(before), 1e-300)
+        ph = before * (1.0 / np.maximum(np.abs(before), 1e-300))
         # Stimulus-locked phase consistency (the inter-trial phase coherence
         # of evoked responses): the drive-weighted mean phasor of the phase
         # at which events arrive, over ``sync_tau_s``, against the drive plus
@@ -1048,15 +1048,17 @@ class Scorer:
         # rhythm find an entrained oscillator at the same phase every time;
         # irregular events find it anywhere.
         a = self._sync_a_osc
-        both = np.concatenate([u * ph, np.broadcast_to(u, ph.shape).astype(complex)], axis=0)
-        zi = np.zeros(both.shape[:2] + (1,), dtype=complex) if self._sync_state is None else self._sync_state
-        acc, self._sync_state = lfilter([1.0 - a], [1.0, -a], both, axis=2, zi=zi)
         R = u.shape[0]
+        if self._sync_state is None:
+            self._sync_state = (np.zeros(ph.shape[:2] + (1,), dtype=complex), np.zeros((R, 1, 1)))
+        # The drive's running sum is the same at every frequency: filtered once.
+        num, num_state = lfilter([1.0 - a], [1.0, -a], u * ph, axis=2, zi=self._sync_state[0])
+        den, den_state = lfilter([1.0 - a], [1.0, -a], u, axis=2, zi=self._sync_state[1])
+        self._sync_state = (num_state, den_state)
         prior = (1.0 - a) * _SYNC_PRIOR_EVENTS
-        plv = np.abs(acc[:R]) / (acc[R:].real + prior)
         per = _STEP // _OSC
         x = states[:, :, per - 1 :: per]  # (R, F, n_steps) at the model steps
-        plv = plv[:, :, per - 1 :: per]
+        plv = np.abs(num[:, :, per - 1 :: per]) / (den[:, :, per - 1 :: per] + prior)
         order = kuramoto_order(x, axis=0)  # (F, n)
         xe = x.real**2 + x.imag**2  # (R, F, n)
         locked_time = (xe * plv).sum(axis=0) / np.maximum(xe.sum(axis=0), 1e-300)
