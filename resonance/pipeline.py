@@ -966,23 +966,25 @@ class Scorer:
         cfg = self.config_
         B = cfg.n_bands
         zn, zt = z[:B], z[B:]
-        H = self._transfer[:, :, None]
-        aud = self._coupling.auditory
-        # Auditory entry: tonotopic projection of each band.
+        H = self._transfer[:, None, :, None]
         K, J, n = H.shape[0], zn.shape[1], zn.shape[2]
-        s_n = (aud @ zn.reshape(B, -1)).reshape(K, J, n) * H
-        s_t = (aud @ zt.reshape(B, -1)).reshape(K, J, n) * H
         # Coherence gain of the stimulus at the entry (see _coherence).
         gain, state = self._coherence(zt, state)  # (J, n)
         # Auditory-motor loop: band-summed rhythm through the pulse resonance,
         # entering at the premotor regions.
         loop_n = zn.sum(axis=0) * self._pulse_gain[:, None]
         loop_t = zt.sum(axis=0) * self._pulse_gain[:, None]
-        motor = cfg.motor_gain * self._coupling.motor[:, None, None] * H
-        a_n = s_n + motor * loop_n[None]
-        a_t = s_t + motor * loop_t[None]
-        e_n = (gain[None] * (a_n.real**2 + a_n.imag**2)).sum(axis=1)
-        e_t = (gain[None] * (a_t.real**2 + a_t.imag**2)).sum(axis=1)
+        # Auditory entry (tonotopic projection of each band) plus the loop, for
+        # the neutral and the total drive: one real product on the (re, im)
+        # pairs, then each harmonic's response.
+        entry = np.concatenate([self._coupling.auditory, cfg.motor_gain * self._coupling.motor[:, None]], axis=1)
+        drive = np.empty((B + 1, 2, J, n), dtype=complex)
+        drive[:B, 0], drive[B, 0], drive[:B, 1], drive[B, 1] = zn, loop_n, zt, loop_t
+        a = (entry @ drive.reshape(B + 1, -1).view(np.float64)).view(complex).reshape(K, 2, J, n)
+        a *= H
+        a_n, a_t = a[:, 0], a[:, 1]
+        e = np.einsum("jn,kcjn->kcn", gain, a.real**2 + a.imag**2)
+        e_n, e_t = e[:, 0], e[:, 1]
         # Coherent pulse power of the loop.
         pulse = gain * (loop_t.real**2 + loop_t.imag**2)
         return e_n, e_t, a_n, pulse, state
