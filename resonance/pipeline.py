@@ -728,9 +728,9 @@ class Scorer:
                 (power, a["tonalness"], a["roughness"], a["harmonicity"], a["consonance"], a["familiarity"])
             )
 
-    def _mode_rates(self, a_n: np.ndarray) -> None:
+    def _mode_rates(self, p_n: np.ndarray) -> None:
         """Accumulate the power of each mode at each rhythm rate (for mode consonance)."""
-        p = (a_n.real**2 + a_n.imag**2).sum(axis=2)
+        p = p_n.sum(axis=2)
         self._rate_power = p if self._rate_power is None else self._rate_power + p
 
     def _advance(self, n_steps: int) -> None:
@@ -793,8 +793,8 @@ class Scorer:
         drive = np.concatenate([neutral, total], axis=0)
         drive = drive.reshape(2 * B, -1, _POOL).mean(axis=2)  # to the bank's rate
         z = self._bank.process(drive)  # (2B, J, n_steps)
-        e_n, e_t, a_n, pulse, self._coh_state = self._mode_energy(z, self._coh_state)
-        self._mode_rates(a_n)
+        e_n, e_t, p_n, pulse, self._coh_state = self._mode_energy(z, self._coh_state)
+        self._mode_rates(p_n)
         e_n = e_n * loud_step[:1]
         e_t = e_t * loud_step[:1]
         acc["pulse_power"] += float(pulse.sum())
@@ -955,8 +955,8 @@ class Scorer:
         -------
         e_n, e_t : ndarray, shape (K, n)
             Energy delivered to each mode by the neutral and the total drive.
-        a_n : ndarray, shape (K, J, n)
-            Complex neutral amplitude of each mode at each rhythm frequency.
+        p_n : ndarray, shape (K, J, n)
+            Power of the neutral amplitude of each mode at each rhythm frequency.
         pulse : ndarray, shape (J, n)
             Coherent power of the auditory-motor pulse loop (total drive) at
             each rhythm frequency.
@@ -982,12 +982,12 @@ class Scorer:
         drive[:B, 0], drive[B, 0], drive[:B, 1], drive[B, 1] = zn, loop_n, zt, loop_t
         a = (entry @ drive.reshape(B + 1, -1).view(np.float64)).view(complex).reshape(K, 2, J, n)
         a *= H
-        a_n, a_t = a[:, 0], a[:, 1]
-        e = np.einsum("jn,kcjn->kcn", gain, a.real**2 + a.imag**2)
+        power = a.real**2 + a.imag**2
+        e = np.einsum("jn,kcjn->kcn", gain, power)
         e_n, e_t = e[:, 0], e[:, 1]
         # Coherent pulse power of the loop.
         pulse = gain * (loop_t.real**2 + loop_t.imag**2)
-        return e_n, e_t, a_n, pulse, state
+        return e_n, e_t, power[:, 0], pulse, state
 
     def _loop_power(self, zt: np.ndarray) -> np.ndarray:
         loop = zt.sum(axis=0) * self._pulse_gain[:, None]
