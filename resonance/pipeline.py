@@ -966,8 +966,7 @@ class Scorer:
         cfg = self.config_
         B = cfg.n_bands
         zn, zt = z[:B], z[B:]
-        H = self._transfer[:, None, :, None]
-        K, J, n = H.shape[0], zn.shape[1], zn.shape[2]
+        K, J, n = self._transfer.shape[0], zn.shape[1], zn.shape[2]
         # Coherence gain of the stimulus at the entry (see _coherence).
         gain, state = self._coherence(zt, state)  # (J, n)
         # Auditory-motor loop: band-summed rhythm through the pulse resonance,
@@ -976,13 +975,14 @@ class Scorer:
         loop_t = zt.sum(axis=0) * self._pulse_gain[:, None]
         # Auditory entry (tonotopic projection of each band) plus the loop, for
         # the neutral and the total drive: one real product on the (re, im)
-        # pairs, then each harmonic's response.
+        # pairs; each harmonic's response |T_k(f)|^2 then scales the power.
         entry = np.concatenate([self._coupling.auditory, cfg.motor_gain * self._coupling.motor[:, None]], axis=1)
         drive = np.empty((B + 1, 2, J, n), dtype=complex)
         drive[:B, 0], drive[B, 0], drive[:B, 1], drive[B, 1] = zn, loop_n, zt, loop_t
-        a = (entry @ drive.reshape(B + 1, -1).view(np.float64)).view(complex).reshape(K, 2, J, n)
-        a *= H
-        power = a.real**2 + a.imag**2
+        a = entry @ drive.reshape(B + 1, -1).view(np.float64)
+        a *= a
+        power = (a[:, 0::2] + a[:, 1::2]).reshape(K, 2, J, n)
+        power *= (self._transfer.real**2 + self._transfer.imag**2)[:, None, :, None]
         e = np.einsum("jn,kcjn->kcn", gain, power)
         e_n, e_t = e[:, 0], e[:, 1]
         # Coherent pulse power of the loop.
