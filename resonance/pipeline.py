@@ -626,7 +626,6 @@ class Scorer:
         self._s_buf = np.zeros(0)
         self._n_long = 0
         self._n_samples = 0
-        self._peak = 0.0
         self._acc = {
             "drive": 0.0, "absorbed": 0.0, "semantic": 0.0,
             "pulse_power": 0.0, "pulse_n": 0,
@@ -673,8 +672,6 @@ class Scorer:
         y = np.asarray(y, dtype=np.float64)
         frames = self._fe_s.process(y)
         self._n_samples += y.shape[-1]
-        if y.size:
-            self._peak = max(self._peak, float(np.max(np.abs(y))))
         cfg = self.config_
         # Long frames: speech probability and consonance.
         if frames.spectrum.shape[1]:
