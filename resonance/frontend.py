@@ -127,7 +127,7 @@ class _Framer:
 
     def push(self, y: np.ndarray) -> np.ndarray:
         # Single precision: the frames only feed float32 FFTs.
-        buf = np.concatenate([self.buf, y.astype(np.float32)]) if self.buf.size else np.asarray(y, dtype=np.float32)
+        buf = np.concatenate([self.buf, y], dtype=np.float32) if self.buf.size else np.asarray(y, dtype=np.float32)
         if buf.size < self.n_fft:
             self.buf = buf
             return np.zeros((0, self.n_fft), dtype=np.float32)
@@ -334,8 +334,12 @@ class FrontEnd:
                 f"y has {len(chans)} channel(s) but this stream started with {self._n_channels}; "
                 "keep the channel count within a stream (reset() to start a new one)"
             )
-        if y.size:
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite_sum = bool(np.isfinite(y.sum()))  # a finite sum: every sample is finite
+        if y.size and not finite_sum:
             check_finite_array("y", y)
+        # Single precision once for both framers (they feed float32 FFTs).
+        chans = tuple(x.astype(np.float32) for x in chans)
         frames = [self._short[c].push(x) for c, x in enumerate(chans)]
         n = len(frames[0])
         B = self.n_bands
