@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.fft
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 from .hearing.binaural import BINAURAL_MAX_HZ, interaural_correlation
-from .hearing.flux import band_flux_db
+from .hearing.flux import _running_max, band_flux_db
 from .validation import check_finite_array, check_float, check_int
 
 __all__ = ["MODEL_SR", "FrontEnd", "FrontEndFrames", "erb_filterbank"]
@@ -132,7 +132,10 @@ class _Framer:
             self.buf = buf
             return np.zeros((0, self.n_fft), dtype=np.float32)
         n_frames = 1 + (buf.size - self.n_fft) // self.hop
-        frames = sliding_window_view(buf, self.n_fft)[:: self.hop][:n_frames]
+        # Overlapping windows as a read-only strided view (sliding_window_view
+        # costs more than the FFT of a short live block).
+        step = buf.strides[0]
+        frames = as_strided(buf, shape=(n_frames, self.n_fft), strides=(self.hop * step, step), writeable=False)
         self.buf = buf[n_frames * self.hop :]
         return frames
 
@@ -369,7 +372,7 @@ class FrontEnd:
             if self._hold == 1:
                 ref = ext[:, :n]
             else:
-                ref = sliding_window_view(ext[:, : n + self._hold - 1], self._hold, axis=1).max(axis=2)
+                ref = _running_max(ext[:, : n + self._hold - 1].T, self._hold).T
             onset = level - ref
             self._prev = ext[:, -span:]
             np.maximum(onset, 0.0, out=onset)
@@ -394,7 +397,7 @@ class FrontEnd:
                 if self._hold == 1:
                     bref = bext[:, :n]
                 else:
-                    bref = sliding_window_view(bext[:, : n + self._hold - 1], self._hold, axis=1).max(axis=2)
+                    bref = _running_max(bext[:, : n + self._hold - 1].T, self._hold).T
                 self._bin_prev = bext[:, -span:]
                 binaural_onset = np.maximum(bdb - bref, 0.0)
             else:

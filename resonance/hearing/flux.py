@@ -20,7 +20,7 @@ __all__ = ["band_flux_db"]
 
 
 def _running_max(x: np.ndarray, width: int) -> np.ndarray:
-    """``out[i] = max(x[i : i + width])`` along axis 0 (exact).
+    """``out[i] = max(x[i : i + width])`` along axis 0 (exact; also used by the front end).
 
     By doubling: windows of 2, 4, 8, ... frames, then two overlapping
     power-of-two windows cover any width -- ``log2(width) + 1`` passes over
