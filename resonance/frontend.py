@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.fft
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 from .hearing.binaural import BINAURAL_MAX_HZ, interaural_correlation
-from .hearing.flux import band_flux_db
+from .hearing.flux import _running_max, band_flux_db
 from .validation import check_finite_array, check_float, check_int
 
 __all__ = ["MODEL_SR", "FrontEnd", "FrontEndFrames", "erb_filterbank"]
@@ -123,15 +123,19 @@ class _Framer:
     def __init__(self, n_fft: int, hop: int):
         self.n_fft = n_fft
         self.hop = hop
-        self.buf = np.zeros(0, dtype=np.float64)
+        self.buf = np.zeros(0, dtype=np.float32)
 
     def push(self, y: np.ndarray) -> np.ndarray:
-        buf = np.concatenate([self.buf, y]) if self.buf.size else np.asarray(y, dtype=np.float64)
+        # Single precision: the frames only feed float32 FFTs.
+        buf = np.concatenate([self.buf, y], dtype=np.float32) if self.buf.size else np.asarray(y, dtype=np.float32)
         if buf.size < self.n_fft:
             self.buf = buf
-            return np.zeros((0, self.n_fft))
+            return np.zeros((0, self.n_fft), dtype=np.float32)
         n_frames = 1 + (buf.size - self.n_fft) // self.hop
-        frames = sliding_window_view(buf, self.n_fft)[:: self.hop][:n_frames]
+        # Overlapping windows as a read-only strided view (sliding_window_view
+        # costs more than the FFT of a short live block).
+        step = buf.strides[0]
+        frames = as_strided(buf, shape=(n_frames, self.n_fft), strides=(self.hop * step, step), writeable=False)
         self.buf = buf[n_frames * self.hop :]
         return frames
 
@@ -235,6 +239,7 @@ class FrontEnd:
         check_float("onset_hold_s", self.onset_hold_s, low=0.0, high=0.5)
         win = np.hanning(self.n_fft + 1)[:-1]
         self._win = win
+        self._win32 = win.astype(np.float32)
         # 0 dB = a full-scale sine: its power summed over all positive-
         # frequency bins is n_fft * sum(win^2) / 4 (Parseval), so a sine read
         # through a band that spans its main lobe has the right level.
@@ -252,6 +257,7 @@ class FrontEnd:
         self._n_bin_bins = int(np.count_nonzero(freqs <= BINAURAL_MAX_HZ))
         self._fb_bin = fb[: self.n_binaural_bands, : self._n_bin_bins]
         self._win_long = np.hanning(self.n_fft_long + 1)[:-1]
+        self._win_long32 = self._win_long.astype(np.float32)
         self._long_scale = 2.0 / self._win_long.sum()
         self._lag = max(1, int(round(self.onset_lag_s * sr / self.hop_length)))
         self._hold = max(1, int(round(self.onset_hold_s * sr / self.hop_length)))
@@ -331,19 +337,26 @@ class FrontEnd:
                 f"y has {len(chans)} channel(s) but this stream started with {self._n_channels}; "
                 "keep the channel count within a stream (reset() to start a new one)"
             )
-        if y.size:
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite_sum = bool(np.isfinite(y.sum()))  # a finite sum: every sample is finite
+        if y.size and not finite_sum:
             check_finite_array("y", y)
+        # Single precision once for both framers (they feed float32 FFTs).
+        chans = tuple(x.astype(np.float32) for x in chans)
         frames = [self._short[c].push(x) for c, x in enumerate(chans)]
         n = len(frames[0])
         B = self.n_bands
         if n:
-            # Single precision is ample for levels in dB and halves the cost.
-            specs = [scipy.fft.rfft((f * self._win).astype(np.float32), axis=1) for f in frames]
-            power = specs[0].real.astype(np.float64) ** 2 + specs[0].imag.astype(np.float64) ** 2
+            # Single precision is ample for levels in dB (~1e-6 dB) and halves
+            # the cost; the band powers are summed in float64 (a float32
+            # product's rounding would depend on how the stream is split).
+            specs = [scipy.fft.rfft(f * self._win32, axis=1) for f in frames]
+            power = specs[0].real ** 2 + specs[0].imag ** 2
             if len(specs) == 2:
-                power = 0.5 * (power + specs[1].real.astype(np.float64) ** 2 + specs[1].imag.astype(np.float64) ** 2)
+                power += specs[1].real ** 2 + specs[1].imag ** 2
+                power *= np.float32(0.5)
             floor = 10.0 ** (self.floor_db / 10.0)
-            band = power @ self._fb.T / self._pref
+            band = power.astype(np.float64) @ self._fb.T / self._pref
             level = 10.0 * np.log10(np.maximum(band, floor)) - self.floor_db
             level = level.T  # (n_bands, n)
             envelope = np.sqrt(np.maximum(band, floor) / floor).T
@@ -359,13 +372,15 @@ class FrontEnd:
             if self._hold == 1:
                 ref = ext[:, :n]
             else:
-                ref = sliding_window_view(ext[:, : n + self._hold - 1], self._hold, axis=1).max(axis=2)
+                ref = _running_max(ext[:, : n + self._hold - 1].T, self._hold).T
             onset = level - ref
             self._prev = ext[:, -span:]
             np.maximum(onset, 0.0, out=onset)
             # Spectral change within each band (chord changes, new notes in
             # a dense mix): band-wise SuperFlux against the same reference.
-            bin_db = 10.0 * np.log10(np.maximum(power / self._pref, floor)) - self.floor_db
+            bin_db = np.log10(np.maximum(power * np.float32(1.0 / self._pref), np.float32(floor)))
+            bin_db *= np.float32(10.0)
+            bin_db -= np.float32(self.floor_db)
             flux, self._flux_prev = band_flux_db(
                 bin_db, self._flux_prev, lag=self._lag, hold=self._hold, fb_norm=self._fb_norm
             )
@@ -382,7 +397,7 @@ class FrontEnd:
                 if self._hold == 1:
                     bref = bext[:, :n]
                 else:
-                    bref = sliding_window_view(bext[:, : n + self._hold - 1], self._hold, axis=1).max(axis=2)
+                    bref = _running_max(bext[:, : n + self._hold - 1].T, self._hold).T
                 self._bin_prev = bext[:, -span:]
                 binaural_onset = np.maximum(bdb - bref, 0.0)
             else:
@@ -397,7 +412,7 @@ class FrontEnd:
             binaural_onset = np.zeros((self.n_binaural_bands, 0))
         lframes = [self._long[c].push(x) for c, x in enumerate(chans)]
         if len(lframes[0]):
-            mags = [np.abs(scipy.fft.rfft((f * self._win_long).astype(np.float32), axis=1)).T for f in lframes]
+            mags = [np.abs(scipy.fft.rfft(f * self._win_long32, axis=1)).T for f in lframes]
             if len(mags) == 2:
                 spectrum = np.sqrt(0.5 * (mags[0].astype(np.float64) ** 2 + mags[1].astype(np.float64) ** 2))
             else:

@@ -121,19 +121,27 @@ class RegionalOscillators:
         self._w_cat = np.concatenate([np.where(d == k, w, 0.0) for k in self._delays], axis=1)
         self._len = int(self._delays[-1]) + 1
         self.n_regions = w.shape[0]
+        # The same product for the step loop, with the self term -rowsum z(t)
+        # folded in, on the (re, im) view of the states: slot i of the last
+        # ``_len`` states (oldest first) holds the delay ``_len - 1 - i``.
+        with_now = sorted({0, *self._delays.tolist()}, reverse=True)
+        self._slots = np.array([self._len - 1 - k for k in with_now])
+        self._dense = len(with_now) == self._len
+        blocks = [np.where(d == k, w, 0.0) for k in with_now]
+        blocks[-1] = blocks[-1] - np.diag(self._rowsum)
+        self._w_slots = np.concatenate(blocks, axis=1)
         self.reset()
 
     def reset(self, z0=None) -> None:
         """Set every oscillator (and the whole history) to ``z0`` (default 0)."""
         shape = (self.n_regions, self.freqs_hz.size)
         z = np.zeros(shape, dtype=complex) if z0 is None else np.broadcast_to(np.asarray(z0, dtype=complex), shape)
-        self._hist = np.repeat(z[None], self._len, axis=0).copy()
-        self._pos = 0  # index of the current state in the ring buffer
+        self._hist = np.repeat(z[None], self._len, axis=0).copy()  # the last states, oldest first
 
     @property
     def state(self) -> np.ndarray:
         """Current state, shape (n_regions, n_freqs), complex."""
-        return self._hist[self._pos]
+        return self._hist[-1]
 
     def process(self, u: np.ndarray) -> np.ndarray:
         """Advance one step per column of the drive.
@@ -151,25 +159,34 @@ class RegionalOscillators:
         """
         u = np.asarray(u)
         n = u.shape[-1]
-        out = np.empty((self.n_regions, self.freqs_hz.size, n), dtype=complex)
-        hist, L = self._hist, self._len
-        decay, phi, b, g = self._decay, self._phi, self.b, self.g
+        R, F, L = self.n_regions, self.freqs_hz.size, self._len
+        decay, phi = self._decay, self._phi
         kick = phi / self.dt_s
-        two_b_dt = 2.0 * b * self.dt_s
-        w_cat = g * self._w_cat
-        self_term = g * self._rowsum[:, None]
-        R, F = self.n_regions, self.freqs_hz.size
-        u_k = kick[None, :, None] * u  # (R, F or 1 -> F, n)
+        two_b_dt = 2.0 * self.b * self.dt_s
+        # Time-major: the last L states, then the n new ones, so that the
+        # delayed states of each step are one contiguous slice.
+        x = np.empty((L + n, R, F), dtype=complex)
+        x[:L] = self._hist
+        u_k = np.ascontiguousarray(np.moveaxis(kick[None, :, None] * u, -1, 0))  # (n, R, F)
+        w = self.g * self._w_slots if self.g else None
+        slots = None if self._dense else self._slots
         for t in range(n):
-            z = hist[self._pos]
-            new = decay * z + u_k[..., t]
-            if g:
-                past = hist[(self._pos - self._delays) % L].reshape(-1, F)
-                new += phi * (w_cat @ past - self_term * z)
-            if b:
+            new = x[L + t]
+            np.multiply(decay, x[L + t - 1], out=new)
+            new += u_k[t]
+            if w is not None:
+                past = x[t : t + L] if slots is None else x[t + slots]
+                # W is real: one real product on the (re, im) pairs.
+                c = (w @ past.reshape(-1, F).view(np.float64)).view(complex)
+                c *= phi
+                new += c
+            if self.b:
                 # Saturation by its exact flow: |z|^2 -> |z|^2 / (1 + 2 b dt |z|^2).
-                new /= np.sqrt(1.0 + two_b_dt * (new.real**2 + new.imag**2))
-            self._pos = (self._pos + 1) % L
-            hist[self._pos] = new
-            out[..., t] = new
-        return out
+                m = np.abs(new)
+                m *= m
+                m *= two_b_dt
+                m += 1.0
+                np.sqrt(m, out=m)
+                new /= m
+        self._hist = x[n:].copy()
+        return np.ascontiguousarray(np.moveaxis(x[L:], 0, -1))

@@ -631,7 +631,6 @@ class Scorer:
         self._s_buf = np.zeros(0)
         self._n_long = 0
         self._n_samples = 0
-        self._peak = 0.0
         self._acc = {
             "drive": 0.0, "absorbed": 0.0, "semantic": 0.0,
             "pulse_power": 0.0, "pulse_n": 0,
@@ -678,8 +677,6 @@ class Scorer:
         y = np.asarray(y, dtype=np.float64)
         frames = self._fe_s.process(y)
         self._n_samples += y.shape[-1]
-        if y.size:
-            self._peak = max(self._peak, float(np.max(np.abs(y))))
         cfg = self.config_
         # Long frames: speech probability and consonance.
         if frames.spectrum.shape[1]:
@@ -733,9 +730,9 @@ class Scorer:
                 (power, a["tonalness"], a["roughness"], a["harmonicity"], a["consonance"], a["familiarity"])
             )
 
-    def _mode_rates(self, a_n: np.ndarray) -> None:
+    def _mode_rates(self, p_n: np.ndarray) -> None:
         """Accumulate the power of each mode at each rhythm rate (for mode consonance)."""
-        p = (a_n.real**2 + a_n.imag**2).sum(axis=2)
+        p = p_n.sum(axis=2)
         self._rate_power = p if self._rate_power is None else self._rate_power + p
 
     def _advance(self, n_steps: int) -> None:
@@ -798,8 +795,8 @@ class Scorer:
         drive = np.concatenate([neutral, total], axis=0)
         drive = drive.reshape(2 * B, -1, _POOL).mean(axis=2)  # to the bank's rate
         z = self._bank.process(drive)  # (2B, J, n_steps)
-        e_n, e_t, a_n, pulse, self._coh_state = self._mode_energy(z, self._coh_state)
-        self._mode_rates(a_n)
+        e_n, e_t, p_n, pulse, self._coh_state = self._mode_energy(z, self._coh_state)
+        self._mode_rates(p_n)
         e_n = e_n * loud_step[:1]
         e_t = e_t * loud_step[:1]
         acc["pulse_power"] += float(pulse.sum())
@@ -960,8 +957,8 @@ class Scorer:
         -------
         e_n, e_t : ndarray, shape (K, n)
             Energy delivered to each mode by the neutral and the total drive.
-        a_n : ndarray, shape (K, J, n)
-            Complex neutral amplitude of each mode at each rhythm frequency.
+        p_n : ndarray, shape (K, J, n)
+            Power of the neutral amplitude of each mode at each rhythm frequency.
         pulse : ndarray, shape (J, n)
             Coherent power of the auditory-motor pulse loop (total drive) at
             each rhythm frequency.
@@ -971,26 +968,28 @@ class Scorer:
         cfg = self.config_
         B = cfg.n_bands
         zn, zt = z[:B], z[B:]
-        H = self._transfer[:, :, None]
-        aud = self._coupling.auditory
-        # Auditory entry: tonotopic projection of each band.
-        K, J, n = H.shape[0], zn.shape[1], zn.shape[2]
-        s_n = (aud @ zn.reshape(B, -1)).reshape(K, J, n) * H
-        s_t = (aud @ zt.reshape(B, -1)).reshape(K, J, n) * H
+        K, J, n = self._transfer.shape[0], zn.shape[1], zn.shape[2]
         # Coherence gain of the stimulus at the entry (see _coherence).
         gain, state = self._coherence(zt, state)  # (J, n)
         # Auditory-motor loop: band-summed rhythm through the pulse resonance,
         # entering at the premotor regions.
         loop_n = zn.sum(axis=0) * self._pulse_gain[:, None]
         loop_t = zt.sum(axis=0) * self._pulse_gain[:, None]
-        motor = cfg.motor_gain * self._coupling.motor[:, None, None] * H
-        a_n = s_n + motor * loop_n[None]
-        a_t = s_t + motor * loop_t[None]
-        e_n = (gain[None] * (a_n.real**2 + a_n.imag**2)).sum(axis=1)
-        e_t = (gain[None] * (a_t.real**2 + a_t.imag**2)).sum(axis=1)
+        # Auditory entry (tonotopic projection of each band) plus the loop, for
+        # the neutral and the total drive: one real product on the (re, im)
+        # pairs; each harmonic's response |T_k(f)|^2 then scales the power.
+        entry = np.concatenate([self._coupling.auditory, cfg.motor_gain * self._coupling.motor[:, None]], axis=1)
+        drive = np.empty((B + 1, 2, J, n), dtype=complex)
+        drive[:B, 0], drive[B, 0], drive[:B, 1], drive[B, 1] = zn, loop_n, zt, loop_t
+        a = entry @ drive.reshape(B + 1, -1).view(np.float64)
+        a *= a
+        power = (a[:, 0::2] + a[:, 1::2]).reshape(K, 2, J, n)
+        power *= (self._transfer.real**2 + self._transfer.imag**2)[:, None, :, None]
+        e = np.einsum("jn,kcjn->kcn", gain, power)
+        e_n, e_t = e[:, 0], e[:, 1]
         # Coherent pulse power of the loop.
         pulse = gain * (loop_t.real**2 + loop_t.imag**2)
-        return e_n, e_t, a_n, pulse, state
+        return e_n, e_t, power[:, 0], pulse, state
 
     def _loop_power(self, zt: np.ndarray) -> np.ndarray:
         loop = zt.sum(axis=0) * self._pulse_gain[:, None]
@@ -1045,7 +1044,7 @@ class Scorer:
         states = self._osc.process(u)  # (R, F, n_osc)
         # Phase of each oscillator just before each step's drive arrives.
         before = np.concatenate([pre[..., None], states[..., :-1]], axis=2)
-        ph = before / np.maximum(np.abs(before), 1e-300)
+        ph = before * (1.0 / np.maximum(np.abs(before), 1e-300))
         # Stimulus-locked phase consistency (the inter-trial phase coherence
         # of evoked responses): the drive-weighted mean phasor of the phase
         # at which events arrive, over ``sync_tau_s``, against the drive plus
@@ -1053,15 +1052,17 @@ class Scorer:
         # rhythm find an entrained oscillator at the same phase every time;
         # irregular events find it anywhere.
         a = self._sync_a_osc
-        both = np.concatenate([u * ph, np.broadcast_to(u, ph.shape).astype(complex)], axis=0)
-        zi = np.zeros(both.shape[:2] + (1,), dtype=complex) if self._sync_state is None else self._sync_state
-        acc, self._sync_state = lfilter([1.0 - a], [1.0, -a], both, axis=2, zi=zi)
         R = u.shape[0]
+        if self._sync_state is None:
+            self._sync_state = (np.zeros(ph.shape[:2] + (1,), dtype=complex), np.zeros((R, 1, 1)))
+        # The drive's running sum is the same at every frequency: filtered once.
+        num, num_state = lfilter([1.0 - a], [1.0, -a], u * ph, axis=2, zi=self._sync_state[0])
+        den, den_state = lfilter([1.0 - a], [1.0, -a], u, axis=2, zi=self._sync_state[1])
+        self._sync_state = (num_state, den_state)
         prior = (1.0 - a) * _SYNC_PRIOR_EVENTS
-        plv = np.abs(acc[:R]) / (acc[R:].real + prior)
         per = _STEP // _OSC
         x = states[:, :, per - 1 :: per]  # (R, F, n_steps) at the model steps
-        plv = plv[:, :, per - 1 :: per]
+        plv = np.abs(num[:, :, per - 1 :: per]) / (den[:, :, per - 1 :: per] + prior)
         order = kuramoto_order(x, axis=0)  # (F, n)
         xe = x.real**2 + x.imag**2  # (R, F, n)
         locked_time = (xe * plv).sum(axis=0) / np.maximum(xe.sum(axis=0), 1e-300)

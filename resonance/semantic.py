@@ -87,6 +87,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 import numpy as np
+import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.ndimage import uniform_filter1d
 
@@ -344,9 +345,11 @@ class SpeechDetector:
         power = np.einsum("ft,ft->t", S[self._speech], S[self._speech])
         X = np.sqrt(S[self._h_lo : self._h_hi].T)  # (n_frames, n_region), compressed
         X = X - uniform_filter1d(X, size=self._smooth_bins, axis=1, mode="nearest")
-        n = X.shape[1]
-        spec = np.fft.rfft(X, n=2 * n, axis=1)
-        acf = np.fft.irfft(spec.real**2 + spec.imag**2, n=2 * n, axis=1)
+        # Autocorrelation by FFT, zero-padded to at least 2 n (no wrap-around)
+        # at a length with small prime factors.
+        n_fft = scipy.fft.next_fast_len(2 * X.shape[1], real=True)
+        spec = scipy.fft.rfft(X, n=n_fft, axis=1)
+        acf = scipy.fft.irfft(spec.real**2 + spec.imag**2, n=n_fft, axis=1)
         peak = acf[:, self._lag_lo : self._lag_hi + 1].max(axis=1)
         zero = acf[:, 0]
         harm = np.zeros(S.shape[1])

@@ -183,26 +183,34 @@ class OnsetSinks:
         n = o.shape[1]
         p_all = np.empty_like(o)
         L = self.n_lags_
+        # The whole history at once: the last L learned frames, the pending
+        # ones, then the new frames; each frame is predicted from the L frames
+        # before it in this record (own band, newest first, and the band mean).
+        ext = np.concatenate([self._hist, self._pending, o], axis=1)
+        win_own = sliding_window_view(ext, L, axis=1)[:, :-1, ::-1]  # frame L + j from window j
+        win_all = sliding_window_view(ext.mean(axis=0), L)[:-1, ::-1]
+        q = L + self._pending.shape[1]  # next frame of ext to predict
+        first = L  # first pending frame
         start = 0
         while start < n:
             # Blocks are aligned to the stimulus clock so that any split of
             # the input gives the same learning schedule.
-            stop = min(n, start + self.block_frames - self._pending.shape[1])
-            chunk = o[:, start:stop]
-            self._pending = np.concatenate([self._pending, chunk], axis=1)
-            full = np.concatenate([self._hist, self._pending], axis=1)
-            m = self._pending.shape[1]
-            # Predictions for the new frames of this chunk (features: past only).
-            n_new = chunk.shape[1]
-            phi_own, phi_all = self._features(full, m)
+            stop = min(n, start + self.block_frames - (q - first))
+            q_stop = q + stop - start
+            m = q_stop - first
+            n_new = stop - start
+            # Predictions for the pending frames of this block (features: past only).
+            phi_own, phi_all = win_own[:, first - L : q_stop - L], win_all[first - L : q_stop - L]
             z = np.einsum("bnl,bl->bn", phi_own, self.w_[:, :L]) + (phi_all @ self.w_[:, L:].T).T + self.b_[:, None]
             p = 1.0 / (1.0 + np.exp(-z))
             p_all[:, start:stop] = p[:, m - n_new :]
             if m == self.block_frames:
-                self._learn(phi_own, phi_all, p, self._pending)
-                self._hist = full[:, -L:]
-                self._pending = np.zeros((self.n_bands, 0))
+                self._learn(phi_own, phi_all, p, ext[:, first:q_stop])
+                first = q_stop
+            q = q_stop
             start = stop
+        self._hist = ext[:, first - L : first].copy()
+        self._pending = ext[:, first:].copy()
         p = np.clip(p_all, _EPS, 1.0 - _EPS)
         log_p, log_q = np.log2(p), np.log2(1.0 - p)
         surprise = -(o * log_p + (1.0 - o) * log_q)

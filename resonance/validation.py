@@ -315,17 +315,20 @@ def check_audio(
             f"{name} has shape {arr.shape}: more channels than samples; time must be on the last axis, "
             "shape (n_channels, n_samples)"
         )
-    finite = np.isfinite(arr)
-    if not finite.all():
+    # Two reductions without temporaries: NaN or inf anywhere makes the
+    # largest or the smallest sample non-finite.
+    hi, lo = float(arr.max()), float(arr.min())
+    finite = np.isfinite(arr) if not (math.isfinite(hi) and math.isfinite(lo)) else None
+    if finite is not None:
         n_bad = int(arr.size - np.count_nonzero(finite))
         first = start_sample + int(np.argmin(finite.all(axis=0) if arr.ndim == 2 else finite))
         raise ParameterError(
             f"{name} holds NaN or infinite samples ({n_bad} of them, the first {_at(first, sr)}); all samples "
             "must be finite"
         )
-    magnitude = np.abs(arr)
-    peak = float(magnitude.max())
+    peak = max(hi, -lo)
     if peak > max_abs:
+        magnitude = np.abs(arr)
         first = start_sample + int(np.argmax((magnitude > max_abs).any(axis=0) if arr.ndim == 2 else magnitude > max_abs))
         level = f" ({20 * math.log10(max_abs):+.0f} dBFS)" if max_abs > 1 else ""
         advice = f"; {hint}" if hint else ""

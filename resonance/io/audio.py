@@ -352,7 +352,7 @@ class AudioReader:
                 except ParameterError as exc:
                     raise DataFileError(str(exc)) from None
                 self.frames_read += block.shape[0]
-                self.peak = max(self.peak, float(np.max(np.abs(block))))
+                self.peak = max(self.peak, float(block.max()), -float(block.min()))  # no |block| temporary
                 yield block
         if self.frames_read == 0:
             raise DataFileError(f"'{path}': no frames could be decoded; at least one frame is required")
