@@ -85,7 +85,7 @@ def _accent_kernel(s, sc, accent_a, thr_a):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _forward_kernel(o, alpha, q, logq, log1q, starts, ends, a_lo, a_hi, A, bin_of, n_bins, n1, n_all,
+def _forward_kernel(o, alpha, q, logq, log1q, beat_w, starts, ends, a_lo, a_hi, A, bin_of, n_bins, n1, n_all,
                     cos_a, sin_a, tempo_of, evidence, occupancy, sc, frame0, cert_a, stm_bias, every):  # pragma: no cover
     """Forward filter over ``o`` (one accent per frame); state arrays are updated in place.
 
@@ -102,7 +102,7 @@ def _forward_kernel(o, alpha, q, logq, log1q, starts, ends, a_lo, a_hi, A, bin_o
     leave = np.empty(T)
     mb = np.empty(n_bins)
     theta = np.empty(n_bins)
-    r_s, ic_m, ic_r, rate, r_now, wn = sc[0], sc[1], sc[2], sc[3], sc[4], sc[5]
+    r_s, ob, bb, rate, r_now, wn = sc[0], sc[1], sc[2], sc[3], sc[4], sc[5]
     eps = 1e-6
     for t in range(n):
         # Predict: every pointer advances one frame; at the end of a cycle
@@ -124,16 +124,19 @@ def _forward_kernel(o, alpha, q, logq, log1q, starts, ends, a_lo, a_hi, A, bin_o
         # Long-term (metrical template) and short-term (this stimulus)
         # predictions of an onset.
         p_ltm = 0.0
+        b_t = 0.0
         for k in range(n_bins):
             mb[k] = 0.0
             theta[k] = (n1[k] + 0.5) / (n_all[k] + 1.0)
         for i in range(S):
             p_ltm += pred[i] * q[i]
+            b_t += pred[i] * beat_w[i]
             mb[bin_of[i]] += pred[i]
         p_stm = 0.0
         for k in range(n_bins):
             p_stm += mb[k] * theta[k]
         p_ltm = min(max(p_ltm * norm, eps), 1.0 - eps)
+        b_t *= norm
         p_stm = min(max(p_stm * norm, eps), 1.0 - eps)
         pm_out[t] = p_ltm
         # IDyOM combination: weights = relative entropy ** -b (Pearce 2005).
@@ -174,29 +177,31 @@ def _forward_kernel(o, alpha, q, logq, log1q, starts, ends, a_lo, a_hi, A, bin_o
             n1[k] += ot * mb[k]
             n_all[k] += mb[k]
         # Certainty: geometric mean of the phase concentration ahead and the
-        # realised gain over the onset rate.
+        # beat contrast -- how much stronger the accents are where the model
+        # expected a beat than the accents at large.
         if read:
             r_now = np.sqrt(cs * cs + sn * sn)
-        # The averages start empty: the phase concentration is divided by
-        # the weight of the frames seen so far (bias correction), so the
-        # certainty is that of the frames heard, not diluted by a blank
-        # past; the gain is a ratio of two averages, which needs none.
+        # The averages start empty: each is divided by the weight of the
+        # frames seen so far (bias correction), so the certainty is that of
+        # the frames heard, not diluted by a blank past.
         r_s = cert_a * r_s + (1.0 - cert_a) * r_now
         wn = cert_a * wn + (1.0 - cert_a)
-        rt = min(max(rate, eps), 1.0 - eps)
-        ic_m = cert_a * ic_m + (1.0 - cert_a) * -(ot * np.log2(p_ltm) + (1.0 - ot) * np.log2(1.0 - p_ltm))
-        ic_r = cert_a * ic_r + (1.0 - cert_a) * -(ot * np.log2(rt) + (1.0 - ot) * np.log2(1.0 - rt))
+        ob = cert_a * ob + (1.0 - cert_a) * ot * b_t
+        bb = cert_a * bb + (1.0 - cert_a) * b_t
         rate = cert_a * rate + (1.0 - cert_a) * ot
-        gain = 0.0
-        if ic_r > 0.0:
-            gain = min(max(1.0 - ic_m / ic_r, 0.0), 1.0)
-        c = np.sqrt(r_s / wn * gain)
+        contrast = 0.0
+        if bb > 0.0 and wn > 0.0:
+            on_beat = ob / bb
+            overall = rate / wn
+            if overall < 1.0:
+                contrast = min(max((on_beat - overall) / (1.0 - overall), 0.0), 1.0)
+        c = np.sqrt(r_s / wn * contrast)
         c_out[t] = c
         if read:
             for i in range(S):
                 evidence[tempo_of[i]] += c * alpha[i]
                 occupancy[tempo_of[i]] += alpha[i]
-    sc[0], sc[1], sc[2], sc[3], sc[4], sc[5] = r_s, ic_m, ic_r, rate, r_now, wn
+    sc[0], sc[1], sc[2], sc[3], sc[4], sc[5] = r_s, ob, bb, rate, r_now, wn
     return p_out, pm_out, c_out
 
 
@@ -323,7 +328,7 @@ class MetreModel:
         timing_sd_s: float = 0.015,
         accent_tau_s: float = 3.0,
         threshold_tau_s: float = 0.5,
-        certainty_tau_s: float = 2.0,
+        certainty_tau_s: float = 8.0,
         horizon_s: float = 1.0,
         n_bins: int = 16,
         stm_bias: float = 1.0,
@@ -401,6 +406,9 @@ class MetreModel:
             dist_s = np.abs(x - np.round(x)) * beat_s / level
             mass = frame_s / (sd * np.sqrt(2.0 * np.pi)) * np.exp(-0.5 * (dist_s / sd) ** 2)
             q = np.maximum(q, prob * np.minimum(mass, 1.0))
+            if level == 1:
+                # Where a beat is due: the beat level's own timing spread.
+                self._beat_w = np.minimum(mass, 1.0)
         q = np.clip(q, _EPS, 1.0 - _EPS)
         self._q = q
         self._logq = np.log(q)
@@ -453,7 +461,7 @@ class MetreModel:
         self._n = np.zeros(self.n_bins)
         # Filter scalars: smoothed phase concentration, IC of model and of
         # rate, onset rate, last phase concentration read, averaging weight.
-        self._state = np.array([0.0, 0.0, 0.0, self.floor_prob, 0.0, 0.0])
+        self._state = np.zeros(6)
         self.tempo_evidence_ = np.zeros(lengths.size)
         self.tempo_occupancy_ = np.zeros(lengths.size)
         self.n_frames_ = 0
@@ -494,7 +502,7 @@ class MetreModel:
         # The phase concentration is read, and the tempo evidence
         # accumulated, every 4th frame (they change slowly; 2 s averaging).
         p, p_metre, cert = _forward_kernel(
-            o, self._alpha, self._q, self._logq, self._log1q, self._starts, self._ends, self._a_lo, self._a_hi,
+            o, self._alpha, self._q, self._logq, self._log1q, self._beat_w, self._starts, self._ends, self._a_lo, self._a_hi,
             self._A, self._bin_of, self.n_bins, self._n1, self._n, self._cos, self._sin, self._tempo_of,
             self.tempo_evidence_, self.tempo_occupancy_, self._state, self.n_frames_, self._cert_a, float(self.stm_bias), 4,
         )
