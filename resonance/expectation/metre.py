@@ -89,8 +89,11 @@ def _forward_kernel(o, alpha, q, logq, log1q, beat_w, starts, ends, a_lo, a_hi, 
                     cos_a, sin_a, tempo_of, evidence, occupancy, sc, frame0, cert_a, stm_bias, every):  # pragma: no cover
     """Forward filter over ``o`` (one accent per frame); state arrays are updated in place.
 
-    ``sc`` holds the scalar state: r_s, ic_model, ic_rate, rate, r_now, and
-    the weight ``1 - a ** n`` of the exponential averages after ``n`` frames.
+    ``alpha`` is the posterior of the last frame.  ``sc`` holds the scalar
+    state: smoothed phase concentration, accent x beat expectation, beat
+    expectation, accent rate (all exponential averages), the last phase
+    concentration read, and the weight ``1 - a ** n`` of the averages
+    after ``n`` frames.
     """
     n = o.size
     S = alpha.size
@@ -100,38 +103,49 @@ def _forward_kernel(o, alpha, q, logq, log1q, beat_w, starts, ends, a_lo, a_hi, 
     c_out = np.empty(n)
     pred = np.empty(S)
     leave = np.empty(T)
+    enter = np.empty(T)
+    cs_t = np.zeros(T)
+    sn_t = np.zeros(T)
     mb = np.empty(n_bins)
     theta = np.empty(n_bins)
     r_s, ob, bb, rate, r_now, wn = sc[0], sc[1], sc[2], sc[3], sc[4], sc[5]
     eps = 1e-6
+    scale = 1.0  # alpha is kept unnormalised within a call; its sum is 1 / scale
     for t in range(n):
         # Predict: every pointer advances one frame; at the end of a cycle
         # the tempo may change (A is banded: a_lo..a_hi per row).
         left = 0.0
         for j in range(T):
-            leave[j] = alpha[ends[j]]
+            leave[j] = alpha[ends[j]] * scale
             left += leave[j]
-        for i in range(S - 1, 0, -1):
-            pred[i] = alpha[i - 1]
         entered = 0.0
         for i in range(T):
             e = 0.0
             for j in range(a_lo[i], a_hi[i]):
                 e += A[i, j] * leave[j]
-            pred[starts[i]] = e
+            enter[i] = e
             entered += e
         norm = 1.0 / (1.0 - left + entered)
         # Long-term (metrical template) and short-term (this stimulus)
-        # predictions of an onset.
+        # predictions of an onset, in the same pass as the shift.
         p_ltm = 0.0
         b_t = 0.0
         for k in range(n_bins):
             mb[k] = 0.0
             theta[k] = (n1[k] + 0.5) / (n_all[k] + 1.0)
-        for i in range(S):
-            p_ltm += pred[i] * q[i]
-            b_t += pred[i] * beat_w[i]
-            mb[bin_of[i]] += pred[i]
+        for j in range(T):
+            s0 = starts[j]
+            v = enter[j]
+            pred[s0] = v
+            p_ltm += v * q[s0]
+            b_t += v * beat_w[s0]
+            mb[bin_of[s0]] += v
+            for i in range(s0 + 1, ends[j] + 1):
+                v = alpha[i - 1] * scale
+                pred[i] = v
+                p_ltm += v * q[i]
+                b_t += v * beat_w[i]
+                mb[bin_of[i]] += v
         p_stm = 0.0
         for k in range(n_bins):
             p_stm += mb[k] * theta[k]
@@ -146,44 +160,51 @@ def _forward_kernel(o, alpha, q, logq, log1q, beat_w, starts, ends, a_lo, a_hi, 
         w_s = h_s ** -stm_bias
         pt = min(max((w_l * p_ltm + w_s * p_stm) / (w_l + w_s), eps), 1.0 - eps)
         p_out[t] = pt
-        # Observe: soft Bernoulli likelihood of the accent.
+        # Observe: soft Bernoulli likelihood of the accent; the posterior's
+        # mass per beat position is gathered in the same pass.
         ot = o[t]
         tot = 0.0
+        for k in range(n_bins):
+            mb[k] = 0.0
         if ot > 0.0:
             for i in range(S):
                 v = pred[i] * np.exp(ot * logq[i] + (1.0 - ot) * log1q[i])
                 alpha[i] = v
                 tot += v
+                mb[bin_of[i]] += v
         else:
             for i in range(S):
                 v = pred[i] * (1.0 - q[i])
                 alpha[i] = v
                 tot += v
-        inv = 1.0 / tot
+                mb[bin_of[i]] += v
+        scale = 1.0 / tot
+        for k in range(n_bins):
+            m = mb[k] * scale
+            n1[k] += ot * m
+            n_all[k] += m
         g = frame0 + t
         read = g % every == 0
-        for k in range(n_bins):
-            mb[k] = 0.0
-        cs = 0.0
-        sn = 0.0
-        for i in range(S):
-            v = alpha[i] * inv
-            alpha[i] = v
-            mb[bin_of[i]] += v
-            if read:
-                cs += cos_a[i] * v
-                sn += sin_a[i] * v
-        for k in range(n_bins):
-            n1[k] += ot * mb[k]
-            n_all[k] += mb[k]
+        if read:
+            # Phase concentration ahead within each tempo, summed over tempi:
+            # hypotheses at different metrical levels (beat and half-beat
+            # rate) that agree on the grid do not count as disagreement.
+            for j in range(T):
+                cs_t[j] = 0.0
+                sn_t[j] = 0.0
+            for i in range(S):
+                v = alpha[i] * scale
+                cs_t[tempo_of[i]] += cos_a[i] * v
+                sn_t[tempo_of[i]] += sin_a[i] * v
+            r_now = 0.0
+            for j in range(T):
+                r_now += np.sqrt(cs_t[j] * cs_t[j] + sn_t[j] * sn_t[j])
         # Certainty: geometric mean of the phase concentration ahead and the
         # beat contrast -- how much stronger the accents are where the model
-        # expected a beat than the accents at large.
-        if read:
-            r_now = np.sqrt(cs * cs + sn * sn)
-        # The averages start empty: each is divided by the weight of the
-        # frames seen so far (bias correction), so the certainty is that of
-        # the frames heard, not diluted by a blank past.
+        # expected a beat than the accents at large.  The averages start
+        # empty: each is divided by the weight of the frames seen so far
+        # (bias correction), so the certainty is that of the frames heard,
+        # not diluted by a blank past.
         r_s = cert_a * r_s + (1.0 - cert_a) * r_now
         wn = cert_a * wn + (1.0 - cert_a)
         ob = cert_a * ob + (1.0 - cert_a) * ot * b_t
@@ -199,8 +220,11 @@ def _forward_kernel(o, alpha, q, logq, log1q, beat_w, starts, ends, a_lo, a_hi, 
         c_out[t] = c
         if read:
             for i in range(S):
-                evidence[tempo_of[i]] += c * alpha[i]
-                occupancy[tempo_of[i]] += alpha[i]
+                v = alpha[i] * scale
+                evidence[tempo_of[i]] += c * v
+                occupancy[tempo_of[i]] += v
+    for i in range(S):
+        alpha[i] *= scale
     sc[0], sc[1], sc[2], sc[3], sc[4], sc[5] = r_s, ob, bb, rate, r_now, wn
     return p_out, pm_out, c_out
 
@@ -244,12 +268,14 @@ class MetreModel:
         limits of metrical entrainment near 30 and 240 BPM) with a margin
         around the 50-180 BPM the model must find.
     prior_weight : float
-        Exponent of the pulse resonance applied as a preference at every
-        cycle of the pointer (about every 2.5 s): the log-preference between
-        two rates an octave apart is 1-1.4 nats per cycle, less than the
-        evidence an isochronous train gives against the wrong octave (about
-        2 nats per second), more than a hi-hat's eighth notes give for the
-        double tempo (engineering choice: 2).
+        Exponent of the pulse resonance applied as a preference, per second
+        spent at a tempo (applied at the end of each cycle, scaled by the
+        cycle's length, so the preference does not depend on how the state
+        space is cut): the log-preference between two rates an octave apart
+        is 0.4-0.6 nats per second, less than the evidence an isochronous
+        train gives against the wrong octave (about 2 nats per second),
+        more than a hi-hat's eighth notes give for the double tempo
+        (engineering choice: 0.8 per second).
     tempo_step : float
         Relative spacing of the tempo grid (1 %: a quarter of the 4 %
         accuracy asked of a pulse estimate; engineering choice).
@@ -315,7 +341,7 @@ class MetreModel:
         frame_rate_hz: float = 43.066,
         min_bpm: float = 40.0,
         max_bpm: float = 200.0,
-        prior_weight: float = 2.0,
+        prior_weight: float = 0.8,
         tempo_step: float = 0.01,
         min_cycle_s: float = 2.4,
         tempo_lambda: float = 100.0,
@@ -328,7 +354,7 @@ class MetreModel:
         timing_sd_s: float = 0.015,
         accent_tau_s: float = 3.0,
         threshold_tau_s: float = 0.5,
-        certainty_tau_s: float = 8.0,
+        certainty_tau_s: float = 2.0,
         horizon_s: float = 1.0,
         n_bins: int = 16,
         stm_bias: float = 1.0,
@@ -431,9 +457,10 @@ class MetreModel:
         )
         g = np.maximum(g, 0.05 * g.max())
         self.tempo_prior_ = g / g.sum()
-        # The preference acts at every cycle (weights < 1 drain mass from
-        # the less preferred rates; the posterior is renormalised each frame).
-        A = A * ((g / g.max()) ** self.prior_weight)[:, None]
+        # The preference acts at every cycle, in proportion to the cycle's
+        # length (weights < 1 drain mass from the less preferred rates; the
+        # posterior is renormalised each frame).
+        A = A * ((g / g.max()) ** (self.prior_weight * lengths / fr))[:, None]
         self._A = np.ascontiguousarray(A)
         nz = A > 0
         self._a_lo = np.argmax(nz, axis=1).astype(np.int64)

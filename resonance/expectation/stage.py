@@ -44,7 +44,7 @@ class Expectation:
         self.frame_rate_hz = frame_rate_hz
         self.certainty_tau_s = certainty_tau_s
         self.long_freqs_hz = long_freqs_hz
-        self.metre = MetreModel(frame_rate_hz=frame_rate_hz)
+        self.metre = MetreModel(frame_rate_hz=frame_rate_hz, certainty_tau_s=certainty_tau_s)
         self.harmony = None if long_freqs_hz is None else HarmonyModel(long_freqs_hz)
         self._acc = {"ic_r": 0.0, "h_r": 0.0, "events_r": 0.0, "cert": 0.0, "n": 0,
                      "ic_h": 0.0, "h_h": 0.0, "events_h": 0}
