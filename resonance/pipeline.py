@@ -166,10 +166,11 @@ class ModelConfig:
         A pulse is also reported where the periodicity salience is low but
         the metre model is this sure of its beats on average (mean metre
         certainty): legato music, whose events are spectral-flux changes
-        rather than level rises.  Measured on the 20 s samples and test
-        signals: metronome 0.62, groove 0.33, a legato chorale of one
-        chord per second 0.52 (its metre tempo 60.0 BPM); white noise
-        0.009, speech 0.013, drones 0.001 or less.  Engineering choice.
+        rather than level rises.  Measured with the metre model alone on
+        20 s test signals: clicks 0.49, groove 0.46, a legato chorale of one
+        chord per second 0.35 (its metre tempo 60.0 BPM); white noise 0.000,
+        random onsets 0.013, espeak speech 0.091, drones 0.001 or less.
+        Engineering choice (unchanged from the previous certainty measure).
     precision_tau_s : float
         Time over which the reliabilities that make the precision of
         rhythmic prediction errors are averaged (s): each band sink's
