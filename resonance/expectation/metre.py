@@ -17,16 +17,22 @@ knows only the past.
   ``exp(-lambda |N_i / N_j - 1|)`` (Krebs, Böck & Widmer 2015, lambda = 100).
 * **Prior over tempo.**  The resonance curve of the perceptual-motor pulse
   (van Noorden & Moelants 1999; peak near 2 Hz) sets the initial
-  distribution over tempi and weighs every cycle (``prior_weight``): where
-  the evidence leaves two metrical levels nearly tied (a groove's beat and
-  its eighth-note hi-hats) the preferred rate wins; the evidence of an
-  isochronous sequence is stronger and wins against it.
+  distribution over tempi and weighs the time spent at each tempo
+  (``prior_weight`` per second): where the evidence leaves two metrical
+  levels nearly tied (a groove's beat and its eighth-note hi-hats) the
+  preferred rate wins; the evidence of an isochronous sequence is stronger
+  and wins against it.
+* **Onset detection function.**  The input rows are the bands' spectral
+  flux (log-compressed, SuperFlux: Böck & Widmer 2013), summed over bands;
+  only local peaks count, by what they rise above an adaptive threshold
+  (the recent mean; Bello et al. 2005), divided by a running peak.  A chord
+  change on an organ is an onset as a drum hit is.
 * **Observation.**  A metrical expectation: the probability of an onset in a
   frame depends on where the frame falls in the beat -- high on the beat,
   lower on the half beat, lower still on the quarter beat, a small floor
   elsewhere (the metrical hierarchy of Lerdahl & Jackendoff 1983 and the
   event frequencies by metrical position of Palmer & Krumhansl 1990).  Each
-  frame's event strength ``o`` in [0, 1] is scored as a soft Bernoulli,
+  frame's accent ``o`` in [0, 1] is scored as a soft Bernoulli,
   ``q ** o * (1 - q) ** (1 - o)``: an expected beat that stays silent
   costs ``log (1 - q)`` -- omitted beats are evidence too.
 
@@ -35,14 +41,22 @@ The predictive probability of an onset in the next frame,
 content of what arrived, bits) and uncertainty (entropy of the prediction,
 bits), as in IDyOM (Pearce 2005).  The **metre certainty** is the geometric
 mean of (1) the concentration of the beat phase the posterior predicts
-``horizon_s`` ahead (the length of its mean resultant vector, Fisher 1993)
-and (2) the realised gain of the model's predictions over the onset rate
-alone, ``1 - <IC_model> / <IC_rate>`` over ``certainty_tau_s``: 1 when the
-model is sure where the coming beats fall and has been right, near 0 when
-onsets leave the phase undetermined (random onsets, or so much syncopation
-that no metre explains them).  The scorer uses it as the precision of
-rhythmic prediction errors (Vuust & Witek 2014; Koelsch, Vuust & Friston
-2019).
+``horizon_s`` ahead (the length of the mean resultant vector within each
+tempo, summed over tempi, Fisher 1993: hypotheses at two metrical levels
+that agree on the grid are not a disagreement) and (2) the beat contrast,
+how much stronger the accents have been where the model expected a beat
+than the accents at large, ``(<o>_beat - <o>) / (1 - <o>)``, both averaged
+over ``certainty_tau_s`` (exponential averages with their start-up bias
+divided out, so the certainty is that of the frames heard so far): 1 when
+the model is sure where the coming beats fall and the beats come there,
+near 0 when onsets leave the phase undetermined (random onsets, speech, or
+so much syncopation that the accents no longer mark the beats).  Extra
+notes off the beat, with the beats still marked, lower it little.  The
+scorer uses it as the precision of rhythmic prediction errors (Vuust &
+Witek 2014; Koelsch, Vuust & Friston 2019).
+
+The filter is compiled (numba, a dependency of librosa) and runs in float64;
+it is deterministic and gives the same result for any split into blocks.
 """
 
 from __future__ import annotations
@@ -84,7 +98,7 @@ def _accent_kernel(s, sc, accent_a, thr_a):  # pragma: no cover - compiled
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=True)
 def _forward_kernel(o, alpha, q, logq, log1q, beat_w, starts, ends, a_lo, a_hi, A, bin_of, n_bins, n1, n_all,
                     cos_a, sin_a, tempo_of, evidence, occupancy, sc, frame0, cert_a, stm_bias, every):  # pragma: no cover
     """Forward filter over ``o`` (one accent per frame); state arrays are updated in place.
@@ -133,22 +147,16 @@ def _forward_kernel(o, alpha, q, logq, log1q, beat_w, starts, ends, a_lo, a_hi, 
         for k in range(n_bins):
             mb[k] = 0.0
             theta[k] = (n1[k] + 0.5) / (n_all[k] + 1.0)
+        for i in range(S - 1, 0, -1):
+            pred[i] = alpha[i - 1] * scale
         for j in range(T):
-            s0 = starts[j]
-            v = enter[j]
-            pred[s0] = v
-            p_ltm += v * q[s0]
-            b_t += v * beat_w[s0]
-            mb[bin_of[s0]] += v
-            for i in range(s0 + 1, ends[j] + 1):
-                v = alpha[i - 1] * scale
-                pred[i] = v
-                p_ltm += v * q[i]
-                b_t += v * beat_w[i]
-                mb[bin_of[i]] += v
+            pred[starts[j]] = enter[j]
         p_stm = 0.0
-        for k in range(n_bins):
-            p_stm += mb[k] * theta[k]
+        for i in range(S):
+            v = pred[i]
+            p_ltm += v * q[i]
+            b_t += v * beat_w[i]
+            p_stm += v * theta[bin_of[i]]
         p_ltm = min(max(p_ltm * norm, eps), 1.0 - eps)
         b_t *= norm
         p_stm = min(max(p_stm * norm, eps), 1.0 - eps)
@@ -171,13 +179,13 @@ def _forward_kernel(o, alpha, q, logq, log1q, beat_w, starts, ends, a_lo, a_hi, 
                 v = pred[i] * np.exp(ot * logq[i] + (1.0 - ot) * log1q[i])
                 alpha[i] = v
                 tot += v
-                mb[bin_of[i]] += v
         else:
             for i in range(S):
                 v = pred[i] * (1.0 - q[i])
                 alpha[i] = v
                 tot += v
-                mb[bin_of[i]] += v
+        for i in range(S):
+            mb[bin_of[i]] += alpha[i]
         scale = 1.0 / tot
         for k in range(n_bins):
             m = mb[k] * scale
@@ -310,7 +318,8 @@ class MetreModel:
         notes are not events.  Engineering choice: 0.5 s, a beat at the
         preferred rate.
     certainty_tau_s : float
-        Averaging time of the certainty (s).
+        Averaging time of the certainty's two parts (s; the scorer passes its
+        ``precision_tau_s``, 2 s: a bar at 120 BPM; engineering choice).
     horizon_s : float
         The certainty is the concentration of the beat phase each state
         predicts this far ahead (s).  Right after an onset every
