@@ -23,7 +23,6 @@ from resonance.expectation.harmony import (
     transition_symbol,
 )
 from resonance.frontend import FrontEnd
-from resonance.sinks import event_strength
 
 SR = S.SR
 FRAME_HZ = SR / 128 / 4  # the scorer's onset frames (43 Hz)
@@ -34,11 +33,11 @@ def _score(y, harmonics):
 
 
 def _onset_frames(y):
-    """Band event strengths at the metre's frame rate, as the scorer makes them."""
+    """The metre model's input as the scorer makes it: band spectral flux, pooled to 43 Hz, in 6 dB units."""
     frames = FrontEnd().process(S.match_rms(y))
-    o = event_strength(frames.onset)
-    n = o.shape[1] // 4 * 4
-    return o[:, :n].reshape(o.shape[0], -1, 4).max(axis=2)
+    f = frames.flux_db / 6.0
+    n = f.shape[1] // 4 * 4
+    return f[:, :n].reshape(f.shape[0], -1, 4).max(axis=2)
 
 
 # --------------------------------------------------------------------- stimuli
@@ -152,6 +151,59 @@ def test_an_omitted_beat_is_an_error_and_costs_certainty():
     assert missing > 0.5, missing
     after = slice(int(20.1 * FRAME_HZ), int(21.0 * FRAME_HZ))
     assert drop.certainty[after].mean() < full.certainty[after].mean()
+
+
+# Povel & Essens (1985): nine tones in a 16-unit cycle, intervals 1 x5, 2 x2,
+# 3 and 4 units (their construction), scored for complexity with their clock
+# model: accents on isolated tones, on the second of two and on the first and
+# last of longer clusters; a 4-unit clock pays W = 4 per tick on silence and
+# 1 per tick on an unaccented tone, at its best phase.
+def pe_c_score(intervals, *, unit=4, weight=4):
+    n = len(intervals)
+    onsets = np.concatenate([[0], np.cumsum(intervals)[:-1]])
+    start = next(k for k in range(n) if intervals[k - 1] > 1)  # a tone after a gap starts a cluster
+    clusters, cur = [], [start]
+    for k in [(start + i) % n for i in range(1, n)]:
+        if intervals[(k - 1) % n] == 1:
+            cur.append(k)
+        else:
+            clusters.append(cur)
+            cur = [k]
+    clusters.append(cur)
+    accented = {c[0] for c in clusters if len(c) == 1} | {c[1] for c in clusters if len(c) == 2}
+    accented |= {i for c in clusters if len(c) > 2 for i in (c[0], c[-1])}
+    grid = np.zeros(sum(intervals), int)  # 0 silence, 1 unaccented tone, 2 accented tone
+    for i, t in enumerate(onsets):
+        grid[t] = 2 if i in accented else 1
+    return min(weight * int(np.sum(grid[ph::unit] == 0)) + int(np.sum(grid[ph::unit] == 1)) for ph in range(unit))
+
+
+def test_pe_c_score_of_a_regular_and_a_syncopated_pattern():
+    assert pe_c_score([1, 1, 1, 1, 2, 2, 3, 1, 4]) == 0  # every clock tick on an accent
+    assert pe_c_score([1, 1, 1, 2, 1, 1, 3, 2, 4]) == 6
+
+
+def test_rhythmic_surprise_rises_with_povel_essens_complexity():
+    """Two patterns per C-score 0..6 (14 of the 168 permutations), looped 20 s at 125 ms per unit."""
+    import itertools
+
+    family = sorted(set(itertools.permutations([1, 1, 1, 1, 1, 2, 2, 3])))
+    patterns = [list(p) + [4] for p in family]
+    c = np.array([pe_c_score(p) for p in patterns])
+    rng = np.random.default_rng(0)
+    chosen = [int(i) for level in range(7) for i in rng.choice(np.flatnonzero(c == level), 2, replace=False)]
+    tone = S.harmonic_tone(830.0, 0.05, n_harmonics=4)  # P&E's 830 Hz tones, 50 ms
+    unit_s, dur = 0.125, 20.0  # the 4-unit clock at 120 BPM
+    surprise = []
+    for i in chosen:
+        onsets = np.concatenate([[0], np.cumsum(patterns[i])[:-1]])
+        times = [(k * 16 + u) * unit_s for k in range(int(dur / (16 * unit_s)) + 1) for u in onsets]
+        y = S.render_events([(t, tone, 1.0) for t in times if t < dur], dur)
+        out = MetreModel(frame_rate_hz=FRAME_HZ).process(_onset_frames(y))
+        half = out.o.size // 2  # the metre heard, not the first bars
+        surprise.append(out.surprise_bits[half:].sum() / out.o[half:].sum())
+    rho = spearmanr(c[chosen], surprise)[0]
+    assert rho >= 0.6, (rho, list(zip(c[chosen].tolist(), np.round(surprise, 2).tolist())))
 
 
 @pytest.fixture(scope="module")

@@ -17,16 +17,22 @@ knows only the past.
   ``exp(-lambda |N_i / N_j - 1|)`` (Krebs, Böck & Widmer 2015, lambda = 100).
 * **Prior over tempo.**  The resonance curve of the perceptual-motor pulse
   (van Noorden & Moelants 1999; peak near 2 Hz) sets the initial
-  distribution over tempi and weighs every cycle (``prior_weight``): where
-  the evidence leaves two metrical levels nearly tied (a groove's beat and
-  its eighth-note hi-hats) the preferred rate wins; the evidence of an
-  isochronous sequence is stronger and wins against it.
+  distribution over tempi and weighs the time spent at each tempo
+  (``prior_weight`` per second): where the evidence leaves two metrical
+  levels nearly tied (a groove's beat and its eighth-note hi-hats) the
+  preferred rate wins; the evidence of an isochronous sequence is stronger
+  and wins against it.
+* **Onset detection function.**  The input rows are the bands' spectral
+  flux (log-compressed, SuperFlux: Böck & Widmer 2013), summed over bands;
+  only local peaks count, by what they rise above an adaptive threshold
+  (the recent mean; Bello et al. 2005), divided by a running peak.  A chord
+  change on an organ is an onset as a drum hit is.
 * **Observation.**  A metrical expectation: the probability of an onset in a
   frame depends on where the frame falls in the beat -- high on the beat,
   lower on the half beat, lower still on the quarter beat, a small floor
   elsewhere (the metrical hierarchy of Lerdahl & Jackendoff 1983 and the
   event frequencies by metrical position of Palmer & Krumhansl 1990).  Each
-  frame's event strength ``o`` in [0, 1] is scored as a soft Bernoulli,
+  frame's accent ``o`` in [0, 1] is scored as a soft Bernoulli,
   ``q ** o * (1 - q) ** (1 - o)``: an expected beat that stays silent
   costs ``log (1 - q)`` -- omitted beats are evidence too.
 
@@ -35,14 +41,22 @@ The predictive probability of an onset in the next frame,
 content of what arrived, bits) and uncertainty (entropy of the prediction,
 bits), as in IDyOM (Pearce 2005).  The **metre certainty** is the geometric
 mean of (1) the concentration of the beat phase the posterior predicts
-``horizon_s`` ahead (the length of its mean resultant vector, Fisher 1993)
-and (2) the realised gain of the model's predictions over the onset rate
-alone, ``1 - <IC_model> / <IC_rate>`` over ``certainty_tau_s``: 1 when the
-model is sure where the coming beats fall and has been right, near 0 when
-onsets leave the phase undetermined (random onsets, or so much syncopation
-that no metre explains them).  The scorer uses it as the precision of
-rhythmic prediction errors (Vuust & Witek 2014; Koelsch, Vuust & Friston
-2019).
+``horizon_s`` ahead (the length of the mean resultant vector within each
+tempo, summed over tempi, Fisher 1993: hypotheses at two metrical levels
+that agree on the grid are not a disagreement) and (2) the beat contrast,
+how much stronger the accents have been where the model expected a beat
+than the accents at large, ``(<o>_beat - <o>) / (1 - <o>)``, both averaged
+over ``certainty_tau_s`` (exponential averages with their start-up bias
+divided out, so the certainty is that of the frames heard so far): 1 when
+the model is sure where the coming beats fall and the beats come there,
+near 0 when onsets leave the phase undetermined (random onsets, speech, or
+so much syncopation that the accents no longer mark the beats).  Extra
+notes off the beat, with the beats still marked, lower it little.  The
+scorer uses it as the precision of rhythmic prediction errors (Vuust &
+Witek 2014; Koelsch, Vuust & Friston 2019).
+
+The filter is compiled (numba, a dependency of librosa) and runs in float64;
+it is deterministic and gives the same result for any split into blocks.
 """
 
 from __future__ import annotations
@@ -50,6 +64,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from ..dynamics import effective_pulse_response
 from ..validation import check_float, check_int
@@ -59,20 +74,167 @@ __all__ = ["MetreModel", "MetreOutput"]
 _EPS = 1e-6
 
 
-def _h2(p: float) -> float:
-    """Binary entropy (bits) relative to its maximum of 1 bit."""
-    p = min(max(p, _EPS), 1.0 - _EPS)
-    return -(p * np.log2(p) + (1.0 - p) * np.log2(1.0 - p))
+# --------------------------------------------------------------------- kernel
+@njit(cache=True, nogil=True)
+def _accent_kernel(s, sc, accent_a, thr_a):  # pragma: no cover - compiled
+    """Adaptive-threshold peak picking of the summed event strength (see :meth:`MetreModel.accent`)."""
+    n = s.size
+    out = np.empty(n)
+    last0, last1, peak, thr = sc[0], sc[1], sc[2], sc[3]
+    for t in range(n):
+        # Frame t of the output is input frame t - 1 (one frame of look-ahead
+        # for the local-maximum test).
+        nxt = s[t]
+        centre = last1
+        x = centre if (centre > last0 and centre >= nxt) else 0.0
+        # Adaptive threshold: what rises above the recent mean of the summed
+        # strength (causal, before this frame) is an event.
+        x = max(x - thr, 0.0)
+        thr = thr_a * thr + (1.0 - thr_a) * centre
+        peak = max(x, peak * accent_a, 1.0)
+        out[t] = x / peak
+        last0, last1 = last1, nxt
+    sc[0], sc[1], sc[2], sc[3] = last0, last1, peak, thr
+    return out
 
 
-def _ic(p: float, o: float) -> float:
-    """Information content (bits) of event strength ``o`` under probability ``p``."""
-    return -(o * np.log2(p) + (1.0 - o) * np.log2(1.0 - p))
+@njit(cache=True, nogil=True, fastmath=True)
+def _forward_kernel(o, alpha, q, logq, log1q, beat_w, starts, ends, a_lo, a_hi, A, bin_of, n_bins, n1, n_all,
+                    cos_a, sin_a, tempo_of, evidence, occupancy, sc, frame0, cert_a, stm_bias, every):  # pragma: no cover
+    """Forward filter over ``o`` (one accent per frame); state arrays are updated in place.
 
-
-def _dot(a: np.ndarray, b: np.ndarray) -> float:
-    """Inner product without BLAS (whose threads cost more than they save here)."""
-    return float(np.einsum("i,i->", a, b))
+    ``alpha`` is the posterior of the last frame.  ``sc`` holds the scalar
+    state: smoothed phase concentration, accent x beat expectation, beat
+    expectation, accent rate (all exponential averages), the last phase
+    concentration read, and the weight ``1 - a ** n`` of the averages
+    after ``n`` frames.
+    """
+    n = o.size
+    S = alpha.size
+    T = starts.size
+    p_out = np.empty(n)
+    pm_out = np.empty(n)
+    c_out = np.empty(n)
+    pred = np.empty(S)
+    leave = np.empty(T)
+    enter = np.empty(T)
+    cs_t = np.zeros(T)
+    sn_t = np.zeros(T)
+    mb = np.empty(n_bins)
+    theta = np.empty(n_bins)
+    r_s, ob, bb, rate, r_now, wn = sc[0], sc[1], sc[2], sc[3], sc[4], sc[5]
+    eps = 1e-6
+    scale = 1.0  # alpha is kept unnormalised within a call; its sum is 1 / scale
+    for t in range(n):
+        # Predict: every pointer advances one frame; at the end of a cycle
+        # the tempo may change (A is banded: a_lo..a_hi per row).
+        left = 0.0
+        for j in range(T):
+            leave[j] = alpha[ends[j]] * scale
+            left += leave[j]
+        entered = 0.0
+        for i in range(T):
+            e = 0.0
+            for j in range(a_lo[i], a_hi[i]):
+                e += A[i, j] * leave[j]
+            enter[i] = e
+            entered += e
+        norm = 1.0 / (1.0 - left + entered)
+        # Long-term (metrical template) and short-term (this stimulus)
+        # predictions of an onset, in the same pass as the shift.
+        p_ltm = 0.0
+        b_t = 0.0
+        for k in range(n_bins):
+            mb[k] = 0.0
+            theta[k] = (n1[k] + 0.5) / (n_all[k] + 1.0)
+        for i in range(S - 1, 0, -1):
+            pred[i] = alpha[i - 1] * scale
+        for j in range(T):
+            pred[starts[j]] = enter[j]
+        p_stm = 0.0
+        for i in range(S):
+            v = pred[i]
+            p_ltm += v * q[i]
+            b_t += v * beat_w[i]
+            p_stm += v * theta[bin_of[i]]
+        p_ltm = min(max(p_ltm * norm, eps), 1.0 - eps)
+        b_t *= norm
+        p_stm = min(max(p_stm * norm, eps), 1.0 - eps)
+        pm_out[t] = p_ltm
+        # IDyOM combination: weights = relative entropy ** -b (Pearce 2005).
+        h_l = -(p_ltm * np.log2(p_ltm) + (1.0 - p_ltm) * np.log2(1.0 - p_ltm))
+        h_s = -(p_stm * np.log2(p_stm) + (1.0 - p_stm) * np.log2(1.0 - p_stm))
+        w_l = h_l ** -stm_bias
+        w_s = h_s ** -stm_bias
+        pt = min(max((w_l * p_ltm + w_s * p_stm) / (w_l + w_s), eps), 1.0 - eps)
+        p_out[t] = pt
+        # Observe: soft Bernoulli likelihood of the accent; the posterior's
+        # mass per beat position is gathered in the same pass.
+        ot = o[t]
+        tot = 0.0
+        for k in range(n_bins):
+            mb[k] = 0.0
+        if ot > 0.0:
+            for i in range(S):
+                v = pred[i] * np.exp(ot * logq[i] + (1.0 - ot) * log1q[i])
+                alpha[i] = v
+                tot += v
+        else:
+            for i in range(S):
+                v = pred[i] * (1.0 - q[i])
+                alpha[i] = v
+                tot += v
+        for i in range(S):
+            mb[bin_of[i]] += alpha[i]
+        scale = 1.0 / tot
+        for k in range(n_bins):
+            m = mb[k] * scale
+            n1[k] += ot * m
+            n_all[k] += m
+        g = frame0 + t
+        read = g % every == 0
+        if read:
+            # Phase concentration ahead within each tempo, summed over tempi:
+            # hypotheses at different metrical levels (beat and half-beat
+            # rate) that agree on the grid do not count as disagreement.
+            for j in range(T):
+                cs_t[j] = 0.0
+                sn_t[j] = 0.0
+            for i in range(S):
+                v = alpha[i] * scale
+                cs_t[tempo_of[i]] += cos_a[i] * v
+                sn_t[tempo_of[i]] += sin_a[i] * v
+            r_now = 0.0
+            for j in range(T):
+                r_now += np.sqrt(cs_t[j] * cs_t[j] + sn_t[j] * sn_t[j])
+        # Certainty: geometric mean of the phase concentration ahead and the
+        # beat contrast -- how much stronger the accents are where the model
+        # expected a beat than the accents at large.  The averages start
+        # empty: each is divided by the weight of the frames seen so far
+        # (bias correction), so the certainty is that of the frames heard,
+        # not diluted by a blank past.
+        r_s = cert_a * r_s + (1.0 - cert_a) * r_now
+        wn = cert_a * wn + (1.0 - cert_a)
+        ob = cert_a * ob + (1.0 - cert_a) * ot * b_t
+        bb = cert_a * bb + (1.0 - cert_a) * b_t
+        rate = cert_a * rate + (1.0 - cert_a) * ot
+        contrast = 0.0
+        if bb > 0.0 and wn > 0.0:
+            on_beat = ob / bb
+            overall = rate / wn
+            if overall < 1.0:
+                contrast = min(max((on_beat - overall) / (1.0 - overall), 0.0), 1.0)
+        c = np.sqrt(r_s / wn * contrast)
+        c_out[t] = c
+        if read:
+            for i in range(S):
+                v = alpha[i] * scale
+                evidence[tempo_of[i]] += c * v
+                occupancy[tempo_of[i]] += v
+    for i in range(S):
+        alpha[i] *= scale
+    sc[0], sc[1], sc[2], sc[3], sc[4], sc[5] = r_s, ob, bb, rate, r_now, wn
+    return p_out, pm_out, c_out
 
 
 @dataclass
@@ -114,12 +276,14 @@ class MetreModel:
         limits of metrical entrainment near 30 and 240 BPM) with a margin
         around the 50-180 BPM the model must find.
     prior_weight : float
-        Exponent of the pulse resonance applied as a preference at every
-        cycle of the pointer (about every 2.5 s): the log-preference between
-        two rates an octave apart is 1-1.4 nats per cycle, less than the
-        evidence an isochronous train gives against the wrong octave (about
-        2 nats per second), more than a hi-hat's eighth notes give for the
-        double tempo (engineering choice: 2).
+        Exponent of the pulse resonance applied as a preference, per second
+        spent at a tempo (applied at the end of each cycle, scaled by the
+        cycle's length, so the preference does not depend on how the state
+        space is cut): the log-preference between two rates an octave apart
+        is 0.4-0.6 nats per second, less than the evidence an isochronous
+        train gives against the wrong octave (about 2 nats per second),
+        more than a hi-hat's eighth notes give for the double tempo
+        (engineering choice: 0.8 per second).
     tempo_step : float
         Relative spacing of the tempo grid (1 %: a quarter of the 4 %
         accuracy asked of a pulse estimate; engineering choice).
@@ -146,8 +310,16 @@ class MetreModel:
     accent_tau_s : float
         Decay time of the running peak that normalises the accent
         (engineering choice: a few beats).
+    threshold_tau_s : float
+        Averaging time of the adaptive threshold subtracted from the summed
+        event strength before peak picking (s): the moving-average
+        threshold of onset detection (Bello et al. 2005; Böck, Krebs &
+        Schedl 2012), so the steady small spectral changes of sustained
+        notes are not events.  Engineering choice: 0.5 s, a beat at the
+        preferred rate.
     certainty_tau_s : float
-        Averaging time of the certainty (s).
+        Averaging time of the certainty's two parts (s; the scorer passes its
+        ``precision_tau_s``, 2 s: a bar at 120 BPM; engineering choice).
     horizon_s : float
         The certainty is the concentration of the beat phase each state
         predicts this far ahead (s).  Right after an onset every
@@ -178,7 +350,7 @@ class MetreModel:
         frame_rate_hz: float = 43.066,
         min_bpm: float = 40.0,
         max_bpm: float = 200.0,
-        prior_weight: float = 2.0,
+        prior_weight: float = 0.8,
         tempo_step: float = 0.01,
         min_cycle_s: float = 2.4,
         tempo_lambda: float = 100.0,
@@ -190,6 +362,7 @@ class MetreModel:
         floor_prob: float = 0.01,
         timing_sd_s: float = 0.015,
         accent_tau_s: float = 3.0,
+        threshold_tau_s: float = 0.5,
         certainty_tau_s: float = 2.0,
         horizon_s: float = 1.0,
         n_bins: int = 16,
@@ -210,6 +383,7 @@ class MetreModel:
         self.floor_prob = floor_prob
         self.timing_sd_s = timing_sd_s
         self.accent_tau_s = accent_tau_s
+        self.threshold_tau_s = threshold_tau_s
         self.certainty_tau_s = certainty_tau_s
         self.horizon_s = horizon_s
         self.n_bins = n_bins
@@ -229,6 +403,7 @@ class MetreModel:
             check_float(name, getattr(self, name), low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
         sd = check_float("timing_sd_s", self.timing_sd_s, low=0.0, high=0.2, low_inclusive=False)
         check_float("accent_tau_s", self.accent_tau_s, low=0.01)
+        check_float("threshold_tau_s", self.threshold_tau_s, low=0.01)
         check_float("certainty_tau_s", self.certainty_tau_s, low=0.01)
         check_float("horizon_s", self.horizon_s, low=0.0, high=10.0)
         check_int("n_bins", self.n_bins, low=1, high=96)
@@ -266,33 +441,44 @@ class MetreModel:
             dist_s = np.abs(x - np.round(x)) * beat_s / level
             mass = frame_s / (sd * np.sqrt(2.0 * np.pi)) * np.exp(-0.5 * (dist_s / sd) ** 2)
             q = np.maximum(q, prob * np.minimum(mass, 1.0))
+            if level == 1:
+                # Where a beat is due: the beat level's own timing spread.
+                self._beat_w = np.minimum(mass, 1.0)
         q = np.clip(q, _EPS, 1.0 - _EPS)
-        # The filter runs in float32: half the memory traffic per frame, and
-        # ample precision for a distribution renormalised every frame.
-        self._q = q.astype(np.float32)
-        self._log1q = np.log1p(-q).astype(np.float32)
-        self._bin_of = np.floor(phase * self.n_bins + 0.5).astype(int) % self.n_bins
-        self._logit = (np.log(q) - np.log1p(-q)).astype(np.float32)
+        self._q = q
+        self._logq = np.log(q)
+        self._log1q = np.log1p(-q)
+        self._bin_of = (np.floor(phase * self.n_bins + 0.5).astype(np.int64) % self.n_bins)
         # Certainty is judged on where each state puts the beat
         # ``horizon_s`` ahead: a sure phase with an unsure tempo is unsure.
         ahead = phase + self.horizon_s / beat_s
-        self._cossin = np.stack([np.cos(2.0 * np.pi * ahead), np.sin(2.0 * np.pi * ahead)]).astype(np.float32)
-        # Tempo transitions at the end of a cycle (column j: from tempo j).
+        self._cos = np.cos(2.0 * np.pi * ahead)
+        self._sin = np.sin(2.0 * np.pi * ahead)
+        # Tempo transitions at the end of a cycle (row i: to tempo i; column j: from tempo j).
         period = lengths / n_beats
         ratio = period[:, None] / period[None, :]
         A = np.exp(-self.tempo_lambda * np.abs(ratio - 1.0))
         A[np.abs(ratio - 1.0) > 0.2] = 0.0
-        self._A = A / A.sum(axis=0, keepdims=True)
+        A = A / A.sum(axis=0, keepdims=True)
         # Prior over tempo: the pulse resonance (only its positive part).
         g = effective_pulse_response(
             self.bpm_ / 60.0, period_s=self.prior_period_s, damping_ratio=self.prior_damping_ratio
         )
         g = np.maximum(g, 0.05 * g.max())
         self.tempo_prior_ = g / g.sum()
-        # The preference acts at every cycle (weights < 1 drain mass from
-        # the less preferred rates; the posterior is renormalised each frame).
-        self._A = (self._A * ((g / g.max()) ** self.prior_weight)[:, None]).astype(np.float32)
+        # The preference acts at every cycle, in proportion to the cycle's
+        # length (weights < 1 drain mass from the less preferred rates; the
+        # posterior is renormalised each frame).
+        A = A * ((g / g.max()) ** (self.prior_weight * lengths / fr))[:, None]
+        self._A = np.ascontiguousarray(A)
+        nz = A > 0
+        self._a_lo = np.argmax(nz, axis=1).astype(np.int64)
+        self._a_hi = (A.shape[1] - np.argmax(nz[:, ::-1], axis=1)).astype(np.int64)
+        self._starts = self._starts.astype(np.int64)
+        self._ends = self._ends.astype(np.int64)
+        self._tempo_of = self._tempo_of.astype(np.int64)
         self._accent_a = float(np.exp(-1.0 / (fr * self.accent_tau_s)))
+        self._thr_a = float(np.exp(-1.0 / (fr * self.threshold_tau_s)))
         self._cert_a = float(np.exp(-1.0 / (fr * self.certainty_tau_s)))
         self._ready = True
         self.reset()
@@ -304,46 +490,35 @@ class MetreModel:
             return
         lengths = self.cycle_frames_
         # Uniform phase within each tempo; the tempo prior spread over its positions.
-        self._alpha = np.repeat(self.tempo_prior_ / lengths, lengths).astype(np.float32)
-        self._peak = 1.0
-        self._last = np.zeros(2)
+        self._alpha = np.repeat(self.tempo_prior_ / lengths, lengths)
+        # Accent state: last two frames, running peak, adaptive threshold.
+        self._acc_state = np.array([0.0, 0.0, 1.0, 0.0])
         self._n1 = np.zeros(self.n_bins)
         self._n = np.zeros(self.n_bins)
-        self._r = 0.0
-        self._r_now = 0.0
-        self._ic_model = 0.0
-        self._ic_rate = 0.0
-        self._rate = self.floor_prob
+        # Filter scalars: smoothed phase concentration, IC of model and of
+        # rate, onset rate, last phase concentration read, averaging weight.
+        self._state = np.zeros(6)
         self.tempo_evidence_ = np.zeros(lengths.size)
+        self.tempo_occupancy_ = np.zeros(lengths.size)
         self.n_frames_ = 0
 
     # -- streaming ----------------------------------------------------------------
     def accent(self, o_bands: np.ndarray) -> np.ndarray:
-        """Combined event strength (accent) of each frame, in [0, 1], updating the running peak.
+        """Combined event strength (accent) of each frame, in [0, 1], updating the running state.
 
         The band event strengths are summed (an onset in more bands, e.g.
         kick plus hi-hat, is a stronger accent than a hi-hat alone; Povel &
-        Okkerman 1981, accents from intensity); only local peaks of the sum
-        count (one event whose drive spans two frames is one event), divided
-        by the running
-        peak, never by less than one band's full event.
+        Okkerman 1981, accents from intensity).  Only local peaks of the sum
+        count (one event whose drive spans two frames is one event; one
+        frame of delay: output frame t holds the accent of input frame
+        t - 1), and only by what they rise above the recent mean of the sum
+        (adaptive threshold, ``threshold_tau_s``); the result is divided by
+        the running peak, never by less than one band's full event.
         """
-        s = np.asarray(o_bands, dtype=float).sum(axis=0)
-        # One event's drive may straddle two frames: only the frame where the
-        # band sum peaks counts (non-maximum suppression, one frame of delay:
-        # output frame t holds the accent of input frame t - 1).
-        ext = np.concatenate([self._last, s])
-        centre, left, right = ext[1:-1], ext[:-2], ext[2:]
-        x = np.where((centre > left) & (centre >= right), centre, 0.0)
-        self._last = ext[-2:]
-        out = np.empty_like(x)
-        a = self._accent_a
-        peak = self._peak
-        for t in range(x.size):
-            peak = max(x[t], peak * a, 1.0)
-            out[t] = x[t] / peak
-        self._peak = peak
-        return out
+        if not self._ready:
+            self._setup()
+        s = np.ascontiguousarray(np.asarray(o_bands, dtype=float).sum(axis=0))
+        return _accent_kernel(s, self._acc_state, self._accent_a, self._thr_a)
 
     def process(self, o_bands: np.ndarray) -> MetreOutput:
         """Predict, then observe, the next frames.
@@ -360,85 +535,19 @@ class MetreModel:
         if not self._ready:
             self._setup()
         o = self.accent(o_bands)
-        n = o.size
-        p = np.empty(n)
-        p_metre = np.empty(n)
-        cert = np.empty(n)
-        alpha = self._alpha
-        q, log1q, logit = self._q, self._log1q, self._logit
-        starts, ends, A = self._starts, self._ends, self._A
-        bin_of, K = self._bin_of, self.n_bins
-        n1, n_all = self._n1, self._n
-        c_a = self._cert_a
-        r_s, ic_m, ic_r, rate = self._r, self._ic_model, self._ic_rate, self._rate
-        evidence = self.tempo_evidence_
-        lik0 = 1.0 - q
-        dot = _dot
-        cossin = self._cossin
-        r_now = self._r_now
-        b = self.stm_bias
-        pred = np.empty_like(alpha)
-        frame0 = self.n_frames_
-        for t in range(n):
-            # Predict: every pointer advances one frame; at the end of a
-            # cycle the tempo may change.
-            pred[1:] = alpha[:-1]
-            leaving = alpha[ends]
-            entering = np.einsum("ij,j->i", A, leaving)
-            pred[starts] = entering
-            # The tempo preference drains some mass at cycle ends: predictions
-            # are made with the renormalised distribution.
-            norm = 1.0 / (1.0 - float(leaving.sum()) + float(entering.sum()))
-            # Long-term (metrical template) and short-term (this stimulus)
-            # predictions of an onset, combined as in IDyOM: each weighted
-            # by its relative entropy to the power -b (Pearce 2005).
-            p_ltm = dot(pred, q) * norm
-            p_metre[t] = p_ltm
-            theta = (n1 + 0.5) / (n_all + 1.0)
-            p_stm = dot(np.bincount(bin_of, weights=pred, minlength=K), theta) * norm
-            w_l = _h2(p_ltm) ** -b
-            w_s = _h2(p_stm) ** -b
-            pt = min(max((w_l * p_ltm + w_s * p_stm) / (w_l + w_s), _EPS), 1.0 - _EPS)
-            p[t] = pt
-            # Observe.
-            ot = o[t]
-            if ot > 0.0:
-                np.multiply(pred, np.exp(np.float32(ot) * logit + log1q), out=alpha)
-            else:
-                np.multiply(pred, lik0, out=alpha)
-            alpha *= 1.0 / alpha.sum()
-            m_post = np.bincount(bin_of, weights=alpha, minlength=K)
-            n1 += ot * m_post
-            n_all += m_post
-            # Certainty: the geometric mean of how sure the posterior is of
-            # the coming beats and how much better than the onset rate alone
-            # its predictions have been lately (the precision of errors is
-            # learned from the errors; Feldman & Friston 2010) -- either
-            # can veto.  The phase concentration is
-            # read every 4th frame (it changes slowly; 2 s averaging).
-            g = frame0 + t
-            if g % 4 == 0:
-                cs = np.einsum("ij,j->i", cossin, alpha)
-                r_now = float(np.hypot(cs[0], cs[1]))
-            r_s = c_a * r_s + (1.0 - c_a) * r_now
-            rt = min(max(rate, _EPS), 1.0 - _EPS)
-            ic_m = c_a * ic_m + (1.0 - c_a) * _ic(pt, ot)
-            ic_r = c_a * ic_r + (1.0 - c_a) * _ic(rt, ot)
-            rate = c_a * rate + (1.0 - c_a) * ot
-            gain = min(max(1.0 - ic_m / ic_r, 0.0), 1.0) if ic_r > 0 else 0.0
-            c = (r_s * gain) ** 0.5
-            cert[t] = c
-            if g % 4 == 0:
-                evidence += c * np.add.reduceat(alpha, starts)
-        self._r_now = r_now
-        self._alpha = alpha
-        self._r, self._ic_model, self._ic_rate, self._rate = r_s, ic_m, ic_r, rate
-        self.n_frames_ += n
+        # The phase concentration is read, and the tempo evidence
+        # accumulated, every 4th frame (they change slowly; 2 s averaging).
+        p, p_metre, cert = _forward_kernel(
+            o, self._alpha, self._q, self._logq, self._log1q, self._beat_w, self._starts, self._ends, self._a_lo, self._a_hi,
+            self._A, self._bin_of, self.n_bins, self._n1, self._n, self._cos, self._sin, self._tempo_of,
+            self.tempo_evidence_, self.tempo_occupancy_, self._state, self.n_frames_, self._cert_a, float(self.stm_bias), 4,
+        )
+        self.n_frames_ += o.size
         log_p, log_q = np.log2(p), np.log2(1.0 - p)
         surprise = -(o * log_p + (1.0 - o) * log_q)
         entropy = -(p * log_p + (1.0 - p) * log_q)
         return MetreOutput(o=o, p=p, surprise_bits=surprise, entropy_bits=entropy, certainty=cert,
-                           p_metre=np.clip(p_metre, _EPS, 1.0 - _EPS))
+                           p_metre=p_metre)
 
     def tempo_bpm(self) -> float | None:
         """The pulse: the tempo the certainty-weighted posterior favoured (BPM).
