@@ -15,6 +15,7 @@ from resonance.consonance import (
     N_CHORD_TYPES,
     ChordTypeMemory,
     CompositeWeights,
+    FrameAnalyzer,
     HarmonicTemplate,
     analyze_spectrum,
     chord_type,
@@ -75,19 +76,12 @@ def _chord(root_hz, semitones, duration_s=1.2, **kw):
     return sum(_tone(root_hz * 2 ** (s / 12), duration_s, seed=i, **kw) for i, s in enumerate(semitones))
 
 
-def _measure(y, memory=MEMORY, **kw):
-    """Tonalness-weighted measures of ``y`` over its frames (as the pipeline)."""
-    frames, previous = [], None
+def _measure(y, memory=MEMORY, every=1):
+    """Tonalness-weighted measures of ``y`` over its frames, as the pipeline measures them."""
+    analyzer = FrameAnalyzer(FREQS_HZ, every=every, memory=memory)
     for s in range(0, y.size - N_FFT + 1, HOP):
-        mag = np.abs(np.fft.rfft(y[s : s + N_FFT] * WINDOW)) * 2 / WINDOW.sum()
-        if previous is not None:
-            out = analyze_spectrum(mag, FREQS_HZ, previous=previous, memory=memory, **kw)
-            out["power"] = float(np.sum(mag**2))
-            frames.append(out)
-        previous = mag
-    keys = ("roughness", "harmonicity", "familiarity", "consonance")
-    return summarize_frames([f["power"] for f in frames], [f["tonalness"] for f in frames],
-                            {k: [f[k] for f in frames] for k in keys})
+        analyzer.push(np.abs(np.fft.rfft(y[s : s + N_FFT] * WINDOW)) * 2 / WINDOW.sum())
+    return analyzer.summary()
 
 
 def _spearman_with_schwartz(values):
