@@ -6,6 +6,13 @@ synthesised chord of any size and timbre, and to the rates at which brain
 harmonics oscillate.  See ``docs/consonance.md`` for the equations and the
 source of every constant.
 
+* **Harmonic part.** Every long frame is first reduced to its harmonic
+  (sustained) part by a causal median-filtering harmonic/percussive
+  separation (Fitzgerald 2010; :func:`harmonic_part`, :class:`FrameAnalyzer`),
+  so drums and other hits neither hide a chord's partials nor count as its
+  unpitched energy.  A sound whose harmonic part carries too little of its
+  energy (:data:`DEFAULT_MIN_HARMONIC_SHARE`: drums, clicks, speech) has no
+  consonance.
 * **Partials** are the salient, steady peaks of a long magnitude spectrum:
   local maxima at least :data:`DEFAULT_SALIENCE_DB` above the local noise
   floor (a low percentile of the neighbouring bins), refined by quadratic
@@ -68,6 +75,8 @@ non-harmonic sounds based on a sinusoidal representation. ICMC 1987.
 Harris, F. J. (1978). On the use of windows for harmonic analysis with the
 discrete Fourier transform. Proc. IEEE 66, 51-83.
 Gomez Emilsson, A. (2017). Quantifying bliss. Qualia Research Institute.
+Fitzgerald, D. (2010). Harmonic/percussive separation using median
+filtering. Proc. DAFx-10, Graz.
 """
 
 from __future__ import annotations
@@ -1351,7 +1360,9 @@ class FrameAnalyzer:
         self.n_history = check_int("n_history", n_history, low=1)
         band_hz = check_float("band_hz", band_hz, low=0.0, low_inclusive=False)
         self.memory = memory
-        self._band = (self.freqs_hz >= DEFAULT_MIN_FREQ_HZ) & (self.freqs_hz <= DEFAULT_MAX_FREQ_HZ)
+        band = (self.freqs_hz >= DEFAULT_MIN_FREQ_HZ) & (self.freqs_hz <= DEFAULT_MAX_FREQ_HZ)
+        self._a_weight = _a_weight(self.freqs_hz) * band
+        self._previous = None
         self._width = _hpss_width(float(self.freqs_hz[1] - self.freqs_hz[0]), band_hz)
         self._history: list[np.ndarray] = []
         self._n = 0
@@ -1364,20 +1375,20 @@ class FrameAnalyzer:
         index = self._n
         self._n += 1
         self._history.append(np.array(magnitude, dtype=np.float64))
-        del self._history[: -(self.n_history + 1)]
-        if index == 0 or (index - 1) % self.every:
-            return None
+        del self._history[: -self.n_history]
         mag = self._history[-1]
-        if float(np.sum(mag * mag)) < 1e-12:
+        # The harmonic part of every frame: its share of the energy is
+        # measured on all frames (a beat would alias with every n-th one),
+        # and it is the previous frame of the next analysed one.
+        prev, cur = self._previous, _harmonic(np.stack(self._history), self._width)
+        self._previous = cur
+        weight = self._a_weight
+        self._loud += (float(np.sum(cur * cur * weight)), float(np.sum(mag * mag * weight)))
+        if prev is None or (index - 1) % self.every or float(np.sum(mag * mag)) < 1e-12:
             return None
-        stack = np.stack(self._history)
-        cur = _harmonic(stack[-self.n_history :], self._width)
-        prev = _harmonic(stack[-self.n_history - 1 : -1], self._width)
         power = float(np.sum(cur * cur))
         a = _analyze_frame(cur, self.freqs_hz, previous=prev, memory=self.memory)
         a["power"] = power
-        weight = _a_weight(self.freqs_hz) * self._band
-        self._loud += (float(np.sum(cur * cur * weight)), float(np.sum(mag * mag * weight)))
         self.frames.append(
             (power, a["tonalness"], a["roughness"], a["harmonicity"], a["consonance"], a["familiarity"])
         )
