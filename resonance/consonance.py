@@ -1360,10 +1360,15 @@ class FrameAnalyzer:
         self.n_history = check_int("n_history", n_history, low=1)
         band_hz = check_float("band_hz", band_hz, low=0.0, low_inclusive=False)
         self.memory = memory
-        band = (self.freqs_hz >= DEFAULT_MIN_FREQ_HZ) & (self.freqs_hz <= DEFAULT_MAX_FREQ_HZ)
-        self._a_weight = _a_weight(self.freqs_hz) * band
-        self._previous = None
         self._width = _hpss_width(float(self.freqs_hz[1] - self.freqs_hz[0]), band_hz)
+        # Only the band where partials are sought is separated (plus half a
+        # median window, so the band's edge is unaffected): the rest is never read.
+        self._n_bins = min(self.freqs_hz.size,
+                           int(np.searchsorted(self.freqs_hz, DEFAULT_MAX_FREQ_HZ, side="right")) + self._width)
+        f = self.freqs_hz[: self._n_bins]
+        self._freqs = f
+        self._a_weight = _a_weight(f) * ((f >= DEFAULT_MIN_FREQ_HZ) & (f <= DEFAULT_MAX_FREQ_HZ))
+        self._previous = None
         self._history: list[np.ndarray] = []
         self._n = 0
         self._loud = np.zeros(2)  # A-weighted band energy: harmonic part, whole frame
@@ -1374,7 +1379,8 @@ class FrameAnalyzer:
         """Add the next frame (unvalidated magnitude spectrum); its analysis, or None if skipped."""
         index = self._n
         self._n += 1
-        self._history.append(np.array(magnitude, dtype=np.float64))
+        full = np.asarray(magnitude, dtype=np.float64)
+        self._history.append(full[: self._n_bins].copy())
         del self._history[: -self.n_history]
         mag = self._history[-1]
         # The harmonic part of every frame: its share of the energy is
@@ -1384,10 +1390,10 @@ class FrameAnalyzer:
         self._previous = cur
         weight = self._a_weight
         self._loud += (float(np.sum(cur * cur * weight)), float(np.sum(mag * mag * weight)))
-        if prev is None or (index - 1) % self.every or float(np.sum(mag * mag)) < 1e-12:
+        if prev is None or (index - 1) % self.every or float(np.sum(full * full)) < 1e-12:
             return None
         power = float(np.sum(cur * cur))
-        a = _analyze_frame(cur, self.freqs_hz, previous=prev, memory=self.memory)
+        a = _analyze_frame(cur, self._freqs, previous=prev, memory=self.memory)
         a["power"] = power
         self.frames.append(
             (power, a["tonalness"], a["roughness"], a["harmonicity"], a["consonance"], a["familiarity"])
