@@ -25,6 +25,14 @@ Three parts, on signals synthesised or rendered here:
    familiarity of each, the triad order per timbre and voicing, and which
    sound is the most consonant.
 
+4. **Real mixes** (if the Debian packages ``wesnoth-1.16-music`` and
+   ``hedgewars-data`` are installed): 40 s excerpts of 16 produced game-music
+   mixes with drums and reverberation, analysed on the raw long frames (as
+   before the harmonic/percussive separation, :func:`analyze_spectrum` with
+   the previous frame) and by :class:`resonance.consonance.FrameAnalyzer`
+   (harmonic part, harmonic-share gate): tonalness, consonance, familiarity,
+   harmonic share; and the cost of the separation per second of audio.
+
 Usage::
 
     python benchmarks/bench_consonance.py              # 60 s timed (best of 2), 120 s profiled
@@ -44,7 +52,8 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy.stats import spearmanr  # noqa: E402
 
-__all__ = ["main", "roughness_agreement", "consonance_share", "consonance_profile", "rendered_music"]
+__all__ = ["main", "roughness_agreement", "consonance_share", "consonance_profile", "rendered_music",
+           "real_mixes"]
 
 SR = 22050
 MOSQITO_SR = 48000
@@ -307,12 +316,75 @@ def rendered_music(folder) -> dict:
     return out
 
 
+WESNOTH = "/usr/share/games/wesnoth/1.16/data/core/music/"
+HEDGEWARS = "/usr/share/games/hedgewars/Data/Music/"
+#: The 16 mixes of the real-recordings benchmark (branch ``r``, ``benchmarks/bench_real.py``).
+MIXES = [WESNOTH + n + ".ogg" for n in ("battle", "elvish-theme", "heroes_rite", "knalgan_theme", "loyalists",
+                                         "nunc_dimittis", "traveling_minstrels", "wanderer")] + [
+    HEDGEWARS + n + ".ogg" for n in ("Rock", "City", "Freeway", "Jungle", "oriental", "pirate", "Castle", "Halloween")]
+
+
+def real_mixes(excerpt_s: float = 40.0, offset_s: float = 30.0, every: int = 8) -> dict:
+    """Old (raw frame) and new (harmonic part) consonance of the installed real mixes.
+
+    Returns
+    -------
+    dict
+        ``{name: (old, new)}`` with the summaries of both analyses, and
+        ``"_cost"``: seconds of the new and the old analysis per second of
+        audio (the STFT excluded).
+    """
+    from pathlib import Path
+
+    import librosa
+
+    from resonance.consonance import ChordTypeMemory, FrameAnalyzer, analyze_spectrum, summarize_frames
+
+    n_fft, hop = 4096, 2048
+    window = np.hanning(n_fft + 1)[:-1]
+    freqs = np.fft.rfftfreq(n_fft, 1 / SR)
+    memory = ChordTypeMemory.load()
+    out, cost, audio_s = {}, [0.0, 0.0], 0.0
+    for path in MIXES:
+        if not Path(path).exists():
+            continue
+        y, _ = librosa.load(path, sr=SR, mono=True, offset=offset_s, duration=excerpt_s)
+        audio_s += y.size / SR
+        mags = [np.abs(np.fft.rfft(y[s : s + n_fft] * window)) for s in range(0, y.size - n_fft + 1, hop)]
+        t0 = time.perf_counter()
+        frames = []
+        for i in range(1, len(mags)):
+            if (i - 1) % every or np.sum(mags[i] ** 2) < 1e-12:
+                continue
+            a = analyze_spectrum(mags[i], freqs, previous=mags[i - 1], memory=memory)
+            frames.append((float(np.sum(mags[i] ** 2)), a["tonalness"], a["consonance"], a["familiarity"]))
+        cols = list(zip(*frames)) if frames else [()] * 4
+        old = summarize_frames(cols[0], cols[1], {"consonance": cols[2], "familiarity": cols[3]})
+        t1 = time.perf_counter()
+        analyzer = FrameAnalyzer(freqs, every=every, memory=memory)
+        for m in mags:
+            analyzer.push(m)
+        new = analyzer.summary()
+        t2 = time.perf_counter()
+        cost[0] += t2 - t1
+        cost[1] += t1 - t0
+        name = ("wesnoth " if "wesnoth" in path else "hedgewars ") + Path(path).stem
+        out[name] = (old, new)
+    if audio_s:
+        out["_cost"] = (cost[0] / audio_s, cost[1] / audio_s)
+    return out
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="audio length for the timing part")
     parser.add_argument("--repeat", type=int, default=2, help="timed runs (best is kept)")
     parser.add_argument("--profile-seconds", type=float, default=120.0, help="length of the profiled file")
+    parser.add_argument("--only-real", action="store_true", help="run part 4 (real mixes) only")
     args = parser.parse_args(argv)
+    if args.only_real:
+        _print_real()
+        return
 
     print("1. roughness: resonance (Hutchinson & Knopoff on partials) vs mosqito roughness_dw (Daniel & Weber)")
     for name, (rho, ours, ref) in roughness_agreement().items():
@@ -355,6 +427,30 @@ def main(argv=None) -> None:
     for name in ("speech (espeak-ng)", "white noise", "click train"):
         cons = music[name][1]
         print(f"   {name}: " + ("null (no pitch)" if cons is None else f"{cons:+.3f}"))
+    _print_real()
+
+
+def _print_real() -> None:
+    mixes = real_mixes()
+    if not mixes:
+        print("4. real mixes: skipped (needs wesnoth-1.16-music and hedgewars-data)")
+        return
+    cost = mixes.pop("_cost")
+    print("4. real mixes (40 s from 30 s): old = raw frames, new = harmonic part; T tonalness, C consonance,"
+          " F familiarity")
+
+    def f(v):
+        return "   -  " if v is None else f"{v:+6.2f}"
+
+    for name, (old, new) in mixes.items():
+        print(f"   {name:<30} T {old['tonalness']:.2f} -> {new['tonalness']:.2f}  C {f(old['consonance'])} -> "
+              f"{f(new['consonance'])}  F {f(old['familiarity'])} -> {f(new['familiarity'])}  "
+              f"share {new['harmonic_share']:.2f}")
+    n_old = sum(old["consonance"] is not None for old, _ in mixes.values())
+    n_new = sum(new["consonance"] is not None for _, new in mixes.values())
+    print(f"   with a consonance: old {n_old}/{len(mixes)}, new {n_new}/{len(mixes)}")
+    print(f"   analysis cost per second of audio: new {1e3 * cost[0]:.1f} ms, old {1e3 * cost[1]:.1f} ms "
+          f"(ratio {cost[0] / cost[1]:.2f})")
 
 
 if __name__ == "__main__":

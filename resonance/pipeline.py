@@ -41,7 +41,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from .consonance import _analyze_frame, mode_consonance, resolve_memory, summarize_frames
+from .consonance import FrameAnalyzer, mode_consonance, resolve_memory
 from .coupling import entry_coupling, regional_projection
 from .dynamics import Reservoir, RhythmBank, bank_frequencies_hz, effective_pulse_response
 from .errors import ParameterError
@@ -630,15 +630,15 @@ class Scorer:
         self._mcoh_state = None
         self._pass_state = None
         self._s_buf = np.zeros(0)
-        self._n_long = 0
         self._n_samples = 0
         self._acc = {
             "drive": 0.0, "absorbed": 0.0, "semantic": 0.0,
             "pulse_power": 0.0, "pulse_n": 0,
         }
         self._tempo_power = np.zeros(self._freqs.size)
-        self._cons = []  # (power, tonalness, roughness, harmonicity, consonance, familiarity)
-        self._cons_prev = None  # the last long frame, for steady partials
+        # Consonance of every n-th long frame, on its harmonic (non-percussive) part.
+        self._cons = FrameAnalyzer(self._fe_s.long_freqs_hz, every=self.config_.consonance_every,
+                                   memory=self.harmonic_memory_)
         self._rate_power = None  # (K, J) power of each mode at each rhythm rate
         self._sync = []  # (energy, order across regions x locking to the stimulus)
         self._osc = RegionalOscillators(**{k: v for k, v in self._osc_args.items() if k not in ("weights", "delays", "freqs_hz")},
@@ -715,22 +715,8 @@ class Scorer:
 
     def _consonance(self, spectrum: np.ndarray) -> None:
         """Tonalness, roughness, harmonicity and consonance of every n-th long frame."""
-        freqs = self._fe_s.long_freqs_hz
-        every = self.config_.consonance_every
         for j in range(spectrum.shape[1]):
-            index = self._n_long
-            self._n_long += 1
-            mag = spectrum[:, j]
-            previous, self._cons_prev = self._cons_prev, mag.copy()
-            if (index - 1) % every or previous is None:
-                continue
-            power = float(np.sum(mag**2))
-            if power < 1e-12:
-                continue
-            a = _analyze_frame(mag, freqs, previous=previous, memory=self.harmonic_memory_)
-            self._cons.append(
-                (power, a["tonalness"], a["roughness"], a["harmonicity"], a["consonance"], a["familiarity"])
-            )
+            self._cons.push(spectrum[:, j])
 
     def _mode_rates(self, p_n: np.ndarray) -> None:
         """Accumulate the power of each mode at each rhythm rate (for mode consonance)."""
@@ -1110,10 +1096,7 @@ class Scorer:
         }
         acc = self._acc
         drive = max(acc["drive"], 1e-12)
-        cons = list(zip(*self._cons)) if self._cons else [()] * 6
-        c = summarize_frames(cons[0], cons[1], {
-            "roughness": cons[2], "harmonicity": cons[3], "consonance": cons[4], "familiarity": cons[5],
-        })
+        c = self._cons.summary()
         mean_modes = mode_energy.mean(axis=1).astype(float)
         mc = self._mode_consonance(mean_modes)
         sync = np.concatenate(self._sync) if self._sync else np.zeros((0, 2))

@@ -15,6 +15,7 @@ from resonance.consonance import (
     N_CHORD_TYPES,
     ChordTypeMemory,
     CompositeWeights,
+    FrameAnalyzer,
     HarmonicTemplate,
     analyze_spectrum,
     chord_type,
@@ -75,19 +76,12 @@ def _chord(root_hz, semitones, duration_s=1.2, **kw):
     return sum(_tone(root_hz * 2 ** (s / 12), duration_s, seed=i, **kw) for i, s in enumerate(semitones))
 
 
-def _measure(y, memory=MEMORY, **kw):
-    """Tonalness-weighted measures of ``y`` over its frames (as the pipeline)."""
-    frames, previous = [], None
+def _measure(y, memory=MEMORY, every=1):
+    """Tonalness-weighted measures of ``y`` over its frames, as the pipeline measures them."""
+    analyzer = FrameAnalyzer(FREQS_HZ, every=every, memory=memory)
     for s in range(0, y.size - N_FFT + 1, HOP):
-        mag = np.abs(np.fft.rfft(y[s : s + N_FFT] * WINDOW)) * 2 / WINDOW.sum()
-        if previous is not None:
-            out = analyze_spectrum(mag, FREQS_HZ, previous=previous, memory=memory, **kw)
-            out["power"] = float(np.sum(mag**2))
-            frames.append(out)
-        previous = mag
-    keys = ("roughness", "harmonicity", "familiarity", "consonance")
-    return summarize_frames([f["power"] for f in frames], [f["tonalness"] for f in frames],
-                            {k: [f[k] for f in frames] for k in keys})
+        analyzer.push(np.abs(np.fft.rfft(y[s : s + N_FFT] * WINDOW)) * 2 / WINDOW.sum())
+    return analyzer.summary()
 
 
 def _spearman_with_schwartz(values):
@@ -179,8 +173,38 @@ def test_noise_and_clicks_have_no_consonance_tones_do(rng):
     click_out = _measure(clicks)
     tone = _measure(_chord(C4_HZ, [0, 4, 7]))
     assert noise["consonance"] is None and noise["tonalness"] < 0.05
-    assert click_out["consonance"] is None and click_out["tonalness"] < 0.05
+    assert click_out["consonance"] is None and click_out["tonalness"] < 0.05 and click_out["harmonic_share"] < 0.1
     assert tone["tonalness"] > 0.95 and tone["consonance"] is not None
+
+
+#: I-IV-V-I-vi-IV-V-I on C4, one chord a second (the progression's roots).
+PROGRESSION_ROOTS = [0, 5, 7, 0, 9, 5, 7, 0]
+
+
+@pytest.fixture(scope="module")
+def drums():
+    import synth_signals as S
+
+    return S.groove(120, len(PROGRESSION_ROOTS), seed=3)
+
+
+def _with_drums(shape, drums, drum_level=2.0):
+    """A chord progression with a drum groove twice as loud (rms) on top."""
+    y = np.concatenate([_chord(C4_HZ * 2 ** (r / 12), shape, 1.0) for r in PROGRESSION_ROOTS])
+    d = drums[: y.size]
+    return y / np.std(y) + drum_level * d / np.std(d)
+
+
+def test_harmony_is_heard_through_drums_and_drums_alone_have_none(drums):
+    import synth_signals as S
+
+    major, cluster = _measure(_with_drums([0, 4, 7], drums)), _measure(_with_drums([0, 1, 2, 3], drums))
+    assert major["consonance"] is not None and cluster["consonance"] is not None
+    assert major["consonance"] > cluster["consonance"] + 1.0
+    assert major["familiarity"] > cluster["familiarity"]
+    for alone in (drums, S.metronome(120, 8.0)):
+        out = _measure(alone)
+        assert out["consonance"] is None and out["harmonic_share"] < 0.4, out
 
 
 def test_a_gliding_tone_is_less_tonal_than_a_steady_one():
