@@ -222,7 +222,7 @@ def test_interrupted_search_resumes_to_the_same_result(space, default_harmonics,
 
 
 @pytest.mark.parametrize("seed", [0, pytest.param(1, marks=pytest.mark.xfail(
-    strict=True,
+    run=False,  # a known failure, not run: its 80 evaluations were the slowest test of the suite (~10 % of it)
     reason="merged model v2 + expectation: with seed 1 neither DE nor random search finds a drum layer above "
     "the start point in 40 evaluations (both best = the start score 0.827, best_evaluation 1). Not a dead "
     "dimension: every drum parameter moves the 10 s score (one at a time: 0.08-1.43), but only 3 of 24 such "
