@@ -8,7 +8,8 @@ from .connectome import Connectome, load_connectome
 from .errors import DataFileError, ParameterError, ResonanceError
 from .harmonics import Harmonics, RegionalHarmonics, connectome_harmonics
 from .io.library import score_files
-from .pipeline import ModelConfig, Scorer, ScoreResult, score_file, score_signal
+from .io.scoring import score_file
+from .pipeline import ModelConfig, Scorer, ScoreResult, score_signal
 
 __version__ = "0.1.0"
 

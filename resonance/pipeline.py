@@ -56,7 +56,7 @@ from scipy.signal import lfilter
 
 from .validation import check_audio, check_float, check_int, check_sample_rate
 
-__all__ = ["SCORE_UNITS", "ModelConfig", "Scorer", "ScoreResult", "score_signal", "score_file", "arc_metrics"]
+__all__ = ["SCORE_UNITS", "ModelConfig", "Scorer", "ScoreResult", "score_signal", "arc_metrics"]
 
 #: Reference energies at the entry (connectome-independent), keyed by config.
 _REFERENCE_CACHE: dict = {}
@@ -1381,46 +1381,3 @@ def score_signal(y: np.ndarray, sr: int, *, harmonics, config: ModelConfig | Non
         scorer.process(y[..., i : i + step])
     return scorer.result()
 
-
-def score_file(path, *, harmonics, config: ModelConfig | None = None, block_s: float = 10.0, on_progress=None):
-    """Score an audio file, streaming it block by block (bounded memory).
-
-    Parameters
-    ----------
-    path : str or Path
-        Audio file (any format of :data:`resonance.io.audio.SUPPORTED_EXTENSIONS`).
-    harmonics : Harmonics
-        Connectome harmonics.
-    config : ModelConfig or None
-        Model constants.
-    block_s : float
-        Seconds of audio decoded per block.
-    on_progress : callable or None
-        Called as ``on_progress(seconds_done, seconds_total)`` after each block.
-
-    Returns
-    -------
-    ScoreResult
-
-    Raises
-    ------
-    DataFileError
-        If the file is missing, unreadable, truncated, empty, silent or holds
-        NaN/inf samples; the message names the file.
-    """
-    from .errors import DataFileError
-    from .io.audio import AudioReader
-
-    reader = AudioReader(path, sr=MODEL_SR, block_s=block_s, dtype=np.float64, mono=False)
-    total_s = reader.info.duration_s
-    scorer = Scorer(harmonics, config=config)
-    done = 0
-    for block in reader:
-        scorer.process(block)
-        done += block.shape[-1]
-        if on_progress is not None:
-            on_progress(done / MODEL_SR, total_s)
-    try:
-        return scorer.result()
-    except ParameterError as exc:
-        raise DataFileError(f"'{path}': {exc}") from None

@@ -37,13 +37,9 @@ only (never at the file name), in this order:
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from pathlib import Path
-
-from resonance.io.atomic import atomic_path
 
 from .errors import ParameterError
 
@@ -57,12 +53,9 @@ __all__ = [
     "HEATMAP_MAX_ROWS",
     "LEGEND",
     "legend",
-    "OUT_EXTENSIONS",
-    "check_out_path",
     "score_record",
     "reading",
     "format_record",
-    "csv_rows",
     "jsonl_line",
     "write_results",
     "plot_path_for",
@@ -103,10 +96,6 @@ HARMONICITY_TONAL = 0.4
 #: The heat map of energy per harmonic shows at most this many rows; more
 #: modes are averaged in groups of consecutive indices.
 HEATMAP_MAX_ROWS = 64
-
-#: Extensions accepted by :func:`write_results`.
-OUT_EXTENSIONS = (".csv", ".jsonl")
-
 
 def score_record(file: str, result, *, model_version: str) -> dict:
     """The JSON-ready record of one scored file.
@@ -287,58 +276,18 @@ def _flatten(record: dict) -> dict:
     return flat
 
 
-def csv_rows(records: list[dict]) -> tuple[list[str], list[dict]]:
-    """Flatten records for CSV: ``metrics.X`` and ``arc.Y`` columns.
-
-    Returns
-    -------
-    columns : list of str
-        Every key in order of first appearance; ``top_regions`` is one column
-        ``"region:share;..."``.
-    rows : list of dict
-        One flat dict per record (missing values are empty cells).
-    """
-    rows = [_flatten(r) for r in records]
-    columns: list[str] = []
-    for row in rows:
-        for key in row:
-            if key not in columns:
-                columns.append(key)
-    return columns, rows
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    try:
-        with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise ParameterError(f"--out '{path}' cannot be written ({exc.strerror or exc})") from None
-
-
-def check_out_path(path) -> Path:
-    """Check an ``--out`` file name before any work is done.
-
-    Raises
-    ------
-    ParameterError
-        If the extension is not ``.csv`` or ``.jsonl``, or the folder does
-        not exist or is not writable (:func:`stimgen.io.check_output_path`).
-    """
-    from .io import check_output_path
-
-    return check_output_path(path, what="--out", extensions=OUT_EXTENSIONS)
-
-
 def write_results(records: list[dict], path) -> Path:
-    """Write records as CSV or JSON lines, atomically (temp file + rename).
+    """Write records as a results table, atomically (:func:`resonance.io.library.write_table`).
 
     Parameters
     ----------
     records : list of dict
         Records of :func:`score_record`.
     path : str or os.PathLike
-        ``.csv`` (flattened columns, see :func:`csv_rows`) or ``.jsonl`` (the
-        lines of ``--json``).
+        ``.jsonl`` (the lines of ``--json``, one record a line), or
+        ``.csv`` / ``.parquet`` (flattened: ``metrics.X`` and ``arc.Y``
+        columns, ``top_regions`` as one ``"region:share;..."`` column; a
+        missing value is an empty cell / null).
 
     Returns
     -------
@@ -347,21 +296,19 @@ def write_results(records: list[dict], path) -> Path:
     Raises
     ------
     ParameterError
-        If the extension is not supported or the file cannot be written.
+        If the extension is not one of
+        :data:`resonance.io.library.OUT_FORMATS`, or the folder does not
+        exist or is not writable.
+    DataFileError
+        If the file cannot be written (an existing file is then untouched).
     """
-    path = check_out_path(path)
-    if path.suffix.lower() == ".jsonl":
-        text = "".join(jsonl_line(r) + "\n" for r in records)
-    else:
-        columns, rows = csv_rows(records)
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
-        text = buf.getvalue()
-    _write_atomic(path, text)
-    return path
+    from resonance.io.library import OUT_FORMATS, write_table
+
+    from .io import check_output_path
+
+    path = check_output_path(path, what="--out", extensions=OUT_FORMATS)
+    rows = records if path.suffix.lower() == ".jsonl" else [_flatten(r) for r in records]
+    return write_table(rows, path)
 
 
 def check_plot_ymax(ymax) -> float:

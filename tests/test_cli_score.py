@@ -400,9 +400,9 @@ def test_bad_output_names_fail_before_scoring(runner, tmp_path, option, name, wo
 
 
 def test_interrupt_exits_130_and_out_keeps_the_finished_files(runner, tmp_path, monkeypatch):
-    import resonance.pipeline
+    import resonance.io.scoring
 
-    real = resonance.pipeline.score_file
+    real = resonance.io.scoring.score_file
     calls = []
 
     def interrupted_on_second_file(path, **kwargs):
@@ -411,7 +411,7 @@ def test_interrupt_exits_130_and_out_keeps_the_finished_files(runner, tmp_path, 
             raise KeyboardInterrupt
         return real(path, **kwargs)
 
-    monkeypatch.setattr(resonance.pipeline, "score_file", interrupted_on_second_file)
+    monkeypatch.setattr(resonance.io.scoring, "score_file", interrupted_on_second_file)
     a = write_wav(tmp_path / "a.wav", clicks(5.0))
     b = write_wav(tmp_path / "b.wav", clicks(5.0))
     out = tmp_path / "r.csv"

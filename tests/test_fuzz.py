@@ -95,7 +95,7 @@ field_values = st.sampled_from([0, 1, 2, 7, 255, 2**16 - 1, 2**31 - 1, 2**32 - 1
        extreme=st.one_of(st.none(), st.sampled_from([1e7, 3e38, float("nan"), float("inf")])))
 def test_fuzz_audio_files(default_harmonics, fmt, edits, cut, header, extreme):
     from resonance.io.audio import audio_info
-    from resonance.pipeline import score_file
+    from resonance.io.scoring import score_file
 
     data = bytearray(BASE_AUDIO[fmt])
     if extreme is not None and fmt == "WAV":  # a FLOAT sample far beyond full scale

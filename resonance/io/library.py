@@ -269,7 +269,7 @@ def score_task(path: str, harmonics, *, identity: dict, config=None, timeline_di
         The row (see the module docstring).  Never raises for a bad file:
         the reason is in ``row["error"]``.
     """
-    from ..pipeline import score_file
+    from .scoring import score_file
 
     harmonics = _worker_model(harmonics)
     row = _file_facts(path)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
 from pathlib import Path
 
 import numpy as np
 import typer
 
 from ._app import app, user_errors
+from ._connectome import connectome_option, echo_warnings, entry_regions_option
 
 __all__ = ["MIN_AXIS_CORRELATION", "harmonics_command", "harmonics_document"]
 
@@ -166,20 +166,8 @@ def _print_table(harmonics, connectome, rows: int) -> None:
 
 @app.command("harmonics")
 def harmonics_command(
-    connectome: Path | None = typer.Option(
-        None,
-        "--connectome", metavar="tvb:NN|PATH",
-        help="Connectome: tvb:66, tvb:68, tvb:76 (default), tvb:96, a TVB connectivity (.zip or folder) "
-        "or a square weight matrix (.npy, .csv, .txt, .tsv; labels optional).",
-    ),
-    entry_regions: list[str] | None = typer.Option(
-        None,
-        "--entry-regions", metavar="KIND=REGIONS",
-        help="Entry regions of --connectome: auditory=LABEL,... and/or premotor=LABEL,... (labels, or 0-based "
-        "matrix rows); repeat or separate with ';'. Default: found by label (A1/A2, transversetemporal/TT, "
-        "superiortemporal/ST; PMCM/PMCDL, caudalmiddlefrontal/CMF).",
-        show_default=False,
-    ),
+    connectome: Path | None = connectome_option(),
+    entry_regions: list[str] | None = entry_regions_option(),
     labels: Path | None = typer.Option(None, "--labels", help="Region labels for a matrix, one per line."),
     n_modes: int = typer.Option(200, "--n-modes", help="Number of harmonics (capped at the number of graph nodes)."),
     level: str = typer.Option("auto", "--level", help="auto, vertex (needs the mesh) or region."),
@@ -204,12 +192,9 @@ def harmonics_command(
             check_output_path(plot, what="--plot", extensions=PLOT_EXTENSIONS)
         if labels is not None and connectome is None:
             raise ParameterError("--labels needs --connectome (the default connectome has its own labels)")
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with echo_warnings():
             conn = load_connectome(connectome, labels=labels, entry_regions=entry_regions or None)
             harmonics = connectome_harmonics(conn, n_modes=n_modes, level=level, cache=not no_cache)
-        for warning in caught:
-            typer.echo(f"stimgen: warning: {warning.message}", err=True)
 
         if json_output:
             typer.echo(json.dumps(harmonics_document(harmonics, conn), indent=1))

@@ -26,6 +26,7 @@ from pathlib import Path
 import typer
 
 from ._app import app, user_errors
+from ._connectome import connectome_option, echo_warnings, entry_regions_option
 
 __all__ = ["optimize_command", "DEFAULT_BUDGET", "DEFAULT_DURATION_S", "default_workers", "report_path",
            "checkpoint_path"]
@@ -130,14 +131,8 @@ def optimize_command(
     out: Path | None = typer.Option(None, "-o", "--out", show_default=False,
                                     help="Required (except with --list-params): the output preset (.toml) of "
                                          "the best design."),
-    connectome: Path | None = typer.Option(
-        None, "--connectome", metavar="tvb:NN|PATH",
-        help="Connectome: tvb:66, tvb:68, tvb:76 (default), tvb:96, a TVB connectivity (.zip or folder) "
-        "or a square weight matrix (.npy, .csv, .txt, .tsv; labels optional)."),
-    entry_regions: list[str] | None = typer.Option(
-        None, "--entry-regions", metavar="KIND=REGIONS",
-        help="Entry regions of --connectome: auditory=LABEL,... and/or premotor=LABEL,... (labels, or 0-based "
-        "matrix rows); repeat or separate with ';'. Default: found by label.", show_default=False),
+    connectome: Path | None = connectome_option(),
+    entry_regions: list[str] | None = entry_regions_option(),
     preset: str | None = typer.Option(None, "--preset", help="Base preset (name or .toml): its layers and start values."),
     duration: float = typer.Option(DEFAULT_DURATION_S, "--duration", help="Length of every candidate (s)."),
     budget: int = typer.Option(DEFAULT_BUDGET, "--budget", help="Evaluations to spend."),
@@ -205,32 +200,20 @@ def optimize_command(
 
 def _load_connectome(connectome, entry_regions):
     """The connectome with its entry regions, with any loading note printed once."""
-    import warnings
-
     from resonance.connectome import load_connectome
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with echo_warnings():
         conn = load_connectome(connectome, entry_regions=entry_regions or None)
-    for w in caught:
-        if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
-            typer.echo(f"note: {w.message}", err=True)
     return conn
 
 
 def _load(connectome):
     """Connectome harmonics of a loaded connectome (passed on to the workers)."""
-    import warnings
-
     from resonance.coupling import require_entry_regions
     from resonance.harmonics import connectome_harmonics
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with echo_warnings():
         harmonics = connectome_harmonics(connectome)
-    for w in caught:
-        if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
-            typer.echo(f"note: {w.message}", err=True)
     require_entry_regions(harmonics)  # refuses a connectome without an auditory entry, up front
     return harmonics
 

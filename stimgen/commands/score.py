@@ -28,13 +28,13 @@ its error in ``--out``); the others are still scored, and the exit code is
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import typer
 from resonance.io.library import OUT_FORMATS
 
 from ._app import EXIT_USER_ERROR, app, user_errors
+from ._connectome import connectome_option, echo_warnings, entry_regions_option
 
 __all__ = ["LONG_FILE_S", "AUTO_CLUSTER_MIN_FILES", "OUT_FORMATS", "expand_inputs", "record_from_row",
            "score_command"]
@@ -209,20 +209,8 @@ def _cluster_size(workers: int | None, scheduler: str | None, n_files: int) -> i
 @app.command("score")
 def score_command(
     files: list[Path] = typer.Argument(..., help="Audio files or folders (searched recursively).", show_default=False),
-    connectome: Path | None = typer.Option(
-        None,
-        "--connectome", metavar="tvb:NN|PATH",
-        help="Connectome: tvb:66, tvb:68, tvb:76 (default), tvb:96, a TVB connectivity (.zip or folder) "
-        "or a square weight matrix (.npy, .csv, .txt, .tsv; labels optional).",
-    ),
-    entry_regions: list[str] | None = typer.Option(
-        None,
-        "--entry-regions", metavar="KIND=REGIONS",
-        help="Entry regions of --connectome: auditory=LABEL,... and/or premotor=LABEL,... (labels, or 0-based "
-        "matrix rows); repeat or separate with ';'. Default: found by label (A1/A2, transversetemporal/TT, "
-        "superiortemporal/ST; PMCM/PMCDL, caudalmiddlefrontal/CMF).",
-        show_default=False,
-    ),
+    connectome: Path | None = connectome_option(),
+    entry_regions: list[str] | None = entry_regions_option(),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON line per file instead of the table."),
     plot: Path | None = typer.Option(None, "--plot", help="Write a figure per file: .png, .svg or .pdf (several "
                                      "files: PLOT-<filestem>.png)."),
@@ -269,12 +257,9 @@ def score_command(
         from resonance.harmonics import connectome_harmonics
         from resonance.pipeline import ModelConfig
 
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with echo_warnings():
             conn = load_connectome(connectome, entry_regions=entry_regions or None)
             harmonics = connectome_harmonics(conn)
-        for warning in caught:
-            typer.echo(f"stimgen: warning: {warning.message}", err=True)
         require_entry_regions(harmonics)  # a connectome that sound cannot enter fails here, not per file
 
         paths = expand_inputs(files)

@@ -1,0 +1,67 @@
+"""Scoring an audio file: the model (:class:`resonance.pipeline.Scorer`) fed from disk.
+
+:func:`score_file` streams a file block by block through one
+:class:`~resonance.pipeline.Scorer` (bounded memory), the file-reading
+counterpart of :func:`resonance.pipeline.score_signal`.  It is re-exported as
+:func:`resonance.score_file`; a whole library of files is scored by
+:func:`resonance.io.library.score_rows`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import DataFileError, ParameterError
+from ..frontend import MODEL_SR
+from ..pipeline import ModelConfig, Scorer
+
+__all__ = ["score_file"]
+
+
+def score_file(path, *, harmonics, config: ModelConfig | None = None, block_s: float = 10.0, on_progress=None):
+    """Score an audio file, streaming it block by block (bounded memory).
+
+    Parameters
+    ----------
+    path : str or Path
+        Audio file (any format of :data:`resonance.io.audio.SUPPORTED_EXTENSIONS`).
+    harmonics : Harmonics
+        Connectome harmonics.
+    config : ModelConfig or None
+        Model constants.
+    block_s : float
+        Seconds of audio decoded per block.
+    on_progress : callable or None
+        Called as ``on_progress(seconds_done, seconds_total)`` after each block.
+
+    Returns
+    -------
+    ScoreResult
+
+    Raises
+    ------
+    DataFileError
+        If the file is missing, unreadable, truncated, empty, silent or holds
+        NaN/inf samples; the message names the file.
+
+    Examples
+    --------
+    >>> import resonance
+    >>> h = resonance.connectome_harmonics()  # doctest: +SKIP
+    >>> resonance.score_file("samples/groove_120bpm.flac", harmonics=h).score  # doctest: +SKIP
+    """
+    from .audio import AudioReader  # on demand: importing resonance loads no audio library
+
+    reader = AudioReader(path, sr=MODEL_SR, block_s=block_s, dtype=np.float64, mono=False)
+    total_s = reader.info.duration_s
+    scorer = Scorer(harmonics, config=config)
+    done = 0
+    for block in reader:
+        scorer.process(block)
+        done += block.shape[-1]
+        if on_progress is not None:
+            on_progress(done / MODEL_SR, total_s)
+    try:
+        return scorer.result()
+    except ParameterError as exc:
+        raise DataFileError(f"'{path}': {exc}") from None
