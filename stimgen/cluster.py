@@ -97,6 +97,9 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None):
             ) from None
         try:
             yield client
+        except BaseException:
+            _quiet_shutdown()
+            raise
         finally:
             client.close()
         return
@@ -114,7 +117,21 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None):
         client = Client(cluster)
         try:
             yield client
+        except BaseException:
+            _quiet_shutdown()
+            raise
         finally:
             client.close()
     finally:
         cluster.close()
+
+
+def _quiet_shutdown() -> None:
+    """Silence Dask's and Tornado's loggers while an interrupted run shuts down.
+
+    After Ctrl-C, callbacks still pending on the client's event loop can fail
+    inside Dask and Tornado, which log their own tracebacks; the user has
+    already been told what was kept, so those lines are noise.
+    """
+    for name in ("distributed", "tornado", "tornado.application", "tornado.general", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
