@@ -186,7 +186,7 @@ DENSE_LIMIT = 2000
 CACHE_KIND = "harmonics"
 
 #: Version of the cache layout; bump to invalidate every entry.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 #: Allowed values of ``level``.
 LEVELS = ("auto", "vertex", "region")
@@ -347,9 +347,11 @@ def mesh_edges(triangles) -> np.ndarray:
 def sample_long_range_edges(vertex_region, weights, *, n_edges: int = N_LONG_RANGE_EDGES, seed: int = SEED):
     """Draw vertex-to-vertex edges between connected regions.
 
-    Region pairs ``i < j`` are drawn (multinomially) with probability
-    proportional to ``weights[i, j]``; each edge joins a uniformly drawn
-    vertex of region ``i`` to one of region ``j``.
+    Region pairs ``i < j`` get edges in proportion to ``weights[i, j]``
+    (systematic sampling: each pair gets the floor or the ceiling of its
+    expected count, so 1 % noise on the weights moves only a few edges); each
+    edge joins a uniformly drawn vertex of region ``i`` to one of region
+    ``j``, from a random stream of its own per pair.
 
     Parameters
     ----------
@@ -390,8 +392,16 @@ def sample_long_range_edges(vertex_region, weights, *, n_edges: int = N_LONG_RAN
     total = pair_weight.sum()
     if n_edges == 0 or total <= 0:
         return np.zeros((0, 2), dtype=np.int64)
-    rng = np.random.default_rng(seed)
-    counts = rng.multinomial(n_edges, pair_weight / total)
+    # Systematic sampling: one random offset, then evenly spaced points on
+    # the cumulative weights.  Each pair gets floor or ceil of its expected
+    # count, and a small change of the weights moves only the few counts
+    # whose boundaries it crosses (a multinomial draw, by contrast, reshuffles
+    # every count and, through the shared random stream, every endpoint).
+    offset = np.random.default_rng(seed).random()
+    cum = np.cumsum(pair_weight) / total
+    points = (np.arange(n_edges) + offset) / n_edges
+    counts = np.bincount(np.minimum(np.searchsorted(cum, points, side="right"), cum.size - 1),
+                         minlength=cum.size)
     order = np.argsort(region, kind="stable")
     starts = np.searchsorted(region[order], np.arange(w.shape[0] + 1))
     out = np.empty((n_edges, 2), dtype=np.int64)
@@ -400,7 +410,11 @@ def sample_long_range_edges(vertex_region, weights, *, n_edges: int = N_LONG_RAN
         c = int(counts[pair])
         for col, reg in enumerate((iu[pair], ju[pair])):
             members = order[starts[reg] : starts[reg + 1]]
-            out[k : k + c, col] = members[rng.integers(0, len(members), size=c)]
+            # Each pair and end has its own stream: the endpoints of one pair
+            # do not depend on the counts of the others, and one more edge
+            # keeps the pair's earlier ones.
+            stream = np.random.default_rng([seed, int(iu[pair]), int(ju[pair]), col])
+            out[k : k + c, col] = members[stream.integers(0, len(members), size=c)]
         k += c
     return out
 

@@ -46,13 +46,14 @@ from .coupling import entry_coupling, regional_projection
 from .dynamics import Reservoir, RhythmBank, bank_frequencies_hz, effective_pulse_response
 from .errors import ParameterError
 from .expectation import Expectation
-from .field import FieldParameters, corticothalamic_transfer
+from .field import FieldParameters, channel_transfer_power, corticothalamic_transfer
 from .frontend import MODEL_SR, FrontEnd
 from .oscillators import RegionalOscillators, delay_steps, kuramoto_order
 from .hearing.modulation import ModulationFilterbank, modulation_rates_hz
 from .semantic import SpeechDetector
 from .sinks import OnsetSinks, event_strength
 from scipy.signal import lfilter
+from scipy.ndimage import median_filter
 
 from .validation import check_audio, check_float, check_int, check_sample_rate
 
@@ -93,6 +94,13 @@ _SYNC_PRIOR_EVENTS = 4.0
 #: share (engineering choice: a band with less than ~1 full event every 20
 #: steps, 7 s, counts as event-free and passes its modulation).
 _PASS_EVENTS = 0.05
+
+#: Modulation filters over which the floor of the modulation spectrum is the
+#: median (:meth:`Scorer._mod_coherence`): five half-octave filters, one octave
+#: either side.  Engineering choice: a line (an AM rate, a beat) is one or two
+#: filters wide, so the median of five ignores it, while the floor of noise
+#: changes little over two octaves.
+_MOD_FLOOR_FILTERS = 5
 
 
 @dataclass(frozen=True)
@@ -223,6 +231,10 @@ class ModelConfig:
         10 dB (Stevens' power law for loudness, exponent 0.3 on intensity:
         literature).  -20 dB, about the level of music mastered near -14 to
         -23 LUFS, is an engineering choice.
+        The power law applies to each 23 ms frame before a step's frames are
+        averaged (compression before temporal integration: Glasberg & Moore
+        2002; ISO 532-1), so sparse clicks weigh far less than a sustained
+        sound of the same RMS.
         A fade-out therefore cools the model; a file's level within the
         normal listening range moves the score as loudness moves.
     oscillator_q : float
@@ -471,8 +483,8 @@ class Scorer:
             fmin_hz=cfg.mod_fmin_hz, fmax_hz=cfg.mod_fmax_hz, per_octave=cfg.mod_per_octave
         )
         self._mod_rates = self._mod_rates[self._mod_rates < fr / 2.0]
-        tm = corticothalamic_transfer(lam, self._mod_rates, params=self._field)
-        self._mod_gain = (tm.real**2 + tm.imag**2)  # (K, R)
+        # Power gain of each harmonic over each modulation filter's band.
+        self._mod_gain = channel_transfer_power(lam, self._mod_rates, q=cfg.mod_q, fs_hz=fr, params=self._field)  # (K, R)
         self._aud2 = self._coupling.auditory**2  # (K, B)
         self._n_bin = self._fe.n_binaural_bands
         self._mode_freqs = np.asarray(h.frequencies_hz, dtype=float)
@@ -761,11 +773,16 @@ class Scorer:
         # Loudness weight of each step (0.37 s, about the 400 ms window of
         # momentary loudness, EBU R 128): Stevens' power law, loudness
         # doubles per 10 dB, 1 at loudness_ref_db; the same for every band,
-        # so sounds of equal level weigh the same.
-        power = self._l_buf[0, :n_env].reshape(n_steps, _STEP).mean(axis=1)
+        # so sounds of equal level weigh the same.  The power law applies to
+        # each 23 ms frame before the step's average (compression before
+        # temporal integration, as in the time-varying loudness of Glasberg
+        # & Moore 2002 and ISO 532-1): sparse clicks are far less loud than
+        # a sustained sound of the same energy.
+        power = self._l_buf[0, :n_env].reshape(n_steps, _STEP)
         self._l_buf = self._l_buf[:, n_env:]
-        step_db = 10.0 * np.log10(np.maximum(power, 1e-30)) + self._fe_s.floor_db
-        loud_step = np.broadcast_to(np.exp2((step_db - cfg.loudness_ref_db) / 10.0), (B, n_steps))
+        frame_db = 10.0 * np.log10(np.maximum(power, 1e-30)) + self._fe_s.floor_db
+        loud = np.exp2((frame_db - cfg.loudness_ref_db) / 10.0).mean(axis=1)
+        loud_step = np.broadcast_to(loud, (B, n_steps))
         # Louder sound drives the cortex harder: the energy delivered to the
         # harmonics in each step is weighted by the step's loudness (the
         # sinks, the rhythm bank, tempo and the oscillators see the events
@@ -845,21 +862,24 @@ class Scorer:
     def _mod_coherence(self, m: np.ndarray, state):
         """Coherence gain of the modulation spectrum, per rate and step.
 
-        The summed modulation power per unit bandwidth (the filters are
-        constant-Q, so power / rate), averaged over ``coherence_tau_s`` and
-        divided by its mean over the rates; the gain is the excess of that
-        ratio over 1.  A modulation concentrated at a few rates (a beat, a
-        rhythm) stands out; a flat modulation spectrum (the intrinsic
-        fluctuation of noise, random onsets) gives ~0.  Unlike the onset
-        path, no precision weighting removes unpredictable drive here, so
-        only the coherent excess counts.
+        The summed modulation power in each (constant-Q) filter, averaged
+        over ``coherence_tau_s``, divided by the floor around it: the median
+        of the :data:`_MOD_FLOOR_FILTERS` filters centred on it (one octave
+        either side).  The gain is the excess of that ratio over 1.  A
+        modulation concentrated at a few rates (a beat, an AM line, a
+        rhythm) stands out at its rate, whatever the rate; the intrinsic
+        fluctuation of noise, whose relative modulation power is about the
+        same in every filter and varies slowly with rate, gives ~0.  Unlike
+        the onset path, no precision weighting removes unpredictable drive
+        here, so only the coherent excess counts.
         """
         cfg = self.config_
-        dens = m.sum(axis=0) / self._mod_rates[:, None]  # (R, n)
+        dens = m.sum(axis=0)  # (R, n): power per constant-Q filter
         a = self._coh_a
         first = a * dens[:, :1] if state is None else state
         avg, state = lfilter([1.0 - a], [1.0, -a], dens, axis=1, zi=first)
-        ratio = avg / (cfg.normalization_floor + avg.mean(axis=0, keepdims=True))
+        floor = median_filter(avg, size=(_MOD_FLOOR_FILTERS, 1), mode="mirror")
+        ratio = avg / (cfg.normalization_floor + floor)
         excess = np.maximum(ratio - 1.0, 0.0)
         gain = excess if cfg.normalization_exponent == 1.0 else excess**cfg.normalization_exponent
         return gain, state

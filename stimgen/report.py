@@ -64,11 +64,12 @@ __all__ = [
 ]
 
 #: Score (basis points of the references, :data:`resonance.pipeline.SCORE_UNITS`)
-#: from which a stimulus "builds neutral energy".  Measured with the merged
-#: model v2 + expectation stage on the 20 s samples: groove 0.43 and
-#: metronome 0.38; white noise 0.037, the semitone cluster 0.013, the consonant
-#: drone 0.006, speech 0.001.  0.1 lies between the two groups.
-SCORE_BUILDS = 0.1
+#: from which a stimulus "builds neutral energy".  Measured on the 20 s samples
+#: after loudness is compressed per frame (clicks are far less loud than their
+#: RMS): groove 0.27 and metronome 0.052; the semitone cluster 0.0007, the
+#: consonant drone 0.0003, white noise and speech 0.0001.  0.01 lies between
+#: the two groups.
+SCORE_BUILDS = 0.01
 
 #: Share of the onset drive marked as speech above which the stimulus is read
 #: as "mostly semantic" (more than half of the drive is legible speech).
@@ -201,7 +202,7 @@ LEGEND = (
     "units: score and energies in basis points of the references (bp ref: 10,000 = what an unpredictable "
     "120 BPM train of full-strength onsets delivers at the auditory entry); higher = more "
     f"semantically-neutral energy builds up. Above {SCORE_BUILDS:g} a sound builds neutral energy: the 20 s "
-    "sample groove scores ~0.4, the metronome ~0.4, white noise ~0.04, drones ~0.01, speech ~0.001. "
+    "sample groove scores ~0.3, the metronome ~0.05, drones ~0.0005, white noise and speech ~0.0001. "
     "entrainment: coherent 2 Hz-loop power "
     "(x ref: times the reference's); consonance: 1.78 harmonicity - 1.62 roughness + 0.089 familiarity (higher = more consonant; - = no pitch); "
     "surprise: bits per onset of the metre model's predictions plus bits per chord change; absorbed: share of the "

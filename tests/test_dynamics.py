@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from resonance.field import FieldParameters, corticothalamic_transfer
+from resonance.field import FieldParameters, channel_transfer_power, corticothalamic_transfer
 from resonance.oscillators import RegionalOscillators, delay_steps, kuramoto_order
 
 GOLDEN = (1.0 + 5.0**0.5) / 2.0
@@ -180,3 +180,24 @@ def test_field_wave_speed_moves_the_mode_resonances():
     slow = np.abs(corticothalamic_transfer([lam], f, params=FieldParameters(r_mm=28.9)))[0]
     fast = np.abs(corticothalamic_transfer([lam], f, params=FieldParameters(r_mm=2 * 28.9)))[0]
     assert not np.allclose(slow / slow.max(), fast / fast.max(), rtol=0.05)
+
+
+def test_band_averaged_field_gain_follows_the_wave_speed():
+    """Each modulation filter hands a harmonic the field's power gain
+    averaged over its passband.  For the uniform mode, slow waves (gamma_e / 2)
+    damp the alpha resonance so the slowest filter gains most; fast waves
+    (4 gamma_e) free it and the filter over the alpha band gains most."""
+    rates = 2.0 ** np.arange(0.0, 6.01, 0.5)  # 1-64 Hz, half-octave filters
+    fs = 172.27
+
+    def best(scale):
+        g = channel_transfer_power([0.0], rates, q=2.0, fs_hz=fs, params=FieldParameters(gamma_per_s=116.0 * scale))
+        return rates[np.argmax(g[0])]
+
+    assert best(0.5) == 1.0
+    assert 8.0 <= best(4.0) <= 13.0
+    # The band average differs from the gain at the centre rates: the alpha
+    # peak between the 8 and 11.3 Hz centres reaches both filters.
+    g = channel_transfer_power([0.0], [8.0, 11.3], q=2.0, fs_hz=fs, params=FieldParameters(gamma_per_s=464.0))
+    centre = np.abs(corticothalamic_transfer([0.0], [8.0, 11.3], params=FieldParameters(gamma_per_s=464.0))) ** 2
+    assert np.all(g > 0.0) and not np.allclose(g, centre, rtol=0.05)
