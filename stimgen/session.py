@@ -3,16 +3,19 @@
 ``stimgen generate``, ``stimgen play`` (fixed sessions, ``--offline
 --record`` included) and ``stimgen optimize`` all produce a preset's audio
 through :class:`Session`, so they give the same samples for the same preset,
-seed and duration, and none of them holds the session in memory: the
-renderer (:class:`stimgen.render.SessionRenderer`) runs twice, once for the
-mastering's measurements (pass 1) and once for the output (pass 2).
+seed and duration, and none of them holds the session in memory.  The
+mastering's gain is planned from probe windows
+(:func:`stimgen.mastering.probe_windows`: at most about a minute of audio,
+rendered by skipping forward through the session), then the session is
+rendered once, section by section, and mastered as it goes.
 
 Examples
 --------
 >>> from stimgen.preset import load_preset
 >>> s = Session(load_preset("groove"), duration_s=6.0)
 >>> s.plan()
->>> sum(y.shape[1] for y in s.blocks()), round(s.report["loudness_lufs"])
+>>> blocks = list(s.blocks())
+>>> sum(y.shape[1] for y in blocks), round(s.report["loudness_lufs"])
 (288000, -20)
 """
 
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .mastering import plan_master, session_fade_s
+from .mastering import PROBE_PREROLL_S, StreamMaster, session_fade_s
 from .render import SECTION_FRAMES, SessionRenderer
 
 __all__ = ["Session", "StreamScorer"]
@@ -40,15 +43,12 @@ class Session:
         if shorter than the session, trimmed if longer) before mastering.
     section_frames : int
         Frames per rendered section (does not change the output).
-    energy_hop : int or None
-        Keep the K-weighted energy per ``energy_hop`` frames in pass 1
-        (``self.master.reference_energy()``).
     exclude : collection of int
         Layers left out (credit assignment), see :class:`stimgen.render.SessionRenderer`.
     """
 
     def __init__(self, resolved, *, duration_s=None, sr=None, seed=None, mix=None, section_frames=SECTION_FRAMES,
-                 energy_hop=None, exclude=()):
+                 exclude=()):
         self.resolved = resolved
         self._args = {"duration_s": duration_s, "sr": sr, "seed": seed, "exclude": tuple(exclude)}
         first = SessionRenderer(resolved, **self._args)
@@ -61,37 +61,53 @@ class Session:
         self.master = None
         self.report = None
         self.renderer = None
-        self.energy_hop = energy_hop
+
+    def _with_mix(self, y, a):
+        """Section ``y`` of frames from ``a``, with the user's track (looped) added."""
+        if self.mix is None:
+            return y
+        idx = np.arange(a, a + y.shape[1]) % self.mix.shape[1]
+        return y + self.mix[:, idx]
 
     def _sections(self, on_progress=None):
         renderer = SessionRenderer(self.resolved, **self._args)
         self.renderer = renderer
         for y in renderer.sections(self.section_frames, on_progress=on_progress):
-            if self.mix is not None:
-                a = renderer.position - y.shape[1]
-                idx = np.arange(a, renderer.position) % self.mix.shape[1]
-                y = y + self.mix[:, idx]
-            yield y
+            yield self._with_mix(y, renderer.position - y.shape[1])
 
-    def plan(self, on_progress=None, *, dry_runs=True) -> None:
-        """Pass 1 (and, with ``dry_runs``, any dry runs the limiter needs): fix the mastering gain.
+    def _probes(self, windows, on_progress=None):
+        """The probe windows ``(lo, y)`` of the mastering, rendered by skipping forward between them."""
+        renderer = SessionRenderer(self.resolved, **self._args)
+        pre = int(round(PROBE_PREROLL_S * self.sr))
+        total = sum(stop - start for start, stop in windows)
+        done = 0
+        for start, stop in windows:
+            lo = max(0, start - pre)
+            if lo > renderer.position:
+                renderer.seek(lo)
+            parts = []
+            while renderer.position < stop:
+                a = renderer.position
+                parts.append(self._with_mix(renderer.read(min(self.section_frames, stop - a)), a))
+            done += stop - start
+            if on_progress is not None:
+                on_progress(done / total)
+            yield lo, (parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1))
 
-        Without ``dry_runs`` the caller loops over :meth:`blocks` while
-        :meth:`another_pass` is true (see ``stimgen generate``).
+    def plan(self, on_progress=None) -> None:
+        """Fix the mastering gain from the probe windows (:func:`stimgen.mastering.probe_windows`).
+
+        About :data:`~stimgen.mastering.PROBE_FULL_S` of audio is rendered
+        whatever the session's length (the whole session if it is shorter).
         """
         fade_s = session_fade_s(self.duration_s)
-        self.master = plan_master(lambda: self._sections(on_progress), sr=self.sr, n_frames=self.n_frames,
-                                  n_channels=2, target_lufs=self.p["target_lufs"],
-                                  ceiling_dbtp=self.p["ceiling_dbtp"], fade_in_s=fade_s, fade_out_s=fade_s,
-                                  energy_hop=self.energy_hop, dry_runs=dry_runs)
-        self.report = self.master.report
-
-    def another_pass(self) -> bool:
-        """After :meth:`blocks`: True if the limiter made the loudness miss and pass 2 must run again."""
-        return self.master.another_pass()
+        self.master = StreamMaster(sr=self.sr, n_frames=self.n_frames, n_channels=2,
+                                   target_lufs=self.p["target_lufs"], ceiling_dbtp=self.p["ceiling_dbtp"],
+                                   fade_in_s=fade_s, fade_out_s=fade_s)
+        self.master.plan(self._probes(self.master.windows, on_progress))
 
     def blocks(self, on_progress=None):
-        """Pass 2: yield the mastered session in blocks (2, m); :attr:`report` is set at the end."""
+        """The mastered session in blocks (2, m); :attr:`report` is set after the last."""
         if self.master is None:
             self.plan()
         yield from self.master.apply(self._sections(on_progress))

@@ -1,26 +1,32 @@
 """Fades, loudness normalisation and limiting: :func:`master` for arrays, :class:`StreamMaster` for sessions.
 
-Mastering needs the integrated loudness of the whole programme before the
-first sample can be given its gain, so a streamed session is mastered in two
-passes over its sections (rendered twice; nothing is kept in between):
+Mastering needs the integrated loudness of the programme before the first
+sample can be given its gain.  A session of any length is mastered in one
+streamed pass after a short plan:
 
-1. :meth:`StreamMaster.analyse`: the fades, then the K-weighted energy of
-   every 100 ms segment (:class:`~stimgen.mastering.loudness.LoudnessMeter`)
-   and the true peak at 4x and 8x
-   (:class:`~stimgen.mastering.truepeak.TruePeakMeter`).  From them: the static
-   gain that brings the loudness to the target, capped so that the limiter
-   never has to take off more than :data:`MAX_LIMITING_DB`.
-2. :meth:`StreamMaster.apply`: the fades, the gain and, only if the gained
-   true peak exceeds the ceiling, the look-ahead true-peak limiter on
-   overlapping windows of :data:`MASTER_BLOCK_S`; yields the output in those
-   blocks.
+1. :meth:`StreamMaster.plan` measures the programme on the stretches of
+   :func:`probe_windows`: the whole programme if it lasts at most
+   :data:`PROBE_FULL_S`, else :data:`PROBE_WINDOWS` windows of
+   :data:`PROBE_WINDOW_S` spread evenly over it (a systematic sample; the
+   caller renders them by skipping forward,
+   :meth:`stimgen.render.SessionRenderer.seek`).  From them: the integrated
+   loudness (BS.1770 gating on the sampled 400 ms blocks), an estimate of
+   the true peak, and the static gain whose *limited* probe loudness meets
+   the target, capped so that the limiter is not asked for more than
+   :data:`MAX_LIMITING_DB`.  The windows and the gain depend only on the
+   preset, seed and duration, so ``stimgen generate`` and ``stimgen play``
+   produce the same samples, and play starts within a second.
+2. :meth:`StreamMaster.apply`: the fades, the gain and, on every block where
+   a rigorous bound says an interpolated peak could reach the ceiling, the
+   look-ahead true-peak limiter, on a fixed grid of :data:`MASTER_BLOCK_S`
+   with one block of delay; the output's loudness and true peak are
+   measured as it goes.
 
-If the limiter lowers the loudness by more than :data:`_CONVERGED_LU`,
-:func:`plan_master` runs pass 2 without output and raises the gain (at most
-:data:`_MAX_ITERATIONS` times), as the whole-array mastering always did.
-The work is done on a fixed grid of blocks whatever the sections given, so
-the output depends only on the samples, not on how they were cut.
-:func:`master` is this same path with the whole array as one section.
+Safety does not rest on the estimate: the true peak is held at the ceiling
+everywhere by the limiter (checked at 4x and 8x), and the loudness actually
+delivered is measured and reported (``benchmarks/bench_loudness.py``
+measures every bundled preset at full length against its target).
+:func:`master` is this path with the whole array as the probe.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.signal import sosfilt
 
 from ..errors import ParameterError
 from ._common import (
@@ -49,11 +56,16 @@ from ._common import (
     _lin_to_db,
 )
 from .limiter import _limiter_gain
-from .loudness import LoudnessMeter
+from .loudness import LoudnessMeter, _gated_loudness, k_weighting_sos
 from .truepeak import _SCREEN_BLOCK, _interp_taps, _peak_envelope, _sample_envelope
 
 __all__ = [
     "MASTER_BLOCK_S",
+    "PROBE_FULL_S",
+    "PROBE_PREROLL_S",
+    "PROBE_WINDOWS",
+    "PROBE_WINDOW_S",
+    "probe_windows",
     "LIMITER_MARGIN_DB",
     "SESSION_FADE_S",
     "SESSION_FADE_MAX_FRACTION",
@@ -69,6 +81,24 @@ MASTER_BLOCK_S = 3.2
 """Block of the mastering grid, seconds (32 loudness segments of 100 ms).
 Engineering choice: long enough that the limiter's context windows add
 little work, short enough that a block's temporaries stay a few MB."""
+
+PROBE_FULL_S = 60.0
+"""Programmes up to this long (s) are measured whole before mastering; longer
+ones on :data:`PROBE_WINDOWS` probe windows.  Engineering choice: a minute
+renders in about half a second, the cost of the probe windows."""
+
+PROBE_WINDOWS = 32
+"""Probe windows of a long programme (one per equal stratum).  Engineering
+choice: with 13 gating blocks each, 416 blocks estimate the gated mean
+energy of every bundled preset within 0.2 LU (``benchmarks/bench_loudness.py``)."""
+
+PROBE_WINDOW_S = 1.6
+"""Length of a probe window (s): 13 gating blocks of 400 ms on a 100 ms hop."""
+
+PROBE_PREROLL_S = 0.25
+"""Samples rendered before each probe window (s) to settle the K-weighting
+and noise filters (time constants under 50 ms) and give the limiter the
+context it has in the output."""
 
 _LIMITER_CONTEXT_S = 0.25
 """Context before each block given to the limiter, seconds: its release
@@ -195,8 +225,52 @@ def _reblock(sections, bounds):
         raise ParameterError(f"the sections hold {bounds[j] + have} frames; expected {bounds[-1]}")
 
 
+def probe_windows(n_frames: int, sr: int) -> list[tuple[int, int]]:
+    """The stretches ``(start, stop)`` of a programme that the mastering measures before its first sample.
+
+    A programme of at most :data:`PROBE_FULL_S` is measured whole:
+    ``[(0, n_frames)]``.  A longer one is measured on :data:`PROBE_WINDOWS`
+    windows of :data:`PROBE_WINDOW_S`, one centred in each of as many equal
+    strata of the programme (a systematic sample: every part of the session,
+    the arc's heat, hold and cool alike, is represented in proportion to its
+    length).  The windows depend only on ``n_frames`` and ``sr``, so
+    ``stimgen generate`` and ``stimgen play`` measure the same stretches and
+    find the same gain.
+
+    Examples
+    --------
+    >>> probe_windows(480000, 48000)
+    [(0, 480000)]
+    >>> w = probe_windows(2700 * 48000, 48000)
+    >>> len(w), w[0][1] - w[0][0]
+    (32, 76800)
+    """
+    n_frames, sr = int(n_frames), int(sr)
+    if n_frames <= PROBE_FULL_S * sr:
+        return [(0, n_frames)]
+    width = int(round(PROBE_WINDOW_S * sr))
+    starts = [(2 * k + 1) * n_frames // (2 * PROBE_WINDOWS) - width // 2 for k in range(PROBE_WINDOWS)]
+    return [(a, a + width) for a in starts]
+
+
 class StreamMaster:
-    """Two-pass mastering of a signal that can be given twice, in sections.
+    """Mastering of a programme given in sections: a gain planned from probe windows, then one streamed pass.
+
+    :meth:`plan` measures the faded programme on the windows of
+    :func:`probe_windows` (the whole programme if it is short): the
+    integrated loudness of their 400 ms gating blocks (BS.1770 gates applied
+    to that sample of blocks), an estimate of the true peak, and the
+    loudness they keep after the limiter at a trial gain; the static gain is
+    the one whose limited loudness meets the target, capped so that the
+    limiter is not asked for more than :data:`MAX_LIMITING_DB` on the probed
+    peaks.  :meth:`apply` then fades, gains and limits the programme in one
+    pass, block by block on a fixed grid of :data:`MASTER_BLOCK_S` (so the
+    output depends only on the samples, not on how they were cut), with one
+    block of delay: the look-ahead true-peak limiter runs on every block
+    whose samples, or its neighbours', could make an interpolated peak reach
+    the ceiling (a rigorous bound, :func:`~stimgen.mastering.truepeak._interp_taps`);
+    elsewhere no peak can.  The output's loudness and true peak are measured
+    as it goes (:attr:`report`).
 
     Parameters
     ----------
@@ -215,14 +289,14 @@ class StreamMaster:
     >>> y = 0.01 * np.random.default_rng(0).standard_normal((2, 10 * 48000))
     >>> m = StreamMaster(sr=48000, n_frames=y.shape[1], target_lufs=-23.0, ceiling_dbtp=-1.0,
     ...                  fade_in_s=0.5, fade_out_s=0.5)
-    >>> _ = m.analyse([y[:, :100000], y[:, 100000:]])
-    >>> out = np.concatenate(list(m.apply([y])), axis=1)
+    >>> _ = m.plan([(0, y)])
+    >>> out = np.concatenate(list(m.apply([y[:, :100000], y[:, 100000:]])), axis=1)
     >>> abs(m.report["loudness_lufs"] + 23.0) < 0.5, m.report["true_peak_dbtp"] <= -1.0
     (True, True)
     """
 
     def __init__(self, *, sr, n_frames, n_channels=2, target_lufs=-20.0, ceiling_dbtp=-1.0, fade_in_s=2.0,
-                 fade_out_s=3.0, energy_hop=None):
+                 fade_out_s=3.0):
         self.sr = _check_sr(sr)
         self.target_lufs = _check_float("target_lufs", target_lufs, low=MIN_TARGET_LUFS, high=MAX_TARGET_LUFS)
         self.ceiling_dbtp = _check_float("ceiling_dbtp", ceiling_dbtp, low=MIN_CEILING_DBTP, high=MAX_CEILING_DBTP)
@@ -238,10 +312,13 @@ class StreamMaster:
         self.n_in, self.n_out = _fade_lengths(self.n_frames, self.sr, fade_in_s, fade_out_s)
         block = (32 * self.sr) // 10
         self.bounds = list(range(0, self.n_frames, block)) + [self.n_frames]
+        self.windows = probe_windows(self.n_frames, self.sr)
+        _, bound8 = _interp_taps(LIMITER_OVERSAMPLE)
+        _, bound4 = _interp_taps(TRUE_PEAK_OVERSAMPLE)
+        self._bound = max(bound8, bound4)
+        self._ceiling = 10.0 ** ((self.ceiling_dbtp - LIMITER_MARGIN_DB) / 20.0)
         self.gain_db = None
         self.report = None
-        self._limit = False
-        self.energy_hop = energy_hop
         self.min_gain = 1.0
 
     def _faded(self, sections):
@@ -251,137 +328,129 @@ class StreamMaster:
             g = _fade_gain(a, b, self.n_frames, self.n_in, self.n_out)
             yield a, (y * g if g is not None else y)
 
-    def analyse(self, sections) -> float:
-        """Pass 1: measure the faded signal; set the static gain.  Returns the gain (dB).
+    def plan(self, windows) -> float:
+        """Measure the probe windows and set the static gain.  Returns the gain (dB).
 
-        Per block of the grid it keeps three numbers: the sample peak, a
-        rigorous upper bound of the true peak (the sample peak of the block
-        and its neighbours times the interpolator's L1 norm, see
-        :func:`~stimgen.mastering.truepeak._interp_taps`) and an estimate of
-        the true peak (4x and 8x interpolation of the :data:`_SURVEY_SPANS`
-        loudest 64-sample stretches).  Pass 2 runs the limiter only on blocks
-        whose bound, times the gain, can exceed the ceiling, and on their
-        neighbours; elsewhere no interpolated peak can reach the ceiling.
+        Parameters
+        ----------
+        windows : iterable of (int, numpy.ndarray)
+            For each of :attr:`windows` in order, ``(lo, y)``: the samples of
+            frames ``[lo, stop)`` of the programme (before the fades), shape
+            (n_channels, stop - lo), where ``lo <= start`` may reach back up
+            to :data:`PROBE_PREROLL_S` to settle the filters and give the
+            limiter its context.  A programme measured whole is one window
+            ``(0, y)``.
 
         Raises
         ------
         ParameterError
-            If the signal is silent (below the -70 LUFS gate after the fades).
+            If the windows are silent (below the -70 LUFS gate after the fades).
         """
-        meter = LoudnessMeter(sr=self.sr, n_channels=self.n_channels, hop=self.energy_hop)
-        peaks, estimates = [], []
-        previous = None
-        for _, y in self._faded(sections):
-            meter.process(y)
-            peaks.append(float(np.max(np.abs(y))) if y.size else 0.0)
-            if previous is not None:
-                estimates.append(_survey_peak(previous[0], previous[1], y[:, :_INTERP_RADIUS]))
-            tail = previous[1][:, -_INTERP_RADIUS:] if previous is not None else np.zeros((self.n_channels, 0))
-            previous = (tail, y)
-        estimates.append(_survey_peak(previous[0], previous[1], np.zeros((self.n_channels, 0))))
-        self._meter = meter
-        self.block_peaks = np.asarray(peaks)
-        near = self.block_peaks.copy()
-        near[1:] = np.maximum(near[1:], self.block_peaks[:-1])
-        near[:-1] = np.maximum(near[:-1], self.block_peaks[1:])
-        _, bound = _interp_taps(LIMITER_OVERSAMPLE)
-        _, bound4 = _interp_taps(TRUE_PEAK_OVERSAMPLE)
-        self.block_bounds = near * max(bound, bound4)
-        self.block_estimates = np.maximum(np.asarray(estimates), self.block_peaks)
-        self.peak0 = float(np.max(self.block_estimates))
-        self.loudness0 = meter.loudness_lufs()
+        sos = np.array(k_weighting_sos(self.sr))
+        probes = []
+        for (start, stop), (lo, y) in zip(self.windows, windows):
+            y = _as_channels(np.asarray(y, dtype=np.float64), name="probe window")
+            if y.shape[1] != stop - lo or lo > start:
+                raise ParameterError(f"probe window from frame {lo} holds {y.shape[1]} frames; expected frames "
+                                     f"[{lo}, {stop}) covering [{start}, {stop})")
+            g = _fade_gain(lo, stop, self.n_frames, self.n_in, self.n_out)
+            if g is not None:
+                y = y * g
+            skip = start - lo
+            part = y[:, skip:]
+            tail = y[:, max(0, skip - _INTERP_RADIUS):skip]
+            probes.append({"y": y, "skip": skip, "z": _block_energies(sos, y, skip, self.sr),
+                           "peak": float(np.max(np.abs(y))),
+                           "estimate": max(_survey_peak(tail, part, np.zeros((y.shape[0], 0))),
+                                           float(np.max(np.abs(part))))})
+        if len(probes) != len(self.windows):
+            raise ParameterError(f"{len(probes)} probe windows given; expected {len(self.windows)}")
+        self._probes = probes
+        self._sos = sos
+        self.peak0 = max(p["estimate"] for p in probes)
+        self.loudness0 = _gated_loudness(np.concatenate([p["z"] for p in probes], axis=1))
         if not math.isfinite(self.loudness0):
             raise ParameterError(
                 "y is silent (every 400 ms block below the -70 LUFS gate of ITU-R BS.1770 after the fades); "
                 "nothing to master"
             )
         self.max_gain_db = self.ceiling_dbtp - _lin_to_db(self.peak0) + MAX_LIMITING_DB
-        self.set_gain(self.target_lufs - self.loudness0)
+        gain_db = min(self.target_lufs - self.loudness0, self.max_gain_db)
+        loudness = self._probe_loudness(gain_db)
+        # The limiter lowers the loudness: raise the gain by the shortfall its probe output shows.
+        for _ in range(_MAX_ITERATIONS):
+            capped = gain_db >= self.max_gain_db and loudness < self.target_lufs
+            if abs(loudness - self.target_lufs) <= _CONVERGED_LU or capped:
+                break
+            gain_db = min(gain_db + (self.target_lufs - loudness), self.max_gain_db)
+            loudness = self._probe_loudness(gain_db)
+        self.probe_loudness_lufs = loudness
+        self.set_gain(gain_db)
+        self._probes = None  # the probe audio is not kept
         return self.gain_db
 
-    def reference_energy(self) -> np.ndarray:
-        """Cumulative K-weighted energy per ``energy_hop`` of the output before limiting (gain and fades)."""
-        return self._meter.cumulative_energy(gain=self.gain)
+    def _probe_loudness(self, gain_db: float) -> float:
+        """Integrated loudness of the probe windows after the gain and the limiter."""
+        gain = 10.0 ** (gain_db / 20.0)
+        z = []
+        for p in self._probes:
+            if gain * p["peak"] * self._bound <= self._ceiling:
+                z.append(p["z"] * (gain * gain))
+                continue
+            y = p["y"] * gain
+            y = y * _limiter_gain(y, self.sr, self.ceiling_dbtp - LIMITER_MARGIN_DB, _LOOKAHEAD_S, _RELEASE_S)
+            z.append(_block_energies(self._sos, y, p["skip"], self.sr))
+        return _gated_loudness(np.concatenate(z, axis=1))
 
     def set_gain(self, gain_db: float) -> None:
-        """Set the static gain for pass 2 (capped at the limiter's :data:`MAX_LIMITING_DB`)."""
+        """Set the static gain of :meth:`apply` (capped at :attr:`max_gain_db`)."""
         self.gain_db = min(float(gain_db), self.max_gain_db)
         self.gain = 10.0 ** (self.gain_db / 20.0)
-        ceiling = 10.0 ** ((self.ceiling_dbtp - LIMITER_MARGIN_DB) / 20.0)
-        flagged = self.gain * self.block_bounds > ceiling
-        around = flagged.copy()
-        around[1:] |= flagged[:-1]
-        around[:-1] |= flagged[1:]
-        self._limit_blocks = around
-        self._limit = bool(np.any(around))
 
     def apply(self, sections):
-        """Pass 2: yield the mastered blocks (n_channels, m); :attr:`report` is set when they are all out."""
+        """Fade, gain and limit; yield the mastered blocks (n_channels, m); :attr:`report` is set at the end."""
         if self.gain_db is None:
-            raise ParameterError("StreamMaster.apply needs analyse() first (pass 1)")
-        out_meter = LoudnessMeter(sr=self.sr, n_channels=self.n_channels) if self._limit else None
+            raise ParameterError("StreamMaster.apply needs plan() first")
+        meter = LoudnessMeter(sr=self.sr, n_channels=self.n_channels)
         self.min_gain = 1.0
         self._out_peak = 0.0
-        blocks = self._gained(sections)
-        if self._limit:
-            blocks = self._limited(blocks)
-        for y in blocks:
-            if out_meter is not None:
-                out_meter.process(y)
+        for y in self._limited(self._gained(sections)):
+            meter.process(y)
             yield y
-        if self._limit:
-            loudness = out_meter.loudness_lufs()
-            free = ~self._limit_blocks
-            peak = max(self._out_peak, self.gain * float(np.max(self.block_estimates[free], initial=0.0)))
-        else:
-            loudness = self._meter.loudness_lufs(gain=self.gain)
-            peak = self.gain * self.peak0
-        self._finish(loudness, peak)
-
-    def another_pass(self) -> bool:
-        """After a pass 2 that limited: True (and a corrected gain) if the loudness missed the target.
-
-        The limiter lowers the loudness; the gain is raised by the shortfall
-        until the loudness is within :data:`_CONVERGED_LU` of the target, the
-        gain reaches its cap, or :data:`_MAX_ITERATIONS` passes were made.
-        """
-        self._passes = getattr(self, "_passes", 0) + 1
-        if not self._limit or self.report is None:
-            return False
-        loudness = self.report["loudness_lufs"]
-        capped = self.gain_db >= self.max_gain_db and loudness < self.target_lufs
-        if abs(loudness - self.target_lufs) <= _CONVERGED_LU or capped or self._passes >= _MAX_ITERATIONS:
-            return False
-        self.set_gain(self.gain_db + (self.target_lufs - loudness))
-        return True
+        self._finish(meter.loudness_lufs(), self._out_peak)
 
     def _gained(self, sections):
         for _, y in self._faded(sections):
             yield y * self.gain
 
     def _limited(self, blocks):
-        """The look-ahead limiter on the flagged blocks, with context before and after (one block of delay)."""
+        """Each block, limited if a peak near it could reach the ceiling (one block of delay)."""
         sr = self.sr
         before = int(round(_LIMITER_CONTEXT_S * sr))
         after = int(round(_LOOKAHEAD_S * sr)) + 2 * _INTERP_RADIUS + 2
-        ceiling_dbtp = self.ceiling_dbtp - LIMITER_MARGIN_DB
         history = np.zeros((self.n_channels, 0))
-        pending = None
-        j = 0
+        pending, pending_peak, previous_peak = None, 0.0, 0.0
         for y in blocks:
+            peak = float(np.max(np.abs(y))) if y.size else 0.0
             if pending is not None:
-                yield self._limit_block(j, history, pending, y[:, :after], ceiling_dbtp)
-                j += 1
+                near = max(previous_peak, pending_peak, peak)
+                yield self._limit_block(history, pending, y[:, :after], near)
                 history = np.concatenate([history, pending], axis=1)[:, -before:]
-            pending = y
+                previous_peak = pending_peak
+            pending, pending_peak = y, peak
         if pending is not None:
-            yield self._limit_block(j, history, pending, np.zeros((self.n_channels, 0)), ceiling_dbtp)
+            near = max(previous_peak, pending_peak)
+            yield self._limit_block(history, pending, np.zeros((self.n_channels, 0)), near)
 
-    def _limit_block(self, j, history, y, head, ceiling_dbtp):
-        if not self._limit_blocks[j]:
+    def _limit_block(self, history, y, head, near_peak):
+        r = _INTERP_RADIUS
+        if near_peak * self._bound <= self._ceiling:
+            # No interpolated peak of this block can reach the ceiling: measure an estimate, pass it on.
+            if y.size:
+                self._out_peak = max(self._out_peak, _survey_peak(history[:, -r:], y, head[:, :r]))
             return y
         window = np.concatenate([history, y, head], axis=1)
-        gain = _limiter_gain(window, self.sr, ceiling_dbtp, _LOOKAHEAD_S, _RELEASE_S)
+        gain = _limiter_gain(window, self.sr, self.ceiling_dbtp - LIMITER_MARGIN_DB, _LOOKAHEAD_S, _RELEASE_S)
         start = history.shape[1]
         g = gain[start:start + y.shape[1]]
         if g.size:
@@ -399,6 +468,9 @@ class StreamMaster:
         true_peak = _lin_to_db(peak)
         if target_reached:
             message = f"mastered to {loudness:.1f} LUFS (target {target:g}), true peak {true_peak:.1f} dBTP"
+        elif loudness > target:
+            message = (f"mastered to {loudness:.1f} LUFS, above the target {target:g} LUFS: the probe windows "
+                       "under-read this programme's loudness")
         else:
             message = (
                 f"mastered to {loudness:.1f} LUFS, below the target {target:g} LUFS: the material is too "
@@ -414,8 +486,26 @@ class StreamMaster:
             "target_reached": target_reached,
             "target_lufs": float(target),
             "ceiling_dbtp": float(ceiling_dbtp),
+            "probe_loudness_lufs": float(self.probe_loudness_lufs),
             "message": message,
         }
+
+
+def _block_energies(sos, y, skip, sr):
+    """Mean squares (n_channels, n_blocks) of K-weighted ``y[:, skip:]`` over 400 ms gating blocks, 100 ms hop.
+
+    The filter starts at rest at ``y``'s first sample; the first ``skip``
+    samples only settle it.  Blocks are those of a signal starting at
+    ``y[:, skip]`` (segments of ``sr // 10``, as :class:`LoudnessMeter`).
+    """
+    sq = np.square(sosfilt(sos, y, axis=-1)[:, skip:])
+    seg = sr // 10
+    n_seg = sq.shape[1] // seg
+    if n_seg < 4:
+        return np.zeros((y.shape[0], 0))
+    sums = sq[:, :n_seg * seg].reshape(y.shape[0], n_seg, seg).sum(axis=2)
+    n_blocks = n_seg - 3
+    return (sums[:, :n_blocks] + sums[:, 1:n_blocks + 1] + sums[:, 2:n_blocks + 2] + sums[:, 3:]) / (4 * seg)
 
 
 def _survey_peak(tail, y, head) -> float:
@@ -454,38 +544,30 @@ def _survey_peak(tail, y, head) -> float:
     return best
 
 
-def plan_master(make_sections, *, dry_runs=True, **kwargs) -> StreamMaster:
-    """Pass 1 and, if the limiter takes loudness away, dry runs of pass 2 until the gain is right.
+def plan_master(make_sections, **kwargs) -> StreamMaster:
+    """A :class:`StreamMaster` planned on a programme given whole (its sections joined in memory).
+
+    For programmes held in memory (:func:`master`); a session of any length
+    is planned from its probe windows instead (:class:`stimgen.session.Session`).
 
     Parameters
     ----------
     make_sections : callable
-        ``make_sections()`` returns a fresh iterable of the signal's sections
-        (e.g. a new :class:`stimgen.render.SessionRenderer`'s sections).
-    dry_runs : bool
-        False: pass 1 only; the caller runs pass 2 and asks
-        :meth:`StreamMaster.another_pass` after each (``stimgen generate``
-        writes while it checks, so a converged first pass is the output).
-        Both ways reach the same gain, so the same samples.
+        ``make_sections()`` returns an iterable of the signal's sections.
     **kwargs
         For :class:`StreamMaster`.
 
     Returns
     -------
     StreamMaster
-        Ready for the final :meth:`StreamMaster.apply`; with ``dry_runs`` its
-        :attr:`~StreamMaster.report` already holds what that pass will report.
+        Ready for :meth:`StreamMaster.apply`; its windows are the whole programme.
     """
     m = StreamMaster(**kwargs)
-    m.analyse(make_sections())
-    if dry_runs:
-        while m._limit:
-            for _ in m.apply(make_sections()):
-                pass
-            if not m.another_pass():
-                break
-    if not m._limit:
-        m._finish(m._meter.loudness_lufs(gain=m.gain), m.gain * m.peak0)
+    m.windows = [(0, m.n_frames)]
+    parts = [np.asarray(y, dtype=np.float64) for y in make_sections()]
+    parts = [y[np.newaxis] if y.ndim == 1 else y for y in parts]
+    y = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+    m.plan([(0, y)])
     return m
 
 
