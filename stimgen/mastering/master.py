@@ -393,14 +393,36 @@ class StreamMaster:
         """Integrated loudness of the probe windows after the gain and the limiter."""
         gain = 10.0 ** (gain_db / 20.0)
         z = []
+        self.probe_limited = False
         for p in self._probes:
             if gain * p["peak"] * self._bound <= self._ceiling:
                 z.append(p["z"] * (gain * gain))
                 continue
+            self.probe_limited = True
             y = p["y"] * gain
             y = y * _limiter_gain(y, self.sr, self.ceiling_dbtp - LIMITER_MARGIN_DB, _LOOKAHEAD_S, _RELEASE_S)
             z.append(_block_energies(self._sos, y, p["skip"], self.sr))
         return _gated_loudness(np.concatenate(z, axis=1))
+
+    def plan_report(self) -> dict:
+        """What :meth:`plan` predicts, in the keys of :attr:`report` (before the output exists).
+
+        ``loudness_lufs`` is the probe windows' loudness after the gain and
+        the limiter, ``true_peak_dbtp`` their estimated true peak after the
+        gain, at most the ceiling (the limiter holds it there), ``limited``
+        whether the limiter acted on them; ``planned`` is True.
+        """
+        if self.gain_db is None:
+            raise ParameterError("StreamMaster.plan_report needs plan() first")
+        loudness = self.probe_loudness_lufs
+        peak_dbtp = min(_lin_to_db(self.gain * self.peak0), self.ceiling_dbtp)
+        reached = bool(abs(loudness - self.target_lufs) <= LOUDNESS_TOLERANCE_LU)
+        return {"loudness_lufs": float(loudness), "true_peak_dbtp": float(peak_dbtp), "gain_db": float(self.gain_db),
+                "limited": bool(self.probe_limited), "target_reached": reached,
+                "target_lufs": float(self.target_lufs), "ceiling_dbtp": float(self.ceiling_dbtp),
+                "probe_loudness_lufs": float(loudness), "planned": True,
+                "message": f"planned for {loudness:.1f} LUFS (target {self.target_lufs:g}) from "
+                           f"{len(self.windows)} probe window(s)"}
 
     def set_gain(self, gain_db: float) -> None:
         """Set the static gain of :meth:`apply` (capped at :attr:`max_gain_db`)."""
@@ -487,6 +509,7 @@ class StreamMaster:
             "target_lufs": float(target),
             "ceiling_dbtp": float(ceiling_dbtp),
             "probe_loudness_lufs": float(self.probe_loudness_lufs),
+            "planned": False,
             "message": message,
         }
 
