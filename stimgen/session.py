@@ -21,10 +21,12 @@ Examples
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from .mastering import PROBE_PREROLL_S, StreamMaster, session_fade_s
-from .render import SECTION_FRAMES, SessionRenderer
+from .render import SessionRenderer
 
 __all__ = ["Session", "StreamScorer"]
 
@@ -41,23 +43,26 @@ class Session:
     mix : numpy.ndarray or None
         A user's track, shape (2, m), added under the layers at 0 dB (looped
         if shorter than the session, trimmed if longer) before mastering.
-    section_frames : int
-        Frames per rendered section (does not change the output).
+    section_frames : int or None
+        Frames per rendered section (does not change the output); default:
+        the mastering's block (:data:`~stimgen.mastering.MASTER_BLOCK_S`), so
+        no section is cut.
     exclude : collection of int
         Layers left out (credit assignment), see :class:`stimgen.render.SessionRenderer`.
     """
 
-    def __init__(self, resolved, *, duration_s=None, sr=None, seed=None, mix=None, section_frames=SECTION_FRAMES,
+    def __init__(self, resolved, *, duration_s=None, sr=None, seed=None, mix=None, section_frames=None,
                  exclude=()):
         self.resolved = resolved
         self._args = {"duration_s": duration_s, "sr": sr, "seed": seed, "exclude": tuple(exclude)}
         first = SessionRenderer(resolved, **self._args)
+        self._fresh = first  # never read: each pass renders a copy (cheaper than drawing the notes again)
         self.p = first.p
         self.sr, self.n_frames = first.sr, first.n_frames
         self.duration_s = first.duration_s
         self.info = first.info
         self.mix = mix
-        self.section_frames = section_frames
+        self.section_frames = (32 * self.sr) // 10 if section_frames is None else section_frames
         self.master = None
         self.report = None
         self.renderer = None
@@ -70,14 +75,14 @@ class Session:
         return y + self.mix[:, idx]
 
     def _sections(self, on_progress=None):
-        renderer = SessionRenderer(self.resolved, **self._args)
+        renderer = copy.deepcopy(self._fresh)
         self.renderer = renderer
         for y in renderer.sections(self.section_frames, on_progress=on_progress):
             yield self._with_mix(y, renderer.position - y.shape[1])
 
     def _probes(self, windows, on_progress=None):
         """The probe windows ``(lo, y)`` of the mastering, rendered by skipping forward between them."""
-        renderer = SessionRenderer(self.resolved, **self._args)
+        renderer = copy.deepcopy(self._fresh)
         pre = int(round(PROBE_PREROLL_S * self.sr))
         total = sum(stop - start for start, stop in windows)
         done = 0

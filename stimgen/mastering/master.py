@@ -82,23 +82,38 @@ MASTER_BLOCK_S = 3.2
 Engineering choice: long enough that the limiter's context windows add
 little work, short enough that a block's temporaries stay a few MB."""
 
-PROBE_FULL_S = 60.0
+PROBE_FULL_S = 42.0
 """Programmes up to this long (s) are measured whole before mastering; longer
-ones on :data:`PROBE_WINDOWS` probe windows.  Engineering choice: a minute
-renders in about half a second, the cost of the probe windows."""
+ones on :data:`PROBE_WINDOWS` probe windows.  Engineering choice: about the
+audio the probe windows render (32 x 1.3 s), half a second of CPU."""
 
 PROBE_WINDOWS = 32
-"""Probe windows of a long programme (one per equal stratum).  Engineering
-choice: with 13 gating blocks each, 416 blocks estimate the gated mean
-energy of every bundled preset within 0.2 LU (``benchmarks/bench_loudness.py``)."""
+"""Probe windows of a long programme (one per equal stratum, at a jittered
+place in it).  Engineering choice: on the bundled presets their loudness is
+within about 0.6 LU of the whole programme's (block energies vary by up to
+130 % from block to block: a sample cannot do much better), which
+:data:`GAIN_SLEW_DB` of correction per block brings within 0.5 LU."""
 
-PROBE_WINDOW_S = 1.6
-"""Length of a probe window (s): 13 gating blocks of 400 ms on a 100 ms hop."""
+PROBE_WINDOW_S = 1.2
+"""Length of a probe window (s): 9 gating blocks of 400 ms on a 100 ms hop."""
 
-PROBE_PREROLL_S = 0.25
+PROBE_PREROLL_S = 0.1
 """Samples rendered before each probe window (s) to settle the K-weighting
-and noise filters (time constants under 50 ms) and give the limiter the
-context it has in the output."""
+and noise filters (time constants under 45 ms: brown noise's pole, 42 ms at
+48 kHz; its variance is then within 1 % of steady state) and give the
+limiter some context."""
+
+GAIN_SLEW_DB = 0.25
+"""Largest change of the corrected gain per 3.2 s block (dB), as a ramp
+linear in dB across the block: at most 4.7 dB per minute, far slower than
+any musical change.  Engineering choice."""
+
+GAIN_CORRECTION_MAX_DB = 3.0
+"""Largest correction of the planned gain (dB, either way)."""
+
+_SENSITIVITY_STEP_DB = 0.1  # trial change of the rest's gain, to see how much the whole output follows it
+_FULL_SENSITIVITY = 0.5  # the full correction when the whole output follows the rest by at least this (dB/dB)
+_GOLDEN = (5 ** 0.5 - 1) / 2  # jitter of the probe windows within their strata (a low-discrepancy sequence)
 
 _LIMITER_CONTEXT_S = 0.25
 """Context before each block given to the limiter, seconds: its release
@@ -230,12 +245,14 @@ def probe_windows(n_frames: int, sr: int) -> list[tuple[int, int]]:
 
     A programme of at most :data:`PROBE_FULL_S` is measured whole:
     ``[(0, n_frames)]``.  A longer one is measured on :data:`PROBE_WINDOWS`
-    windows of :data:`PROBE_WINDOW_S`, one centred in each of as many equal
-    strata of the programme (a systematic sample: every part of the session,
-    the arc's heat, hold and cool alike, is represented in proportion to its
-    length).  The windows depend only on ``n_frames`` and ``sr``, so
-    ``stimgen generate`` and ``stimgen play`` measure the same stretches and
-    find the same gain.
+    windows of :data:`PROBE_WINDOW_S`, one in each of as many equal strata of
+    the programme (every part of the session, the arc's heat, hold and cool
+    alike, is represented in proportion to its length), at a place in its
+    stratum given by the golden-ratio sequence (so the windows do not all
+    fall on the same beat of a bar, as evenly spaced ones would), with
+    :data:`PROBE_PREROLL_S` free before it.  The windows depend only on
+    ``n_frames`` and ``sr``, so ``stimgen generate`` and ``stimgen play``
+    measure the same stretches and find the same gain.
 
     Examples
     --------
@@ -243,14 +260,19 @@ def probe_windows(n_frames: int, sr: int) -> list[tuple[int, int]]:
     [(0, 480000)]
     >>> w = probe_windows(2700 * 48000, 48000)
     >>> len(w), w[0][1] - w[0][0]
-    (32, 76800)
+    (32, 57600)
     """
     n_frames, sr = int(n_frames), int(sr)
     if n_frames <= PROBE_FULL_S * sr:
         return [(0, n_frames)]
     width = int(round(PROBE_WINDOW_S * sr))
-    starts = [(2 * k + 1) * n_frames // (2 * PROBE_WINDOWS) - width // 2 for k in range(PROBE_WINDOWS)]
-    return [(a, a + width) for a in starts]
+    pre = int(round(PROBE_PREROLL_S * sr))
+    windows = []
+    for k in range(PROBE_WINDOWS):
+        lo, hi = k * n_frames // PROBE_WINDOWS, (k + 1) * n_frames // PROBE_WINDOWS
+        a = lo + pre + int(((0.5 + k * _GOLDEN) % 1.0) * (hi - lo - width - pre))
+        windows.append((a, a + width))
+    return windows
 
 
 class StreamMaster:
@@ -310,8 +332,8 @@ class StreamMaster:
                 "needs at least 0.4 s (one ITU-R BS.1770 gating block)"
             )
         self.n_in, self.n_out = _fade_lengths(self.n_frames, self.sr, fade_in_s, fade_out_s)
-        block = (32 * self.sr) // 10
-        self.bounds = list(range(0, self.n_frames, block)) + [self.n_frames]
+        self.block_frames = (32 * self.sr) // 10  # MASTER_BLOCK_S, exact at 44.1 and 48 kHz
+        self.bounds = list(range(0, self.n_frames, self.block_frames)) + [self.n_frames]
         self.windows = probe_windows(self.n_frames, self.sr)
         _, bound8 = _interp_taps(LIMITER_OVERSAMPLE)
         _, bound4 = _interp_taps(TRUE_PEAK_OVERSAMPLE)
@@ -320,13 +342,6 @@ class StreamMaster:
         self.gain_db = None
         self.report = None
         self.min_gain = 1.0
-
-    def _faded(self, sections):
-        """Pass input: the fixed blocks with the fades applied, as (start, block)."""
-        for j, y in enumerate(_reblock(sections, self.bounds)):
-            a, b = self.bounds[j], self.bounds[j + 1]
-            g = _fade_gain(a, b, self.n_frames, self.n_in, self.n_out)
-            yield a, (y * g if g is not None else y)
 
     def plan(self, windows) -> float:
         """Measure the probe windows and set the static gain.  Returns the gain (dB).
@@ -386,6 +401,11 @@ class StreamMaster:
             loudness = self._probe_loudness(gain_db)
         self.probe_loudness_lufs = loudness
         self.set_gain(gain_db)
+        # For the correction while the programme plays: each window's block energies (summed over the
+        # channels, before the gain) and the share of energy the limiter keeps.
+        self._probe_energy = [(start, p["z"].sum(axis=0)) for (start, _), p in zip(self.windows, probes)]
+        unlimited = self.loudness0 + self.gain_db
+        self._limit_keep = 10.0 ** ((loudness - unlimited) / 10.0) if math.isfinite(unlimited) else 1.0
         self._probes = None  # the probe audio is not kept
         return self.gain_db
 
@@ -434,16 +454,67 @@ class StreamMaster:
         if self.gain_db is None:
             raise ParameterError("StreamMaster.apply needs plan() first")
         meter = LoudnessMeter(sr=self.sr, n_channels=self.n_channels)
+        self._out_meter = meter
         self.min_gain = 1.0
         self._out_peak = 0.0
+        self.gain_range_db = [self.gain_db, self.gain_db]
         for y in self._limited(self._gained(sections)):
             meter.process(y)
             yield y
         self._finish(meter.loudness_lufs(), self._out_peak)
 
     def _gained(self, sections):
-        for _, y in self._faded(sections):
-            yield y * self.gain
+        """The fixed blocks times the fades and the (corrected) gain (one product per sample).
+
+        When the gain was planned from probe windows, it is corrected at the
+        start of every block (:meth:`_corrected_gain_db`) and glides there
+        across the block, linearly in dB.
+        """
+        control = len(self.windows) > 1
+        current = self.gain_db
+        for j, y in enumerate(_reblock(sections, self.bounds)):
+            a, b = self.bounds[j], self.bounds[j + 1]
+            new = self._corrected_gain_db(current) if control and j > 0 else current
+            if new == current:
+                gain = 10.0 ** (current / 20.0)
+            else:
+                gain = 10.0 ** ((current + (new - current) * (np.arange(1, b - a + 1) / (b - a))) / 20.0)
+                self.gain_range_db = [min(self.gain_range_db[0], new), max(self.gain_range_db[1], new)]
+            g = _fade_gain(a, b, self.n_frames, self.n_in, self.n_out)
+            current = new
+            yield y * (gain if g is None else g * gain)
+
+    def _corrected_gain_db(self, current: float) -> float:
+        """The gain (dB) for the next block, from what was played and the probe windows ahead.
+
+        The output measured so far (its 400 ms block energies) and the probe
+        windows not yet reached (their block energies at the current gain
+        times the limiter's planned share, each standing for an equal part of
+        the rest) estimate the loudness of the whole output; the gain moves by
+        the estimate's distance from the target (as a uniform change of the
+        whole programme would need, so a short rest is never pushed hard), by
+        at most :data:`GAIN_SLEW_DB` per block and within
+        :data:`GAIN_CORRECTION_MAX_DB` of the plan.
+        """
+        meter = self._out_meter
+        done = meter.block_energies().sum(axis=0) if meter.n_samples else np.zeros(0)
+        ahead = [e for start, e in self._probe_energy if start >= meter.n_samples]
+        if not ahead:
+            return current
+        ahead = np.concatenate(ahead) * (self._limit_keep * 10.0 ** (current / 10.0))
+        n_rest = max(0.0, (self.n_frames - meter.n_samples) / (self.sr / 10.0))
+        energies = np.concatenate([done, ahead])
+        weights = np.concatenate([np.ones(done.size), np.full(ahead.size, n_rest / ahead.size)])
+        estimate = _weighted_gated_loudness(energies, weights)
+        energies[done.size:] *= 10.0 ** (_SENSITIVITY_STEP_DB / 10.0)
+        sensitivity = (_weighted_gated_loudness(energies, weights) - estimate) / _SENSITIVITY_STEP_DB
+        if not (math.isfinite(estimate) and math.isfinite(sensitivity)):
+            return current
+        # A rest that carries little of the loudness (a quiet cool, under the relative gate) is left alone.
+        wanted = current + (self.target_lufs - estimate) * min(1.0, max(0.0, sensitivity) / _FULL_SENSITIVITY)
+        wanted = min(max(wanted, self.gain_db - GAIN_CORRECTION_MAX_DB),
+                     min(self.gain_db + GAIN_CORRECTION_MAX_DB, self.max_gain_db))
+        return min(max(wanted, current - GAIN_SLEW_DB), current + GAIN_SLEW_DB)
 
     def _limited(self, blocks):
         """Each block, limited if a peak near it could reach the ceiling (one block of delay)."""
@@ -451,25 +522,29 @@ class StreamMaster:
         before = int(round(_LIMITER_CONTEXT_S * sr))
         after = int(round(_LOOKAHEAD_S * sr)) + 2 * _INTERP_RADIUS + 2
         history = np.zeros((self.n_channels, 0))
-        pending, pending_peak, previous_peak = None, 0.0, 0.0
+        pending, pending_env, pending_peak, previous_peak = None, None, 0.0, 0.0
         for y in blocks:
-            peak = float(np.max(np.abs(y))) if y.size else 0.0
+            env = _sample_envelope(y)
+            peak = float(np.max(env)) if env.size else 0.0
             if pending is not None:
                 near = max(previous_peak, pending_peak, peak)
-                yield self._limit_block(history, pending, y[:, :after], near)
-                history = np.concatenate([history, pending], axis=1)[:, -before:]
+                yield self._limit_block(history, pending, y[:, :after], near, pending_env)
+                if pending.shape[1] >= before:
+                    history = pending[:, pending.shape[1] - before:]
+                else:
+                    history = np.concatenate([history, pending], axis=1)[:, -before:]
                 previous_peak = pending_peak
-            pending, pending_peak = y, peak
+            pending, pending_env, pending_peak = y, env, peak
         if pending is not None:
             near = max(previous_peak, pending_peak)
-            yield self._limit_block(history, pending, np.zeros((self.n_channels, 0)), near)
+            yield self._limit_block(history, pending, np.zeros((self.n_channels, 0)), near, pending_env)
 
-    def _limit_block(self, history, y, head, near_peak):
+    def _limit_block(self, history, y, head, near_peak, env):
         r = _INTERP_RADIUS
         if near_peak * self._bound <= self._ceiling:
             # No interpolated peak of this block can reach the ceiling: measure an estimate, pass it on.
             if y.size:
-                self._out_peak = max(self._out_peak, _survey_peak(history[:, -r:], y, head[:, :r]))
+                self._out_peak = max(self._out_peak, _survey_peak(history[:, -r:], y, head[:, :r], env))
             return y
         window = np.concatenate([history, y, head], axis=1)
         gain = _limiter_gain(window, self.sr, self.ceiling_dbtp - LIMITER_MARGIN_DB, _LOOKAHEAD_S, _RELEASE_S)
@@ -477,12 +552,13 @@ class StreamMaster:
         g = gain[start:start + y.shape[1]]
         if g.size:
             self.min_gain = min(self.min_gain, float(np.min(g)))
-        out = window * gain
-        # The exact 4x true peak of this block's output (its neighbours' gains may differ slightly).
-        env = _peak_envelope(out, TRUE_PEAK_OVERSAMPLE, self._out_peak)[start:start + y.shape[1]]
-        if env.size:
-            self._out_peak = max(self._out_peak, float(np.max(env)))
-        return out[:, start:start + y.shape[1]]
+        out = window[:, start:start + y.shape[1]] * g
+        if g.size and g.min() < 1.0:
+            # The limiter verified this stretch at 4x and 8x: its true peak is at most the ceiling.
+            self._out_peak = max(self._out_peak, 10.0 ** (self.ceiling_dbtp / 20.0))
+        elif y.size:
+            self._out_peak = max(self._out_peak, _survey_peak(history[:, -r:], out, head[:, :r]))
+        return out
 
     def _finish(self, loudness, peak):
         target, ceiling_dbtp = self.target_lufs, self.ceiling_dbtp
@@ -509,9 +585,22 @@ class StreamMaster:
             "target_lufs": float(target),
             "ceiling_dbtp": float(ceiling_dbtp),
             "probe_loudness_lufs": float(self.probe_loudness_lufs),
+            "gain_range_db": [float(self.gain_range_db[0]), float(self.gain_range_db[1])],
             "planned": False,
             "message": message,
         }
+
+
+def _weighted_gated_loudness(e: np.ndarray, w: np.ndarray) -> float:
+    """BS.1770 gated loudness (LUFS) of 400 ms block energies ``e`` (summed over channels), block ``i`` counting ``w[i]`` times."""
+    with np.errstate(divide="ignore"):
+        block_lufs = -0.691 + 10.0 * np.log10(e)
+    above = block_lufs >= -70.0
+    if not np.any(above):
+        return -math.inf
+    gamma = -0.691 + 10.0 * math.log10(float(np.dot(w[above], e[above]) / np.sum(w[above]))) - 10.0
+    gated = above & (block_lufs > gamma)
+    return -0.691 + 10.0 * math.log10(float(np.dot(w[gated], e[gated]) / np.sum(w[gated])))
 
 
 def _block_energies(sos, y, skip, sr):
@@ -531,34 +620,44 @@ def _block_energies(sos, y, skip, sr):
     return (sums[:, :n_blocks] + sums[:, 1:n_blocks + 1] + sums[:, 2:n_blocks + 2] + sums[:, 3:]) / (4 * seg)
 
 
-def _survey_peak(tail, y, head) -> float:
+def _survey_peak(tail, y, head, env=None) -> float:
     """Estimated true peak of block ``y``: 4x and 8x interpolation of its loudest 64-sample stretches.
 
     ``tail`` and ``head`` are the neighbouring samples (up to the
     interpolator's radius), so the interpolated values are those of the
-    whole signal.
+    whole signal; ``env`` is ``y``'s sample envelope if already known.  Only
+    the chosen stretches are copied.
     """
     m = y.shape[1]
     if m == 0:
         return 0.0
-    env = _sample_envelope(y)
+    env = _sample_envelope(y) if env is None else env
     n_screen = -(-m // _SCREEN_BLOCK)
-    padded = np.zeros(n_screen * _SCREEN_BLOCK)
-    padded[:m] = env
-    screen = padded.reshape(n_screen, _SCREEN_BLOCK).max(axis=1)
+    full = m // _SCREEN_BLOCK
+    screen = np.empty(n_screen)
+    screen[:full] = env[:full * _SCREEN_BLOCK].reshape(full, _SCREEN_BLOCK).max(axis=1)
+    if n_screen > full:
+        screen[full] = env[full * _SCREEN_BLOCK:].max()
     k = min(_SURVEY_SPANS, n_screen)
-    top = np.argpartition(screen, n_screen - k)[n_screen - k:]
+    top = np.sort(np.argpartition(screen, n_screen - k)[n_screen - k:])
     r = _INTERP_RADIUS
-    window = np.concatenate([np.zeros((y.shape[0], r - tail.shape[1])), tail, y, head,
-                             np.zeros((y.shape[0], r - head.shape[1]))], axis=1)
+    n_tail, n_head = tail.shape[1], head.shape[1]
     # The chosen stretches, each with its context, side by side with zeros between (so they do not interact).
-    width = _SCREEN_BLOCK + 2 * r
-    parts = np.zeros((y.shape[0], k * (width + 2 * r)))
+    stride = _SCREEN_BLOCK + 4 * r
+    parts = np.zeros((y.shape[0], k * stride))
     spans = []
-    for slot, i in enumerate(np.sort(top).tolist()):
+    for slot, i in enumerate(top.tolist()):
         a, b = i * _SCREEN_BLOCK, min(m, (i + 1) * _SCREEN_BLOCK)
-        o = slot * (width + 2 * r)
-        parts[:, o:o + b - a + 2 * r] = window[:, a:b + 2 * r]
+        lo, hi = a - r, b + r  # signal positions; part offset of position p is o + p - lo
+        o = slot * stride
+        y0, y1 = max(lo, 0), min(hi, m)
+        parts[:, o + y0 - lo:o + y1 - lo] = y[:, y0:y1]
+        if lo < 0 and n_tail:
+            p0 = max(lo, -n_tail)
+            parts[:, o + p0 - lo:o - lo] = tail[:, n_tail + p0:]
+        if hi > m and n_head:
+            p1 = min(hi, m + n_head)
+            parts[:, o + m - lo:o + p1 - lo] = head[:, :p1 - m]
         spans.append((o + r, o + r + b - a))
     best = 0.0
     for factor in (TRUE_PEAK_OVERSAMPLE, LIMITER_OVERSAMPLE):
@@ -637,8 +736,11 @@ def master(
         The mastered audio.
     report : dict
         ``loudness_lufs`` (float, integrated loudness of ``y_out``),
-        ``true_peak_dbtp`` (float, 4x true peak of ``y_out``; an upper bound
-        when nothing was limited), ``gain_db`` (float, static gain applied
+        ``true_peak_dbtp`` (float, true peak of ``y_out``: 4x and 8x
+        interpolation of each 3.2 s block's loudest stretches, or the ceiling
+        for a block the limiter acted on, which it verified to lie at or under
+        it), ``probe_loudness_lufs`` (float, what the plan predicted),
+        ``planned`` (False), ``gain_db`` (float, static gain applied
         before the limiter), ``limited`` (bool, the limiter lowered the gain
         somewhere), ``max_gain_reduction_db`` (float, deepest limiter
         reduction, >= 0), ``target_reached`` (bool, loudness within 0.5 LU

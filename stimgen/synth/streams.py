@@ -160,15 +160,19 @@ class _DroneCore:
             return y
         tables = self.tables()
         tone = np.empty(min(b - a, _CHUNK))
+        ramp = np.arange(hop) / hop
         for c0 in range(a, b, _CHUNK):
             c1 = min(b, c0 + _CHUNK)
-            t = np.arange(c0, c1) / sr
             j0, j1 = c0 // hop, (c1 - 1) // hop + 1
             t_coarse = np.arange(j0 * hop, j1 * hop + 1, hop) / sr
+            lo, hi = c0 - j0 * hop, c1 - j0 * hop
             for f, table, r, p in zip(self.freqs, tables, self.rates, self.drift_phases):
                 part = _tone_into(tone[: c1 - c0], c0, table, f / sr)
                 g = 1.0 - self.depth * (0.5 - 0.5 * np.cos(2 * np.pi * r * t_coarse + p))
-                part *= np.interp(t, t_coarse, g)
+                # Linear interpolation between the coarse points: sample j * hop + i gets
+                # g[j] + (g[j + 1] - g[j]) * i / hop (from its index alone, whatever the chunk).
+                fine = (g[:-1, np.newaxis] + np.diff(g)[:, np.newaxis] * ramp).ravel()
+                part *= fine[lo:hi]
                 y[c0 - a:c1 - a] += part
         return y / len(self.freqs)
 
