@@ -30,6 +30,8 @@ from .render import SessionRenderer
 
 __all__ = ["Session", "StreamScorer"]
 
+_DENSITY_POINTS = 256
+
 
 class Session:
     """A preset's session, streamed.
@@ -106,9 +108,12 @@ class Session:
         whatever the session's length (the whole session if it is shorter).
         """
         fade_s = session_fade_s(self.duration_s)
+        # The arc's energy at 256 points: where the session is loud the probe windows lie closer together.
+        points = np.linspace(0, self.n_frames - 1, _DENSITY_POINTS).astype(np.int64)
+        density = np.array([self._fresh.envelope(int(k), int(k) + 1)[0] for k in points]) ** 2
         self.master = StreamMaster(sr=self.sr, n_frames=self.n_frames, n_channels=2,
                                    target_lufs=self.p["target_lufs"], ceiling_dbtp=self.p["ceiling_dbtp"],
-                                   fade_in_s=fade_s, fade_out_s=fade_s)
+                                   fade_in_s=fade_s, fade_out_s=fade_s, density=density)
         self.master.plan(self._probes(self.master.windows, on_progress))
 
     def blocks(self, on_progress=None):

@@ -56,7 +56,7 @@ from ._common import (
     _lin_to_db,
 )
 from .limiter import _limiter_gain
-from .loudness import LoudnessMeter, _gated_loudness, k_weighting_sos
+from .loudness import LoudnessMeter, k_weighting_sos
 from .truepeak import _SCREEN_BLOCK, _interp_taps, _peak_envelope, _sample_envelope
 
 __all__ = [
@@ -82,17 +82,21 @@ MASTER_BLOCK_S = 3.2
 Engineering choice: long enough that the limiter's context windows add
 little work, short enough that a block's temporaries stay a few MB."""
 
-PROBE_FULL_S = 42.0
-"""Programmes up to this long (s) are measured whole before mastering; longer
-ones on :data:`PROBE_WINDOWS` probe windows.  Engineering choice: about the
-audio the probe windows render (32 x 1.3 s), half a second of CPU."""
+PROBE_FULL_S = 90.0
+"""Programmes up to this long (s) are measured whole before mastering (about a
+second of CPU); longer ones on :data:`PROBE_WINDOWS` probe windows (32 x 1.3 s
+of audio, half a second).  Engineering choice: a short session with a loud
+start and a long quiet cool (``gentle_cooldown`` cut to a minute) has too few
+loud bars for a sample to find its loudness within 0.5 LU."""
 
-PROBE_WINDOWS = 32
-"""Probe windows of a long programme (one per equal stratum, at a jittered
-place in it).  Engineering choice: on the bundled presets their loudness is
-within about 0.6 LU of the whole programme's (block energies vary by up to
-130 % from block to block: a sample cannot do much better), which
-:data:`GAIN_SLEW_DB` of correction per block brings within 0.5 LU."""
+PROBE_WINDOWS = 48
+"""Probe windows of a long programme (one per stratum, at a jittered place in
+it).  Engineering choice: block energies of drum-heavy presets vary by up to
+130 % from one 400 ms block to the next, so a sample finds the loudness only
+within a few tenths of a LU; 48 windows (62 s of audio with their pre-rolls,
+about half a second of CPU) and the correction while playing
+(:data:`GAIN_SLEW_DB`) put every bundled preset within 0.2 LU of its target
+at 95 s, 130 s, 300 s and full length (``benchmarks/bench_loudness.py``)."""
 
 PROBE_WINDOW_S = 1.2
 """Length of a probe window (s): 9 gating blocks of 400 ms on a 100 ms hop."""
@@ -113,6 +117,7 @@ GAIN_CORRECTION_MAX_DB = 3.0
 
 _SENSITIVITY_STEP_DB = 0.1  # trial change of the rest's gain, to see how much the whole output follows it
 _FULL_SENSITIVITY = 0.5  # the full correction when the whole output follows the rest by at least this (dB/dB)
+_DENSITY_SHARE = 0.5  # share of the probe strata laid out by the density (the rest evenly: robust to a poor guess)
 _GOLDEN = (5 ** 0.5 - 1) / 2  # jitter of the probe windows within their strata (a low-discrepancy sequence)
 
 _LIMITER_CONTEXT_S = 0.25
@@ -240,38 +245,65 @@ def _reblock(sections, bounds):
         raise ParameterError(f"the sections hold {bounds[j] + have} frames; expected {bounds[-1]}")
 
 
-def probe_windows(n_frames: int, sr: int) -> list[tuple[int, int]]:
-    """The stretches ``(start, stop)`` of a programme that the mastering measures before its first sample.
+def probe_windows(n_frames: int, sr: int, *, density=None) -> list[tuple[int, int, float]]:
+    """The stretches of a programme that the mastering measures before its first sample.
 
     A programme of at most :data:`PROBE_FULL_S` is measured whole:
-    ``[(0, n_frames)]``.  A longer one is measured on :data:`PROBE_WINDOWS`
-    windows of :data:`PROBE_WINDOW_S`, one in each of as many equal strata of
-    the programme (every part of the session, the arc's heat, hold and cool
-    alike, is represented in proportion to its length), at a place in its
-    stratum given by the golden-ratio sequence (so the windows do not all
-    fall on the same beat of a bar, as evenly spaced ones would), with
-    :data:`PROBE_PREROLL_S` free before it.  The windows depend only on
-    ``n_frames`` and ``sr``, so ``stimgen generate`` and ``stimgen play``
+    ``[(0, n_frames, 1.0)]``.  A longer one is cut into :data:`PROBE_WINDOWS`
+    strata and measured on one window of :data:`PROBE_WINDOW_S` in each, at a
+    place in its stratum given by the golden-ratio sequence (so the windows
+    do not all fall on the same beat of a bar, as evenly spaced ones would),
+    with :data:`PROBE_PREROLL_S` free before it.  The strata hold equal
+    shares of ``density`` (e.g. the session arc's energy: loud stretches,
+    which set the gated loudness, get more, shorter strata), mixed with an
+    even spread so that no stratum is shorter than a window; without
+    ``density`` they are equal.  Each window stands for its stratum: its
+    weight is the stratum's length over the window's.  The windows depend
+    only on the arguments, so ``stimgen generate`` and ``stimgen play``
     measure the same stretches and find the same gain.
+
+    Parameters
+    ----------
+    n_frames, sr : int
+        Programme length (frames) and rate (Hz).
+    density : array_like or None
+        Relative weights (>= 0) of equal consecutive cells of the programme.
+
+    Returns
+    -------
+    list of (int, int, float)
+        ``(start, stop, weight)`` per window, in order.
 
     Examples
     --------
-    >>> probe_windows(480000, 48000)
-    [(0, 480000)]
+    >>> probe_windows(60 * 48000, 48000)
+    [(0, 2880000, 1.0)]
     >>> w = probe_windows(2700 * 48000, 48000)
-    >>> len(w), w[0][1] - w[0][0]
-    (32, 57600)
+    >>> len(w), w[0][1] - w[0][0], round(w[0][2], 1)
+    (48, 57600, 46.9)
     """
     n_frames, sr = int(n_frames), int(sr)
     if n_frames <= PROBE_FULL_S * sr:
-        return [(0, n_frames)]
+        return [(0, n_frames, 1.0)]
     width = int(round(PROBE_WINDOW_S * sr))
     pre = int(round(PROBE_PREROLL_S * sr))
+    n = PROBE_WINDOWS
+    bounds = [k * n_frames // n for k in range(n + 1)]
+    d = None if density is None else np.asarray(density, dtype=np.float64)
+    if d is not None and d.size and np.all(np.isfinite(d)) and np.all(d >= 0) and d.mean() > 0:
+        d = d / d.mean()
+        # Mix with the even spread so that the densest stratum still holds a window and its pre-roll.
+        shortest = (width + pre + 2) * n / n_frames  # the largest density allowed, inverted
+        lam = 0.0 if d.max() <= 1.0 else min(_DENSITY_SHARE, max(0.0, (1.0 / shortest - 1.0) / (d.max() - 1.0)))
+        mixed = (1.0 - lam) + lam * d
+        cdf = np.concatenate([[0.0], np.cumsum(mixed)]) / mixed.sum()
+        cells = np.linspace(0.0, n_frames, d.size + 1)
+        bounds = [0] + [int(np.interp(k / n, cdf, cells)) for k in range(1, n)] + [n_frames]
     windows = []
-    for k in range(PROBE_WINDOWS):
-        lo, hi = k * n_frames // PROBE_WINDOWS, (k + 1) * n_frames // PROBE_WINDOWS
-        a = lo + pre + int(((0.5 + k * _GOLDEN) % 1.0) * (hi - lo - width - pre))
-        windows.append((a, a + width))
+    for k in range(n):
+        lo, hi = bounds[k], bounds[k + 1]
+        a = lo + pre + int(((0.5 + k * _GOLDEN) % 1.0) * max(0, hi - lo - width - pre))
+        windows.append((a, a + width, (hi - lo) / width))
     return windows
 
 
@@ -318,7 +350,7 @@ class StreamMaster:
     """
 
     def __init__(self, *, sr, n_frames, n_channels=2, target_lufs=-20.0, ceiling_dbtp=-1.0, fade_in_s=2.0,
-                 fade_out_s=3.0):
+                 fade_out_s=3.0, density=None):
         self.sr = _check_sr(sr)
         self.target_lufs = _check_float("target_lufs", target_lufs, low=MIN_TARGET_LUFS, high=MAX_TARGET_LUFS)
         self.ceiling_dbtp = _check_float("ceiling_dbtp", ceiling_dbtp, low=MIN_CEILING_DBTP, high=MAX_CEILING_DBTP)
@@ -334,7 +366,9 @@ class StreamMaster:
         self.n_in, self.n_out = _fade_lengths(self.n_frames, self.sr, fade_in_s, fade_out_s)
         self.block_frames = (32 * self.sr) // 10  # MASTER_BLOCK_S, exact at 44.1 and 48 kHz
         self.bounds = list(range(0, self.n_frames, self.block_frames)) + [self.n_frames]
-        self.windows = probe_windows(self.n_frames, self.sr)
+        planned = probe_windows(self.n_frames, self.sr, density=density)
+        self.windows = [(a, b) for a, b, _ in planned]
+        self.window_weights = [w for _, _, w in planned]
         _, bound8 = _interp_taps(LIMITER_OVERSAMPLE)
         _, bound4 = _interp_taps(TRUE_PEAK_OVERSAMPLE)
         self._bound = max(bound8, bound4)
@@ -383,7 +417,9 @@ class StreamMaster:
         self._probes = probes
         self._sos = sos
         self.peak0 = max(p["estimate"] for p in probes)
-        self.loudness0 = _gated_loudness(np.concatenate([p["z"] for p in probes], axis=1))
+        self._weights = np.concatenate([np.full(p["z"].shape[1], w) for p, w in zip(probes, self.window_weights)])
+        self.loudness0 = _weighted_gated_loudness(np.concatenate([p["z"] for p in probes], axis=1).sum(axis=0),
+                                                  self._weights)
         if not math.isfinite(self.loudness0):
             raise ParameterError(
                 "y is silent (every 400 ms block below the -70 LUFS gate of ITU-R BS.1770 after the fades); "
@@ -403,7 +439,8 @@ class StreamMaster:
         self.set_gain(gain_db)
         # For the correction while the programme plays: each window's block energies (summed over the
         # channels, before the gain) and the share of energy the limiter keeps.
-        self._probe_energy = [(start, p["z"].sum(axis=0)) for (start, _), p in zip(self.windows, probes)]
+        self._probe_energy = [(start, p["z"].sum(axis=0), w)
+                              for (start, _), p, w in zip(self.windows, probes, self.window_weights)]
         unlimited = self.loudness0 + self.gain_db
         self._limit_keep = 10.0 ** ((loudness - unlimited) / 10.0) if math.isfinite(unlimited) else 1.0
         self._probes = None  # the probe audio is not kept
@@ -422,7 +459,7 @@ class StreamMaster:
             y = p["y"] * gain
             y = y * _limiter_gain(y, self.sr, self.ceiling_dbtp - LIMITER_MARGIN_DB, _LOOKAHEAD_S, _RELEASE_S)
             z.append(_block_energies(self._sos, y, p["skip"], self.sr))
-        return _gated_loudness(np.concatenate(z, axis=1))
+        return _weighted_gated_loudness(np.concatenate(z, axis=1).sum(axis=0), self._weights)
 
     def plan_report(self) -> dict:
         """What :meth:`plan` predicts, in the keys of :attr:`report` (before the output exists).
@@ -490,7 +527,7 @@ class StreamMaster:
         The output measured so far (its 400 ms block energies) and the probe
         windows not yet reached (their block energies at the current gain
         times the limiter's planned share, each standing for an equal part of
-        the rest) estimate the loudness of the whole output; the gain moves by
+        their strata of the rest) estimate the loudness of the whole output; the gain moves by
         the estimate's distance from the target (as a uniform change of the
         whole programme would need, so a short rest is never pushed hard), by
         at most :data:`GAIN_SLEW_DB` per block and within
@@ -498,13 +535,14 @@ class StreamMaster:
         """
         meter = self._out_meter
         done = meter.block_energies().sum(axis=0) if meter.n_samples else np.zeros(0)
-        ahead = [e for start, e in self._probe_energy if start >= meter.n_samples]
+        ahead = [(e, np.full(e.size, w)) for start, e, w in self._probe_energy if start >= meter.n_samples]
         if not ahead:
             return current
-        ahead = np.concatenate(ahead) * (self._limit_keep * 10.0 ** (current / 10.0))
+        ahead_w = np.concatenate([w for _, w in ahead])
+        ahead = np.concatenate([e for e, _ in ahead]) * (self._limit_keep * 10.0 ** (current / 10.0))
         n_rest = max(0.0, (self.n_frames - meter.n_samples) / (self.sr / 10.0))
         energies = np.concatenate([done, ahead])
-        weights = np.concatenate([np.ones(done.size), np.full(ahead.size, n_rest / ahead.size)])
+        weights = np.concatenate([np.ones(done.size), ahead_w * (n_rest / ahead_w.sum())])
         estimate = _weighted_gated_loudness(energies, weights)
         energies[done.size:] *= 10.0 ** (_SENSITIVITY_STEP_DB / 10.0)
         sensitivity = (_weighted_gated_loudness(energies, weights) - estimate) / _SENSITIVITY_STEP_DB
