@@ -26,6 +26,7 @@ import copy
 import numpy as np
 
 from .mastering import PROBE_PREROLL_S, StreamMaster, session_fade_s
+from .mastering.master import WHOLE_PREROLL_S
 from .render import SessionRenderer
 
 __all__ = ["Session", "StreamScorer"]
@@ -85,21 +86,27 @@ class Session:
     def _probes(self, windows, on_progress=None):
         """The probe windows ``(lo, y)`` of the mastering, rendered by skipping forward between them."""
         renderer = copy.deepcopy(self._fresh)
-        pre = int(round(PROBE_PREROLL_S * self.sr))
+        pre = int(round((PROBE_PREROLL_S if self.master.sampled else WHOLE_PREROLL_S) * self.sr))
         total = sum(stop - start for start, stop in windows)
         done = 0
+        tail = np.zeros((2, 0))  # the end of the last window: the pre-roll of a window that follows it
         for start, stop in windows:
             lo = max(0, start - pre)
             if lo > renderer.position:
                 renderer.seek(lo)
-            parts = []
+                tail = np.zeros((2, 0))
+            lo = max(lo, renderer.position - tail.shape[1])
+            y = np.empty((2, stop - lo))
+            y[:, :renderer.position - lo] = tail[:, tail.shape[1] - (renderer.position - lo):]
             while renderer.position < stop:
                 a = renderer.position
-                parts.append(self._with_mix(renderer.read(min(self.section_frames, stop - a)), a))
+                y[:, a - lo:min(stop, a + self.section_frames) - lo] = self._with_mix(
+                    renderer.read(min(self.section_frames, stop - a)), a)
+            tail = y[:, max(0, y.shape[1] - pre):]
             done += stop - start
             if on_progress is not None:
                 on_progress(done / total)
-            yield lo, (parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1))
+            yield lo, y
 
     def plan(self, on_progress=None) -> None:
         """Fix the mastering gain from the probe windows (:func:`stimgen.mastering.probe_windows`).
@@ -114,7 +121,7 @@ class Session:
         self.master = StreamMaster(sr=self.sr, n_frames=self.n_frames, n_channels=2,
                                    target_lufs=self.p["target_lufs"], ceiling_dbtp=self.p["ceiling_dbtp"],
                                    fade_in_s=fade_s, fade_out_s=fade_s, density=density)
-        self.master.plan(self._probes(self.master.windows, on_progress))
+        self.master.plan(self._probes(self.master.windows, on_progress), own=True)
 
     def blocks(self, on_progress=None):
         """The mastered session in blocks (2, m); :attr:`report` is set after the last."""

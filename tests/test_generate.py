@@ -175,7 +175,7 @@ def test_every_preset_planned_from_probe_windows_lands_on_target_under_the_ceili
     preset = load_preset(name)
     s = Session(preset, duration_s=PROBE_FULL_S + 5.0)
     s.plan()
-    assert len(s.master.windows) > 1  # sampled, not measured whole
+    assert s.master.sampled and len(s.master.windows) > 10  # sampled, not measured whole
     loud = LoudnessMeter(sr=s.sr, n_channels=2)
     peaks = {factor: TruePeakMeter(oversamples=(factor,)) for factor in (4, 8)}
     for block in s.blocks():

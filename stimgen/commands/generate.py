@@ -200,7 +200,8 @@ def _sidecar(resolved, session, master_report, score, *, mix, mix_gain_db=0.0, b
         "duration_s": info["duration_s"],
         "loudness_lufs": master_report["loudness_lufs"],
         "true_peak_dbtp": master_report["true_peak_dbtp"],
-        "mastering": {k: master_report[k] for k in ("gain_db", "limited", "target_reached", "message")},
+        "mastering": {k: master_report[k]
+                      for k in ("gain_db", "gain_range_db", "limited", "target_reached", "message")},
         "notes": info["notes"],
         "mix": None if mix is None else {"file": str(mix), "gain_db": mix_gain_db,
                                           "note": "looped or trimmed to the render's length, added under the "

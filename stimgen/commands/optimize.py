@@ -371,7 +371,7 @@ def _render(best: dict, path: Path, *, harmonics, score: dict) -> Path:
                 "duration_s": info["duration_s"],
                 "loudness_lufs": rep["loudness_lufs"],
                 "true_peak_dbtp": rep["true_peak_dbtp"],
-                "mastering": {k: rep[k] for k in ("gain_db", "limited", "target_reached", "message")},
+                "mastering": {k: rep[k] for k in ("gain_db", "gain_range_db", "limited", "target_reached", "message")},
                 "notes": info["notes"],
                 "connectome": harmonics.connectome_name,
                 "score": {"score": score["score"], "metrics": score["metrics"]},

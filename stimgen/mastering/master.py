@@ -117,6 +117,10 @@ GAIN_CORRECTION_MAX_DB = 3.0
 
 _SENSITIVITY_STEP_DB = 0.1  # trial change of the rest's gain, to see how much the whole output follows it
 _FULL_SENSITIVITY = 0.5  # the full correction when the whole output follows the rest by at least this (dB/dB)
+WHOLE_PREROLL_S = 0.4
+"""Pre-roll of the windows of a programme measured whole (s): 300 ms for the
+gating blocks that straddle two windows, 100 ms to settle the filters."""
+
 _DENSITY_SHARE = 0.5  # share of the probe strata laid out by the density (the rest evenly: robust to a poor guess)
 _GOLDEN = (5 ** 0.5 - 1) / 2  # jitter of the probe windows within their strata (a low-discrepancy sequence)
 
@@ -248,8 +252,11 @@ def _reblock(sections, bounds):
 def probe_windows(n_frames: int, sr: int, *, density=None) -> list[tuple[int, int, float]]:
     """The stretches of a programme that the mastering measures before its first sample.
 
-    A programme of at most :data:`PROBE_FULL_S` is measured whole:
-    ``[(0, n_frames, 1.0)]``.  A longer one is cut into :data:`PROBE_WINDOWS`
+    A programme of at most :data:`PROBE_FULL_S` is measured whole, in
+    consecutive windows of :data:`MASTER_BLOCK_S` (weight 1; each given the
+    last :data:`WHOLE_PREROLL_S` of the one before as its pre-roll, which
+    holds the start of the gating blocks that straddle the two: the
+    measurement is that of the whole, in small pieces).  A longer one is cut into :data:`PROBE_WINDOWS`
     strata and measured on one window of :data:`PROBE_WINDOW_S` in each, at a
     place in its stratum given by the golden-ratio sequence (so the windows
     do not all fall on the same beat of a bar, as evenly spaced ones would),
@@ -276,15 +283,16 @@ def probe_windows(n_frames: int, sr: int, *, density=None) -> list[tuple[int, in
 
     Examples
     --------
-    >>> probe_windows(60 * 48000, 48000)
-    [(0, 2880000, 1.0)]
+    >>> probe_windows(7 * 48000, 48000)
+    [(0, 153600, 1.0), (153600, 307200, 1.0), (307200, 336000, 1.0)]
     >>> w = probe_windows(2700 * 48000, 48000)
     >>> len(w), w[0][1] - w[0][0], round(w[0][2], 1)
     (48, 57600, 46.9)
     """
     n_frames, sr = int(n_frames), int(sr)
     if n_frames <= PROBE_FULL_S * sr:
-        return [(0, n_frames, 1.0)]
+        block = (32 * sr) // 10
+        return [(a, min(n_frames, a + block), 1.0) for a in range(0, n_frames, block)]
     width = int(round(PROBE_WINDOW_S * sr))
     pre = int(round(PROBE_PREROLL_S * sr))
     n = PROBE_WINDOWS
@@ -343,7 +351,7 @@ class StreamMaster:
     >>> y = 0.01 * np.random.default_rng(0).standard_normal((2, 10 * 48000))
     >>> m = StreamMaster(sr=48000, n_frames=y.shape[1], target_lufs=-23.0, ceiling_dbtp=-1.0,
     ...                  fade_in_s=0.5, fade_out_s=0.5)
-    >>> _ = m.plan([(0, y)])
+    >>> _ = m.plan([(a, y[:, a:b]) for a, b in m.windows])
     >>> out = np.concatenate(list(m.apply([y[:, :100000], y[:, 100000:]])), axis=1)
     >>> abs(m.report["loudness_lufs"] + 23.0) < 0.5, m.report["true_peak_dbtp"] <= -1.0
     (True, True)
@@ -367,6 +375,7 @@ class StreamMaster:
         self.block_frames = (32 * self.sr) // 10  # MASTER_BLOCK_S, exact at 44.1 and 48 kHz
         self.bounds = list(range(0, self.n_frames, self.block_frames)) + [self.n_frames]
         planned = probe_windows(self.n_frames, self.sr, density=density)
+        self.sampled = self.n_frames > PROBE_FULL_S * self.sr  # else measured whole
         self.windows = [(a, b) for a, b, _ in planned]
         self.window_weights = [w for _, _, w in planned]
         _, bound8 = _interp_taps(LIMITER_OVERSAMPLE)
@@ -377,7 +386,7 @@ class StreamMaster:
         self.report = None
         self.min_gain = 1.0
 
-    def plan(self, windows) -> float:
+    def plan(self, windows, *, own: bool = False) -> float:
         """Measure the probe windows and set the static gain.  Returns the gain (dB).
 
         Parameters
@@ -389,6 +398,9 @@ class StreamMaster:
             to :data:`PROBE_PREROLL_S` to settle the filters and give the
             limiter its context.  A programme measured whole is one window
             ``(0, y)``.
+        own : bool
+            The arrays are the caller's to give away: the fades are applied
+            in place (no copy of a programme measured whole).
 
         Raises
         ------
@@ -403,11 +415,17 @@ class StreamMaster:
                 raise ParameterError(f"probe window from frame {lo} holds {y.shape[1]} frames; expected frames "
                                      f"[{lo}, {stop}) covering [{start}, {stop})")
             g = _fade_gain(lo, stop, self.n_frames, self.n_in, self.n_out)
-            if g is not None:
+            if g is not None and own and y.flags.writeable:
+                y *= g
+            elif g is not None:
                 y = y * g
             skip = start - lo
             part = y[:, skip:]
             tail = y[:, max(0, skip - _INTERP_RADIUS):skip]
+            if not self.sampled:
+                # Measured whole: the gating blocks that end in this window start in it or in the 300 ms
+                # before it (the pre-roll), so the windows together hold every block of the programme once.
+                skip = max(0, skip - 3 * (self.sr // 10))
             probes.append({"y": y, "skip": skip, "z": _block_energies(sos, y, skip, self.sr),
                            "peak": float(np.max(np.abs(y))),
                            "estimate": max(_survey_peak(tail, part, np.zeros((y.shape[0], 0))),
@@ -507,7 +525,7 @@ class StreamMaster:
         start of every block (:meth:`_corrected_gain_db`) and glides there
         across the block, linearly in dB.
         """
-        control = len(self.windows) > 1
+        control = self.sampled
         current = self.gain_db
         for j, y in enumerate(_reblock(sections, self.bounds)):
             a, b = self.bounds[j], self.bounds[j + 1]
@@ -630,7 +648,10 @@ class StreamMaster:
 
 
 def _weighted_gated_loudness(e: np.ndarray, w: np.ndarray) -> float:
-    """BS.1770 gated loudness (LUFS) of 400 ms block energies ``e`` (summed over channels), block ``i`` counting ``w[i]`` times."""
+    """BS.1770 gated loudness (LUFS) of 400 ms block energies ``e`` (summed over channels).
+
+    Block ``i`` counts ``w[i]`` times (a probe block stands for its stratum).
+    """
     with np.errstate(divide="ignore"):
         block_lufs = -0.691 + 10.0 * np.log10(e)
     above = block_lufs >= -70.0
@@ -647,13 +668,23 @@ def _block_energies(sos, y, skip, sr):
     The filter starts at rest at ``y``'s first sample; the first ``skip``
     samples only settle it.  Blocks are those of a signal starting at
     ``y[:, skip]`` (segments of ``sr // 10``, as :class:`LoudnessMeter`).
+    Filtered in pieces of whole segments, so the temporaries stay small.
     """
-    sq = np.square(sosfilt(sos, y, axis=-1)[:, skip:])
     seg = sr // 10
-    n_seg = sq.shape[1] // seg
+    n_channels = y.shape[0]
+    n_seg = (y.shape[1] - skip) // seg
     if n_seg < 4:
-        return np.zeros((y.shape[0], 0))
-    sums = sq[:, :n_seg * seg].reshape(y.shape[0], n_seg, seg).sum(axis=2)
+        return np.zeros((n_channels, 0))
+    zi = np.zeros((sos.shape[0], n_channels, 2))
+    if skip:
+        _, zi = sosfilt(sos, y[:, :skip], axis=-1, zi=zi)
+    sums = np.empty((n_channels, n_seg))
+    step = max(1, (1 << 17) // seg)  # segments per piece
+    for k in range(0, n_seg, step):
+        m = min(step, n_seg - k)
+        piece, zi = sosfilt(sos, y[:, skip + k * seg:skip + (k + m) * seg], axis=-1, zi=zi)
+        np.square(piece, out=piece)
+        sums[:, k:k + m] = piece.reshape(n_channels, m, seg).sum(axis=2)
     n_blocks = n_seg - 3
     return (sums[:, :n_blocks] + sums[:, 1:n_blocks + 1] + sums[:, 2:n_blocks + 2] + sums[:, 3:]) / (4 * seg)
 
@@ -723,7 +754,7 @@ def plan_master(make_sections, **kwargs) -> StreamMaster:
         Ready for :meth:`StreamMaster.apply`; its windows are the whole programme.
     """
     m = StreamMaster(**kwargs)
-    m.windows = [(0, m.n_frames)]
+    m.windows, m.window_weights = [(0, m.n_frames)], [1.0]
     parts = [np.asarray(y, dtype=np.float64) for y in make_sections()]
     parts = [y[np.newaxis] if y.ndim == 1 else y for y in parts]
     y = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
