@@ -512,6 +512,7 @@ class StreamMaster:
         self._out_meter = meter
         self.min_gain = 1.0
         self._out_peak = 0.0
+        self._limited_any = False
         self.gain_range_db = [self.gain_db, self.gain_db]
         for y in self._limited(self._gained(sections)):
             meter.process(y)
@@ -610,8 +611,7 @@ class StreamMaster:
             self.min_gain = min(self.min_gain, float(np.min(g)))
         out = window[:, start:start + y.shape[1]] * g
         if g.size and g.min() < 1.0:
-            # The limiter verified this stretch at 4x and 8x: its true peak is at most the ceiling.
-            self._out_peak = max(self._out_peak, 10.0 ** (self.ceiling_dbtp / 20.0))
+            self._limited_any = True  # the limiter verified this stretch at 4x and 8x: at most the ceiling
         elif y.size:
             self._out_peak = max(self._out_peak, _survey_peak(history[:, -r:], out, head[:, :r]))
         return out
@@ -620,6 +620,8 @@ class StreamMaster:
         target, ceiling_dbtp = self.target_lufs, self.ceiling_dbtp
         target_reached = bool(abs(loudness - target) <= LOUDNESS_TOLERANCE_LU)
         true_peak = _lin_to_db(peak)
+        if getattr(self, "_limited_any", False):
+            true_peak = max(true_peak, ceiling_dbtp)  # the bound of the limited stretches
         if target_reached:
             message = f"mastered to {loudness:.1f} LUFS (target {target:g}), true peak {true_peak:.1f} dBTP"
         elif loudness > target:
