@@ -2,8 +2,8 @@
 
 For each preset, renders ``--seconds`` of audio at 48 kHz once (:class:`stimgen.render.SessionRenderer`,
 section by section), then streams the whole mastered session as ``stimgen generate`` does
-(:class:`stimgen.session.Session`: pass 1, pass 2 and a corrected pass 2 if the limiter cost
-loudness; no file, no score) and reports both as a multiple of real time (audio seconds per
+(:class:`stimgen.session.Session`: the gain planned from probe windows, then one mastered
+pass; no file, no score) and reports both as a multiple of real time (audio seconds per
 CPU second, one thread), best of ``--repeat``.
 
 Baseline, measured in the same run on the same mix: one BS.1770 loudness measurement
@@ -56,12 +56,10 @@ def main(argv=None) -> None:
 
             def session():
                 s = Session(p, duration_s=d, sr=sr)
-                s.plan(dry_runs=False)
-                while True:
-                    for _ in s.blocks():
-                        pass
-                    if not s.another_pass():
-                        return s
+                s.plan()
+                for _ in s.blocks():
+                    pass
+                return s
 
             t_session, _ = _best(session, args.repeat)
             y, _ = render_preset(p, duration_s=d, sr=sr)

@@ -21,9 +21,10 @@ is the steadier figure there.  Three rows, measured in the same run:
   (its band set out of reach, so it acts throughout the hold).
 
 For each: mean, 99th percentile and maximum per tick (% of the block), and
-the one-off preparation (pass 1 of the mastering: the session rendered once
-and measured) as a percentage of the session's length, and the time to the
-first sample of a fixed session (preparation plus the first block).  Ticks that complete a model step (every
+the one-off preparation (the mastering's plan from probe windows) as a
+percentage of the session's length, and the time to the first sample of a
+fixed session (preparation plus the first block).  ``--first-sample``
+times a fresh process from its start to the first block, step by step.  Ticks that complete a model step (every
 0.37 s) carry the model's heavier work; the worker runs a second ahead of
 the callback, so the mean is what must stay below 100 %, the maximum only
 below the ring's length.
@@ -36,6 +37,7 @@ Usage::
     python benchmarks/bench_play.py                    # groove, 60 s sessions
     python benchmarks/bench_play.py --preset deep_anneal --seconds 120
     python benchmarks/bench_play.py --preset deep_anneal --first-sample
+    python benchmarks/bench_play.py --preset all --first-sample    # every bundled preset
 """
 
 from __future__ import annotations
@@ -100,20 +102,64 @@ def _row(name: str, ticks: np.ndarray, prepare_s: float | None, session_s: float
             f"{cpu.mean():7.2f} % {np.percentile(cpu, 99):8.2f} %   {ticks[:, 0].sum():7.2f} s   {prep}")
 
 
-def first_sample(name: str) -> int:
-    """Time from the start of the process (imports included) to the first block of ``stimgen play NAME``."""
-    t0 = time.process_time()
-    w0 = time.perf_counter()
-    from stimgen.live import fixed_program
-    from stimgen.preset import load_preset
+_FIRST_SAMPLE_CHILD = r"""
+import json, os, sys, time
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = "1"
+marks = {}
+def mark(label):
+    marks[label] = time.process_time()
+import numpy as np
+import stimgen.commands.play  # noqa: F401  (what `stimgen play` imports)
+from stimgen.live import Engine, ModelMonitor, fixed_program
+from stimgen.preset import load_preset
+from resonance.harmonics import connectome_harmonics
+mark("imports")
+harmonics = connectome_harmonics()
+mark("harmonics")
+program = fixed_program(load_preset(sys.argv[1]))
+mark("plan")
+monitor = ModelMonitor(harmonics, sr=program.sr)
+monitor.start()
+mark("monitor")
+engine = Engine(program, monitor=monitor)
+engine.prefill()
+out = np.zeros((engine.block_frames, 2), dtype=np.float32)
+engine.pull(out)
+mark("first block")
+print(json.dumps({"marks": marks, "duration_s": program.n_frames / program.sr,
+                  "windows": len(program.session.master.windows)}), flush=True)
+"""
 
-    preset = load_preset(name)
-    program = fixed_program(preset)
-    program.next_frames(BLOCK)
-    cpu, wall = time.process_time() - t0, time.perf_counter() - w0
-    print(f"stimgen play {name} ({preset['duration_s'] / 60:g} min): first block after {cpu:.2f} s CPU "
-          f"({preset['duration_s'] / cpu:.0f}x the session's length), {wall:.2f} s wall, after the imports; "
-          f"mastering {program.info['mastering']['message']}")
+
+def first_sample(names) -> int:
+    """Time from the start of a fresh process to the first block of ``stimgen play NAME``, per preset.
+
+    Each preset runs in a child process doing what ``stimgen play`` does
+    before its first sample (imports, the connectome's harmonics, the
+    mastering plan, the model's set-up, filling the ring buffer) and pulling
+    the first 512-frame block; the child reports its CPU time at each step,
+    the parent the wall time until the child's report.
+    """
+    import json
+    import subprocess
+    import sys
+
+    print(f"{'preset':<27} {'min':>4} {'windows':>7} {'imports':>8} {'harmon.':>8} {'plan':>7} {'model':>7} "
+          f"{'ring':>7} {'CPU total':>10} {'wall':>7}")
+    for name in names:
+        w0 = time.perf_counter()
+        child = subprocess.run([sys.executable, "-c", _FIRST_SAMPLE_CHILD, name], capture_output=True, text=True,
+                               check=True)
+        wall = time.perf_counter() - w0
+        r = json.loads(child.stdout.strip().splitlines()[-1])
+        m = r["marks"]
+        steps = [m["imports"], m["harmonics"] - m["imports"], m["plan"] - m["harmonics"],
+                 m["monitor"] - m["plan"], m["first block"] - m["monitor"]]
+        print(f"{name:<27} {r['duration_s'] / 60:4.0f} {r['windows']:7d} " + " ".join(f"{x:7.2f}s" for x in steps)
+              + f" {m['first block']:9.2f}s {wall:6.2f}s", flush=True)
+    print("CPU seconds of one process from its start (imports included) to the first block; plan = the mastering "
+          "gain from the probe windows; model = the scorer's set-up; ring = filling the 1 s ring buffer")
     return 0
 
 
@@ -125,7 +171,9 @@ def main(argv=None) -> int:
                         help="only time the first sample of the fixed session at the preset's own length")
     args = parser.parse_args(argv)
     if args.first_sample:
-        return first_sample(args.preset)
+        from stimgen.preset import list_presets
+
+        return first_sample([name for name, _ in list_presets()] if args.preset == "all" else [args.preset])
 
     from resonance.harmonics import connectome_harmonics
     from stimgen.live import Thermostat, adaptive_program, fixed_program

@@ -336,6 +336,21 @@ class SessionRenderer:
                 mix += layer.read(a, b, envelope)  # a mono layer broadcasts to both channels (centre)
         return mix
 
+    def seek(self, frame: int) -> None:
+        """Skip forward to ``frame`` without rendering what lies before it.
+
+        Frames read after a seek are those of a sequential render except in
+        noise layers, whose generator and filter restart (same colour and
+        level, other values); so a seek serves estimates such as the
+        mastering's loudness probe, never the output.
+        """
+        frame = int(frame)
+        if frame < self.position:
+            raise ParameterError(f"seek to frame {frame}: a render only moves forward (at frame {self.position})")
+        self.position = min(frame, self.n_frames)
+        for layer in self.layers:
+            layer.source.seek(self.position)
+
     def sections(self, section_frames: int = SECTION_FRAMES, *, on_progress=None):
         """Yield the rest of the session in sections of ``section_frames`` (the last may be shorter).
 

@@ -3,27 +3,35 @@
 ``stimgen generate``, ``stimgen play`` (fixed sessions, ``--offline
 --record`` included) and ``stimgen optimize`` all produce a preset's audio
 through :class:`Session`, so they give the same samples for the same preset,
-seed and duration, and none of them holds the session in memory: the
-renderer (:class:`stimgen.render.SessionRenderer`) runs twice, once for the
-mastering's measurements (pass 1) and once for the output (pass 2).
+seed and duration, and none of them holds the session in memory.  The
+mastering's gain is planned from probe windows
+(:func:`stimgen.mastering.probe_windows`: at most about a minute of audio,
+rendered by skipping forward through the session), then the session is
+rendered once, section by section, and mastered as it goes.
 
 Examples
 --------
 >>> from stimgen.preset import load_preset
 >>> s = Session(load_preset("groove"), duration_s=6.0)
 >>> s.plan()
->>> sum(y.shape[1] for y in s.blocks()), round(s.report["loudness_lufs"])
+>>> blocks = list(s.blocks())
+>>> sum(y.shape[1] for y in blocks), round(s.report["loudness_lufs"])
 (288000, -20)
 """
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
-from .mastering import plan_master, session_fade_s
-from .render import SECTION_FRAMES, SessionRenderer
+from .mastering import PROBE_PREROLL_S, StreamMaster, session_fade_s
+from .mastering.master import WHOLE_PREROLL_S
+from .render import SessionRenderer
 
 __all__ = ["Session", "StreamScorer"]
+
+_DENSITY_POINTS = 256
 
 
 class Session:
@@ -38,60 +46,85 @@ class Session:
     mix : numpy.ndarray or None
         A user's track, shape (2, m), added under the layers at 0 dB (looped
         if shorter than the session, trimmed if longer) before mastering.
-    section_frames : int
-        Frames per rendered section (does not change the output).
-    energy_hop : int or None
-        Keep the K-weighted energy per ``energy_hop`` frames in pass 1
-        (``self.master.reference_energy()``).
+    section_frames : int or None
+        Frames per rendered section (does not change the output); default:
+        the mastering's block (:data:`~stimgen.mastering.MASTER_BLOCK_S`), so
+        no section is cut.
     exclude : collection of int
         Layers left out (credit assignment), see :class:`stimgen.render.SessionRenderer`.
     """
 
-    def __init__(self, resolved, *, duration_s=None, sr=None, seed=None, mix=None, section_frames=SECTION_FRAMES,
-                 energy_hop=None, exclude=()):
+    def __init__(self, resolved, *, duration_s=None, sr=None, seed=None, mix=None, section_frames=None,
+                 exclude=()):
         self.resolved = resolved
         self._args = {"duration_s": duration_s, "sr": sr, "seed": seed, "exclude": tuple(exclude)}
         first = SessionRenderer(resolved, **self._args)
+        self._fresh = first  # never read: each pass renders a copy (cheaper than drawing the notes again)
         self.p = first.p
         self.sr, self.n_frames = first.sr, first.n_frames
         self.duration_s = first.duration_s
         self.info = first.info
         self.mix = mix
-        self.section_frames = section_frames
+        self.section_frames = (32 * self.sr) // 10 if section_frames is None else section_frames
         self.master = None
         self.report = None
         self.renderer = None
-        self.energy_hop = energy_hop
+
+    def _with_mix(self, y, a):
+        """Section ``y`` of frames from ``a``, with the user's track (looped) added."""
+        if self.mix is None:
+            return y
+        idx = np.arange(a, a + y.shape[1]) % self.mix.shape[1]
+        return y + self.mix[:, idx]
 
     def _sections(self, on_progress=None):
-        renderer = SessionRenderer(self.resolved, **self._args)
+        renderer = copy.deepcopy(self._fresh)
         self.renderer = renderer
         for y in renderer.sections(self.section_frames, on_progress=on_progress):
-            if self.mix is not None:
-                a = renderer.position - y.shape[1]
-                idx = np.arange(a, renderer.position) % self.mix.shape[1]
-                y = y + self.mix[:, idx]
-            yield y
+            yield self._with_mix(y, renderer.position - y.shape[1])
 
-    def plan(self, on_progress=None, *, dry_runs=True) -> None:
-        """Pass 1 (and, with ``dry_runs``, any dry runs the limiter needs): fix the mastering gain.
+    def _probes(self, windows, on_progress=None):
+        """The probe windows ``(lo, y)`` of the mastering, rendered by skipping forward between them."""
+        renderer = copy.deepcopy(self._fresh)
+        pre = int(round((PROBE_PREROLL_S if self.master.sampled else WHOLE_PREROLL_S) * self.sr))
+        total = sum(stop - start for start, stop in windows)
+        done = 0
+        tail = np.zeros((2, 0))  # the end of the last window: the pre-roll of a window that follows it
+        for start, stop in windows:
+            lo = max(0, start - pre)
+            if lo > renderer.position:
+                renderer.seek(lo)
+                tail = np.zeros((2, 0))
+            lo = max(lo, renderer.position - tail.shape[1])
+            y = np.empty((2, stop - lo))
+            y[:, :renderer.position - lo] = tail[:, tail.shape[1] - (renderer.position - lo):]
+            while renderer.position < stop:
+                a = renderer.position
+                y[:, a - lo:min(stop, a + self.section_frames) - lo] = self._with_mix(
+                    renderer.read(min(self.section_frames, stop - a)), a)
+            tail = y[:, max(0, y.shape[1] - pre):]
+            done += stop - start
+            if on_progress is not None:
+                on_progress(done / total)
+            yield lo, y
 
-        Without ``dry_runs`` the caller loops over :meth:`blocks` while
-        :meth:`another_pass` is true (see ``stimgen generate``).
+    def plan(self, on_progress=None) -> None:
+        """Fix the mastering gain from the probe windows (:func:`stimgen.mastering.probe_windows`).
+
+        About :data:`~stimgen.mastering.PROBE_FULL_S` of audio is rendered
+        whatever the session's length (the whole session if it is shorter).
         """
         fade_s = session_fade_s(self.duration_s)
-        self.master = plan_master(lambda: self._sections(on_progress), sr=self.sr, n_frames=self.n_frames,
-                                  n_channels=2, target_lufs=self.p["target_lufs"],
-                                  ceiling_dbtp=self.p["ceiling_dbtp"], fade_in_s=fade_s, fade_out_s=fade_s,
-                                  energy_hop=self.energy_hop, dry_runs=dry_runs)
-        self.report = self.master.report
-
-    def another_pass(self) -> bool:
-        """After :meth:`blocks`: True if the limiter made the loudness miss and pass 2 must run again."""
-        return self.master.another_pass()
+        # The arc's energy at 256 points: where the session is loud the probe windows lie closer together.
+        points = np.linspace(0, self.n_frames - 1, _DENSITY_POINTS).astype(np.int64)
+        density = np.array([self._fresh.envelope(int(k), int(k) + 1)[0] for k in points]) ** 2
+        self.master = StreamMaster(sr=self.sr, n_frames=self.n_frames, n_channels=2,
+                                   target_lufs=self.p["target_lufs"], ceiling_dbtp=self.p["ceiling_dbtp"],
+                                   fade_in_s=fade_s, fade_out_s=fade_s, density=density)
+        self.master.plan(self._probes(self.master.windows, on_progress), own=True)
 
     def blocks(self, on_progress=None):
-        """Pass 2: yield the mastered session in blocks (2, m); :attr:`report` is set at the end."""
+        """The mastered session in blocks (2, m); :attr:`report` is set after the last."""
         if self.master is None:
             self.plan()
         yield from self.master.apply(self._sections(on_progress))

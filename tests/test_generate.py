@@ -167,13 +167,46 @@ def test_match_length_loops_and_trims():
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_every_preset_masters_to_target(name):
+def test_every_preset_planned_from_probe_windows_lands_on_target_under_the_ceiling(name):
+    """Longer than PROBE_FULL_S: the gain comes from the probe windows alone; the whole output is measured."""
+    from stimgen.mastering import PROBE_FULL_S, LoudnessMeter, TruePeakMeter
+    from stimgen.session import Session
+
     preset = load_preset(name)
-    y, _ = render_preset(preset, duration_s=20.0)
-    out, report = master(y, sr=SR, target_lufs=preset["target_lufs"], ceiling_dbtp=preset["ceiling_dbtp"],
-                         fade_in_s=2.0, fade_out_s=2.0)
-    assert abs(report["loudness_lufs"] - preset["target_lufs"]) <= LOUDNESS_TOL_LU
-    assert report["true_peak_dbtp"] <= preset["ceiling_dbtp"]
+    s = Session(preset, duration_s=PROBE_FULL_S + 5.0)
+    s.plan()
+    assert s.master.sampled and len(s.master.windows) > 10  # sampled, not measured whole
+    loud = LoudnessMeter(sr=s.sr, n_channels=2)
+    peaks = {factor: TruePeakMeter(oversamples=(factor,)) for factor in (4, 8)}
+    for block in s.blocks():
+        loud.process(block)
+        for meter in peaks.values():
+            meter.process(block)
+    assert abs(loud.loudness_lufs() - preset["target_lufs"]) <= LOUDNESS_TOL_LU
+    assert s.report["loudness_lufs"] == pytest.approx(loud.loudness_lufs(), abs=1e-9)  # the report measures
+    for meter in peaks.values():
+        assert 20 * np.log10(meter.finish()) <= preset["ceiling_dbtp"]
+
+
+def test_seek_gives_the_sequential_samples_except_in_noise_layers():
+    from stimgen.render import SessionRenderer
+
+    preset = load_preset("groove")  # drums and pad: every sample follows from its index and drawn state
+    whole, _ = render_preset(preset, duration_s=9.0, seed=4)
+    r = SessionRenderer(preset, duration_s=9.0, seed=4)
+    r.seek(4 * SR + 17)
+    np.testing.assert_array_equal(r.read(SR), whole[:, 4 * SR + 17:5 * SR + 17])
+    with pytest.raises(ParameterError, match="only moves forward"):
+        r.seek(0)
+    noisy = validate_preset({**preset, "layers": [{"kind": "noise", "color": "brown"}]}, source="noisy")
+    whole, _ = render_preset(noisy, duration_s=9.0, seed=4)
+    r = SessionRenderer(noisy, duration_s=9.0, seed=4)
+    r.seek(4 * SR)
+    r.read(SR // 4)  # the probe's pre-roll settles the filter
+    part = r.read(SR)
+    assert not np.array_equal(part, whole[:, 4 * SR + SR // 4:5 * SR + SR // 4])  # new values ...
+    level_db = 20 * np.log10(np.std(part) / np.std(whole[:, 3 * SR:6 * SR]))
+    assert abs(level_db) < 1.5  # ... of the same level
 
 
 # ---------------------------------------------------------------- must hold

@@ -509,3 +509,25 @@ def test_fixed_program_streams_in_blocks_equal_to_the_session():
     want = np.concatenate(list(s.blocks()), axis=1).T
     assert got.shape == want.shape
     np.testing.assert_array_equal(got, want)
+
+
+def test_a_session_longer_than_the_probe_plays_what_generate_writes(tmp_path):
+    """Both plan the gain from the same probe windows, so play's recording equals generate's file."""
+    from stimgen.live.program import fixed_program
+    from stimgen.live.record import Recorder
+    from stimgen.mastering import PROBE_FULL_S
+
+    duration = PROBE_FULL_S + 5.0
+    gen = tmp_path / "gen.flac"
+    result = run_cli("generate", "groove", "--duration", duration, "--seed", 3, "-o", gen, "--no-score")
+    assert result.exit_code == 0, result.output
+    prog = fixed_program(load_preset("groove"), duration_s=duration, seed=3)
+    assert prog.info["mastering"]["planned"] and prog.session.master.sampled
+    rec = Recorder(tmp_path / "rec.flac", sr=prog.sr, bit_depth=prog.info["bit_depth"])
+    while prog.position < prog.n_frames:
+        rec.write(prog.next_frames(4096))
+    rec.close()
+    assert not prog.info["mastering"]["planned"]  # the measured report once the session has played
+    recorded, _ = sf.read(tmp_path / "rec.flac", dtype="int32")
+    generated, _ = sf.read(gen, dtype="int32")
+    np.testing.assert_array_equal(recorded, generated)

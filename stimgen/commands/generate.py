@@ -2,10 +2,11 @@
 
 Steps: load the preset (bundled name or ``.toml`` file); check that the
 output fits on its disk; stream the session (:class:`stimgen.session.Session`):
-pass 1 renders it section by section and measures loudness and true peak,
-pass 2 renders it again and applies the gain, the limiter and the fades
+the mastering gain is planned from probe windows (about a minute of audio
+whatever the length), then the session is rendered once, section by
+section, and given the gain, the limiter and the fades
 (:mod:`stimgen.mastering`, which refuses anything louder than -10 LUFS;
-presets cap at -16), and each mastered block is written to a temporary
+presets cap at -16); each mastered block is written to a temporary
 file next to the output and, unless ``--no-score``, fed to the model's
 streaming scorer, so the score is that of the very samples written.  At the
 end the sidecar and the audio are renamed into place
@@ -148,29 +149,24 @@ def generate_command(
         progress = _RenderProgress(final_duration, enabled=final_duration > LONG_RENDER_S)
         try:
             progress.step("measuring")
-            session.plan(on_progress=lambda f: progress(0.5 * f), dry_runs=False)
+            session.plan(on_progress=lambda f: progress(0.05 * f))
             harmonics = None
             if not no_score:
                 from resonance.harmonics import connectome_harmonics
 
                 harmonics = connectome_harmonics()
-            while True:  # one pass unless the limiter made the loudness miss the target (then a corrected one)
-                progress.step("writing" if no_score else "writing and scoring")
-                scorer = None if harmonics is None else StreamScorer(harmonics, sr=sr_out)
-                with TrackWriter(out, sr=sr_out, bit_depth=out_bits) as writer:
-                    for block in session.blocks(on_progress=lambda f: progress(0.5 + 0.5 * f)):
-                        writer.write(block)
-                        if scorer is not None:
-                            scorer.process(block)
-                    if session.another_pass():
-                        continue  # leaving the block without close() removes the temporary file
-                    master_report = session.report
-                    score = None if scorer is None else scorer.result().to_dict()
-                    sidecar = _sidecar(resolved, session, master_report, score, mix=mix, mix_gain_db=mix_gain_db,
-                                       bit_depth=bit_depth,
-                                       version=__version__)
-                    written = writer.close(sidecar)
-                break
+            progress.step("writing" if no_score else "writing and scoring")
+            scorer = None if harmonics is None else StreamScorer(harmonics, sr=sr_out)
+            with TrackWriter(out, sr=sr_out, bit_depth=out_bits) as writer:
+                for block in session.blocks(on_progress=lambda f: progress(0.05 + 0.95 * f)):
+                    writer.write(block)
+                    if scorer is not None:
+                        scorer.process(block)
+                master_report = session.report
+                score = None if scorer is None else scorer.result().to_dict()
+                sidecar = _sidecar(resolved, session, master_report, score, mix=mix, mix_gain_db=mix_gain_db,
+                                   bit_depth=bit_depth, version=__version__)
+                written = writer.close(sidecar)
         finally:
             progress.stop()
 
@@ -204,7 +200,8 @@ def _sidecar(resolved, session, master_report, score, *, mix, mix_gain_db=0.0, b
         "duration_s": info["duration_s"],
         "loudness_lufs": master_report["loudness_lufs"],
         "true_peak_dbtp": master_report["true_peak_dbtp"],
-        "mastering": {k: master_report[k] for k in ("gain_db", "limited", "target_reached", "message")},
+        "mastering": {k: master_report[k]
+                      for k in ("gain_db", "gain_range_db", "limited", "target_reached", "message")},
         "notes": info["notes"],
         "mix": None if mix is None else {"file": str(mix), "gain_db": mix_gain_db,
                                           "note": "looped or trimmed to the render's length, added under the "

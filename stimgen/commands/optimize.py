@@ -328,31 +328,38 @@ def _run(space, *, out, connectome, budget, seed, workers, scheduler, min_conson
 
 
 def _render(best: dict, path: Path, *, harmonics, score: dict) -> Path:
-    """Render, master and write the best design like ``stimgen generate`` (score on this connectome)."""
+    """Render, master and write the best design like ``stimgen generate``: streamed, in constant memory.
+
+    The samples are those the optimizer scored (:class:`stimgen.session.Session`,
+    the path of ``stimgen generate`` and of the evaluations), so ``score`` is theirs.
+    """
     from .. import __version__
-    from ..io import write_track
-    from ..mastering import master_session
+    from ..io import TrackWriter, check_disk_space
     from ..optimize.evaluate import single_thread
-    from ..render import render_preset
+    from ..session import Session
 
     with single_thread():
-        y, info = render_preset(best)
-        mastered, rep = master_session(y, sr=info["sr"], duration_s=info["duration_s"],
-                                       target_lufs=best["target_lufs"], ceiling_dbtp=best["ceiling_dbtp"])
-    sidecar = {
-        "preset": best["name"],
-        "resolved": best,
-        "seed": best["seed"],
-        "stimgen_version": __version__,
-        "duration_s": info["duration_s"],
-        "loudness_lufs": rep["loudness_lufs"],
-        "true_peak_dbtp": rep["true_peak_dbtp"],
-        "mastering": {k: rep[k] for k in ("gain_db", "limited", "target_reached", "message")},
-        "notes": info["notes"],
-        "connectome": harmonics.connectome_name,
-        "score": {"score": score["score"], "metrics": score["metrics"]},
-    }
-    return write_track(path, mastered, sr=info["sr"], bit_depth=best["bit_depth"], sidecar=sidecar)
+        session = Session(best)
+        check_disk_space(path, n_frames=session.n_frames, sr=session.sr, bit_depth=best["bit_depth"])
+        session.plan()
+        with TrackWriter(path, sr=session.sr, bit_depth=best["bit_depth"]) as writer:
+            for block in session.blocks():
+                writer.write(block)
+            rep, info = session.report, session.info
+            sidecar = {
+                "preset": best["name"],
+                "resolved": best,
+                "seed": best["seed"],
+                "stimgen_version": __version__,
+                "duration_s": info["duration_s"],
+                "loudness_lufs": rep["loudness_lufs"],
+                "true_peak_dbtp": rep["true_peak_dbtp"],
+                "mastering": {k: rep[k] for k in ("gain_db", "gain_range_db", "limited", "target_reached", "message")},
+                "notes": info["notes"],
+                "connectome": harmonics.connectome_name,
+                "score": {"score": score["score"], "metrics": score["metrics"]},
+            }
+            return writer.close(sidecar)
 
 
 def _summary(result, credit, *, harmonics, method, written) -> None:

@@ -192,14 +192,20 @@ class SessionProgram:
         joined = parts[0] if len(parts) == 1 else np.concatenate(parts)
         out, self._buffer = joined[:n], joined[n:]
         self.position += n
+        if self.position >= self.n_frames and self._blocks is not None:
+            for _ in self._blocks:  # ends the mastering: its report measures what was played
+                pass
+            self._blocks = None
+            self.info["mastering"] = self.session.report
         return out
 
 
 def fixed_program(resolved: dict, *, duration_s=None, seed=None, on_progress=None) -> SessionProgram:
     """The fixed program of a preset: the samples ``stimgen generate`` writes, streamed.
 
-    Pass 1 of the mastering (:meth:`stimgen.session.Session.plan`) runs
-    here, before the first sample; pass 2 runs as the session plays.
+    The mastering's gain is planned here (:meth:`stimgen.session.Session.plan`,
+    from probe windows: well under a second for any length), before the
+    first sample; the session is rendered and mastered as it plays.
 
     Parameters
     ----------
@@ -234,7 +240,7 @@ def fixed_program(resolved: dict, *, duration_s=None, seed=None, on_progress=Non
                             source=resolved["name"])
     facts = {"kind": "preset", "preset": resolved["name"], "resolved": final, "seed": info["seed"],
              "duration_s": info["duration_s"], "arc": info["arc"], "notes": list(info["notes"]),
-             "mastering": session.report, "bit_depth": final["bit_depth"]}
+             "mastering": session.master.plan_report(), "bit_depth": final["bit_depth"]}
     return SessionProgram(session, info=facts)
 
 
@@ -349,7 +355,9 @@ class AdaptiveProgram:
     ``r`` the thermostat's rhythm level (glided across each block), ``g0``
     the static gain of ``stimgen generate``'s mastering of the same preset,
     ``fade`` its fades, ``governor`` a :class:`~stimgen.live.safety.LoudnessGovernor`
-    whose reference is that mastered session, and ``limiter`` a
+    whose reference is that session as generated (``u = 0``: the preset's
+    own bars at their own level, times ``g0`` and the fades, mixed alongside),
+    and ``limiter`` a
     :class:`~stimgen.live.safety.StreamingLimiter` at the preset's ceiling.
     With ``u = 0`` throughout it plays the preset as rendered.
 
@@ -366,7 +374,7 @@ class AdaptiveProgram:
     adaptive = True
     ramps = True
 
-    def __init__(self, *, sr, n_frames, sources, rhythm, g0, reference, hop, ceiling_dbtp, fade_in, fade_out,
+    def __init__(self, *, sr, n_frames, sources, rhythm, g0, ceiling_dbtp, fade_in, fade_out,
                  arc, duration_s, thermostat, seed, info):
         self.sr = int(sr)
         self.n_frames = int(n_frames)
@@ -380,7 +388,7 @@ class AdaptiveProgram:
         self.duration_s = float(duration_s)
         self.thermostat = thermostat
         self.info = info
-        self.governor = LoudnessGovernor(reference, sr=self.sr, hop=hop)
+        self.governor = LoudnessGovernor(sr=self.sr)
         self.limiter = StreamingLimiter(sr=self.sr, ceiling_dbtp=ceiling_dbtp)
         self.lag_frames = 0
         self.position = 0
@@ -449,21 +457,28 @@ class AdaptiveProgram:
             w[s] = w_new * (new == s) + w_old * (old == s)
         return w
 
-    def _mix(self, start: int, n: int) -> np.ndarray:
-        """Frames [start, start + n) before the governor and limiter, (n, 2); silence past the end."""
+    def _mix(self, start: int, n: int):
+        """Frames [start, start + n) before the governor and limiter, and the reference's, each (n, 2).
+
+        The reference is the preset as generated (``u = 0``) at the same
+        frames and gain; silence past the end.
+        """
         out = np.zeros((n, 2))
         k = max(0, min(start + n, self.n_frames) - start)
         u_new = self._u_at(start)
         if k == 0:
             self._u = u_new
-            return out
+            return out, out.copy()
         bed, stems_now = self.sources.read(start, k)
         out[:k] = bed.T if bed.ndim == 2 else bed[:, np.newaxis]
+        ref = out.copy()
         if self.rhythm:
             u_ramp = self._u + (u_new - self._u) * (np.arange(1, k + 1) / k)
             level = 10.0 ** (u_ramp * self.thermostat.rhythm_range_db / 20.0)
             acc = np.zeros(k)
+            own = np.zeros(k)
             for layer, stems in zip(self.rhythm, stems_now):
+                own += stems[0]
                 if len(stems) == 1:
                     acc += stems[0]
                 else:
@@ -472,6 +487,7 @@ class AdaptiveProgram:
                         if np.any(w[s_index]):
                             acc += w[s_index] * stem
             out[:k] += (acc * level)[:, np.newaxis]
+            ref[:k] += own[:, np.newaxis]
         self._u = u_new
         gain = np.full(k, self.g0)
         idx = np.arange(start, start + k)
@@ -481,12 +497,13 @@ class AdaptiveProgram:
         tail = idx >= self.n_frames - n_out
         gain[tail] *= self.fade_out[idx[tail] - (self.n_frames - n_out)]
         out[:k] *= gain[:, np.newaxis]
-        return out
+        ref[:k] *= gain[:, np.newaxis]
+        return out, ref
 
     def _out(self, n: int) -> np.ndarray:
         """Mix, govern and limit the next ``n`` frames; return the limiter's output."""
-        x = self._mix(self._mix_pos, n)
-        x = self.governor.process(x, start=self._mix_pos)
+        x, ref = self._mix(self._mix_pos, n)
+        x = self.governor.process(x, reference=ref)
         self._mix_pos += n
         return self.limiter.process(x)
 
@@ -559,10 +576,10 @@ def adaptive_program(resolved: dict, *, duration_s=None, seed=None, thermostat: 
                      on_progress=None) -> AdaptiveProgram:
     """Prepare a preset for adaptive play.
 
-    Runs pass 1 of ``stimgen generate``'s mastering of the same preset
-    (:meth:`stimgen.session.Session.plan`), whose static gain becomes ``g0``
-    and whose K-weighted energy per block (before the limiter) becomes the
-    loudness governor's reference; the layers, and the more and less varied
+    Plans ``stimgen generate``'s mastering of the same preset
+    (:meth:`stimgen.session.Session.plan`: probe windows, well under a
+    second), whose static gain becomes ``g0``; the preset as generated, mixed
+    alongside, is the loudness governor's reference; the layers, and the more and less varied
     renderings of each drums or clicks layer, are then rendered section by
     section as the session plays (:class:`stimgen.render.SessionRenderer`).
 
@@ -588,9 +605,7 @@ def adaptive_program(resolved: dict, *, duration_s=None, seed=None, thermostat: 
 
     Notes
     -----
-    Memory: the renderings are streamed; only the governor's reference
-    grows with the session (8 bytes per 512 frames, 5 MB for 4 hours at
-    48 kHz).
+    Memory: the renderings are streamed; nothing grows with the session.
     """
     from ..mastering import fade, session_fade_s
     from ..preset import validate_preset
@@ -601,11 +616,9 @@ def adaptive_program(resolved: dict, *, duration_s=None, seed=None, thermostat: 
         if on_progress is not None:
             on_progress(min(max(fraction, 0.0), 1.0))
 
-    hop = BLOCK_FRAMES
-    session = Session(resolved, duration_s=duration_s, seed=seed, energy_hop=hop)
-    session.plan(on_progress=report)  # pass 1: the gain and the governor's reference of generate's mastering
-    master_report = session.report
-    reference = session.master.reference_energy()
+    session = Session(resolved, duration_s=duration_s, seed=seed)
+    session.plan(on_progress=report)  # the gain of generate's mastering
+    master_report = session.master.plan_report()
     p = session.p
     sr, n_frames, duration = session.sr, session.n_frames, session.duration_s
     rhythm = [{"index": index, "kind": layer["kind"]} for index, layer in enumerate(p["layers"])
@@ -637,7 +650,7 @@ def adaptive_program(resolved: dict, *, duration_s=None, seed=None, thermostat: 
         info["notes"].append("no rhythmic layer (drums, clicks, isochronic): the thermostat has nothing to steer")
     return AdaptiveProgram(
         sr=sr, n_frames=n_frames, sources=sources, rhythm=rhythm, g0=10.0 ** (master_report["gain_db"] / 20.0),
-        reference=reference, hop=hop, ceiling_dbtp=p["ceiling_dbtp"], fade_in=ramp, fade_out=ramp[::-1].copy(),
+        ceiling_dbtp=p["ceiling_dbtp"], fade_in=ramp, fade_out=ramp[::-1].copy(),
         arc=p["arc"], duration_s=duration, thermostat=thermostat if thermostat is not None else Thermostat(),
         seed=p["seed"], info=info,
     )

@@ -1,15 +1,16 @@
 """Hearing safety of a live, adaptive session: a loudness governor and a true-peak limiter, both streaming.
 
-A fixed session is mastered in two passes over the whole programme
+A fixed session is mastered with a gain planned before it plays
 (:class:`stimgen.mastering.StreamMaster`), which needs the programme known in
 advance.  An adaptive session changes while it plays, so its level is held
 block by block:
 
 1. :class:`LoudnessGovernor` keeps the short-term loudness (the K-weighted
    energy over the last :data:`GOVERNOR_WINDOW_S` seconds, ITU-R BS.1770
-   weighting) at or below that of a *reference*: the same session with
-   ``stimgen generate``'s mastering gain and fades (from pass 1, before its
-   limiter), at the same moment.  It only ever turns down.
+   weighting) at or below that of a *reference*: the same session as
+   ``stimgen generate`` renders it, with its mastering gain and fades (before
+   its limiter), at the same moment, fed block by block alongside.  It only
+   ever turns down.
 2. :class:`StreamingLimiter` is a look-ahead true-peak limiter: its detector
    is the signal oversampled :data:`~stimgen.mastering.LIMITER_OVERSAMPLE`
    times with the interpolator of :func:`scipy.signal.resample_poly` (the one
@@ -143,7 +144,8 @@ class LoudnessGovernor:
     """Keep a stream no louder than a reference, block by block (it only turns down).
 
     Two measures, both K-weighted (ITU-R BS.1770) and both compared with the
-    reference over the same samples:
+    reference over the same samples (the reference's blocks come with the
+    stream's, so nothing of the session is needed in advance):
 
     * short-term: the energy over the last ``window_s`` seconds (3 s, the
       short-term loudness of EBU Tech 3341);
@@ -155,12 +157,8 @@ class LoudnessGovernor:
 
     Parameters
     ----------
-    reference : numpy.ndarray, shape (n_hops + 1,)
-        Cumulative K-weighted energy of the reference (:func:`k_weighted_energy`).
     sr : int
         Sample rate in Hz.
-    hop : int
-        Resolution of ``reference`` in samples.
     n_channels : int
         Channels of the blocks.
     window_s : float
@@ -184,24 +182,20 @@ class LoudnessGovernor:
     ``E_ref`` over the same samples, aims at
     ``min(1, sqrt(E_ref / E)) * 10 ** (-correction_db / 20)``, and glides
     linearly across the block from the previous gain to the new one (falling
-    at once, rising at most ``release_db_per_s``).  Beyond the reference's
-    end the reference counts as silence.
+    at once, rising at most ``release_db_per_s``).
     """
 
-    def __init__(self, reference, *, sr: int, hop: int, n_channels: int = 2,
+    def __init__(self, *, sr: int, n_channels: int = 2,
                  window_s: float = GOVERNOR_WINDOW_S, release_db_per_s: float = GOVERNOR_RELEASE_DB_PER_S):
-        reference = np.asarray(reference, dtype=np.float64)
-        if reference.ndim != 1 or reference.size < 2:
-            raise ParameterError(f"reference has shape {reference.shape}; expected cumulative energies (n_hops + 1,)")
-        self.reference = reference
         self.sr = int(sr)
-        self.hop = int(hop)
         self.window = max(1, int(round(window_s * sr)))
         self.release_db_per_s = float(release_db_per_s)
         self._sos = k_weighting_sos(self.sr)
         self._zi = np.zeros((self._sos.shape[0], 2, n_channels))
-        self._blocks: list[tuple[int, float]] = []  # (n_samples, input energy) of recent blocks
+        self._zi_ref = np.zeros((self._sos.shape[0], 2, n_channels))
+        self._blocks: list[tuple[int, float, float]] = []  # (n_samples, input, reference energy) of recent blocks
         self._window_energy = 0.0
+        self._window_ref = 0.0
         self._window_samples = 0
         # Integrated measure: output and reference energies per gating step (100 ms).
         self._gate_step = int(round(0.1 * self.sr))
@@ -213,11 +207,6 @@ class LoudnessGovernor:
         self.correction_db = 0.0
         self.gain = 1.0
         self.min_gain = 1.0
-
-    def _ref_cumulative(self, pos: int) -> float:
-        last = (self.reference.size - 1) * self.hop
-        pos = min(max(pos, 0), last)
-        return float(np.interp(pos / self.hop, np.arange(self.reference.size), self.reference))
 
     def _integrated(self, n: int, e_out: float, e_ref: float) -> None:
         """Accumulate one block's energies; update the correction at every gating step."""
@@ -241,15 +230,15 @@ class LoudnessGovernor:
             excess_db = 10.0 * math.log10(out / ref)
             self.correction_db = max(0.0, self.correction_db + 0.5 * excess_db)
 
-    def process(self, x: np.ndarray, *, start: int) -> np.ndarray:
+    def process(self, x: np.ndarray, *, reference: np.ndarray) -> np.ndarray:
         """Govern one block.
 
         Parameters
         ----------
         x : numpy.ndarray, shape (n_frames, n_channels)
-            The next block (frames from ``start``).
-        start : int
-            Sample index of the block's first frame in the session.
+            The next block.
+        reference : numpy.ndarray, shape (n_frames, n_channels)
+            The reference's samples at the same frames.
 
         Returns
         -------
@@ -262,15 +251,18 @@ class LoudnessGovernor:
         weighted, self._zi = sosfilt(self._sos, x, axis=0, zi=self._zi)
         power = np.square(weighted).sum(axis=1)
         energy = float(power.sum())
-        self._blocks.append((n, energy))
+        weighted_ref, self._zi_ref = sosfilt(self._sos, reference, axis=0, zi=self._zi_ref)
+        block_ref = float(np.square(weighted_ref).sum())
+        self._blocks.append((n, energy, block_ref))
         self._window_energy += energy
+        self._window_ref += block_ref
         self._window_samples += n
         while self._blocks and self._window_samples - self._blocks[0][0] >= self.window:
-            m, e = self._blocks.pop(0)
+            m, e, r = self._blocks.pop(0)
             self._window_samples -= m
             self._window_energy -= e
-        end = start + n
-        e_ref = self._ref_cumulative(end) - self._ref_cumulative(end - self._window_samples)
+            self._window_ref -= r
+        e_ref = max(self._window_ref, 0.0)
         e_mix = max(self._window_energy, 0.0)
         target = 1.0 if e_mix <= 1e-20 or e_ref >= e_mix else math.sqrt(max(e_ref, 0.0) / e_mix)
         target *= 10.0 ** (-self.correction_db / 20.0)
@@ -279,8 +271,7 @@ class LoudnessGovernor:
         ramp = self.gain + (new - self.gain) * (np.arange(1, n + 1) / n)
         self.gain = new
         self.min_gain = min(self.min_gain, new)
-        self._integrated(n, float(power @ np.square(ramp)),
-                         self._ref_cumulative(end) - self._ref_cumulative(start))
+        self._integrated(n, float(power @ np.square(ramp)), block_ref)
         return x * ramp[:, np.newaxis]
 
 

@@ -13,8 +13,9 @@ Modules, by job: :mod:`~stimgen.mastering.loudness` (K-weighting, gating,
 :class:`LoudnessMeter`), :mod:`~stimgen.mastering.truepeak`
 (:func:`true_peak_dbtp`, :class:`TruePeakMeter`),
 :mod:`~stimgen.mastering.limiter` (the look-ahead true-peak limiter) and
-:mod:`~stimgen.mastering.master` (fades, :func:`master` for arrays and the
-two-pass :class:`StreamMaster` for sessions of any length).
+:mod:`~stimgen.mastering.master` (fades, :func:`master` for arrays and
+:class:`StreamMaster` for sessions of any length: a gain planned from probe
+windows, then one streamed pass).
 
 Audio ``y`` has time on the last axis: shape ``(n_samples,)`` (mono) or
 ``(n_channels, n_samples)`` with 1 or 2 channels (stereo = ``(2, n)``).
@@ -38,6 +39,10 @@ from .loudness import LoudnessMeter, integrated_loudness_lufs, k_weighting_sos
 from .master import (
     LIMITER_MARGIN_DB,
     MASTER_BLOCK_S,
+    PROBE_FULL_S,
+    PROBE_PREROLL_S,
+    PROBE_WINDOW_S,
+    PROBE_WINDOWS,
     SESSION_FADE_MAX_FRACTION,
     SESSION_FADE_S,
     StreamMaster,
@@ -45,6 +50,7 @@ from .master import (
     master,
     master_session,
     plan_master,
+    probe_windows,
     session_fade_s,
 )
 from .truepeak import TruePeakMeter, true_peak_dbtp
@@ -61,6 +67,10 @@ __all__ = [
     "MAX_TARGET_LUFS",
     "MIN_CEILING_DBTP",
     "MIN_TARGET_LUFS",
+    "PROBE_FULL_S",
+    "PROBE_PREROLL_S",
+    "PROBE_WINDOWS",
+    "PROBE_WINDOW_S",
     "SESSION_FADE_MAX_FRACTION",
     "SESSION_FADE_S",
     "StreamMaster",
@@ -74,6 +84,7 @@ __all__ = [
     "master",
     "master_session",
     "plan_master",
+    "probe_windows",
     "session_fade_s",
     "true_peak_dbtp",
 ]

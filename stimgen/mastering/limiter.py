@@ -12,7 +12,6 @@ from ._common import (
     MIN_CEILING_DBTP,
     _CHUNK,
     _DIRECT_CONV_MAX,
-    _INTERP_RADIUS,
     _RELEASE_DB_PER_TIME_CONSTANT,
     _TRIM_MARGIN,
     _VERIFY_OVERSAMPLES,
@@ -20,7 +19,7 @@ from ._common import (
     _check_float,
     _check_sr,
 )
-from .truepeak import _peak_envelope
+from .truepeak import TruePeakMeter, _peak_envelope
 
 __all__ = ["limiter_gain", "limit_true_peak"]
 
@@ -95,23 +94,16 @@ def _limiter_gain(arr: np.ndarray, sr: int, ceiling_dbtp: float, lookahead_s: fl
 
 
 def _verified_peak_of_product(arr: np.ndarray, gain: np.ndarray, threshold: float) -> float:
-    """:func:`_verified_peak` of ``arr * gain``, computed in pieces (no full-length product).
+    """True peak of ``arr * gain`` at 4x and 8x (exact above ``threshold``), formed in pieces.
 
-    Each piece carries :data:`_INTERP_RADIUS` neighbours on each side, so the
-    interpolated values inside it are those of the whole signal.
+    The pieces go through :class:`~stimgen.mastering.truepeak.TruePeakMeter`,
+    which carries the interpolator's context across them: no full-length product.
     """
-    n = arr.shape[1]
-    r = _INTERP_RADIUS
+    meter = TruePeakMeter(oversamples=_VERIFY_OVERSAMPLES, floor=threshold)
     size = _CHUNK * 8
-    best = 0.0
-    for a in range(0, n, size):
-        b = min(n, a + size)
-        lo, hi = max(0, a - r), min(n, b + r)
-        product = arr[:, lo:hi] * gain[lo:hi]
-        for factor in _VERIFY_OVERSAMPLES:
-            env = _peak_envelope(product, factor, threshold)[a - lo:b - lo]
-            best = max(best, float(np.max(env)))
-    return best
+    for a in range(0, arr.shape[1], size):
+        meter.process(arr[:, a:a + size] * gain[a:a + size])
+    return meter.finish()
 
 
 def _check_limiter_args(sr, ceiling_dbtp, lookahead_s, release_s):

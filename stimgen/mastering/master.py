@@ -1,26 +1,32 @@
 """Fades, loudness normalisation and limiting: :func:`master` for arrays, :class:`StreamMaster` for sessions.
 
-Mastering needs the integrated loudness of the whole programme before the
-first sample can be given its gain, so a streamed session is mastered in two
-passes over its sections (rendered twice; nothing is kept in between):
+Mastering needs the integrated loudness of the programme before the first
+sample can be given its gain.  A session of any length is mastered in one
+streamed pass after a short plan:
 
-1. :meth:`StreamMaster.analyse`: the fades, then the K-weighted energy of
-   every 100 ms segment (:class:`~stimgen.mastering.loudness.LoudnessMeter`)
-   and the true peak at 4x and 8x
-   (:class:`~stimgen.mastering.truepeak.TruePeakMeter`).  From them: the static
-   gain that brings the loudness to the target, capped so that the limiter
-   never has to take off more than :data:`MAX_LIMITING_DB`.
-2. :meth:`StreamMaster.apply`: the fades, the gain and, only if the gained
-   true peak exceeds the ceiling, the look-ahead true-peak limiter on
-   overlapping windows of :data:`MASTER_BLOCK_S`; yields the output in those
-   blocks.
+1. :meth:`StreamMaster.plan` measures the programme on the stretches of
+   :func:`probe_windows`: the whole programme if it lasts at most
+   :data:`PROBE_FULL_S`, else :data:`PROBE_WINDOWS` windows of
+   :data:`PROBE_WINDOW_S` spread evenly over it (a systematic sample; the
+   caller renders them by skipping forward,
+   :meth:`stimgen.render.SessionRenderer.seek`).  From them: the integrated
+   loudness (BS.1770 gating on the sampled 400 ms blocks), an estimate of
+   the true peak, and the static gain whose *limited* probe loudness meets
+   the target, capped so that the limiter is not asked for more than
+   :data:`MAX_LIMITING_DB`.  The windows and the gain depend only on the
+   preset, seed and duration, so ``stimgen generate`` and ``stimgen play``
+   produce the same samples, and play starts within a second.
+2. :meth:`StreamMaster.apply`: the fades, the gain and, on every block where
+   a rigorous bound says an interpolated peak could reach the ceiling, the
+   look-ahead true-peak limiter, on a fixed grid of :data:`MASTER_BLOCK_S`
+   with one block of delay; the output's loudness and true peak are
+   measured as it goes.
 
-If the limiter lowers the loudness by more than :data:`_CONVERGED_LU`,
-:func:`plan_master` runs pass 2 without output and raises the gain (at most
-:data:`_MAX_ITERATIONS` times), as the whole-array mastering always did.
-The work is done on a fixed grid of blocks whatever the sections given, so
-the output depends only on the samples, not on how they were cut.
-:func:`master` is this same path with the whole array as one section.
+Safety does not rest on the estimate: the true peak is held at the ceiling
+everywhere by the limiter (checked at 4x and 8x), and the loudness actually
+delivered is measured and reported (``benchmarks/bench_loudness.py``
+measures every bundled preset at full length against its target).
+:func:`master` is this path with the whole array as the probe.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.signal import sosfilt
 
 from ..errors import ParameterError
 from ._common import (
@@ -49,11 +56,16 @@ from ._common import (
     _lin_to_db,
 )
 from .limiter import _limiter_gain
-from .loudness import LoudnessMeter
+from .loudness import LoudnessMeter, k_weighting_sos
 from .truepeak import _SCREEN_BLOCK, _interp_taps, _peak_envelope, _sample_envelope
 
 __all__ = [
     "MASTER_BLOCK_S",
+    "PROBE_FULL_S",
+    "PROBE_PREROLL_S",
+    "PROBE_WINDOWS",
+    "PROBE_WINDOW_S",
+    "probe_windows",
     "LIMITER_MARGIN_DB",
     "SESSION_FADE_S",
     "SESSION_FADE_MAX_FRACTION",
@@ -69,6 +81,48 @@ MASTER_BLOCK_S = 3.2
 """Block of the mastering grid, seconds (32 loudness segments of 100 ms).
 Engineering choice: long enough that the limiter's context windows add
 little work, short enough that a block's temporaries stay a few MB."""
+
+PROBE_FULL_S = 90.0
+"""Programmes up to this long (s) are measured whole before mastering (about a
+second of CPU); longer ones on :data:`PROBE_WINDOWS` probe windows (32 x 1.3 s
+of audio, half a second).  Engineering choice: a short session with a loud
+start and a long quiet cool (``gentle_cooldown`` cut to a minute) has too few
+loud bars for a sample to find its loudness within 0.5 LU."""
+
+PROBE_WINDOWS = 48
+"""Probe windows of a long programme (one per stratum, at a jittered place in
+it).  Engineering choice: block energies of drum-heavy presets vary by up to
+130 % from one 400 ms block to the next, so a sample finds the loudness only
+within a few tenths of a LU; 48 windows (62 s of audio with their pre-rolls,
+about half a second of CPU) and the correction while playing
+(:data:`GAIN_SLEW_DB`) put every bundled preset within 0.2 LU of its target
+at 95 s, 130 s, 300 s and full length (``benchmarks/bench_loudness.py``)."""
+
+PROBE_WINDOW_S = 1.2
+"""Length of a probe window (s): 9 gating blocks of 400 ms on a 100 ms hop."""
+
+PROBE_PREROLL_S = 0.1
+"""Samples rendered before each probe window (s) to settle the K-weighting
+and noise filters (time constants under 45 ms: brown noise's pole, 42 ms at
+48 kHz; its variance is then within 1 % of steady state) and give the
+limiter some context."""
+
+GAIN_SLEW_DB = 0.25
+"""Largest change of the corrected gain per 3.2 s block (dB), as a ramp
+linear in dB across the block: at most 4.7 dB per minute, far slower than
+any musical change.  Engineering choice."""
+
+GAIN_CORRECTION_MAX_DB = 3.0
+"""Largest correction of the planned gain (dB, either way)."""
+
+_SENSITIVITY_STEP_DB = 0.1  # trial change of the rest's gain, to see how much the whole output follows it
+_FULL_SENSITIVITY = 0.5  # the full correction when the whole output follows the rest by at least this (dB/dB)
+WHOLE_PREROLL_S = 0.4
+"""Pre-roll of the windows of a programme measured whole (s): 300 ms for the
+gating blocks that straddle two windows, 100 ms to settle the filters."""
+
+_DENSITY_SHARE = 0.5  # share of the probe strata laid out by the density (the rest evenly: robust to a poor guess)
+_GOLDEN = (5 ** 0.5 - 1) / 2  # jitter of the probe windows within their strata (a low-discrepancy sequence)
 
 _LIMITER_CONTEXT_S = 0.25
 """Context before each block given to the limiter, seconds: its release
@@ -195,8 +249,90 @@ def _reblock(sections, bounds):
         raise ParameterError(f"the sections hold {bounds[j] + have} frames; expected {bounds[-1]}")
 
 
+def probe_windows(n_frames: int, sr: int, *, density=None) -> list[tuple[int, int, float]]:
+    """The stretches of a programme that the mastering measures before its first sample.
+
+    A programme of at most :data:`PROBE_FULL_S` is measured whole, in
+    consecutive windows of :data:`MASTER_BLOCK_S` (weight 1; each given the
+    last :data:`WHOLE_PREROLL_S` of the one before as its pre-roll, which
+    holds the start of the gating blocks that straddle the two: the
+    measurement is that of the whole, in small pieces).  A longer one is cut into :data:`PROBE_WINDOWS`
+    strata and measured on one window of :data:`PROBE_WINDOW_S` in each, at a
+    place in its stratum given by the golden-ratio sequence (so the windows
+    do not all fall on the same beat of a bar, as evenly spaced ones would),
+    with :data:`PROBE_PREROLL_S` free before it.  The strata hold equal
+    shares of ``density`` (e.g. the session arc's energy: loud stretches,
+    which set the gated loudness, get more, shorter strata), mixed with an
+    even spread so that no stratum is shorter than a window; without
+    ``density`` they are equal.  Each window stands for its stratum: its
+    weight is the stratum's length over the window's.  The windows depend
+    only on the arguments, so ``stimgen generate`` and ``stimgen play``
+    measure the same stretches and find the same gain.
+
+    Parameters
+    ----------
+    n_frames, sr : int
+        Programme length (frames) and rate (Hz).
+    density : array_like or None
+        Relative weights (>= 0) of equal consecutive cells of the programme.
+
+    Returns
+    -------
+    list of (int, int, float)
+        ``(start, stop, weight)`` per window, in order.
+
+    Examples
+    --------
+    >>> probe_windows(7 * 48000, 48000)
+    [(0, 153600, 1.0), (153600, 307200, 1.0), (307200, 336000, 1.0)]
+    >>> w = probe_windows(2700 * 48000, 48000)
+    >>> len(w), w[0][1] - w[0][0], round(w[0][2], 1)
+    (48, 57600, 46.9)
+    """
+    n_frames, sr = int(n_frames), int(sr)
+    if n_frames <= PROBE_FULL_S * sr:
+        block = (32 * sr) // 10
+        return [(a, min(n_frames, a + block), 1.0) for a in range(0, n_frames, block)]
+    width = int(round(PROBE_WINDOW_S * sr))
+    pre = int(round(PROBE_PREROLL_S * sr))
+    n = PROBE_WINDOWS
+    bounds = [k * n_frames // n for k in range(n + 1)]
+    d = None if density is None else np.asarray(density, dtype=np.float64)
+    if d is not None and d.size and np.all(np.isfinite(d)) and np.all(d >= 0) and d.mean() > 0:
+        d = d / d.mean()
+        # Mix with the even spread so that the densest stratum still holds a window and its pre-roll.
+        shortest = (width + pre + 2) * n / n_frames  # the largest density allowed, inverted
+        lam = 0.0 if d.max() <= 1.0 else min(_DENSITY_SHARE, max(0.0, (1.0 / shortest - 1.0) / (d.max() - 1.0)))
+        mixed = (1.0 - lam) + lam * d
+        cdf = np.concatenate([[0.0], np.cumsum(mixed)]) / mixed.sum()
+        cells = np.linspace(0.0, n_frames, d.size + 1)
+        bounds = [0] + [int(np.interp(k / n, cdf, cells)) for k in range(1, n)] + [n_frames]
+    windows = []
+    for k in range(n):
+        lo, hi = bounds[k], bounds[k + 1]
+        a = lo + pre + int(((0.5 + k * _GOLDEN) % 1.0) * max(0, hi - lo - width - pre))
+        windows.append((a, a + width, (hi - lo) / width))
+    return windows
+
+
 class StreamMaster:
-    """Two-pass mastering of a signal that can be given twice, in sections.
+    """Mastering of a programme given in sections: a gain planned from probe windows, then one streamed pass.
+
+    :meth:`plan` measures the faded programme on the windows of
+    :func:`probe_windows` (the whole programme if it is short): the
+    integrated loudness of their 400 ms gating blocks (BS.1770 gates applied
+    to that sample of blocks), an estimate of the true peak, and the
+    loudness they keep after the limiter at a trial gain; the static gain is
+    the one whose limited loudness meets the target, capped so that the
+    limiter is not asked for more than :data:`MAX_LIMITING_DB` on the probed
+    peaks.  :meth:`apply` then fades, gains and limits the programme in one
+    pass, block by block on a fixed grid of :data:`MASTER_BLOCK_S` (so the
+    output depends only on the samples, not on how they were cut), with one
+    block of delay: the look-ahead true-peak limiter runs on every block
+    whose samples, or its neighbours', could make an interpolated peak reach
+    the ceiling (a rigorous bound, :func:`~stimgen.mastering.truepeak._interp_taps`);
+    elsewhere no peak can.  The output's loudness and true peak are measured
+    as it goes (:attr:`report`).
 
     Parameters
     ----------
@@ -215,14 +351,14 @@ class StreamMaster:
     >>> y = 0.01 * np.random.default_rng(0).standard_normal((2, 10 * 48000))
     >>> m = StreamMaster(sr=48000, n_frames=y.shape[1], target_lufs=-23.0, ceiling_dbtp=-1.0,
     ...                  fade_in_s=0.5, fade_out_s=0.5)
-    >>> _ = m.analyse([y[:, :100000], y[:, 100000:]])
-    >>> out = np.concatenate(list(m.apply([y])), axis=1)
+    >>> _ = m.plan([(a, y[:, a:b]) for a, b in m.windows])
+    >>> out = np.concatenate(list(m.apply([y[:, :100000], y[:, 100000:]])), axis=1)
     >>> abs(m.report["loudness_lufs"] + 23.0) < 0.5, m.report["true_peak_dbtp"] <= -1.0
     (True, True)
     """
 
     def __init__(self, *, sr, n_frames, n_channels=2, target_lufs=-20.0, ceiling_dbtp=-1.0, fade_in_s=2.0,
-                 fade_out_s=3.0, energy_hop=None):
+                 fade_out_s=3.0, density=None):
         self.sr = _check_sr(sr)
         self.target_lufs = _check_float("target_lufs", target_lufs, low=MIN_TARGET_LUFS, high=MAX_TARGET_LUFS)
         self.ceiling_dbtp = _check_float("ceiling_dbtp", ceiling_dbtp, low=MIN_CEILING_DBTP, high=MAX_CEILING_DBTP)
@@ -236,169 +372,261 @@ class StreamMaster:
                 "needs at least 0.4 s (one ITU-R BS.1770 gating block)"
             )
         self.n_in, self.n_out = _fade_lengths(self.n_frames, self.sr, fade_in_s, fade_out_s)
-        block = (32 * self.sr) // 10
-        self.bounds = list(range(0, self.n_frames, block)) + [self.n_frames]
+        self.block_frames = (32 * self.sr) // 10  # MASTER_BLOCK_S, exact at 44.1 and 48 kHz
+        self.bounds = list(range(0, self.n_frames, self.block_frames)) + [self.n_frames]
+        planned = probe_windows(self.n_frames, self.sr, density=density)
+        self.sampled = self.n_frames > PROBE_FULL_S * self.sr  # else measured whole
+        self.windows = [(a, b) for a, b, _ in planned]
+        self.window_weights = [w for _, _, w in planned]
+        _, bound8 = _interp_taps(LIMITER_OVERSAMPLE)
+        _, bound4 = _interp_taps(TRUE_PEAK_OVERSAMPLE)
+        self._bound = max(bound8, bound4)
+        self._ceiling = 10.0 ** ((self.ceiling_dbtp - LIMITER_MARGIN_DB) / 20.0)
         self.gain_db = None
         self.report = None
-        self._limit = False
-        self.energy_hop = energy_hop
         self.min_gain = 1.0
 
-    def _faded(self, sections):
-        """Pass input: the fixed blocks with the fades applied, as (start, block)."""
-        for j, y in enumerate(_reblock(sections, self.bounds)):
-            a, b = self.bounds[j], self.bounds[j + 1]
-            g = _fade_gain(a, b, self.n_frames, self.n_in, self.n_out)
-            yield a, (y * g if g is not None else y)
+    def plan(self, windows, *, own: bool = False) -> float:
+        """Measure the probe windows and set the static gain.  Returns the gain (dB).
 
-    def analyse(self, sections) -> float:
-        """Pass 1: measure the faded signal; set the static gain.  Returns the gain (dB).
-
-        Per block of the grid it keeps three numbers: the sample peak, a
-        rigorous upper bound of the true peak (the sample peak of the block
-        and its neighbours times the interpolator's L1 norm, see
-        :func:`~stimgen.mastering.truepeak._interp_taps`) and an estimate of
-        the true peak (4x and 8x interpolation of the :data:`_SURVEY_SPANS`
-        loudest 64-sample stretches).  Pass 2 runs the limiter only on blocks
-        whose bound, times the gain, can exceed the ceiling, and on their
-        neighbours; elsewhere no interpolated peak can reach the ceiling.
+        Parameters
+        ----------
+        windows : iterable of (int, numpy.ndarray)
+            For each of :attr:`windows` in order, ``(lo, y)``: the samples of
+            frames ``[lo, stop)`` of the programme (before the fades), shape
+            (n_channels, stop - lo), where ``lo <= start`` may reach back up
+            to :data:`PROBE_PREROLL_S` to settle the filters and give the
+            limiter its context.  A programme measured whole is one window
+            ``(0, y)``.
+        own : bool
+            The arrays are the caller's to give away: the fades are applied
+            in place (no copy of a programme measured whole).
 
         Raises
         ------
         ParameterError
-            If the signal is silent (below the -70 LUFS gate after the fades).
+            If the windows are silent (below the -70 LUFS gate after the fades).
         """
-        meter = LoudnessMeter(sr=self.sr, n_channels=self.n_channels, hop=self.energy_hop)
-        peaks, estimates = [], []
-        previous = None
-        for _, y in self._faded(sections):
-            meter.process(y)
-            peaks.append(float(np.max(np.abs(y))) if y.size else 0.0)
-            if previous is not None:
-                estimates.append(_survey_peak(previous[0], previous[1], y[:, :_INTERP_RADIUS]))
-            tail = previous[1][:, -_INTERP_RADIUS:] if previous is not None else np.zeros((self.n_channels, 0))
-            previous = (tail, y)
-        estimates.append(_survey_peak(previous[0], previous[1], np.zeros((self.n_channels, 0))))
-        self._meter = meter
-        self.block_peaks = np.asarray(peaks)
-        near = self.block_peaks.copy()
-        near[1:] = np.maximum(near[1:], self.block_peaks[:-1])
-        near[:-1] = np.maximum(near[:-1], self.block_peaks[1:])
-        _, bound = _interp_taps(LIMITER_OVERSAMPLE)
-        _, bound4 = _interp_taps(TRUE_PEAK_OVERSAMPLE)
-        self.block_bounds = near * max(bound, bound4)
-        self.block_estimates = np.maximum(np.asarray(estimates), self.block_peaks)
-        self.peak0 = float(np.max(self.block_estimates))
-        self.loudness0 = meter.loudness_lufs()
+        sos = np.array(k_weighting_sos(self.sr))
+        probes = []
+        for (start, stop), (lo, y) in zip(self.windows, windows):
+            y = _as_channels(np.asarray(y, dtype=np.float64), name="probe window")
+            if y.shape[1] != stop - lo or lo > start:
+                raise ParameterError(f"probe window from frame {lo} holds {y.shape[1]} frames; expected frames "
+                                     f"[{lo}, {stop}) covering [{start}, {stop})")
+            g = _fade_gain(lo, stop, self.n_frames, self.n_in, self.n_out)
+            if g is not None and own and y.flags.writeable:
+                y *= g
+            elif g is not None:
+                y = y * g
+            skip = start - lo
+            part = y[:, skip:]
+            tail = y[:, max(0, skip - _INTERP_RADIUS):skip]
+            if not self.sampled:
+                # Measured whole: the gating blocks that end in this window start in it or in the 300 ms
+                # before it (the pre-roll), so the windows together hold every block of the programme once.
+                skip = max(0, skip - 3 * (self.sr // 10))
+            probes.append({"y": y, "skip": skip, "z": _block_energies(sos, y, skip, self.sr),
+                           "peak": float(np.max(np.abs(y))),
+                           "estimate": max(_survey_peak(tail, part, np.zeros((y.shape[0], 0))),
+                                           float(np.max(np.abs(part))))})
+        if len(probes) != len(self.windows):
+            raise ParameterError(f"{len(probes)} probe windows given; expected {len(self.windows)}")
+        self._probes = probes
+        self._sos = sos
+        self.peak0 = max(p["estimate"] for p in probes)
+        self._weights = np.concatenate([np.full(p["z"].shape[1], w) for p, w in zip(probes, self.window_weights)])
+        self.loudness0 = _weighted_gated_loudness(np.concatenate([p["z"] for p in probes], axis=1).sum(axis=0),
+                                                  self._weights)
         if not math.isfinite(self.loudness0):
             raise ParameterError(
                 "y is silent (every 400 ms block below the -70 LUFS gate of ITU-R BS.1770 after the fades); "
                 "nothing to master"
             )
         self.max_gain_db = self.ceiling_dbtp - _lin_to_db(self.peak0) + MAX_LIMITING_DB
-        self.set_gain(self.target_lufs - self.loudness0)
+        gain_db = min(self.target_lufs - self.loudness0, self.max_gain_db)
+        loudness = self._probe_loudness(gain_db)
+        # The limiter lowers the loudness: raise the gain by the shortfall its probe output shows.
+        for _ in range(_MAX_ITERATIONS):
+            capped = gain_db >= self.max_gain_db and loudness < self.target_lufs
+            if abs(loudness - self.target_lufs) <= _CONVERGED_LU or capped:
+                break
+            gain_db = min(gain_db + (self.target_lufs - loudness), self.max_gain_db)
+            loudness = self._probe_loudness(gain_db)
+        self.probe_loudness_lufs = loudness
+        self.set_gain(gain_db)
+        # For the correction while the programme plays: each window's block energies (summed over the
+        # channels, before the gain) and the share of energy the limiter keeps.
+        self._probe_energy = [(start, p["z"].sum(axis=0), w)
+                              for (start, _), p, w in zip(self.windows, probes, self.window_weights)]
+        unlimited = self.loudness0 + self.gain_db
+        self._limit_keep = 10.0 ** ((loudness - unlimited) / 10.0) if math.isfinite(unlimited) else 1.0
+        self._probes = None  # the probe audio is not kept
         return self.gain_db
 
-    def reference_energy(self) -> np.ndarray:
-        """Cumulative K-weighted energy per ``energy_hop`` of the output before limiting (gain and fades)."""
-        return self._meter.cumulative_energy(gain=self.gain)
+    def _probe_loudness(self, gain_db: float) -> float:
+        """Integrated loudness of the probe windows after the gain and the limiter."""
+        gain = 10.0 ** (gain_db / 20.0)
+        z = []
+        self.probe_limited = False
+        for p in self._probes:
+            if gain * p["peak"] * self._bound <= self._ceiling:
+                z.append(p["z"] * (gain * gain))
+                continue
+            self.probe_limited = True
+            y = p["y"] * gain
+            y = y * _limiter_gain(y, self.sr, self.ceiling_dbtp - LIMITER_MARGIN_DB, _LOOKAHEAD_S, _RELEASE_S)
+            z.append(_block_energies(self._sos, y, p["skip"], self.sr))
+        return _weighted_gated_loudness(np.concatenate(z, axis=1).sum(axis=0), self._weights)
+
+    def plan_report(self) -> dict:
+        """What :meth:`plan` predicts, in the keys of :attr:`report` (before the output exists).
+
+        ``loudness_lufs`` is the probe windows' loudness after the gain and
+        the limiter, ``true_peak_dbtp`` their estimated true peak after the
+        gain, at most the ceiling (the limiter holds it there), ``limited``
+        whether the limiter acted on them; ``planned`` is True.
+        """
+        if self.gain_db is None:
+            raise ParameterError("StreamMaster.plan_report needs plan() first")
+        loudness = self.probe_loudness_lufs
+        peak_dbtp = min(_lin_to_db(self.gain * self.peak0), self.ceiling_dbtp)
+        reached = bool(abs(loudness - self.target_lufs) <= LOUDNESS_TOLERANCE_LU)
+        return {"loudness_lufs": float(loudness), "true_peak_dbtp": float(peak_dbtp), "gain_db": float(self.gain_db),
+                "limited": bool(self.probe_limited), "target_reached": reached,
+                "target_lufs": float(self.target_lufs), "ceiling_dbtp": float(self.ceiling_dbtp),
+                "probe_loudness_lufs": float(loudness), "planned": True,
+                "message": f"planned for {loudness:.1f} LUFS (target {self.target_lufs:g}) from "
+                           f"{len(self.windows)} probe window(s)"}
 
     def set_gain(self, gain_db: float) -> None:
-        """Set the static gain for pass 2 (capped at the limiter's :data:`MAX_LIMITING_DB`)."""
+        """Set the static gain of :meth:`apply` (capped at :attr:`max_gain_db`)."""
         self.gain_db = min(float(gain_db), self.max_gain_db)
         self.gain = 10.0 ** (self.gain_db / 20.0)
-        ceiling = 10.0 ** ((self.ceiling_dbtp - LIMITER_MARGIN_DB) / 20.0)
-        flagged = self.gain * self.block_bounds > ceiling
-        around = flagged.copy()
-        around[1:] |= flagged[:-1]
-        around[:-1] |= flagged[1:]
-        self._limit_blocks = around
-        self._limit = bool(np.any(around))
 
     def apply(self, sections):
-        """Pass 2: yield the mastered blocks (n_channels, m); :attr:`report` is set when they are all out."""
+        """Fade, gain and limit; yield the mastered blocks (n_channels, m); :attr:`report` is set at the end."""
         if self.gain_db is None:
-            raise ParameterError("StreamMaster.apply needs analyse() first (pass 1)")
-        out_meter = LoudnessMeter(sr=self.sr, n_channels=self.n_channels) if self._limit else None
+            raise ParameterError("StreamMaster.apply needs plan() first")
+        meter = LoudnessMeter(sr=self.sr, n_channels=self.n_channels)
+        self._out_meter = meter
         self.min_gain = 1.0
         self._out_peak = 0.0
-        blocks = self._gained(sections)
-        if self._limit:
-            blocks = self._limited(blocks)
-        for y in blocks:
-            if out_meter is not None:
-                out_meter.process(y)
+        self._limited_any = False
+        self.gain_range_db = [self.gain_db, self.gain_db]
+        for y in self._limited(self._gained(sections)):
+            meter.process(y)
             yield y
-        if self._limit:
-            loudness = out_meter.loudness_lufs()
-            free = ~self._limit_blocks
-            peak = max(self._out_peak, self.gain * float(np.max(self.block_estimates[free], initial=0.0)))
-        else:
-            loudness = self._meter.loudness_lufs(gain=self.gain)
-            peak = self.gain * self.peak0
-        self._finish(loudness, peak)
-
-    def another_pass(self) -> bool:
-        """After a pass 2 that limited: True (and a corrected gain) if the loudness missed the target.
-
-        The limiter lowers the loudness; the gain is raised by the shortfall
-        until the loudness is within :data:`_CONVERGED_LU` of the target, the
-        gain reaches its cap, or :data:`_MAX_ITERATIONS` passes were made.
-        """
-        self._passes = getattr(self, "_passes", 0) + 1
-        if not self._limit or self.report is None:
-            return False
-        loudness = self.report["loudness_lufs"]
-        capped = self.gain_db >= self.max_gain_db and loudness < self.target_lufs
-        if abs(loudness - self.target_lufs) <= _CONVERGED_LU or capped or self._passes >= _MAX_ITERATIONS:
-            return False
-        self.set_gain(self.gain_db + (self.target_lufs - loudness))
-        return True
+        self._finish(meter.loudness_lufs(), self._out_peak)
 
     def _gained(self, sections):
-        for _, y in self._faded(sections):
-            yield y * self.gain
+        """The fixed blocks times the fades and the (corrected) gain (one product per sample).
+
+        When the gain was planned from probe windows, it is corrected at the
+        start of every block (:meth:`_corrected_gain_db`) and glides there
+        across the block, linearly in dB.
+        """
+        control = self.sampled
+        current = self.gain_db
+        for j, y in enumerate(_reblock(sections, self.bounds)):
+            a, b = self.bounds[j], self.bounds[j + 1]
+            new = self._corrected_gain_db(current) if control and j > 0 else current
+            if new == current:
+                gain = 10.0 ** (current / 20.0)
+            else:
+                gain = 10.0 ** ((current + (new - current) * (np.arange(1, b - a + 1) / (b - a))) / 20.0)
+                self.gain_range_db = [min(self.gain_range_db[0], new), max(self.gain_range_db[1], new)]
+            g = _fade_gain(a, b, self.n_frames, self.n_in, self.n_out)
+            current = new
+            yield y * (gain if g is None else g * gain)
+
+    def _corrected_gain_db(self, current: float) -> float:
+        """The gain (dB) for the next block, from what was played and the probe windows ahead.
+
+        The output measured so far (its 400 ms block energies) and the probe
+        windows not yet reached (their block energies at the current gain
+        times the limiter's planned share, each standing for an equal part of
+        their strata of the rest) estimate the loudness of the whole output; the gain moves by
+        the estimate's distance from the target (as a uniform change of the
+        whole programme would need, so a short rest is never pushed hard), by
+        at most :data:`GAIN_SLEW_DB` per block and within
+        :data:`GAIN_CORRECTION_MAX_DB` of the plan.
+        """
+        meter = self._out_meter
+        done = meter.block_energies().sum(axis=0) if meter.n_samples else np.zeros(0)
+        ahead = [(e, np.full(e.size, w)) for start, e, w in self._probe_energy if start >= meter.n_samples]
+        if not ahead:
+            return current
+        ahead_w = np.concatenate([w for _, w in ahead])
+        ahead = np.concatenate([e for e, _ in ahead]) * (self._limit_keep * 10.0 ** (current / 10.0))
+        n_rest = max(0.0, (self.n_frames - meter.n_samples) / (self.sr / 10.0))
+        energies = np.concatenate([done, ahead])
+        weights = np.concatenate([np.ones(done.size), ahead_w * (n_rest / ahead_w.sum())])
+        estimate = _weighted_gated_loudness(energies, weights)
+        energies[done.size:] *= 10.0 ** (_SENSITIVITY_STEP_DB / 10.0)
+        sensitivity = (_weighted_gated_loudness(energies, weights) - estimate) / _SENSITIVITY_STEP_DB
+        if not (math.isfinite(estimate) and math.isfinite(sensitivity)):
+            return current
+        # A rest that carries little of the loudness (a quiet cool, under the relative gate) is left alone.
+        wanted = current + (self.target_lufs - estimate) * min(1.0, max(0.0, sensitivity) / _FULL_SENSITIVITY)
+        wanted = min(max(wanted, self.gain_db - GAIN_CORRECTION_MAX_DB),
+                     min(self.gain_db + GAIN_CORRECTION_MAX_DB, self.max_gain_db))
+        return min(max(wanted, current - GAIN_SLEW_DB), current + GAIN_SLEW_DB)
 
     def _limited(self, blocks):
-        """The look-ahead limiter on the flagged blocks, with context before and after (one block of delay)."""
+        """Each block, limited if a peak near it could reach the ceiling (one block of delay)."""
         sr = self.sr
         before = int(round(_LIMITER_CONTEXT_S * sr))
         after = int(round(_LOOKAHEAD_S * sr)) + 2 * _INTERP_RADIUS + 2
-        ceiling_dbtp = self.ceiling_dbtp - LIMITER_MARGIN_DB
         history = np.zeros((self.n_channels, 0))
-        pending = None
-        j = 0
+        pending, pending_env, pending_peak, previous_peak = None, None, 0.0, 0.0
         for y in blocks:
+            env = _sample_envelope(y)
+            peak = float(np.max(env)) if env.size else 0.0
             if pending is not None:
-                yield self._limit_block(j, history, pending, y[:, :after], ceiling_dbtp)
-                j += 1
-                history = np.concatenate([history, pending], axis=1)[:, -before:]
-            pending = y
+                near = max(previous_peak, pending_peak, peak)
+                yield self._limit_block(history, pending, y[:, :after], near, pending_env)
+                if pending.shape[1] >= before:
+                    history = pending[:, pending.shape[1] - before:]
+                else:
+                    history = np.concatenate([history, pending], axis=1)[:, -before:]
+                previous_peak = pending_peak
+            pending, pending_env, pending_peak = y, env, peak
         if pending is not None:
-            yield self._limit_block(j, history, pending, np.zeros((self.n_channels, 0)), ceiling_dbtp)
+            near = max(previous_peak, pending_peak)
+            yield self._limit_block(history, pending, np.zeros((self.n_channels, 0)), near, pending_env)
 
-    def _limit_block(self, j, history, y, head, ceiling_dbtp):
-        if not self._limit_blocks[j]:
+    def _limit_block(self, history, y, head, near_peak, env):
+        r = _INTERP_RADIUS
+        if near_peak * self._bound <= self._ceiling:
+            # No interpolated peak of this block can reach the ceiling: measure an estimate, pass it on.
+            if y.size:
+                self._out_peak = max(self._out_peak, _survey_peak(history[:, -r:], y, head[:, :r], env))
             return y
         window = np.concatenate([history, y, head], axis=1)
-        gain = _limiter_gain(window, self.sr, ceiling_dbtp, _LOOKAHEAD_S, _RELEASE_S)
+        gain = _limiter_gain(window, self.sr, self.ceiling_dbtp - LIMITER_MARGIN_DB, _LOOKAHEAD_S, _RELEASE_S)
         start = history.shape[1]
         g = gain[start:start + y.shape[1]]
         if g.size:
             self.min_gain = min(self.min_gain, float(np.min(g)))
-        out = window * gain
-        # The exact 4x true peak of this block's output (its neighbours' gains may differ slightly).
-        env = _peak_envelope(out, TRUE_PEAK_OVERSAMPLE, self._out_peak)[start:start + y.shape[1]]
-        if env.size:
-            self._out_peak = max(self._out_peak, float(np.max(env)))
-        return out[:, start:start + y.shape[1]]
+        out = window[:, start:start + y.shape[1]] * g
+        if g.size and g.min() < 1.0:
+            self._limited_any = True  # the limiter verified this stretch at 4x and 8x: at most the ceiling
+        elif y.size:
+            self._out_peak = max(self._out_peak, _survey_peak(history[:, -r:], out, head[:, :r]))
+        return out
 
     def _finish(self, loudness, peak):
         target, ceiling_dbtp = self.target_lufs, self.ceiling_dbtp
         target_reached = bool(abs(loudness - target) <= LOUDNESS_TOLERANCE_LU)
         true_peak = _lin_to_db(peak)
+        if getattr(self, "_limited_any", False):
+            true_peak = max(true_peak, ceiling_dbtp)  # the bound of the limited stretches
         if target_reached:
             message = f"mastered to {loudness:.1f} LUFS (target {target:g}), true peak {true_peak:.1f} dBTP"
+        elif loudness > target:
+            message = (f"mastered to {loudness:.1f} LUFS, above the target {target:g} LUFS: the probe windows "
+                       "under-read this programme's loudness")
         else:
             message = (
                 f"mastered to {loudness:.1f} LUFS, below the target {target:g} LUFS: the material is too "
@@ -414,38 +642,93 @@ class StreamMaster:
             "target_reached": target_reached,
             "target_lufs": float(target),
             "ceiling_dbtp": float(ceiling_dbtp),
+            "probe_loudness_lufs": float(self.probe_loudness_lufs),
+            "gain_range_db": [float(self.gain_range_db[0]), float(self.gain_range_db[1])],
+            "planned": False,
             "message": message,
         }
 
 
-def _survey_peak(tail, y, head) -> float:
+def _weighted_gated_loudness(e: np.ndarray, w: np.ndarray) -> float:
+    """BS.1770 gated loudness (LUFS) of 400 ms block energies ``e`` (summed over channels).
+
+    Block ``i`` counts ``w[i]`` times (a probe block stands for its stratum).
+    """
+    with np.errstate(divide="ignore"):
+        block_lufs = -0.691 + 10.0 * np.log10(e)
+    above = block_lufs >= -70.0
+    if not np.any(above):
+        return -math.inf
+    gamma = -0.691 + 10.0 * math.log10(float(np.dot(w[above], e[above]) / np.sum(w[above]))) - 10.0
+    gated = above & (block_lufs > gamma)
+    return -0.691 + 10.0 * math.log10(float(np.dot(w[gated], e[gated]) / np.sum(w[gated])))
+
+
+def _block_energies(sos, y, skip, sr):
+    """Mean squares (n_channels, n_blocks) of K-weighted ``y[:, skip:]`` over 400 ms gating blocks, 100 ms hop.
+
+    The filter starts at rest at ``y``'s first sample; the first ``skip``
+    samples only settle it.  Blocks are those of a signal starting at
+    ``y[:, skip]`` (segments of ``sr // 10``, as :class:`LoudnessMeter`).
+    Filtered in pieces of whole segments, so the temporaries stay small.
+    """
+    seg = sr // 10
+    n_channels = y.shape[0]
+    n_seg = (y.shape[1] - skip) // seg
+    if n_seg < 4:
+        return np.zeros((n_channels, 0))
+    zi = np.zeros((sos.shape[0], n_channels, 2))
+    if skip:
+        _, zi = sosfilt(sos, y[:, :skip], axis=-1, zi=zi)
+    sums = np.empty((n_channels, n_seg))
+    step = max(1, (1 << 17) // seg)  # segments per piece
+    for k in range(0, n_seg, step):
+        m = min(step, n_seg - k)
+        piece, zi = sosfilt(sos, y[:, skip + k * seg:skip + (k + m) * seg], axis=-1, zi=zi)
+        np.square(piece, out=piece)
+        sums[:, k:k + m] = piece.reshape(n_channels, m, seg).sum(axis=2)
+    n_blocks = n_seg - 3
+    return (sums[:, :n_blocks] + sums[:, 1:n_blocks + 1] + sums[:, 2:n_blocks + 2] + sums[:, 3:]) / (4 * seg)
+
+
+def _survey_peak(tail, y, head, env=None) -> float:
     """Estimated true peak of block ``y``: 4x and 8x interpolation of its loudest 64-sample stretches.
 
     ``tail`` and ``head`` are the neighbouring samples (up to the
     interpolator's radius), so the interpolated values are those of the
-    whole signal.
+    whole signal; ``env`` is ``y``'s sample envelope if already known.  Only
+    the chosen stretches are copied.
     """
     m = y.shape[1]
     if m == 0:
         return 0.0
-    env = _sample_envelope(y)
+    env = _sample_envelope(y) if env is None else env
     n_screen = -(-m // _SCREEN_BLOCK)
-    padded = np.zeros(n_screen * _SCREEN_BLOCK)
-    padded[:m] = env
-    screen = padded.reshape(n_screen, _SCREEN_BLOCK).max(axis=1)
+    full = m // _SCREEN_BLOCK
+    screen = np.empty(n_screen)
+    screen[:full] = env[:full * _SCREEN_BLOCK].reshape(full, _SCREEN_BLOCK).max(axis=1)
+    if n_screen > full:
+        screen[full] = env[full * _SCREEN_BLOCK:].max()
     k = min(_SURVEY_SPANS, n_screen)
-    top = np.argpartition(screen, n_screen - k)[n_screen - k:]
+    top = np.sort(np.argpartition(screen, n_screen - k)[n_screen - k:])
     r = _INTERP_RADIUS
-    window = np.concatenate([np.zeros((y.shape[0], r - tail.shape[1])), tail, y, head,
-                             np.zeros((y.shape[0], r - head.shape[1]))], axis=1)
+    n_tail, n_head = tail.shape[1], head.shape[1]
     # The chosen stretches, each with its context, side by side with zeros between (so they do not interact).
-    width = _SCREEN_BLOCK + 2 * r
-    parts = np.zeros((y.shape[0], k * (width + 2 * r)))
+    stride = _SCREEN_BLOCK + 4 * r
+    parts = np.zeros((y.shape[0], k * stride))
     spans = []
-    for slot, i in enumerate(np.sort(top).tolist()):
+    for slot, i in enumerate(top.tolist()):
         a, b = i * _SCREEN_BLOCK, min(m, (i + 1) * _SCREEN_BLOCK)
-        o = slot * (width + 2 * r)
-        parts[:, o:o + b - a + 2 * r] = window[:, a:b + 2 * r]
+        lo, hi = a - r, b + r  # signal positions; part offset of position p is o + p - lo
+        o = slot * stride
+        y0, y1 = max(lo, 0), min(hi, m)
+        parts[:, o + y0 - lo:o + y1 - lo] = y[:, y0:y1]
+        if lo < 0 and n_tail:
+            p0 = max(lo, -n_tail)
+            parts[:, o + p0 - lo:o - lo] = tail[:, n_tail + p0:]
+        if hi > m and n_head:
+            p1 = min(hi, m + n_head)
+            parts[:, o + m - lo:o + p1 - lo] = head[:, :p1 - m]
         spans.append((o + r, o + r + b - a))
     best = 0.0
     for factor in (TRUE_PEAK_OVERSAMPLE, LIMITER_OVERSAMPLE):
@@ -454,38 +737,30 @@ def _survey_peak(tail, y, head) -> float:
     return best
 
 
-def plan_master(make_sections, *, dry_runs=True, **kwargs) -> StreamMaster:
-    """Pass 1 and, if the limiter takes loudness away, dry runs of pass 2 until the gain is right.
+def plan_master(make_sections, **kwargs) -> StreamMaster:
+    """A :class:`StreamMaster` planned on a programme given whole (its sections joined in memory).
+
+    For programmes held in memory (:func:`master`); a session of any length
+    is planned from its probe windows instead (:class:`stimgen.session.Session`).
 
     Parameters
     ----------
     make_sections : callable
-        ``make_sections()`` returns a fresh iterable of the signal's sections
-        (e.g. a new :class:`stimgen.render.SessionRenderer`'s sections).
-    dry_runs : bool
-        False: pass 1 only; the caller runs pass 2 and asks
-        :meth:`StreamMaster.another_pass` after each (``stimgen generate``
-        writes while it checks, so a converged first pass is the output).
-        Both ways reach the same gain, so the same samples.
+        ``make_sections()`` returns an iterable of the signal's sections.
     **kwargs
         For :class:`StreamMaster`.
 
     Returns
     -------
     StreamMaster
-        Ready for the final :meth:`StreamMaster.apply`; with ``dry_runs`` its
-        :attr:`~StreamMaster.report` already holds what that pass will report.
+        Ready for :meth:`StreamMaster.apply`; its windows are the whole programme.
     """
     m = StreamMaster(**kwargs)
-    m.analyse(make_sections())
-    if dry_runs:
-        while m._limit:
-            for _ in m.apply(make_sections()):
-                pass
-            if not m.another_pass():
-                break
-    if not m._limit:
-        m._finish(m._meter.loudness_lufs(gain=m.gain), m.gain * m.peak0)
+    m.windows, m.window_weights = [(0, m.n_frames)], [1.0]
+    parts = [np.asarray(y, dtype=np.float64) for y in make_sections()]
+    parts = [y[np.newaxis] if y.ndim == 1 else y for y in parts]
+    y = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+    m.plan([(0, y)])
     return m
 
 
@@ -532,8 +807,11 @@ def master(
         The mastered audio.
     report : dict
         ``loudness_lufs`` (float, integrated loudness of ``y_out``),
-        ``true_peak_dbtp`` (float, 4x true peak of ``y_out``; an upper bound
-        when nothing was limited), ``gain_db`` (float, static gain applied
+        ``true_peak_dbtp`` (float, true peak of ``y_out``: 4x and 8x
+        interpolation of each 3.2 s block's loudest stretches, or the ceiling
+        for a block the limiter acted on, which it verified to lie at or under
+        it), ``probe_loudness_lufs`` (float, what the plan predicted),
+        ``planned`` (False), ``gain_db`` (float, static gain applied
         before the limiter), ``limited`` (bool, the limiter lowered the gain
         somewhere), ``max_gain_reduction_db`` (float, deepest limiter
         reduction, >= 0), ``target_reached`` (bool, loudness within 0.5 LU

@@ -182,11 +182,6 @@ def true_peak_dbtp(y, *, sr: int, oversample: int = TRUE_PEAK_OVERSAMPLE) -> flo
     return _lin_to_db(_peak_max(arr, oversample))
 
 
-def _verified_peak(arr: np.ndarray, threshold: float | None = None) -> float:
-    """Largest linear true peak over the verification oversampling factors (see :func:`_peak_max`)."""
-    return max(_peak_max(arr, factor, threshold) for factor in _VERIFY_OVERSAMPLES)
-
-
 class TruePeakMeter:
     """Linear true peak of a signal fed in pieces, at several oversampling factors.
 
@@ -201,6 +196,11 @@ class TruePeakMeter:
     ----------
     oversamples : tuple of int
         Factors; :attr:`peak` is the largest over all of them.
+    floor : float
+        Linear level below which the peak need not be exact: candidates at
+        or under it are not interpolated (a check against a ceiling passes
+        the ceiling).  :attr:`peak` is exact whenever it exceeds ``floor``,
+        else at most ``floor``.  Default 0: always exact.
 
     Examples
     --------
@@ -213,8 +213,9 @@ class TruePeakMeter:
     True
     """
 
-    def __init__(self, *, oversamples=_VERIFY_OVERSAMPLES):
+    def __init__(self, *, oversamples=_VERIFY_OVERSAMPLES, floor: float = 0.0):
         self.oversamples = tuple(oversamples)
+        self.floor = float(floor)
         self.peak = 0.0
         self._tail = None
         self._pending = None
@@ -241,10 +242,13 @@ class TruePeakMeter:
         after = np.zeros((c, r))
         after[:, :head.shape[1]] = head[:, :r]
         window = np.concatenate([tail, y, after], axis=1)
-        threshold = max(self.peak, float(np.max(np.abs(y))) if m else 0.0)
+        threshold = max(self.peak, self.floor, float(np.max(np.abs(y))) if m else 0.0)
         for factor in self.oversamples:
             env = _peak_envelope(window, factor, threshold)[r:r + m]
             if m:
                 self.peak = max(self.peak, float(np.max(env)))
-        joined = np.concatenate([tail, y], axis=1)
-        self._tail = joined[:, joined.shape[1] - r:]
+        if m >= r:
+            self._tail = y[:, m - r:]
+        else:
+            joined = np.concatenate([tail, y], axis=1)
+            self._tail = joined[:, joined.shape[1] - r:]

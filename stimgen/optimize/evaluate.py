@@ -1,8 +1,8 @@
 """Scoring a candidate preset exactly as ``stimgen generate`` would.
 
 :func:`evaluate_preset` streams a preset through ``stimgen generate``'s own
-path (:class:`stimgen.session.Session`: render and master in two passes,
-section by section) and scores the mastered blocks as they come
+path (:class:`stimgen.session.Session`: the mastering gain planned from
+probe windows, then rendered and mastered in one pass, section by section) and scores the mastered blocks as they come
 (:class:`stimgen.session.StreamScorer`).  So a preset that the optimizer
 scored gets the same score when ``stimgen generate`` renders it (on the same
 connectome), and a candidate's memory does not grow with its duration: long
@@ -128,7 +128,7 @@ def evaluate_mix(y, resolved: dict, *, sr: int, duration_s: float, harmonics, co
 
 
 def _evaluate_session(session, *, harmonics) -> dict:
-    """Master a :class:`stimgen.session.Session` (two passes) and score its blocks as they come."""
+    """Master a :class:`stimgen.session.Session` (planned gain, one streamed pass) and score its blocks as they come."""
     from ..session import StreamScorer
 
     session.plan()

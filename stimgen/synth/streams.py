@@ -104,6 +104,20 @@ class Stream:
         self.position = b
         return self._render(a, b)
 
+    def seek(self, position: int) -> None:
+        """Skip forward to sample ``position`` (the next :meth:`read` starts there).
+
+        Sources whose samples follow from their index alone give the very
+        samples of a sequential read; a source with running state (the
+        noise's generator and filter) restarts that state, so its samples
+        after a seek are of the same kind, not the same values.  Used by the
+        mastering's loudness probe (:func:`stimgen.mastering.probe_windows`).
+        """
+        position = int(position)
+        if position < self.position:
+            raise ParameterError(f"seek to sample {position}: streams only move forward (at {self.position})")
+        self.position = min(position, self.n_samples)
+
     def _render(self, a: int, b: int) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -146,15 +160,19 @@ class _DroneCore:
             return y
         tables = self.tables()
         tone = np.empty(min(b - a, _CHUNK))
+        ramp = np.arange(hop) / hop
         for c0 in range(a, b, _CHUNK):
             c1 = min(b, c0 + _CHUNK)
-            t = np.arange(c0, c1) / sr
             j0, j1 = c0 // hop, (c1 - 1) // hop + 1
             t_coarse = np.arange(j0 * hop, j1 * hop + 1, hop) / sr
+            lo, hi = c0 - j0 * hop, c1 - j0 * hop
             for f, table, r, p in zip(self.freqs, tables, self.rates, self.drift_phases):
                 part = _tone_into(tone[: c1 - c0], c0, table, f / sr)
                 g = 1.0 - self.depth * (0.5 - 0.5 * np.cos(2 * np.pi * r * t_coarse + p))
-                part *= np.interp(t, t_coarse, g)
+                # Linear interpolation between the coarse points: sample j * hop + i gets
+                # g[j] + (g[j + 1] - g[j]) * i / hop (from its index alone, whatever the chunk).
+                fine = (g[:-1, np.newaxis] + np.diff(g)[:, np.newaxis] * ramp).ravel()
+                part *= fine[lo:hi]
                 y[c0 - a:c1 - a] += part
         return y / len(self.freqs)
 
@@ -366,6 +384,12 @@ class NoiseStream(Stream):
             self.b, self.a = _noise_filter(self.kind)
             self.zi = np.zeros(max(len(self.a), len(self.b)) - 1)
 
+    def seek(self, position: int) -> None:
+        """Skip forward; the filter restarts from rest (the generator draws on, so the noise is new)."""
+        super().seek(position)
+        if self.kind != "white":
+            self.zi = np.zeros_like(self.zi)
+
     def _render(self, a, b):
         x = self.rng.standard_normal(b - a)
         if self.kind != "white":
@@ -470,6 +494,22 @@ class SegmentStream(Stream):
         self.fade_in, self.fade_out = np.sin(np.pi * u / 2), np.cos(np.pi * u / 2)
         self._live = {}  # k -> stream
         self._next = 0  # next segment to make
+
+    def seek(self, position: int) -> None:
+        """Skip forward: the segments before ``position`` are made in order (their draws) but not rendered."""
+        super().seek(position)
+        a = self.position
+        last = len(self.bounds) - 1
+        while self._next <= last and self.bounds[self._next][0] < a:
+            k = self._next
+            self._live[k] = self.make(k, self.bounds[k][1] - self.bounds[k][0])
+            self._next += 1
+        for k in sorted(self._live):
+            start, stop = self.bounds[k]
+            if stop <= a:
+                del self._live[k]
+            elif a - start > self._live[k].position:
+                self._live[k].seek(a - start)
 
     def _render(self, a, b):
         shape = (b - a,) if self.n_channels == 1 else (self.n_channels, b - a)
