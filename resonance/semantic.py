@@ -108,6 +108,7 @@ __all__ = [
     "SPEECH_FMIN_HZ",
     "SPEECH_FMAX_HZ",
     "WINDOW_S",
+    "HANGOVER_S",
     "DYNAMIC_RANGE_DB",
     "LOW_ENERGY_RATIO",
     "SILENCE_POWER",
@@ -144,6 +145,16 @@ SPEECH_FMAX_HZ = 3400.0
 #: segments reliable; 2 s holds 8-10 syllables at 4-5 syllables/s (Ding et al.
 #: 2017).
 WINDOW_S = 2.0
+
+#: Hangover (s): each frame's probability is the largest raw probability of the
+#: last ``hangover_s`` seconds, so that the short pauses between phrases, and the
+#: dips of reverberant or noisy stretches, stay speech.  Pauses inside and
+#: between phrases of read and conversational speech mostly last 0.2-1 s
+#: (Campione & Veronis 2002; Goldman-Eisler 1968); 0.5 s bridges the shorter
+#: half of them without holding speech long after it ends.  Voice activity
+#: detectors use the same device (ITU-T G.729 Annex B hangover).  Engineering
+#: choice within that range.
+HANGOVER_S = 0.5
 
 #: Frames more than this far below the loudest frame of the window count as
 #: silent (dB).  Speech's short-term levels span about 30 dB (peaks +15 dB and
@@ -250,6 +261,9 @@ class SpeechDetector:
         :data:`SPEECH_FMAX_HZ`).
     window_s : float
         Judged history (:data:`WINDOW_S`).
+    hangover_s : float
+        A frame's probability is the largest raw one of the last
+        ``hangover_s`` seconds (:data:`HANGOVER_S`); 0 switches it off.
     dynamic_range_db : float
         Frames further below the window's loudest count as silent
         (:data:`DYNAMIC_RANGE_DB`).
@@ -282,6 +296,7 @@ class SpeechDetector:
         speech_fmin_hz: float = SPEECH_FMIN_HZ,
         speech_fmax_hz: float = SPEECH_FMAX_HZ,
         window_s: float = WINDOW_S,
+        hangover_s: float = HANGOVER_S,
         dynamic_range_db: float = DYNAMIC_RANGE_DB,
         low_energy_ratio: float = LOW_ENERGY_RATIO,
         silence_power: float = SILENCE_POWER,
@@ -295,6 +310,7 @@ class SpeechDetector:
         self.speech_fmin_hz = speech_fmin_hz
         self.speech_fmax_hz = speech_fmax_hz
         self.window_s = window_s
+        self.hangover_s = hangover_s
         self.dynamic_range_db = dynamic_range_db
         self.low_energy_ratio = low_energy_ratio
         self.silence_power = silence_power
@@ -319,6 +335,7 @@ class SpeechDetector:
         sfmin = check_float("speech_fmin_hz", self.speech_fmin_hz, low=0.0, high=nyq)
         check_float("speech_fmax_hz", self.speech_fmax_hz, low=sfmin, high=nyq, low_inclusive=False)
         window_s = check_float("window_s", self.window_s, low=3 * hop_s)
+        hangover_s = check_float("hangover_s", self.hangover_s, low=0.0, high=window_s)
         check_float("dynamic_range_db", self.dynamic_range_db, low=0.0, low_inclusive=False)
         check_float("low_energy_ratio", self.low_energy_ratio, low=0.0, high=1.0, low_inclusive=False)
         check_float("silence_power", self.silence_power, low=0.0)
@@ -337,6 +354,8 @@ class SpeechDetector:
         self._lag_hi = int(np.ceil(f0_max / df))
         self._n_win = max(int(round(window_s / hop_s)), 3)
         self._hist = np.zeros((3, 0))  # power, harmonicity, similarity
+        self._n_hang = int(round(hangover_s / hop_s)) + 1  # frames in the hangover max
+        self._p_hist = np.zeros(0)  # last raw probabilities (hangover)
         self._last_xn = None
         self._ready = True
 
@@ -478,7 +497,14 @@ class SpeechDetector:
         z = w["bias"] + w["voicing"] * e_v + e_v * (1.0 - e_s) * temporal
         p = 1.0 / (1.0 + np.exp(-z))
         p[n_active == 0] = 0.0
-        return p
+        return self._hold(p)
+
+    def _hold(self, p: np.ndarray) -> np.ndarray:
+        """Hangover: the running maximum of the raw probabilities over ``_n_hang`` frames."""
+        k = self._n_hang
+        allp = np.concatenate([np.zeros(k - 1 - self._p_hist.size), self._p_hist, p])
+        self._p_hist = allp[-(k - 1) :].copy() if k > 1 else np.zeros(0)
+        return sliding_window_view(allp, k).max(axis=1)
 
 
 def _masked_median(x: np.ndarray, mask: np.ndarray) -> np.ndarray:

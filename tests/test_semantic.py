@@ -224,12 +224,13 @@ def test_reset_forgets_history(music):
 
 @needs_espeak
 def test_fixed_detector_with_bounded_history(speech, music):
-    """No learning: after window_s of speech, what came before does not matter."""
+    """No learning: after window_s + hangover_s of speech, what came before does not matter."""
     S_speech = _stft(speech["es 180 wpm"])
     S_music = _stft(music["chord pad"])
     alone = SpeechDetector().process(S_speech)
     after_music = SpeechDetector().process(np.hstack([S_music, S_music, S_speech]))[2 * S_music.shape[1] :]
-    n_hist = int(np.ceil(SpeechDetector().window_s * SR / HOP)) + 1
+    det = SpeechDetector()
+    n_hist = int(np.ceil((det.window_s + det.hangover_s) * SR / HOP)) + 1
     np.testing.assert_array_equal(after_music[n_hist:], alone[n_hist:])
 
 
@@ -281,6 +282,7 @@ def test_bad_blocks_raise(block, match):
         ({"sr": 0}, "sr="),
         ({"hop_length": 64}, "hop_length=64"),
         ({"low_energy_ratio": 1.5}, "low_energy_ratio="),
+        ({"hangover_s": -0.1}, "hangover_s="),
     ],
 )
 def test_bad_parameters_raise(kwargs, match):
