@@ -230,6 +230,11 @@ VOICING_QUANTILE = 0.9
 # a steady pad cannot produce a large correlation.
 _LEVEL_SPREAD_FLOOR_DB = 3.0
 _HARMONICITY_SPREAD_FLOOR = 0.1
+# Numerical floor of the spectral ripple (energy left after the local mean is
+# removed, relative to the region's energy) below which a frame has no comb
+# (harmonicity 0): rounding error of a flat spectrum is ~1e-30; a harmonic
+# spectrum keeps 0.1-0.9, a noise spectrum ~0.1.
+_RIPPLE_FLOOR = 1e-6
 
 
 class SpeechDetector:
@@ -377,6 +382,7 @@ class SpeechDetector:
         """
         power = np.einsum("ft,ft->t", S[self._speech], S[self._speech])
         X = np.sqrt(S[self._h_lo : self._h_hi].T)  # (n_frames, n_region), compressed
+        energy = np.einsum("tf,tf->t", X, X)
         X = X - uniform_filter1d(X, size=self._smooth_bins, axis=1, mode="nearest")
         n = X.shape[1]
         spec = np.fft.rfft(X, n=2 * n, axis=1)
@@ -384,7 +390,9 @@ class SpeechDetector:
         peak = acf[:, self._lag_lo : self._lag_hi + 1].max(axis=1)
         zero = acf[:, 0]
         harm = np.zeros(S.shape[1])
-        ok = zero > 1e-300
+        # A flat spectrum (a lone click, digital silence) leaves only rounding
+        # error after the local mean is removed: no comb to measure.
+        ok = zero > np.maximum(_RIPPLE_FLOOR * energy, 1e-300)
         harm[ok] = np.clip(peak[ok] / zero[ok], 0.0, 1.0)
         norm = np.sqrt(np.einsum("tf,tf->t", X, X))
         Xn = np.zeros_like(X)
