@@ -1,7 +1,9 @@
 """Tests of the innate speech detector (resonance.semantic).
 
-Speech comes from espeak-ng (several voices, languages and rates); music is
-synthesised here with numpy (drums, pads, a melody, noise, a mix).  None of
+Speech comes from espeak-ng (several voices, languages and rates), also as it
+would be recorded: phrases with pauses, in a reverberant room with background
+noise.  Music is synthesised here with numpy (drums, pads, a melody, a piano,
+clicks, noise, mixes).  None of
 this material was used to set the detector's fixed weights.
 """
 
@@ -14,7 +16,7 @@ import librosa
 import numpy as np
 import pytest
 import soundfile as sf
-from scipy.signal import butter, sosfilt
+from scipy.signal import butter, fftconvolve, sosfilt
 
 from resonance.errors import ParameterError
 from resonance.semantic import WEIGHTS, SpeechDetector, speech_probability
@@ -126,6 +128,24 @@ def melody(rng, *, duration_s=DURATION_S, notes_per_s=4.0):
     return y
 
 
+def piano(rng, *, duration_s=DURATION_S, notes_per_s=3.0):
+    """Struck, decaying harmonic tones (two voices), like a piano."""
+    y = np.zeros(int(duration_s * SR))
+    t = np.arange(int(0.9 * SR)) / SR
+    for i in range(int(duration_s * notes_per_s)):
+        for m in (60 + int(rng.integers(0, 12)), 48 + int(rng.integers(0, 12))):
+            tone = _harmonic_tone(_midi_hz(m), 0.9, n_harmonics=10, rolloff=0.65) * np.exp(-t / 0.3)
+            _place(y, tone, i / notes_per_s)
+    return y
+
+
+def click_track(*, bpm=120, duration_s=DURATION_S):
+    """A 1 ms click per beat."""
+    y = np.zeros(int(duration_s * SR))
+    y[(np.arange(0, duration_s, 60.0 / bpm) * SR).astype(int)] = 1.0
+    return y
+
+
 def _norm(y):
     return 0.1 * y / _rms(y)
 
@@ -140,6 +160,10 @@ def music():
         "melody 4 notes/s": _norm(melody(rng)),
         "white noise": 0.1 * rng.standard_normal(int(DURATION_S * SR)),
         "drums 115 BPM + pad": _norm(_norm(drum_groove(rng, bpm=115)) + _norm(chord_pad(rng))),
+        "piano": _norm(piano(rng)),
+        "click track 120 BPM": _norm(click_track()),
+        "melody + drums + pad": _norm(_norm(melody(rng)) + 0.5 * _norm(drum_groove(rng, bpm=96))
+                                      + 0.5 * _norm(chord_pad(rng))),
     }
 
 
@@ -149,6 +173,45 @@ def speech(tmp_path_factory):
         pytest.skip("espeak-ng is not installed; no speech to test on")
     d = tmp_path_factory.mktemp("speech")
     return {f"{v} {wpm} wpm": _speak(v, wpm, text, d / f"{i}.wav") for i, (v, wpm, text) in enumerate(SPEECH_CASES)}
+
+
+# -- speech as recorded: other voices, pauses, a room, background noise ------------
+# (voice, words per minute, T60 of the room (s), SNR of the background noise (dB))
+ROOM_CASES = [("en+m3", 150, 0.5, 20.0), ("en+f2", 175, 0.8, 15.0), ("de", 140, 0.6, 10.0),
+              ("fr+m1", 190, 0.7, 12.0)]
+PHRASES = ["Turn left at the second light.", "Then keep going until you see the bakery.",
+           "The station is just behind it, on the right."]
+
+
+def _room(y, rng, t60_s):
+    """Convolve with an exponentially decaying noise impulse response (60 dB decay in ``t60_s``)."""
+    t = np.arange(int(t60_s * SR)) / SR
+    h = rng.standard_normal(t.size) * 10.0 ** (-3.0 * t / t60_s)
+    h[0] = 3.0 * np.sqrt(np.sum(h**2))  # direct sound
+    return fftconvolve(y, h / np.sqrt(np.sum(h**2)))[: y.size]
+
+
+def _background(y, rng, snr_db):
+    """Add low-pass (room-like, -6 dB/octave above 170 Hz) noise at ``snr_db``."""
+    n = sosfilt(butter(1, 170.0, fs=SR, output="sos"), rng.standard_normal(y.size))
+    return y + n * _rms(y) / _rms(n) * 10.0 ** (-snr_db / 20.0)
+
+
+@pytest.fixture(scope="module")
+def room_speech(tmp_path_factory):
+    """Phrases separated by 0.4-0.9 s pauses, in a reverberant room with background noise."""
+    if not HAVE_ESPEAK:
+        pytest.skip("espeak-ng is not installed; no speech to test on")
+    d = tmp_path_factory.mktemp("room")
+    rng = np.random.default_rng(7)
+    out = {}
+    for i, (voice, wpm, t60_s, snr_db) in enumerate(ROOM_CASES):
+        parts = []
+        for j, text in enumerate(PHRASES):
+            parts += [_speak(voice, wpm, text, d / f"{i}_{j}.wav"), np.zeros(int(rng.uniform(0.4, 0.9) * SR))]
+        y = _background(_room(np.concatenate(parts), rng, t60_s), rng, snr_db)
+        out[f"{voice} {wpm} wpm, T60 {t60_s:g} s, SNR {snr_db:g} dB"] = _norm(y)
+    return out
 
 
 def _mean_p(y):
@@ -166,6 +229,31 @@ def test_every_speech_example_beats_every_music_example(speech, music):
     assert margin > 0.4, f"speech/music margin {margin:.3f} too small:\n{table}"
     assert min(p_speech.values()) > 0.5, table
     assert max(p_music.values()) < 0.3, table
+
+
+@needs_espeak
+def test_speech_in_a_noisy_room_beats_every_music_example(room_speech, music):
+    """Other voices and rates, pauses, reverberation and noise do not undo the detection."""
+    p_room = {k: _mean_p(y) for k, y in room_speech.items()}
+    p_music = {k: _mean_p(y) for k, y in music.items()}
+    table = "\n".join(f"  {k:40s} {v:.3f}" for k, v in {**p_room, **p_music}.items())
+    print("\nmean speech probability\n" + table)
+    assert min(p_room.values()) > 0.6, table
+    assert max(p_music.values()) < 0.3, table
+
+
+@needs_espeak
+def test_hangover_bridges_pauses_and_then_lets_go(speech):
+    """A 0.4 s pause between phrases stays speech; 4 s after speech ends, silence is 0."""
+    y = speech["en-us 140 wpm"][: 4 * SR]
+    gap, tail = np.zeros(int(0.4 * SR)), np.zeros(4 * SR)
+    p = SpeechDetector().process(_stft(np.concatenate([y, gap, y, tail])))
+    t_s = (np.arange(p.size) * HOP + N_FFT / 2) / SR
+    in_gap = (t_s > 4.0 + N_FFT / SR / 2) & (t_s < 4.4 - N_FFT / SR / 2)
+    assert in_gap.any() and p[in_gap].min() > 0.5, p[in_gap]
+    np.testing.assert_array_equal(p[t_s > 8.4 + 3.0], 0.0)
+    off = SpeechDetector(hangover_s=0.0).process(_stft(np.concatenate([y, gap, y, tail])))
+    assert np.all(p >= off) and np.any(p > off)
 
 
 @needs_espeak
@@ -224,12 +312,13 @@ def test_reset_forgets_history(music):
 
 @needs_espeak
 def test_fixed_detector_with_bounded_history(speech, music):
-    """No learning: after window_s of speech, what came before does not matter."""
+    """No learning: after window_s + hangover_s of speech, what came before does not matter."""
     S_speech = _stft(speech["es 180 wpm"])
     S_music = _stft(music["chord pad"])
     alone = SpeechDetector().process(S_speech)
     after_music = SpeechDetector().process(np.hstack([S_music, S_music, S_speech]))[2 * S_music.shape[1] :]
-    n_hist = int(np.ceil(SpeechDetector().window_s * SR / HOP)) + 1
+    det = SpeechDetector()
+    n_hist = int(np.ceil((det.window_s + det.hangover_s) * SR / HOP)) + 1
     np.testing.assert_array_equal(after_music[n_hist:], alone[n_hist:])
 
 
@@ -281,6 +370,7 @@ def test_bad_blocks_raise(block, match):
         ({"sr": 0}, "sr="),
         ({"hop_length": 64}, "hop_length=64"),
         ({"low_energy_ratio": 1.5}, "low_energy_ratio="),
+        ({"hangover_s": -0.1}, "hangover_s="),
     ],
 )
 def test_bad_parameters_raise(kwargs, match):
