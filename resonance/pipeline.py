@@ -51,7 +51,7 @@ from .frontend import MODEL_SR, FrontEnd
 from .oscillators import RegionalOscillators, delay_steps, kuramoto_order
 from .hearing.modulation import ModulationFilterbank, modulation_rates_hz
 from .semantic import SpeechDetector
-from .sinks import OnsetSinks, event_strength
+from .sinks import OnsetSinks, TimingTolerance, event_strength
 from scipy.signal import lfilter
 
 from .validation import check_audio, check_float, check_int, check_sample_rate
@@ -112,6 +112,14 @@ class ModelConfig:
         within ~10 s and an exactly repeated drum bar over ~3 minutes
         (MODEL.md 2.6: repetition habituates over minutes).  Engineering
         choice.
+    sink_tolerance_frames : int
+        Timing tolerance of the sinks' expectations in sink frames (23 ms
+        each; :class:`~resonance.sinks.TimingTolerance`): an event up to one
+        frame late is absorbed by its expectation, an expectation met within
+        one frame is not an omission.  One frame, 23 ms, is close to the
+        just-noticeable displacement of a tone in an isochronous sequence at
+        500 ms intervals (2.5-5 %, 12-25 ms: Friberg & Sundberg 1995; Repp
+        2005).  Literature value rounded to the sink grid.
     onset_hold_s : float
         Forward-masking span of the onset reference
         (:class:`~resonance.frontend.FrontEnd`, Jesteadt, Bacon & Lehman
@@ -244,6 +252,7 @@ class ModelConfig:
     n_bands: int = 8
     sink_memory_s: float = 4.0
     sink_learning_rate: float = 20.0
+    sink_tolerance_frames: int = 1
     onset_hold_s: float = 0.05
     onset_jnd_db: float = 1.0
     onset_scale_db: float = 6.0
@@ -291,6 +300,7 @@ class ModelConfig:
         check_int("n_bands", self.n_bands, low=1, high=64)
         check_float("sink_memory_s", self.sink_memory_s, low=0.1, high=30.0)
         check_float("sink_learning_rate", self.sink_learning_rate, low=0.0)
+        check_int("sink_tolerance_frames", self.sink_tolerance_frames, low=0, high=8)
         check_float("onset_hold_s", self.onset_hold_s, low=0.0, high=0.5)
         check_float("tempo_min_salience", self.tempo_min_salience, low=1.0)
         check_float("tempo_min_certainty", self.tempo_min_certainty, low=0.0, high=1.0)
@@ -617,6 +627,7 @@ class Scorer:
         (self._fe_s, self._speech, self._sinks, self._bank, self._res, self._mfb) = self._stages()
         self._expect = self._expectation()
         B = self.config_.n_bands
+        self._tol = TimingTolerance(n_bands=B, tolerance_frames=self.config_.sink_tolerance_frames)
         self._o_buf = np.zeros((B, 0))
         self._f_buf = np.zeros((B, 0))  # spectral-flux events, for the metre model
         self._e_buf = np.zeros((B + self._n_bin, 0))
@@ -745,7 +756,9 @@ class Scorer:
         # Sinks on pooled events (43 Hz), predictions held over each pool.
         pooled = o.reshape(B, -1, _POOL).max(axis=2)
         sink_out = self._sinks.process(pooled)
-        p = np.repeat(sink_out.p, _POOL, axis=1)
+        # Expectations are matched within the timing tolerance (sinks.py).
+        expected, omitted_s = self._tol.process(sink_out.o, sink_out.p)
+        p = np.repeat(expected, _POOL, axis=1)
         # -- expectation (resonance.expectation) ------------------------------
         # What a sink predicted is absorbed: the arrived strength up to the
         # predicted strength.  What passes is the prediction error -- an
@@ -781,7 +794,7 @@ class Scorer:
         # sinks, the rhythm bank, tempo and the oscillators see the events
         # themselves, whatever their level).
         omitted = np.zeros_like(o)
-        omitted[:, ::_POOL] = np.maximum(sink_out.p - sink_out.o, 0.0)
+        omitted[:, ::_POOL] = omitted_s
         error = ((o - predicted) ** 2 + omitted**2) * precision
         neutral = error * (1.0 - s)
         # -- end expectation ------------------------------------------------------
