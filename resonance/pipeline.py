@@ -51,7 +51,7 @@ from .frontend import MODEL_SR, FrontEnd
 from .oscillators import RegionalOscillators, delay_steps, kuramoto_order
 from .hearing.modulation import ModulationFilterbank, modulation_rates_hz
 from .semantic import SpeechDetector
-from .sinks import OnsetSinks, TimingTolerance, event_strength
+from .sinks import OnsetSinks, RecurrenceSink, TimingTolerance, combine_predictions, event_strength
 from scipy.signal import lfilter
 
 from .validation import check_audio, check_float, check_int, check_sample_rate
@@ -120,6 +120,22 @@ class ModelConfig:
         just-noticeable displacement of a tone in an isochronous sequence at
         500 ms intervals (2.5-5 %, 12-25 ms: Friberg & Sundberg 1995; Repp
         2005).  Literature value rounded to the sink grid.
+    recurrence_min_lag_s, recurrence_max_lag_s : float
+        Range of periods at which the recurrence sink
+        (:class:`~resonance.sinks.RecurrenceSink`) looks for the stimulus
+        repeating itself.  0.1 s: the shortest inter-onset interval heard
+        as a sequence of events (London 2004; literature value).  12 s:
+        listeners learn a cyclically repeated noise for cycles up to ~10-20 s
+        (Kaernbach 2004); long enough for a loop of several bars
+        (engineering choice within that range).  0 switches the sink off.
+    recurrence_tau_s : float
+        Time constant of the recurrence sink's reliability sums (s).
+        Engineering choice: the same span as ``coherence_tau_s``, about four
+        bars at 120 BPM, over which a beat and metre are settled.
+    recurrence_prior_events : float
+        Regulariser of the recurrence reliability, in events: one full
+        event's worth of disagreement is assumed before any evidence
+        (engineering choice; a lag is trusted after a few recurrences).
     onset_hold_s : float
         Forward-masking span of the onset reference
         (:class:`~resonance.frontend.FrontEnd`, Jesteadt, Bacon & Lehman
@@ -253,6 +269,10 @@ class ModelConfig:
     sink_memory_s: float = 4.0
     sink_learning_rate: float = 20.0
     sink_tolerance_frames: int = 1
+    recurrence_min_lag_s: float = 0.1
+    recurrence_max_lag_s: float = 12.0
+    recurrence_tau_s: float = 8.0
+    recurrence_prior_events: float = 1.0
     onset_hold_s: float = 0.05
     onset_jnd_db: float = 1.0
     onset_scale_db: float = 6.0
@@ -301,6 +321,10 @@ class ModelConfig:
         check_float("sink_memory_s", self.sink_memory_s, low=0.1, high=30.0)
         check_float("sink_learning_rate", self.sink_learning_rate, low=0.0)
         check_int("sink_tolerance_frames", self.sink_tolerance_frames, low=0, high=8)
+        check_float("recurrence_min_lag_s", self.recurrence_min_lag_s, low=0.05, high=2.0)
+        check_float("recurrence_max_lag_s", self.recurrence_max_lag_s, low=0.0, high=60.0)
+        check_float("recurrence_tau_s", self.recurrence_tau_s, low=0.5, high=600.0)
+        check_float("recurrence_prior_events", self.recurrence_prior_events, low=0.0, low_inclusive=False)
         check_float("onset_hold_s", self.onset_hold_s, low=0.0, high=0.5)
         check_float("tempo_min_salience", self.tempo_min_salience, low=1.0)
         check_float("tempo_min_certainty", self.tempo_min_certainty, low=0.0, high=1.0)
@@ -627,7 +651,13 @@ class Scorer:
         (self._fe_s, self._speech, self._sinks, self._bank, self._res, self._mfb) = self._stages()
         self._expect = self._expectation()
         B = self.config_.n_bands
-        self._tol = TimingTolerance(n_bands=B, tolerance_frames=self.config_.sink_tolerance_frames)
+        cfg = self.config_
+        self._tol = TimingTolerance(n_bands=B, tolerance_frames=cfg.sink_tolerance_frames)
+        self._rec = None if cfg.recurrence_max_lag_s <= 0 else RecurrenceSink(
+            n_bands=B, frame_rate_hz=self._fr / _POOL, min_lag_s=cfg.recurrence_min_lag_s,
+            max_lag_s=cfg.recurrence_max_lag_s, tau_s=cfg.recurrence_tau_s,
+            prior_events=cfg.recurrence_prior_events, block_frames=_STEP // _POOL,
+        )
         self._o_buf = np.zeros((B, 0))
         self._f_buf = np.zeros((B, 0))  # spectral-flux events, for the metre model
         self._e_buf = np.zeros((B + self._n_bin, 0))
@@ -756,6 +786,12 @@ class Scorer:
         # Sinks on pooled events (43 Hz), predictions held over each pool.
         pooled = o.reshape(B, -1, _POOL).max(axis=2)
         sink_out = self._sinks.process(pooled)
+        # The recurrence sink predicts from the period at which the stimulus
+        # repeats itself (a loop, a metronome); the surer sink wins.
+        recurring = np.zeros((B, n_steps))
+        if self._rec is not None:
+            sink_out = combine_predictions(sink_out, self._rec.process(pooled))
+            recurring = self._rec.reliability_.reshape(B, n_steps, -1).mean(axis=2)
         # Expectations are matched within the timing tolerance (sinks.py).
         expected, omitted_s = self._tol.process(sink_out.o, sink_out.p)
         p = np.repeat(expected, _POOL, axis=1)
@@ -824,7 +860,11 @@ class Scorer:
         env = self._e_buf[:, :n_env]
         self._e_buf = self._e_buf[:, n_env:]
         s_step = s.reshape(n_steps, _STEP).mean(axis=1)
-        pass_b = self._pass_share(error, o)  # (B, n_steps)
+        # Modulation made of events that recur at the band's period (a loop,
+        # a metronome) is predicted with them: only the share that does not
+        # recur passes.  A band without events has no recurrence (r = 0)
+        # and passes its modulation (AM noise, a beating drone).
+        pass_b = self._pass_share(error, o) * (1.0 - recurring)  # (B, n_steps)
         m_n, m_t = self._mod_energy(self._mfb.process(env), pass_b * (1.0 - s_step)[None] * loud_step, loud_step)
         w = cfg.modulation_weight
         p_n = e_n / self._ref_energy + w * m_n / self._ref_mod

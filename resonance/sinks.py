@@ -31,7 +31,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .validation import check_float, check_int
 
-__all__ = ["OnsetSinks", "SinkOutput", "TimingTolerance", "event_strength"]
+__all__ = ["OnsetSinks", "RecurrenceSink", "SinkOutput", "TimingTolerance", "combine_predictions", "event_strength"]
 
 _EPS = 1e-6
 
@@ -88,6 +88,35 @@ class SinkOutput:
     o: np.ndarray
     surprise_bits: np.ndarray
     entropy_bits: np.ndarray
+
+
+def _output(o: np.ndarray, p: np.ndarray) -> SinkOutput:
+    p = np.clip(p, _EPS, 1.0 - _EPS)
+    log_p, log_q = np.log2(p), np.log2(1.0 - p)
+    surprise = -(o * log_p + (1.0 - o) * log_q)
+    entropy = -(p * log_p + (1.0 - p) * log_q)
+    return SinkOutput(p=p, o=o, surprise_bits=surprise, entropy_bits=entropy)
+
+
+def combine_predictions(out: SinkOutput, p: np.ndarray) -> SinkOutput:
+    """The sinks' output with a second predictor's expectation added.
+
+    Two sinks that predict the same events (the band sinks and the
+    :class:`RecurrenceSink`) expect an event as strongly as the surer of
+    the two: ``max(p_1, p_2)``.  Surprise and entropy are recomputed.
+
+    Parameters
+    ----------
+    out : SinkOutput
+        Output of :meth:`OnsetSinks.process`.
+    p : ndarray, shape like ``out.p``
+        The other sink's predicted event strength.
+
+    Returns
+    -------
+    SinkOutput
+    """
+    return _output(out.o, np.maximum(out.p, p))
 
 
 class OnsetSinks:
@@ -203,11 +232,7 @@ class OnsetSinks:
                 self._hist = full[:, -L:]
                 self._pending = np.zeros((self.n_bands, 0))
             start = stop
-        p = np.clip(p_all, _EPS, 1.0 - _EPS)
-        log_p, log_q = np.log2(p), np.log2(1.0 - p)
-        surprise = -(o * log_p + (1.0 - o) * log_q)
-        entropy = -(p * log_p + (1.0 - p) * log_q)
-        return SinkOutput(p=p, o=o, surprise_bits=surprise, entropy_bits=entropy)
+        return _output(o, p_all)
 
     def _features(self, full: np.ndarray, m: int):
         """History features for the last ``m`` frames of ``full``."""
@@ -318,3 +343,159 @@ class TimingTolerance:
         self._p = p_ext[:, -k:]
         self._o = o_ext[:, -2 * k :]
         return expected, omitted
+
+
+class RecurrenceSink:
+    """A sink that learns the period at which the stimulus repeats itself.
+
+    The band sinks (:class:`OnsetSinks`) reach back ``memory_s`` (a few
+    seconds), so a pattern that recurs over a longer span -- a loop of five
+    bars, a verse played again -- is never predicted, however often it
+    recurs.  Listeners learn such recurrences: a frozen noise segment
+    repeated cyclically is heard as repeating after a few cycles, for cycles
+    up to ~10-20 s (Kaernbach 2004; Agus, Thorpe & Pressnitzer 2010).
+
+    This sink predicts each frame from the frame one *recurrence period*
+    ago.  For every lag ``L`` between ``min_lag_s`` and ``max_lag_s`` and
+    every band it keeps two leaky sums (time constant ``tau_s``): the event
+    strength that recurred, ``sum min(o[t], o~[t - L])``, and the event
+    strength present then or now, ``sum max(o[t], o[t - L])``, where
+    ``o~`` is the past event strength widened by one frame on either side
+    (the timing tolerance of :class:`TimingTolerance`).  Their ratio,
+    regularised by ``prior_events``, is the lag's reliability ``r_L`` in
+    [0, 1): 1 for a stimulus that repeats exactly after ``L``, the event
+    rate for events that do not recur.  At each block the band's most
+    reliable lag ``L*`` predicts ``p = r_L* o~[t - L*]``: an exact loop is
+    absorbed once it has recurred a few times, a metronome after a few
+    beats, and music whose bars vary is predicted only as far as its bars
+    recur.  It learns from scratch for each stimulus and only from what
+    arrived (no weights, no pre-training).
+
+    Parameters
+    ----------
+    n_bands : int
+        Number of bands.
+    frame_rate_hz : float
+        Rate of the sink frames.
+    min_lag_s, max_lag_s : float
+        Range of recurrence periods (s).
+    tau_s : float
+        Time constant of the reliability sums (s).
+    prior_events : float
+        Regulariser of the reliability, in events: a lag must be confirmed
+        by several recurring events before it predicts.
+    block_frames : int
+        The best lag is chosen every ``block_frames`` frames (counted from
+        the start of the stimulus, so any split of the input gives the same
+        result).
+
+    Examples
+    --------
+    >>> sink = RecurrenceSink(n_bands=1, frame_rate_hz=43.0, max_lag_s=2.0)
+    >>> o = np.zeros((1, 860)); o[0, ::43] = 1.0
+    >>> p = sink.process(o)
+    >>> bool(p[0, -43] > 0.8), float(p[0, -40])
+    (True, 0.0)
+    """
+
+    def __init__(
+        self,
+        *,
+        n_bands: int = 8,
+        frame_rate_hz: float = 43.066,
+        min_lag_s: float = 0.1,
+        max_lag_s: float = 12.0,
+        tau_s: float = 8.0,
+        prior_events: float = 1.0,
+        block_frames: int = 16,
+    ):
+        check_int("n_bands", n_bands, low=1)
+        check_float("frame_rate_hz", frame_rate_hz, low=0.0, low_inclusive=False)
+        check_float("min_lag_s", min_lag_s, low=0.0, low_inclusive=False)
+        check_float("max_lag_s", max_lag_s, low=min_lag_s, low_inclusive=False)
+        check_float("tau_s", tau_s, low=0.0, low_inclusive=False)
+        check_float("prior_events", prior_events, low=0.0, low_inclusive=False)
+        check_int("block_frames", block_frames, low=1)
+        self.n_bands = n_bands
+        self.frame_rate_hz = frame_rate_hz
+        self.min_lag_s = min_lag_s
+        self.max_lag_s = max_lag_s
+        self.tau_s = tau_s
+        self.prior_events = prior_events
+        self.block_frames = block_frames
+        # Lags of at least 3 frames: the widened past never holds the frame itself.
+        self.lag_min_ = max(3, int(round(min_lag_s * frame_rate_hz)))
+        self.lag_max_ = max(self.lag_min_, int(round(max_lag_s * frame_rate_hz)))
+        self.lags_ = np.arange(self.lag_min_, self.lag_max_ + 1)
+        self.decay_ = float(np.exp(-1.0 / (tau_s * frame_rate_hz)))
+        self.reset()
+
+    def reset(self) -> None:
+        """Blank state: no history, no reliabilities."""
+        B, n_l = self.n_bands, self.lags_.size
+        self._hist = np.zeros((B, self.lag_max_ + 1))
+        self._agree = np.zeros((B, n_l))
+        self._present = np.zeros((B, n_l))
+        self._frame = 0
+        self._best = np.zeros(B, dtype=int)
+        self._r = np.zeros(B)
+
+    @property
+    def reliability(self) -> np.ndarray:
+        """Reliability of each band's current best lag, shape (n_bands,)."""
+        return self._r.copy()
+
+    def process(self, o: np.ndarray) -> np.ndarray:
+        """Predict each frame from its recurrence, then learn from it.
+
+        Parameters
+        ----------
+        o : ndarray, shape (n_bands, n)
+            Event strength in [0, 1] per band and sink frame.
+
+        Returns
+        -------
+        ndarray, shape (n_bands, n)
+            Predicted event strength, made before each frame arrived.  The
+            reliability of the lag used for each frame is left in
+            ``reliability_`` (same shape).
+        """
+        o = np.asarray(o, dtype=float)
+        n = o.shape[1]
+        out = np.empty_like(o)
+        self.reliability_ = np.empty_like(o)
+        start = 0
+        while start < n:
+            if self._frame % self.block_frames == 0:
+                self._choose()
+            stop = min(n, start + self.block_frames - self._frame % self.block_frames)
+            out[:, start:stop] = self._chunk(o[:, start:stop])
+            self.reliability_[:, start:stop] = self._r[:, None]
+            self._frame += stop - start
+            start = stop
+        return out
+
+    def _choose(self) -> None:
+        r = self._agree / (self._present + self.prior_events)
+        self._best = np.argmax(r, axis=1)
+        self._r = r[np.arange(self.n_bands), self._best]
+
+    def _chunk(self, o: np.ndarray) -> np.ndarray:
+        B, m = o.shape
+        H = self.lag_max_ + 1
+        full = np.concatenate([self._hist, o], axis=1)  # frame H + j is o[:, j]
+        # Widened past: max over frames k-1, k, k+1 (k+1 <= t - 2 for lags >= 3).
+        wide = np.maximum(np.maximum(full[:, :-2], full[:, 1:-1]), full[:, 2:])  # index k -> frame k+1
+        t = H + np.arange(m)  # positions of the new frames in full
+        idx = t[None, :] - self.lags_[:, None] - 1  # (n_l, m) index into wide
+        past_w = wide[:, idx]  # (B, n_l, m)
+        past = full[:, t[None, :] - self.lags_[:, None]]  # (B, n_l, m)
+        best = self._best
+        pred = self._r[:, None] * past_w[np.arange(B), best]  # (B, m)
+        now = o[:, None, :]
+        a = self.decay_
+        w = a ** np.arange(m - 1, -1, -1)
+        self._agree = a**m * self._agree + (np.minimum(now, past_w) * w).sum(axis=2)
+        self._present = a**m * self._present + (np.maximum(now, past) * w).sum(axis=2)
+        self._hist = full[:, -H:]
+        return pred
