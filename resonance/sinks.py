@@ -483,19 +483,19 @@ class RecurrenceSink:
     def _chunk(self, o: np.ndarray) -> np.ndarray:
         B, m = o.shape
         H = self.lag_max_ + 1
+        lo, hi = self.lag_min_, self.lag_max_
         full = np.concatenate([self._hist, o], axis=1)  # frame H + j is o[:, j]
         # Widened past: max over frames k-1, k, k+1 (k+1 <= t - 2 for lags >= 3).
         wide = np.maximum(np.maximum(full[:, :-2], full[:, 1:-1]), full[:, 2:])  # index k -> frame k+1
-        t = H + np.arange(m)  # positions of the new frames in full
-        idx = t[None, :] - self.lags_[:, None] - 1  # (n_l, m) index into wide
-        past_w = wide[:, idx]  # (B, n_l, m)
-        past = full[:, t[None, :] - self.lags_[:, None]]  # (B, n_l, m)
-        best = self._best
-        pred = self._r[:, None] * past_w[np.arange(B), best]  # (B, m)
-        now = o[:, None, :]
+        n_l = hi - lo + 1
+        # past[:, j, i] = full[:, H + j - lags[i]] (views, lags ascending).
+        past = sliding_window_view(full[:, H - hi : H + m - lo], n_l, axis=1)[:, :, ::-1]
+        past_w = sliding_window_view(wide[:, H - hi - 1 : H + m - lo - 1], n_l, axis=1)[:, :, ::-1]
+        pred = self._r[:, None] * past_w[np.arange(B), :, self._best]  # (B, m)
+        now = o[:, :, None]
         a = self.decay_
         w = a ** np.arange(m - 1, -1, -1)
-        self._agree = a**m * self._agree + (np.minimum(now, past_w) * w).sum(axis=2)
-        self._present = a**m * self._present + (np.maximum(now, past) * w).sum(axis=2)
+        self._agree = a**m * self._agree + np.einsum("bml,m->bl", np.minimum(now, past_w), w)
+        self._present = a**m * self._present + np.einsum("bml,m->bl", np.maximum(now, past), w)
         self._hist = full[:, -H:]
         return pred
