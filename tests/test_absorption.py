@@ -62,10 +62,16 @@ def test_with_the_recurrence_sink_an_exact_loop_habituates_more_than_the_same_ma
     assert loop["habituation"] > mix["habituation"], (loop["habituation"], mix["habituation"])
 
 
-def test_a_metronome_habituates_more_than_white_noise(results):
+def test_a_metronome_habituates_and_a_varied_band_mix_does_not(results):
+    """The sinks learn a metronome and drain it; music with ongoing variation keeps building.
+
+    (White noise is left out: with loudness compressed per 23 ms frame it
+    builds about 1/2000 of the mix, and the relative fall of so little is
+    not a measure of anything.)
+    """
     metronome = results["metronome"].metrics["habituation"]
-    noise = results["noise"].metrics["habituation"]
-    assert metronome > noise + 0.2, (metronome, noise)
+    mix = results["mix"].metrics["habituation"]
+    assert metronome > mix + 0.2, (metronome, mix)
 
 
 def test_a_learned_click_track_drains_its_neutral_power(results):
