@@ -66,9 +66,9 @@ __all__ = [
 #: Score (basis points of the references, :data:`resonance.pipeline.SCORE_UNITS`)
 #: from which a stimulus "builds neutral energy".  Measured on the 20 s samples
 #: after loudness is compressed per frame (clicks are far less loud than their
-#: RMS): groove 0.27 and metronome 0.052; the semitone cluster 0.0007, the
-#: consonant drone 0.0003, white noise and speech 0.0001.  0.01 lies between
-#: the two groups.
+#: RMS, and the sinks learn them): groove 0.48 and metronome 0.012; the
+#: semitone cluster 0.0007, the consonant drone 0.0003, white noise and speech
+#: 0.0001.  0.01 lies between the two groups (engineering choice).
 SCORE_BUILDS = 0.01
 
 #: Share of the onset drive marked as speech above which the stimulus is read
@@ -202,7 +202,7 @@ LEGEND = (
     "units: score and energies in basis points of the references (bp ref: 10,000 = what an unpredictable "
     "120 BPM train of full-strength onsets delivers at the auditory entry); higher = more "
     f"semantically-neutral energy builds up. Above {SCORE_BUILDS:g} a sound builds neutral energy: the 20 s "
-    "sample groove scores ~0.3, the metronome ~0.05, drones ~0.0005, white noise and speech ~0.0001. "
+    "sample groove scores ~0.5, the metronome ~0.01, drones ~0.0003, white noise and speech ~0.0001. "
     "entrainment: coherent 2 Hz-loop power "
     "(x ref: times the reference's); consonance: 1.78 harmonicity - 1.62 roughness + 0.089 familiarity (higher = more consonant; - = no pitch); "
     "surprise: bits per onset of the metre model's predictions plus bits per chord change; absorbed: share of the "
