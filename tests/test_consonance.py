@@ -332,24 +332,14 @@ def test_chord_type_memory_is_add_one_smoothed_log_frequency():
 
 
 def test_shipped_memory_comes_from_the_chorales(tmp_path):
-    import runpy
-    import sys
-    from pathlib import Path
+    from _scripts import run_script
 
     assert MEMORY.n_chords_ > 10_000
     fam = {name: MEMORY.log_probability(np.eye(12)[st].sum(0)) for name, st in CLOSE.items()}
     assert fam["major"] > fam["minor"] > fam["diminished"] > fam["augmented"]
     # The training script, on two chorales, writes a memory that loads.
-    script = Path(__file__).resolve().parents[1] / "scripts" / "train_chord_types.py"
     out = tmp_path / "types.npz"
-    argv = sys.argv
-    try:
-        sys.argv = [str(script), "--limit", "2", "-o", str(out)]
-        with pytest.raises(SystemExit) as exit_info:
-            runpy.run_path(str(script), run_name="__main__")
-    finally:
-        sys.argv = argv
-    assert exit_info.value.code == 0
+    assert run_script("train_chord_types.py", "--limit", 2, "-o", out) == 0
     small = ChordTypeMemory.load(out)
     assert 20 < small.n_chords_ < MEMORY.n_chords_
     (tmp_path / "bad.npz").write_bytes(b"not a zip file")

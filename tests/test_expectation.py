@@ -316,20 +316,10 @@ def test_harmony_model_is_block_split_invariant():
 
 def test_training_script_writes_a_memory_the_model_loads(tmp_path):
     """scripts/train_harmony.py on two chorales: a pickle-free .npz of the right shapes."""
-    import runpy
-    import sys
-    from pathlib import Path
+    from _scripts import run_script
 
-    script = Path(__file__).resolve().parents[1] / "scripts" / "train_harmony.py"
     out = tmp_path / "ltm.npz"
-    argv = sys.argv
-    try:
-        sys.argv = [str(script), "--limit", "2", "-o", str(out)]
-        with pytest.raises(SystemExit) as exit_info:
-            runpy.run_path(str(script), run_name="__main__")
-    finally:
-        sys.argv = argv
-    assert exit_info.value.code == 0
+    assert run_script("train_harmony.py", "--limit", 2, "-o", out) == 0
     with np.load(out, allow_pickle=False) as data:
         assert data["order1"].shape == (2, 24) and data["order2"].shape == (48, 24)
         assert data["order1"].sum() > 20 and int(data["n_pieces"]) == 2
