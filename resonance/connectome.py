@@ -4,7 +4,7 @@
 through :mod:`resonance.io.connectome`; :func:`connectome_from_arrays` turns
 arrays into a validated :class:`Connectome`.  The latter does no file I/O.
 
-The default connectome (MODEL.md 2.1)
+The default connectome (docs/model.md)
 -------------------------------------
 ``tvb-data``'s ``connectivity_76`` (76 regions; weights in arbitrary units,
 tract lengths in mm), its 16,384-vertex cortical mesh ``cortex_16384`` and the

@@ -1,6 +1,6 @@
 """Where sound enters the connectome, and how each harmonic receives it.
 
-Sound reaches the cortex at the auditory regions (MODEL.md 2.4).  Within
+Sound reaches the cortex at the auditory regions (docs/model.md).  Within
 them, frequency is mapped in a tonotopic gradient (Formisano et al. 2003;
 Saenz & Langers 2014): here each cochlear band enters a Gaussian patch centred
 at its place along the principal axis of the auditory regions of each
@@ -9,7 +9,7 @@ cortex through the auditory-motor loop (Grahn & Brett 2007; Patel & Iversen
 2014, the ASAP hypothesis), which is where the pulse resonator's output enters.
 
 A harmonic's coupling to an entry pattern is the projection of its spatial
-vector onto that pattern (MODEL.md 2.4); its response to the drive's rhythm
+vector onto that pattern (docs/model.md); its response to the drive's rhythm
 is its neural-field frequency response (:meth:`Harmonics.transfer`).
 
 Which regions are the entries is decided once per connectome
@@ -507,7 +507,7 @@ def regional_projection(harmonics):
     """How strongly each global harmonic excites each region's own harmonics.
 
     Regional harmonics (RSHW) cannot cross region borders; they receive
-    energy only through the global harmonics (MODEL.md 1).  For region ``r``
+    energy only through the global harmonics (docs/model.md).  For region ``r``
     with patch modes ``Phi_r`` (vertices of the patch x m) the coupling is
     ``C_r = Phi_r.T @ V[patch, :]`` (m x n_modes).  For incoherent global
     mode energies ``e`` the energy of regional harmonic ``i`` is

@@ -10,11 +10,11 @@ Three linear, streaming stages turn onset drive into resonant energy.
   ranges the authors fitted to tapping data (500-550 ms, 400-800 ms).
 * :class:`RhythmBank` -- a bank of complex one-pole resonators with constant
   quality factor, log-spaced from 0.5 to 64 Hz (the amplitude-modulation range
-  of MODEL.md 2.4), in the spirit of the gradient-frequency oscillator networks
+  of docs/model.md), in the spirit of the gradient-frequency oscillator networks
   of Large et al. (2010).  Periodic drive piles up in the resonator at its
   frequency (coherent build-up, tuning-fork style); irregular drive spreads
   over all of them and is attenuated by the narrow bandwidths.
-* :class:`Reservoir` -- the slow energy store of each mode (MODEL.md 2.5): a
+* :class:`Reservoir` -- the slow energy store of each mode (docs/model.md): a
   leaky integrator of the power delivered, with a time constant of tens of
   seconds (the "energy parameter" or temperature).
 """

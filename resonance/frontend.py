@@ -4,7 +4,7 @@ The front end turns audio at the model rate (:data:`MODEL_SR`) into
 
 * ``level_db`` -- band levels in dB above the hearing floor, ``(n_bands, n)``,
   at the envelope frame rate ``sr / hop_length`` (172 Hz by default, enough to
-  follow amplitude modulation up to 64 Hz, MODEL.md 2.4);
+  follow amplitude modulation up to 64 Hz, docs/model.md);
 * ``onset`` -- the band onset drive: the rise of each band's level over the
   last ~10 ms, in dB, half-wave rectified, ``(n_bands, n)``;
 * ``spectrum`` -- long-window magnitude spectra ``(n_fft_long // 2 + 1, m)`` for

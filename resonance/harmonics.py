@@ -1,4 +1,4 @@
-"""Connectome harmonics and their neural-field resonance (MODEL.md 2.2-2.3).
+"""Connectome harmonics and their neural-field resonance (docs/model.md).
 
 Construction
 ------------
@@ -125,7 +125,7 @@ GAMMA_PER_S = 116.0
 #: Robinson et al. 1997 (Phys. Rev. E 56:826) use r = 86 mm (v = 10 m/s).
 R_MM = 28.9
 
-#: Number of connectome harmonics computed by default (MODEL.md 2.2, "a few
+#: Number of connectome harmonics computed by default (docs/model.md, "a few
 #: hundred"; Atasoy et al. 2016 and Pang et al. 2023 analyse the first 200).
 N_MODES = 200
 
@@ -171,7 +171,7 @@ SHIFT = -1e-3
 
 #: ``lambda_phys = GRAPH_TO_LBO * lambda_graph / h^2``: the normalised graph
 #: Laplacian of a regular lattice of spacing h approximates ``-(h^2/4)``
-#: times the Laplace-Beltrami operator (MODEL.md 2.2).
+#: times the Laplace-Beltrami operator (docs/model.md).
 GRAPH_TO_LBO = 4.0
 
 #: Cortical surface area (mm^2) used for the region-level length scale when a
@@ -242,7 +242,7 @@ def neural_field_transfer(
 
     ``H_k(w) = gamma^2 / (gamma^2 (1 + r^2 lambda_k) - w^2 + 2 i gamma w)``
     with ``w = 2 pi f``: the steady-state amplitude of mode ``k`` per unit
-    drive ``q`` (MODEL.md 2.3).  ``H_k(0) = 1 / (1 + r^2 lambda_k)``.
+    drive ``q`` (docs/model.md).  ``H_k(0) = 1 / (1 + r^2 lambda_k)``.
 
     Parameters
     ----------

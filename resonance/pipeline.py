@@ -1,6 +1,6 @@
 """The scoring pipeline: audio in, semantically-neutral energy out.
 
-:class:`Scorer` composes the model's stages (MODEL.md 2, items 4-10):
+:class:`Scorer` composes the model's stages (docs/model.md):
 
 1. :class:`~resonance.frontend.FrontEnd` -- cochlear bands, onset drive, long
    spectra.
@@ -118,7 +118,7 @@ class ModelConfig:
     sink_learning_rate : float
         Delta-rule step of the sinks.  With 20, a metronome is mostly absorbed
         within ~10 s and an exactly repeated drum bar over ~3 minutes
-        (MODEL.md 2.6: repetition habituates over minutes).  Engineering
+        (docs/model.md: repetition habituates over minutes).  Engineering
         choice.
     sink_tolerance_frames : int
         Timing tolerance of the sinks' expectations in sink frames (23 ms
@@ -223,7 +223,7 @@ class ModelConfig:
         cortical normalisation, Carandini & Heeger 2012).  Literature value.
     reservoir_tau_s : float
         Leak time constant of the per-mode energy reservoir (s).  Engineering
-        choice (MODEL.md 2.6: seconds to minutes); it also sets the window of
+        choice (docs/model.md: seconds to minutes); it also sets the window of
         the duration-independent score and of habituation.
     arc_threshold : float
         Fraction of the peak above which the arc is "above threshold"
@@ -240,7 +240,7 @@ class ModelConfig:
         (:func:`~resonance.consonance.analyze_spectrum`).
     mod_fmin_hz, mod_fmax_hz, mod_per_octave, mod_q
         The modulation filterbank (:mod:`resonance.hearing.modulation`):
-        0.5-64 Hz, the range of MODEL.md 2.4; half-octave spacing and Q = 2
+        0.5-64 Hz, the range of docs/model.md; half-octave spacing and Q = 2
         after Dau, Kollmeier & Kohlrausch (1997) (literature values; the
         half-octave spacing is an engineering choice between their octave
         spacing and denser banks).
@@ -1366,7 +1366,7 @@ class Scorer:
 
 
 def arc_metrics(sne: np.ndarray, *, dt_s: float, threshold: float = 0.5) -> dict:
-    """Annealing-arc metrics of an SNE time course (MODEL.md 2.10).
+    """Annealing-arc metrics of an SNE time course (docs/model.md).
 
     Parameters
     ----------

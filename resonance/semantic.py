@@ -1,6 +1,6 @@
 """Innate speech detector: a fixed judge that marks legible speech as semantic.
 
-MODEL.md section 2 item 6: besides the learning energy sinks, *fixed innate
+docs/model.md: besides the learning energy sinks, *fixed innate
 detectors* flag legible semantic content, speech above all, so that its energy
 counts as absorbed rather than semantically neutral.  In the brain-architecture
 picture this is a brainstem-like "steering" circuit: hard-wired, not learned,

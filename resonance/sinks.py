@@ -1,6 +1,6 @@
 """Energy sinks: predictive models that learn a stimulus from scratch.
 
-An energy sink (MODEL.md 2.6) is a top-down predictive model.  What it
+An energy sink (docs/model.md) is a top-down predictive model.  What it
 predicts it absorbs; what surprises it passes on as energy.  Here each
 cochlear band has one sink: an online logistic predictor of the band's
 onset events from the recent past of that band and of all bands together.

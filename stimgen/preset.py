@@ -146,7 +146,7 @@ omitted: heat 20 %, hold 60 %, cool 20 %."""
 
 DEFAULT_ARC_LEVELS = {"heat_level": 0.5, "hold_level": 1.0, "cool_level": 0.1}
 """Default arc levels: heating starts at 0.5, holds at 1.0 and cools slowly
-to 0.1 at the end (abrupt cooling is considered harmful, MODEL.md)."""
+to 0.1 at the end (abrupt cooling is considered harmful, docs/model.md)."""
 
 ARC_SUM_RTOL = 1e-9
 """Relative tolerance within which phase lengths are taken to already sum

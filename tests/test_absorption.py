@@ -1,6 +1,6 @@
 """What the energy sinks absorb: predictable sound drains, varied music keeps building.
 
-MODEL.md sections 1 and 3: a metronome is ordered but fully predictable, so
+docs/model.md: a metronome is ordered but fully predictable, so
 the sinks learn it and drain it; repetition habituates; a click track does
 not outscore real grooving music.  Every stimulus is made here, at equal
 loudness (pyloudnorm, ITU-R BS.1770).

@@ -1,4 +1,4 @@
-"""Regional oscillators and the corticothalamic field response (MODEL.md 2.3, 2.5).
+"""Regional oscillators and the corticothalamic field response (docs/model.md).
 
 Locking, golden-ratio avoidance and the field's resonances must come out of
 the equations; the Stuart-Landau network is cross-checked against TVB's

@@ -88,7 +88,7 @@ def test_frequencies_increase_damping_decreases(default_harmonics):
 
 
 def test_pang_frequency_range(default_harmonics):
-    """MODEL.md 2.3: with Pang's gamma and r the wave-equation frequencies span
+    """docs/model.md: with Pang's gamma and r the wave-equation frequencies span
     a few Hz to tens of Hz.  With Atasoy's fibre weighting (each long-range
     edge weighs as much as a mesh edge) the fibres stiffen the low modes: the
     hemisphere split (mode 2) stays slow, the first within-hemisphere mode

@@ -1,4 +1,4 @@
-"""The facts of MODEL.md section 3, measured through the whole pipeline.
+"""The facts of docs/model.md, measured through the whole pipeline.
 
 Every stimulus is synthesised here (tests/synth_signals.py); nothing in the
 model knows interval names, tempi or syncopation indices.  Each fact must

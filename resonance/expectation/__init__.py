@@ -1,4 +1,4 @@
-"""Expectation: the listener's models of metre and harmony (MODEL.md 2, item 7).
+"""Expectation: the listener's models of metre and harmony (docs/model.md).
 
 * :class:`~resonance.expectation.metre.MetreModel` -- an online posterior over
   tempo and beat phase; its certainty is the precision of rhythmic

@@ -1,6 +1,6 @@
 """Harmony: chords from chroma, predicted by long- and short-term memories (IDyOM).
 
-The listener's harmonic expectation (MODEL.md 2, item 7) in the design of
+The listener's harmonic expectation (docs/model.md) in the design of
 IDyOM (Pearce 2005; Harrison & Pearce 2018 for harmony):
 
 * **Events.**  Each long spectrum becomes a 12-bin chroma (pitch-class

@@ -1,6 +1,6 @@
 """Metre: an online posterior over tempo and beat phase (forward-only bar pointer).
 
-The listener's model of pulse and metre (MODEL.md 2, item 7) is a hidden
+The listener's model of pulse and metre (docs/model.md) is a hidden
 Markov model in the manner of the bar-pointer model of Whiteley, Cemgil &
 Godsill (2006) with the efficient state space of Krebs, Böck & Widmer (2015),
 run *forward only* (filtering, never smoothing): at every frame the model

@@ -3,7 +3,7 @@
 The model's *temperature* is its running semantically-neutral energy (the
 SNE reservoir, :attr:`resonance.ScoreResult.timeline` ``["sne"]``).  During
 the hold phase of the arc the annealing account wants it to stay up, above
-the level the heating reached, without running away (MODEL.md 1).  Two
+the level the heating reached, without running away (docs/model.md).  Two
 things heat the model: drive that its sinks cannot predict (variation) and
 strong rhythmic drive.  So the thermostat has one control signal
 ``u`` in [-1, 1] that moves both actuators together:

@@ -1,4 +1,4 @@
-"""The optimizer: design a stimulus for a connectome (MODEL.md 1, the songbird loop).
+"""The optimizer: design a stimulus for a connectome (docs/model.md, the songbird loop).
 
 The synthesiser proposes (a preset from a :class:`SearchSpace`), the
 resonance model judges (render, master, score: :mod:`.evaluate`), and

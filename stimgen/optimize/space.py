@@ -58,7 +58,7 @@ The arc is searched as ``arc.heat_fraction`` and ``arc.cool_fraction``
 (shares of the duration; the hold takes the rest) and ``arc.heat_level``,
 ``arc.cool_level`` (at most the base preset's ``hold_level``).  By default
 the cooling phase keeps at least :data:`MIN_COOL_FRACTION` of the duration,
-so no design ends abruptly (MODEL.md: abrupt cooling is considered harmful).
+so no design ends abruptly (docs/model.md: abrupt cooling is considered harmful).
 
 Names and bounds
 ----------------

@@ -1,6 +1,6 @@
 """The session arc (heat, hold, cool) and equal-power crossfades.
 
-MODEL.md, section 1: a session should follow an *annealing arc*: heat up,
+docs/model.md: a session should follow an *annealing arc*: heat up,
 hold above a "recrystallisation" level long enough for reorganisation, then
 cool slowly; abrupt cooling is considered harmful.  :func:`arc_envelope`
 draws that intensity curve with raised-cosine ramps (zero slope at every

@@ -1,6 +1,6 @@
 """Step-sequenced drum motifs with controlled unpredictability, and their rendering.
 
-The model (MODEL.md, section 1) rewards patterns that are ordered enough to
+The model (docs/model.md) rewards patterns that are ordered enough to
 resonate but not so predictable that the listener's predictive "sinks" absorb
 them: a metronome is learned and drained, random onsets are incoherent, and a
 moderately syncopated groove sits in between.  This module builds such
