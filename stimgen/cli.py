@@ -9,8 +9,10 @@ importing :mod:`stimgen.commands`) and is the console script's entry point.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+import threading
 
 from . import commands  # noqa: F401  (registers the commands on the app)
 from .commands._app import EXIT_INTERRUPTED, EXIT_USER_ERROR, app, fail, user_errors
@@ -19,7 +21,16 @@ __all__ = ["app", "main", "fail", "user_errors", "EXIT_USER_ERROR", "EXIT_INTERR
 
 
 def _terminate(signum, frame):
-    """SIGTERM: the same clean-up as Ctrl-C (temporary files removed, fades, one line)."""
+    """SIGTERM: the same clean-up as Ctrl-C (temporary files removed, fades, one line).
+
+    An exception raised inside a callback that C code calls through ctypes is
+    printed and dropped, so a signal that lands in llvmlite's callbacks (numba
+    compiling the metre model's filter on its first use) would be lost: it is
+    sent again 50 ms later, once control is back in Python code.
+    """
+    if frame is not None and "llvmlite" in frame.f_code.co_filename:
+        threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
+        return
     raise KeyboardInterrupt
 
 
