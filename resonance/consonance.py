@@ -1243,11 +1243,32 @@ def _hpss_width(df_hz: float, band_hz: float) -> int:
     return max(3, int(round(band_hz / df_hz)) | 1)
 
 
-def _harmonic(frames: np.ndarray, width: int) -> np.ndarray:
-    """Harmonic part of the last of ``frames`` (unvalidated; see :func:`harmonic_part`)."""
-    current = frames[-1]
-    h = np.median(frames, axis=0)
-    p = scipy.ndimage.median_filter(current, size=width, mode="nearest")
+def _harmonic_frames(stack: np.ndarray, k: int, n_history: int, width: int) -> np.ndarray:
+    """Harmonic part of the frames ``stack[k:]`` (unvalidated; see :func:`harmonic_part`).
+
+    ``stack`` holds frames as rows, oldest first; each frame from row ``k``
+    on is separated with the median across the ``n_history`` frames ending
+    at it (all the frames before it where fewer) and the median across
+    ``width`` bins of it (edge bins repeated).
+    """
+    n, n_bins = stack.shape
+    m = n - k
+    h = np.empty((m, n_bins))
+    short = min(max(n_history - 1 - k, 0), m)  # frames with fewer than n_history frames so far
+    for i in range(short):
+        h[i] = np.median(stack[: k + i + 1], axis=0)
+    if short < m:
+        win = np.lib.stride_tricks.sliding_window_view(stack[k + short - n_history + 1 :], n_history, axis=0)
+        if n_history % 2:  # the middle value: exactly np.median's
+            h[short:] = np.partition(win, n_history // 2, axis=-1)[..., n_history // 2]
+        else:
+            h[short:] = np.median(win, axis=-1)
+    current = stack[k:]
+    # The median across frequency of all frames in one pass: the frames
+    # placed end to end, each padded by its edge bins (mode "nearest").
+    r = width // 2
+    padded = np.pad(current, ((0, 0), (r, r)), mode="edge")
+    p = scipy.ndimage.median_filter(padded.ravel(), size=width, mode="nearest").reshape(padded.shape)[:, r : r + n_bins]
     h2, p2 = h * h, p * p
     with np.errstate(invalid="ignore", divide="ignore"):
         mask = np.where(h2 + p2 > 0, h2 / (h2 + p2), 0.0)
@@ -1306,7 +1327,8 @@ def harmonic_part(frames, freqs_hz, *, band_hz: float = DEFAULT_HPSS_BAND_HZ) ->
     if np.any(arr < 0):
         raise ParameterError(f"frames has minimum {arr.min():g}; magnitude spectra are >= 0")
     band_hz = check_float("band_hz", band_hz, low=0.0, low_inclusive=False)
-    return _harmonic(arr, _hpss_width(float(freqs[1] - freqs[0]), band_hz))
+    width = _hpss_width(float(freqs[1] - freqs[0]), band_hz)
+    return _harmonic_frames(arr, arr.shape[0] - 1, arr.shape[0], width)[0]
 
 
 class FrameAnalyzer:
@@ -1369,7 +1391,7 @@ class FrameAnalyzer:
         self._freqs = f
         self._a_weight = _a_weight(f) * ((f >= DEFAULT_MIN_FREQ_HZ) & (f <= DEFAULT_MAX_FREQ_HZ))
         self._previous = None
-        self._history: list[np.ndarray] = []
+        self._history: np.ndarray | None = None  # the last n_history - 1 frames (band only)
         self._n = 0
         self._loud = np.zeros(2)  # A-weighted band energy: harmonic part, whole frame
         #: One (power, tonalness, roughness, harmonicity, consonance, familiarity) per analysed frame.
@@ -1377,28 +1399,51 @@ class FrameAnalyzer:
 
     def push(self, magnitude) -> dict | None:
         """Add the next frame (unvalidated magnitude spectrum); its analysis, or None if skipped."""
-        index = self._n
-        self._n += 1
-        full = np.asarray(magnitude, dtype=np.float64)
-        self._history.append(full[: self._n_bins].copy())
-        del self._history[: -self.n_history]
-        mag = self._history[-1]
+        return self.process(np.asarray(magnitude, dtype=np.float64)[:, None])[0]
+
+    def process(self, spectra) -> list:
+        """Add the next frames, one per column (unvalidated magnitude spectra, shape (n_bins, m)).
+
+        The same as :meth:`push` on each column in turn, with the harmonic
+        part of all ``m`` frames computed at once (the medians are exact, so
+        the frames are the same; sums may differ in the last bit).
+
+        Returns
+        -------
+        list, length m
+            The analysis of each frame (dict), or None where it is skipped.
+        """
+        s = np.asarray(spectra, dtype=np.float64)
+        m = s.shape[1]
+        if m == 0:
+            return []
+        mags = np.ascontiguousarray(s[: self._n_bins].T)  # (m, n_bins)
+        silent = np.einsum("ij,ij->j", s, s) < 1e-12  # the whole frame
+        stack = mags if self._history is None else np.concatenate([self._history, mags])
+        k = stack.shape[0] - m  # frames of history before the first new one
+        cur = _harmonic_frames(stack, k, self.n_history, self._width)  # (m, n_bins)
+        self._history = stack[max(stack.shape[0] - (self.n_history - 1), 0):].copy()
         # The harmonic part of every frame: its share of the energy is
         # measured on all frames (a beat would alias with every n-th one),
         # and it is the previous frame of the next analysed one.
-        prev, cur = self._previous, _harmonic(np.stack(self._history), self._width)
-        self._previous = cur
-        weight = self._a_weight
-        self._loud += (float(np.sum(cur * cur * weight)), float(np.sum(mag * mag * weight)))
-        if prev is None or (index - 1) % self.every or float(np.sum(full * full)) < 1e-12:
-            return None
-        power = float(np.sum(cur * cur))
-        a = _analyze_frame(cur, self._freqs, previous=prev, memory=self.memory)
-        a["power"] = power
-        self.frames.append(
-            (power, a["tonalness"], a["roughness"], a["harmonicity"], a["consonance"], a["familiarity"])
-        )
-        return a
+        cur2 = cur * cur
+        self._loud += (float(np.sum(cur2 @ self._a_weight)), float(np.sum((mags * mags) @ self._a_weight)))
+        out = []
+        for j in range(m):
+            index = self._n
+            self._n += 1
+            prev, self._previous = self._previous, cur[j]
+            if prev is None or (index - 1) % self.every or silent[j]:
+                out.append(None)
+                continue
+            power = float(np.sum(cur2[j]))
+            a = _analyze_frame(cur[j], self._freqs, previous=prev, memory=self.memory)
+            a["power"] = power
+            self.frames.append(
+                (power, a["tonalness"], a["roughness"], a["harmonicity"], a["consonance"], a["familiarity"])
+            )
+            out.append(a)
+        return out
 
     def summary(self, *, min_tonalness: float = DEFAULT_MIN_TONALNESS,
                 min_harmonic_share: float = DEFAULT_MIN_HARMONIC_SHARE) -> dict:

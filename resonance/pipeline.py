@@ -772,8 +772,7 @@ class Scorer:
 
     def _consonance(self, spectrum: np.ndarray) -> None:
         """Tonalness, roughness, harmonicity and consonance of every n-th long frame."""
-        for j in range(spectrum.shape[1]):
-            self._cons.push(spectrum[:, j])
+        self._cons.process(spectrum)
 
     def _mode_rates(self, p_n: np.ndarray) -> None:
         """Accumulate the power of each mode at each rhythm rate (for mode consonance)."""
