@@ -824,19 +824,21 @@ def _note_profile(f: np.ndarray, a: np.ndarray, tolerance_cents: float, max_harm
     f, a = f[live], a[live]
     order = np.argsort(f)
     f, a = f[order], a[order]
-    strong = a >= a.max() * _STRONG
+    candidates = np.flatnonzero(a >= a.max() * _STRONG)
+    # Which partials each strong partial explains as a harmonic (all at once);
+    # then, lowest first, each still unexplained strong partial is a note that
+    # takes the partials no lower note has taken.
+    ratio = f[None, :] / f[candidates, None]
+    k = np.round(ratio)
+    fits = (k >= 1) & (k <= max_harmonic)
+    fits &= np.abs(_CENTS * np.log2(ratio / np.maximum(k, 1.0))) <= tolerance_cents
     free = np.ones(f.size, dtype=bool)
-    while True:
-        candidates = np.flatnonzero(free & strong)
-        if candidates.size == 0:
-            break
-        f0 = f[candidates[0]]
-        ratio = f / f0
-        k = np.round(ratio)
-        explained = free & (k >= 1) & (k <= max_harmonic)
-        explained &= np.abs(_CENTS * np.log2(ratio / np.maximum(k, 1.0))) <= tolerance_cents
-        out[int(round(12.0 * math.log2(f0 / _PC_REF_HZ))) % 12] += float(a[explained].sum())
-        free &= ~explained
+    for row, c in zip(fits, candidates.tolist()):
+        if not free[c]:
+            continue
+        explained = free & row
+        out[int(round(12.0 * math.log2(f[c] / _PC_REF_HZ))) % 12] += float(a[explained].sum())
+        free &= ~row
     return out / out.sum()
 
 
@@ -1083,7 +1085,10 @@ def resolve_memory(memory):
 def _familiarity(memory, f, a) -> float | None:
     if memory is None or f.size == 0:
         return None
-    value = float(memory.log_probability(_note_profile(f, a, DEFAULT_NOTE_TOLERANCE_CENTS, DEFAULT_NOTE_MAX_HARMONIC)))
+    profile = _note_profile(f, a, DEFAULT_NOTE_TOLERANCE_CENTS, DEFAULT_NOTE_MAX_HARMONIC)
+    # The profile is valid by construction: the shipped memory skips the check.
+    value = float(memory._log_probability(profile) if isinstance(memory, ChordTypeMemory)
+                  else memory.log_probability(profile))
     if not math.isfinite(value):
         raise ParameterError(f"harmonic memory gave log probability {value}; it must be finite")
     return value
