@@ -1118,15 +1118,16 @@ class Scorer:
         a = self._sync_a_osc
         R = u.shape[0]
         if self._sync_state is None:
-            self._sync_state = (np.zeros(ph.shape[:2] + (1,), dtype=complex), np.zeros((R, 1, 1)))
-        # The drive's running sum is the same at every frequency: filtered once.
-        num, num_state = lfilter([1.0 - a], [1.0, -a], u * ph, axis=2, zi=self._sync_state[0])
-        den, den_state = lfilter([1.0 - a], [1.0, -a], u, axis=2, zi=self._sync_state[1])
+            self._sync_state = (np.zeros(ph.shape[:2], dtype=complex), np.zeros((R, 1)))
+        per = _STEP // _OSC
+        # Read at the model steps only; the drive's running sum is the same
+        # at every frequency: averaged once.
+        num, num_state = _step_average(u * ph, a, per, self._sync_state[0])
+        den, den_state = _step_average(u, a, per, self._sync_state[1])
         self._sync_state = (num_state, den_state)
         prior = (1.0 - a) * _SYNC_PRIOR_EVENTS
-        per = _STEP // _OSC
         x = states[:, :, per - 1 :: per]  # (R, F, n_steps) at the model steps
-        plv = np.abs(num[:, :, per - 1 :: per]) / (den[:, :, per - 1 :: per] + prior)
+        plv = np.abs(num) / (den + prior)
         order = kuramoto_order(x, axis=0)  # (F, n)
         xe = x.real**2 + x.imag**2  # (R, F, n)
         locked_time = (xe * plv).sum(axis=0) / np.maximum(xe.sum(axis=0), 1e-300)
@@ -1362,6 +1363,24 @@ class Scorer:
             return [], share
         order = np.argsort(region_energy)[::-1][:n]
         return [(str(labels[i]), float(region_energy[i] / total)) for i in order], share
+
+
+def _step_average(x: np.ndarray, a: float, per: int, last: np.ndarray):
+    """Exponential running average along the last axis, read every ``per`` samples.
+
+    ``y[n] = a y[n-1] + (1 - a) x[n]`` (``scipy.signal.lfilter([1 - a], [1, -a], x)``)
+    at samples ``per - 1, 2 per - 1, ...``: each group of ``per`` samples is
+    summed with weights ``(1 - a) a^(per-1-q)``, and the groups are averaged
+    with ``a^per`` (the same values up to rounding, at 1/``per`` of the
+    filtering cost).  ``last`` is ``y`` before the first sample (shape of
+    ``x`` without its last axis); returns the values read, shape
+    ``x.shape[:-1] + (n / per,)``, and ``y`` after the last sample.
+    """
+    n = x.shape[-1]
+    w = (1.0 - a) * a ** np.arange(per - 1, -1, -1, dtype=float)
+    g = x.reshape(x.shape[:-1] + (n // per, per)) @ w
+    y, _ = lfilter([1.0], [1.0, -(a**per)], g, axis=-1, zi=(a**per) * last[..., None])
+    return y, y[..., -1]
 
 
 def arc_metrics(sne: np.ndarray, *, dt_s: float, threshold: float = 0.5) -> dict:
