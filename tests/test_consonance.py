@@ -207,6 +207,29 @@ def test_harmony_is_heard_through_drums_and_drums_alone_have_none(drums):
         assert out["consonance"] is None and out["harmonic_share"] < 0.4, out
 
 
+def test_frames_analysed_in_blocks_are_those_analysed_one_by_one(drums):
+    y = _with_drums([0, 4, 7], drums)[: 6 * SR]
+    spectra = np.stack([np.abs(np.fft.rfft(y[s : s + N_FFT] * WINDOW)) for s in range(0, y.size - N_FFT + 1, HOP)],
+                       axis=1)
+    one = FrameAnalyzer(FREQS_HZ, every=3, memory=MEMORY)
+    singles = [one.push(spectra[:, j]) for j in range(spectra.shape[1])]
+    assert sum(a is not None for a in singles) >= 15
+    for block in (2, 5, 64):  # shorter and longer than the five frames of the median across time
+        many = FrameAnalyzer(FREQS_HZ, every=3, memory=MEMORY)
+        out = [a for j in range(0, spectra.shape[1], block) for a in many.process(spectra[:, j : j + block])]
+        assert [a is None for a in out] == [a is None for a in singles]
+        assert many.frames == one.frames  # the harmonic parts are exactly the same
+        assert many.summary() == pytest.approx(one.summary(), rel=1e-12)
+    # The batched harmonic part of a frame is harmonic_part of it and the frames before it.
+    from resonance.consonance import DEFAULT_HPSS_FRAMES, harmonic_part
+
+    an = FrameAnalyzer(FREQS_HZ, every=1)
+    an.process(spectra[:, :9])
+    n = an._n_bins
+    expected = harmonic_part(spectra[:n, 9 - DEFAULT_HPSS_FRAMES : 9].T, FREQS_HZ[:n])
+    np.testing.assert_array_equal(an._previous, expected)
+
+
 def test_a_gliding_tone_is_less_tonal_than_a_steady_one():
     t = np.arange(2 * SR) / SR
     f_hz = 150.0 * 2 ** (np.sin(2 * np.pi * 0.7 * t) * 4 / 12)  # +-4 semitones: intonation-like

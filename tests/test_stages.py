@@ -214,3 +214,19 @@ def test_audio_reader_keeps_two_ears_when_asked(tmp_path):
     y = np.concatenate(blocks, axis=1)
     assert y.shape[0] == 2 and abs(y.shape[1] - 22050) <= 2
     assert np.abs(y[0] - y[1]).max() > 0.1  # the ears stay distinct
+
+
+def test_step_average_reads_the_running_average_at_the_model_steps(rng):
+    from scipy.signal import lfilter
+
+    from resonance.pipeline import _step_average
+
+    a, per = 0.97, 8
+    x = rng.standard_normal((3, 2, 5 * per)) + 1j * rng.standard_normal((3, 2, 5 * per))
+    last = rng.standard_normal((3, 2)) + 0j
+    full, _ = lfilter([1.0 - a], [1.0, -a], x, axis=-1, zi=a * last[..., None])
+    # In two calls (the state carried over), the same values as filtering every sample.
+    y1, state = _step_average(x[..., : 2 * per], a, per, last)
+    y2, state = _step_average(x[..., 2 * per :], a, per, state)
+    np.testing.assert_allclose(np.concatenate([y1, y2], axis=-1), full[..., per - 1 :: per], rtol=1e-12)
+    np.testing.assert_allclose(state, full[..., -1], rtol=1e-12)
