@@ -1416,7 +1416,15 @@ class FrameAnalyzer:
 
         The same as :meth:`push` on each column in turn, with the harmonic
         part of all ``m`` frames computed at once (the medians are exact, so
-        the frames are the same; sums may differ in the last bit).
+        the frames are the same; sums may differ in the last bit).  The
+        scorer hands over the long frames of each block this way.
+
+        Parameters
+        ----------
+        spectra : array_like, shape (n_bins, m)
+            Linear magnitude spectra of consecutive frames, oldest first, on
+            the bins ``freqs_hz`` (as :class:`~resonance.frontend.FrontEnd`
+            gives them in ``spectrum``).
 
         Returns
         -------
