@@ -181,6 +181,22 @@ def test_streaming_at_native_rate_is_exact(tmp_path, rng):
     np.testing.assert_array_equal(np.concatenate(blocks), stored.mean(axis=1))
 
 
+@pytest.mark.parametrize("container, subtype", [("WAV", "PCM_16"), ("WAV", "PCM_24"), ("WAV", "PCM_32"),
+                                             ("FLAC", "PCM_16"), ("FLAC", "PCM_24"), ("AIFF", "PCM_16")])
+def test_integer_pcm_read_as_integers_equals_libsndfile_floats(tmp_path, rng, container, subtype):
+    # The reader decodes integer PCM as integers and scales them itself (a
+    # cheaper path): the samples must be libsndfile's float64 ones bit for bit,
+    # full scale included.
+    x = rng.uniform(-1.0, 1.0, size=(20000, 2))
+    x[:2] = [[-1.0, 1.0], [1.0, -1.0]]
+    path = tmp_path / f"noise.{container.lower()}"
+    sf.write(path, x, 8000, subtype=subtype, format=container)
+    stored = sf.read(path, dtype="float64", always_2d=True)[0]
+    reader = AudioReader(path, sr=None, block_s=0.7, dtype=np.float64, mono=False)
+    np.testing.assert_array_equal(np.concatenate(list(reader), axis=1), stored.T)
+    assert reader.peak == np.max(np.abs(stored))
+
+
 def test_iter_audio_blocks_refuses_bad_file_when_called(tmp_path):
     with pytest.raises(DataFileError, match="absent.wav"):
         iter_audio_blocks(tmp_path / "absent.wav")
