@@ -542,12 +542,34 @@ def _masked_median(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def _masked_quantile(x: np.ndarray, mask: np.ndarray, q: float) -> np.ndarray:
-    """Row-wise ``q`` quantile of ``x`` over ``mask``; 0 for rows with no entry."""
+    """Row-wise ``q`` quantile of ``x`` over ``mask``; 0 for rows with no entry.
+
+    The value of ``np.nanquantile(np.where(mask, x, np.nan), q, axis=1)``
+    (its default 'linear' method, the same arithmetic) for all rows at once:
+    NumPy computes it row by row.  Each row is sorted with the masked-out
+    entries (NaN) last; with ``n`` valid entries the quantile lies at the
+    virtual index ``(n - 1) q`` and is interpolated between its neighbours
+    as NumPy's ``_lerp`` does (from the upper one when the weight is >= 0.5).
+    """
     out = np.zeros(x.shape[0])
-    rows = mask.any(axis=1)
-    if rows.any():
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size:
         with np.errstate(all="ignore"):
-            out[rows] = np.nanquantile(np.where(mask[rows], x[rows], np.nan), q, axis=1)
+            vals = np.sort(np.where(mask[rows], x[rows], np.nan), axis=1)  # NaNs sort last
+            n = (~np.isnan(vals)).sum(axis=1)
+            virtual = (n - 1) * q
+            prev = np.floor(virtual)
+            last = virtual >= n - 1  # NumPy takes the last valid value (index -1 of the valid ones)
+            prev[last] = -1.0
+            gamma = virtual - prev
+            lo = np.where(last, n - 1, prev).astype(np.intp)
+            hi = np.where(last, n - 1, lo + 1)
+            a = np.take_along_axis(vals, np.maximum(lo, 0)[:, None], axis=1)[:, 0]
+            b = np.take_along_axis(vals, np.maximum(hi, 0)[:, None], axis=1)[:, 0]
+            d = b - a
+            res = np.where(gamma >= 0.5, b - d * (1 - gamma), a + d * gamma)
+        res[n == 0] = np.nan  # masked entries that are all NaN (as np.nanquantile)
+        out[rows] = res
     return out
 
 
