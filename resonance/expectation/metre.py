@@ -55,8 +55,17 @@ notes off the beat, with the beats still marked, lower it little.  The
 scorer uses it as the precision of rhythmic prediction errors (Vuust &
 Witek 2014; Koelsch, Vuust & Friston 2019).
 
+Whether there is a pulse at all is a separate question from how sure the
+model is of it: :meth:`MetreModel.pulse_z` measures how far the accents fall
+on the beats the model predicted *before* they came, beyond chance, in
+standard errors (soft-onset music has a low beat contrast but a clear
+``z``; accents that do not depend on the past give ``z ~ N(0, 1)``).
+
 The filter is compiled (numba, a dependency of librosa) and runs in float64;
-it is deterministic and gives the same result for any split into blocks.
+each tempo's cycle is a ring buffer (advancing the pointers moves offsets,
+not the posterior), and tempi left with a negligible share of the posterior
+are pruned until mass flows back into them (``prune``).  It is
+deterministic and gives the same result for any split into blocks.
 """
 
 from __future__ import annotations
