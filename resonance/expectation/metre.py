@@ -108,7 +108,7 @@ def _accent_kernel(s, sc, accent_a, thr_a):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _forward_kernel(o, alpha, offset, live, level, q_levels, logit_levels, beat_w, starts, lengths, a_lo, a_hi, A, bin_of,
+def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, beat_w, starts, lengths, a_lo, a_hi, A, bin_of,
                     n_bins, n1, n_all, cos_a, sin_a, evidence, occupancy, sc, frame0, cert_a, stm_bias, every,
                     prune):  # pragma: no cover
     """Forward filter over ``o`` (one accent per frame); state arrays are updated in place.
@@ -200,18 +200,29 @@ def _forward_kernel(o, alpha, offset, live, level, q_levels, logit_levels, beat_
             # Slot s holds position (s - off) mod L: index s + L - off of the
             # ring's doubled position tables (positions 0..L-1, twice).
             d0 = 2 * s0 + L - off
-            for m in range(L):
-                v = alpha[s0 + m] * scale
-                lv = level[d0 + m]
-                p_ltm += v * q_levels[lv]
-                b_t += v * beat_w[d0 + m]
-                p_stm += v * theta[bin_of[d0 + m]]
-                w = v * lik[lv]
-                # Mass below 1e-200 of the whole is dropped: subnormal
-                # numbers would slow the arithmetic a hundredfold.
-                w = w if w > 1e-200 else 0.0
-                alpha[s0 + m] = w
-                rt += w
+            # Mass below 1e-200 of the whole is dropped: subnormal numbers
+            # would slow the arithmetic a hundredfold.
+            if ot > 0.0:
+                for m in range(L):
+                    v = alpha[s0 + m] * scale
+                    p_ltm += v * q[d0 + m]
+                    b_t += v * beat_w[d0 + m]
+                    p_stm += v * theta[bin_of[d0 + m]]
+                    w = v * lik[level[d0 + m]]
+                    w = w if w > 1e-200 else 0.0
+                    alpha[s0 + m] = w
+                    rt += w
+            else:
+                for m in range(L):
+                    v = alpha[s0 + m] * scale
+                    qm = q[d0 + m]
+                    p_ltm += v * qm
+                    b_t += v * beat_w[d0 + m]
+                    p_stm += v * theta[bin_of[d0 + m]]
+                    w = v * (1.0 - qm)
+                    w = w if w > 1e-200 else 0.0
+                    alpha[s0 + m] = w
+                    rt += w
             # The posterior's mass per beat position (a scatter: its own loop,
             # so that the loop above vectorises).
             for m in range(L):
@@ -552,7 +563,7 @@ class MetreModel:
         # Position tables with each cycle stored twice in a row (see _forward_kernel).
         twice = np.concatenate([np.arange(st, st + n_) for st, n_ in zip(starts, lengths) for _ in range(2)])
         self._d = {name: np.ascontiguousarray(arr[twice]) for name, arr in (
-            ("level", self._level), ("beat_w", self._beat_w), ("bin_of", self._bin_of), ("cos", self._cos), ("sin", self._sin))}
+            ("q", self._q), ("level", self._level), ("beat_w", self._beat_w), ("bin_of", self._bin_of), ("cos", self._cos), ("sin", self._sin))}
         self._accent_a = float(np.exp(-1.0 / (fr * self.accent_tau_s)))
         self._thr_a = float(np.exp(-1.0 / (fr * self.threshold_tau_s)))
         self._cert_a = float(np.exp(-1.0 / (fr * self.certainty_tau_s)))
@@ -618,7 +629,7 @@ class MetreModel:
         # The phase concentration is read, and the tempo evidence
         # accumulated, every 4th frame (they change slowly; 2 s averaging).
         p, p_metre, cert, beat = _forward_kernel(
-            o, self._alpha, self._offset, self._live, self._d["level"], self._q_levels, self._logit_levels,
+            o, self._alpha, self._offset, self._live, self._d["q"], self._d["level"], self._q_levels, self._logit_levels,
             self._d["beat_w"], self._starts, self._lengths, self._a_lo, self._a_hi, self._A, self._d["bin_of"], self.n_bins,
             self._n1, self._n, self._d["cos"], self._d["sin"], self.tempo_evidence_, self.tempo_occupancy_, self._state,
             self.n_frames_, self._cert_a, float(self.stm_bias), 4, float(self.prune),
