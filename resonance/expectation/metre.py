@@ -563,7 +563,8 @@ class MetreModel:
         # Position tables with each cycle stored twice in a row (see _forward_kernel).
         twice = np.concatenate([np.arange(st, st + n_) for st, n_ in zip(starts, lengths) for _ in range(2)])
         self._d = {name: np.ascontiguousarray(arr[twice]) for name, arr in (
-            ("q", self._q), ("level", self._level), ("beat_w", self._beat_w), ("bin_of", self._bin_of), ("cos", self._cos), ("sin", self._sin))}
+            ("q", self._q), ("level", self._level), ("beat_w", self._beat_w), ("bin_of", self._bin_of),
+            ("cos", self._cos), ("sin", self._sin))}
         self._accent_a = float(np.exp(-1.0 / (fr * self.accent_tau_s)))
         self._thr_a = float(np.exp(-1.0 / (fr * self.threshold_tau_s)))
         self._cert_a = float(np.exp(-1.0 / (fr * self.certainty_tau_s)))
