@@ -198,15 +198,20 @@ class ModelConfig:
         Measured on 30 s signals: click trains (60-120 BPM) and grooves
         4.2-12; white noise, steady tones, espeak speech and random onsets
         1.8-1.9.  Engineering choice.
-    tempo_min_certainty : float
+    tempo_min_pulse_z : float
         A pulse is also reported where the periodicity salience is low but
-        the metre model is this sure of its beats on average (mean metre
-        certainty): legato music, whose events are spectral-flux changes
-        rather than level rises.  Measured with the metre model alone on
-        20 s test signals: clicks 0.49, groove 0.46, a legato chorale of one
-        chord per second 0.35 (its metre tempo 60.0 BPM); white noise 0.000,
-        random onsets 0.013, espeak speech 0.091, drones 0.001 or less.
-        Engineering choice (unchanged from the previous certainty measure).
+        the onsets fall where the metre model predicted beats, beyond chance,
+        by at least this many standard errors
+        (:meth:`~resonance.expectation.metre.MetreModel.pulse_z`: the
+        correlation of each frame's accent with the beat expectation formed
+        before it); legato music and soft-onset instruments (organ, bowed
+        strings), whose events are weak spectral-flux changes rather than
+        level rises.  Accents independent of the past (noise, random
+        onsets) give z ~ N(0, 1) whatever the model locks on to; 3 is the
+        conventional three-standard-error criterion (one stimulus in ~700
+        without a pulse passes by chance).  Sound the speech detector marks
+        as mostly speech (semantic fraction above one half) has no pulse to
+        report.  Engineering choice, not fitted to any data set.
     precision_tau_s : float
         Time over which the reliabilities that make the precision of
         rhythmic prediction errors are averaged (s): each band sink's
@@ -306,7 +311,7 @@ class ModelConfig:
     coherence_tau_s: float = 8.0
     precision_tau_s: float = 2.0
     tempo_min_salience: float = 3.0
-    tempo_min_certainty: float = 0.2
+    tempo_min_pulse_z: float = 3.0
     sync_tau_s: float = 10.0
     normalization_exponent: float = 1.0
     reservoir_tau_s: float = 30.0
@@ -344,7 +349,7 @@ class ModelConfig:
         check_float("recurrence_prior_events", self.recurrence_prior_events, low=0.0, low_inclusive=False)
         check_float("onset_hold_s", self.onset_hold_s, low=0.0, high=0.5)
         check_float("tempo_min_salience", self.tempo_min_salience, low=1.0)
-        check_float("tempo_min_certainty", self.tempo_min_certainty, low=0.0, high=1.0)
+        check_float("tempo_min_pulse_z", self.tempo_min_pulse_z, low=0.0, high=100.0)
         check_float("onset_jnd_db", self.onset_jnd_db, low=0.0)
         check_float("onset_scale_db", self.onset_scale_db, low=0.0, low_inclusive=False)
         check_float("bank_fmin_hz", self.bank_fmin_hz, low=0.05, high=20.0)
@@ -1188,10 +1193,11 @@ class Scorer:
         expect = self._expect.metrics()
         tempo_bpm, pulse_salience = self._tempo()
         # The pulse is the metre model's period, reported where there is one:
-        # a salient periodicity, or a metre the model is sure of (legato).
+        # a salient periodicity, or onsets that fall on the predicted beats
+        # beyond chance (legato, soft onsets) in sound that is not speech.
         metre_tempo = expect.pop("metre_tempo_bpm")
-        sure = expect["metre_certainty"] >= self.config_.tempo_min_certainty
-        tempo_bpm = metre_tempo if (tempo_bpm is not None or sure) else None
+        on_beat = expect.pop("metre_pulse_z") >= self.config_.tempo_min_pulse_z and acc["semantic"] / drive <= 0.5
+        tempo_bpm = metre_tempo if (tempo_bpm is not None or on_beat) else None
         metrics = {
             "consonance": c["consonance"],
             "roughness": c["roughness"],

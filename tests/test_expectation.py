@@ -248,6 +248,34 @@ def test_random_onsets_leave_the_metre_uncertain(default_harmonics):
     assert rand["metre_certainty"] < 0.25 * groove["metre_certainty"], (rand, groove)
 
 
+def test_pulse_z_tells_soft_pulsed_accents_from_chance():
+    """Weak beats among as many equally weak extra accents: low certainty, yet a pulse beyond chance.
+
+    Accents that do not depend on the past (Poisson, any rate) give z ~ N(0, 1).
+    """
+    rng = np.random.default_rng(5)
+    n = int(30 * FRAME_HZ)
+    zs = []
+    for seed in range(4):  # Poisson accents, 3 per second, random strengths
+        r = np.random.default_rng(seed)
+        o = ((r.random(n) < 3.0 / FRAME_HZ) * r.uniform(0.2, 1.0, n))[None, :]
+        model = MetreModel(frame_rate_hz=FRAME_HZ)
+        model.process(o)
+        zs.append(model.pulse_z())
+    assert max(zs) < 3.0 and min(zs) > -4.0, zs
+    # 100 BPM beats at 0.3 with 20 ms jitter, plus an extra accent between the beats 0-3 times per beat.
+    beats = np.arange(0.3, 30.0, 0.6) + rng.normal(0.0, 0.02, 50)
+    extra = rng.uniform(0.0, 30.0, 120)
+    o = np.zeros((1, n))
+    o[0, np.round(beats * FRAME_HZ).astype(int).clip(0, n - 1)] = 0.3
+    o[0, np.round(extra * FRAME_HZ).astype(int).clip(0, n - 1)] = 0.3
+    model = MetreModel(frame_rate_hz=FRAME_HZ)
+    out = model.process(o)
+    assert model.pulse_z() > 3.0, model.pulse_z()
+    assert out.certainty.mean() < 0.2, out.certainty.mean()
+    assert abs(model.tempo_bpm() / 100.0 - 1.0) < 0.04, model.tempo_bpm()
+
+
 def test_metre_model_is_block_split_invariant(rng):
     o = (rng.random((4, 700)) < 0.05) * rng.random((4, 700))
     whole = MetreModel(frame_rate_hz=FRAME_HZ).process(o)

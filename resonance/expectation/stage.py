@@ -91,7 +91,9 @@ class Expectation:
         Returns
         -------
         dict
-            ``metre_tempo_bpm`` (the metre model's pulse), ``metre_certainty``
+            ``metre_tempo_bpm`` (the metre model's pulse), ``metre_pulse_z``
+            (how far the onsets fall on the predicted beats beyond chance, in
+            standard errors: :meth:`MetreModel.pulse_z`), ``metre_certainty``
             (mean over frames, in [0, 1]), ``surprise_rhythmic`` and
             ``uncertainty_rhythmic`` (information content of the onsets and
             entropy of the predictions, summed over frames and divided by
@@ -115,6 +117,7 @@ class Expectation:
         u_h = acc["h_h"] / n_h if n_h else None
         return {
             "metre_tempo_bpm": self.metre.tempo_bpm(),
+            "metre_pulse_z": self.metre.pulse_z(),
             "metre_certainty": acc["cert"] / acc["n"] if acc["n"] else 0.0,
             "surprise_rhythmic": s_r,
             "uncertainty_rhythmic": u_r,
