@@ -779,9 +779,16 @@ class Scorer:
         """Tonalness, roughness, harmonicity and consonance of every n-th long frame."""
         self._cons.process(spectrum)
 
-    def _mode_rates(self, p_n: np.ndarray) -> None:
-        """Accumulate the power of each mode at each rhythm rate (for mode consonance)."""
-        p = p_n.sum(axis=2)
+    def _mode_rates(self, p_t: np.ndarray) -> None:
+        """Accumulate the power of each mode at each rhythm rate (for mode consonance).
+
+        The power of the whole drive, not of its neutral share: a harmonic
+        oscillates at the rates of the rhythm that arrives, predicted or not
+        (entrainment is strongest to a predictable rhythm: Lakatos et al.
+        2008; Nozaradan et al. 2011).  What the sinks predict is absorbed from
+        its energy (which harmonics are energised), not from its rates.
+        """
+        p = p_t.sum(axis=2)
         self._rate_power = p if self._rate_power is None else self._rate_power + p
 
     def _advance(self, n_steps: int) -> None:
@@ -857,8 +864,8 @@ class Scorer:
         drive = np.concatenate([neutral, total], axis=0)
         drive = drive.reshape(2 * B, -1, _POOL).mean(axis=2)  # to the bank's rate
         z = self._bank.process(drive)  # (2B, J, n_steps)
-        e_n, e_t, p_n, pulse, self._coh_state = self._mode_energy(z, self._coh_state)
-        self._mode_rates(p_n)
+        e_n, e_t, p_t, pulse, self._coh_state = self._mode_energy(z, self._coh_state)
+        self._mode_rates(p_t)
         e_n = e_n * loud_step[:1]
         e_t = e_t * loud_step[:1]
         acc["pulse_power"] += float(pulse.sum())
@@ -1026,8 +1033,8 @@ class Scorer:
         -------
         e_n, e_t : ndarray, shape (K, n)
             Energy delivered to each mode by the neutral and the total drive.
-        p_n : ndarray, shape (K, J, n)
-            Power of the neutral amplitude of each mode at each rhythm frequency.
+        p_t : ndarray, shape (K, J, n)
+            Power of the total drive's amplitude of each mode at each rhythm frequency.
         pulse : ndarray, shape (J, n)
             Coherent power of the auditory-motor pulse loop (total drive) at
             each rhythm frequency.
@@ -1058,7 +1065,7 @@ class Scorer:
         e_n, e_t = e[:, 0], e[:, 1]
         # Coherent pulse power of the loop.
         pulse = gain * (loop_t.real**2 + loop_t.imag**2)
-        return e_n, e_t, power[:, 0], pulse, state
+        return e_n, e_t, power[:, 1], pulse, state
 
     def _loop_power(self, zt: np.ndarray) -> np.ndarray:
         loop = zt.sum(axis=0) * self._pulse_gain[:, None]
@@ -1263,7 +1270,8 @@ class Scorer:
         ``energised_share`` of the neutral energy (at most
         ``max_energised_modes``; the constant mode, which does not
         oscillate, excluded).  What is measured is the set of rates at which
-        they oscillate under this stimulus: their summed power at each
+        they oscillate under this stimulus: their summed power (from the
+        whole drive, see :meth:`_mode_rates`) at each
         rhythm rate of the bank (0.5-8 Hz), whose peaks are treated as
         partials and passed through the same roughness and harmonicity as
         sound (:func:`~resonance.consonance.mode_consonance`).  Rates in
