@@ -51,7 +51,7 @@ from .frontend import MODEL_SR, FrontEnd
 from .oscillators import RegionalOscillators, delay_steps, kuramoto_order
 from .hearing.modulation import ModulationFilterbank, modulation_rates_hz
 from .semantic import SpeechDetector
-from .sinks import OnsetSinks, RecurrenceSink, TimingTolerance, combine_predictions, event_strength
+from .sinks import ModulationSink, OnsetSinks, RecurrenceSink, TimingTolerance, combine_predictions, event_strength
 from scipy.signal import lfilter
 from scipy.ndimage import median_filter
 
@@ -90,9 +90,10 @@ _OSC_HALF_AMPLITUDE = 0.1
 #: ``sync_tau_s`` (engineering choice: one or two events alone do not make
 #: a rhythm that an oscillator can lock to).
 _SYNC_PRIOR_EVENTS = 4.0
-#: Regularising event strength per step of the modulation path's neutral
-#: share (engineering choice: a band with less than ~1 full event every 20
-#: steps, 7 s, counts as event-free and passes its modulation).
+#: Regularising event strength per step of the share of a band's events that
+#: its sinks did not predict (:meth:`Scorer._pass_share`; engineering choice:
+#: a band with less than ~1 full event every 20 steps, 7 s, counts as
+#: event-free and passes its modulation to the modulation sink).
 _PASS_EVENTS = 0.05
 
 #: Modulation filters over which the floor of the modulation spectrum is the
@@ -249,6 +250,15 @@ class ModelConfig:
         after Dau, Kollmeier & Kohlrausch (1997) (literature values; the
         half-octave spacing is an engineering choice between their octave
         spacing and denser banks).
+    mod_sink_tau_s : float
+        Memory of the modulation sink (:class:`~resonance.sinks.ModulationSink`),
+        which learns each band's modulation spectrum by the delta rule and
+        passes only its prediction error: a modulation that stays the same
+        (a click track, a steady amplitude modulation) is absorbed over about
+        this time, the changing modulation of music keeps passing.  10 s, the
+        duration of the auditory sensory-memory trace against which a change
+        is detected (mismatch negativity: Sams, Hari, Rif & Knuutila 1993;
+        Cowan 1984).  Engineering choice anchored in that literature value.
     binaural_gain : float
         Weight of binaural events and of the binaural fluctuation against
         monaural ones (engineering choice, 0.3: binaural-beat responses are
@@ -323,6 +333,7 @@ class ModelConfig:
     mod_fmax_hz: float = 64.0
     mod_per_octave: int = 2
     mod_q: float = 2.0
+    mod_sink_tau_s: float = 10.0
     binaural_gain: float = 0.3
     modulation_weight: float = 1.0
     loudness_ref_db: float = -20.0
@@ -377,6 +388,7 @@ class ModelConfig:
         check_float("mod_fmax_hz", self.mod_fmax_hz, low=self.mod_fmin_hz, high=80.0, low_inclusive=False)
         check_int("mod_per_octave", self.mod_per_octave, low=1, high=12)
         check_float("mod_q", self.mod_q, low=0.5, high=20.0)
+        check_float("mod_sink_tau_s", self.mod_sink_tau_s, low=0.0, low_inclusive=False)
         check_float("binaural_gain", self.binaural_gain, low=0.0, high=1.0)
         check_float("modulation_weight", self.modulation_weight, low=0.0)
         check_float("loudness_ref_db", self.loudness_ref_db, low=-80.0, high=0.0)
@@ -691,6 +703,9 @@ class Scorer:
         self._l_buf = np.zeros((1, 0))
         self._mcoh_state = None
         self._pass_state = None
+        self._msink = ModulationSink(
+            n_bands=B, n_rates=self._mod_rates.size, step_s=_STEP / self._fr, tau_s=cfg.mod_sink_tau_s
+        )
         self._s_buf = np.zeros(0)
         self._n_samples = 0
         self._acc = {
@@ -882,11 +897,13 @@ class Scorer:
         env = self._e_buf[:, :n_env]
         self._e_buf = self._e_buf[:, n_env:]
         s_step = s.reshape(n_steps, _STEP).mean(axis=1)
-        # Modulation made of events that recur at the band's period (a loop,
-        # a metronome) is predicted with them: only the share that does not
-        # recur passes.  A band without events has no recurrence (r = 0)
-        # and passes its modulation (AM noise, a beating drone).
-        pass_b = self._pass_share(error, o) * (1.0 - recurring)  # (B, n_steps)
+        # Modulation made of events that the sinks predict, or that recur at
+        # the band's period (a loop, a metronome), is predicted with them:
+        # only the share of the band's events that no sink predicted passes,
+        # and of that, only what the modulation sink did not expect
+        # (_mod_energy).  A band without events passes its modulation to the
+        # modulation sink (AM noise, a beating drone).
+        pass_b = self._pass_share(predicted, o) * (1.0 - recurring)  # (B, n_steps)
         m_n, m_t = self._mod_energy(self._mfb.process(env), pass_b * (1.0 - s_step)[None] * loud_step, loud_step)
         w = cfg.modulation_weight
         p_n = e_n / self._ref_energy + w * m_n / self._ref_mod
@@ -904,28 +921,28 @@ class Scorer:
         self._synchrony(z, o)
         self._frames_done += n_env
 
-    def _pass_share(self, passed: np.ndarray, o: np.ndarray) -> np.ndarray:
-        """Neutral share of each band's events, per step.
+    def _pass_share(self, predicted: np.ndarray, o: np.ndarray) -> np.ndarray:
+        """Share of each band's events that its sinks did not predict, per step.
 
-        The share of the band's event strength that its sink neither
-        predicted nor discounted for low precision, over running sums of
-        ``coherence_tau_s``.  The band's envelope modulation (and binaural
-        fluctuation) carries the same share: modulation made of learned
-        events is absorbed with them (an exact loop habituates), modulation
-        made of events that no model can anticipate carries little.
-        A band with (almost) no events passes its modulation (a beating
-        drone, amplitude-modulated noise): the sum is regularised by
-        :data:`_PASS_EVENTS` events per step.
+        ``1 - sum(predicted) / (sum(o) + e)`` over running sums of
+        ``coherence_tau_s``, with ``e`` = :data:`_PASS_EVENTS` events per
+        step.  The band's envelope modulation (and binaural fluctuation)
+        is absorbed in the same share: modulation made of learned events
+        goes with them (an exact loop, a metronome).  A band with (almost)
+        no events passes its modulation (a beating drone, amplitude-
+        modulated noise); what of it passes is then decided by the
+        :class:`~resonance.sinks.ModulationSink`, which learns the
+        modulation itself.
         """
         B = o.shape[0]
         n = o.shape[1] // _STEP
-        ps = passed.reshape(B, n, _STEP).sum(axis=2)
+        ps = predicted.reshape(B, n, _STEP).sum(axis=2)
         os_ = o.reshape(B, n, _STEP).sum(axis=2)
         both = np.concatenate([ps, os_], axis=0)
         a = self._coh_a
         zi = np.zeros((2 * B, 1)) if self._pass_state is None else self._pass_state
         avg, self._pass_state = lfilter([1.0 - a], [1.0, -a], both, axis=1, zi=zi)
-        return (avg[:B] + _PASS_EVENTS) / (avg[B:] + _PASS_EVENTS)
+        return 1.0 - avg[:B] / (avg[B:] + _PASS_EVENTS)
 
     def _mod_coherence(self, m: np.ndarray, state):
         """Coherence gain of the modulation spectrum, per rate and step.
@@ -961,8 +978,11 @@ class Scorer:
             Relative modulation power of the band envelopes, then of the
             binaural channels (:class:`~resonance.hearing.ModulationFilterbank`).
         neutral_w, total_w : ndarray, shape (B, n)
-            Neutral share of each band times its loudness weight, and the
-            loudness weight alone.
+            Share of each band's events that no sink predicted (times the
+            non-speech share) times its loudness weight, and the loudness
+            weight alone.  The neutral energy is made of the modulation
+            sink's prediction error (:class:`~resonance.sinks.ModulationSink`),
+            the total of the modulation itself.
 
         Returns
         -------
@@ -985,11 +1005,14 @@ class Scorer:
         if nb:
             bands[:nb] += cfg.binaural_gain**2 * m[B:]
         gain, self._mcoh_state = self._mod_coherence(bands, self._mcoh_state)
+        # What the modulation sink expected of each band and rate is
+        # absorbed; its prediction error passes (sinks.ModulationSink).
+        surprise = self._msink.process(bands)
         R, n = bands.shape[1], bands.shape[2]
         K = self._aud2.shape[0]
         g = self._mod_gain[:, :, None] * gain[None]  # (K, R, n)
         tot = (self._aud2 @ (bands * total_w[:, None, :]).reshape(B, -1)).reshape(K, R, n)
-        neu = (self._aud2 @ (bands * neutral_w[:, None, :]).reshape(B, -1)).reshape(K, R, n)
+        neu = (self._aud2 @ (surprise * neutral_w[:, None, :]).reshape(B, -1)).reshape(K, R, n)
         return (g * neu).sum(axis=1), (g * tot).sum(axis=1)
 
     def _precision(self, sink_out) -> np.ndarray:

@@ -28,10 +28,19 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from scipy.signal import lfilter
 
 from .validation import check_float, check_int
 
-__all__ = ["OnsetSinks", "RecurrenceSink", "SinkOutput", "TimingTolerance", "combine_predictions", "event_strength"]
+__all__ = [
+    "ModulationSink",
+    "OnsetSinks",
+    "RecurrenceSink",
+    "SinkOutput",
+    "TimingTolerance",
+    "combine_predictions",
+    "event_strength",
+]
 
 _EPS = 1e-6
 
@@ -507,3 +516,81 @@ class RecurrenceSink:
         self._present = a**m * self._present + np.einsum("bml,m->bl", np.maximum(now, past), w)
         self._hist = full[:, -H:]
         return pred
+
+
+class ModulationSink:
+    """A sink that learns the modulation spectrum each band is expected to have.
+
+    The onset sinks predict *events*; this sink predicts the *modulation*
+    of each band's envelope: for every band and modulation rate, the
+    (transduced) modulation power of the next model step.  Its expectation
+    is learned by the delta rule from its own prediction errors (Rescorla &
+    Wagner 1972), ``u_hat += eta (u - u_hat)`` once per step, starting blank
+    (``u_hat = 0``) for each stimulus, with ``eta = 1 - exp(-step_s / tau_s)``:
+    a leaky memory of the modulation heard over the last ``tau_s``.
+
+    What passes is the prediction error of both signs, ``|u - u_hat|``: more
+    modulation than expected, and expected modulation that did not come
+    (the two signs of the onset sinks' errors).  A modulation that stays the
+    same -- a click track, a steady amplitude modulation, a beating drone --
+    is absorbed over ``tau_s`` (it habituates); the modulation of music,
+    whose notes, instruments and accents keep changing the modulation
+    spectrum of each band from step to step, keeps passing as it changes.
+
+    Parameters
+    ----------
+    n_bands, n_rates : int
+        Bands and modulation rates.
+    step_s : float
+        Duration of one step (s).
+    tau_s : float
+        Memory of the expectation (s).
+
+    Examples
+    --------
+    >>> sink = ModulationSink(n_bands=1, n_rates=1, step_s=0.37, tau_s=8.0)
+    >>> u = np.full((1, 1, 200), 0.5)                 # a steady modulation
+    >>> err = sink.process(u)
+    >>> round(float(err[0, 0, 0]), 2), bool(err[0, 0, -1] < 0.01)
+    (0.5, True)
+    """
+
+    def __init__(self, *, n_bands: int, n_rates: int, step_s: float, tau_s: float = 8.0):
+        check_int("n_bands", n_bands, low=1)
+        check_int("n_rates", n_rates, low=1)
+        check_float("step_s", step_s, low=0.0, low_inclusive=False)
+        check_float("tau_s", tau_s, low=0.0, low_inclusive=False)
+        self.n_bands = n_bands
+        self.n_rates = n_rates
+        self.step_s = step_s
+        self.tau_s = tau_s
+        self.eta_ = float(-np.expm1(-step_s / tau_s))
+        self.reset()
+
+    def reset(self) -> None:
+        """Blank expectation (no modulation expected)."""
+        self.expected_ = np.zeros((self.n_bands, self.n_rates))
+
+    def process(self, u: np.ndarray) -> np.ndarray:
+        """Prediction error of the next steps, then learn from them.
+
+        Parameters
+        ----------
+        u : ndarray, shape (n_bands, n_rates, n)
+            Modulation power per band, rate and step (>= 0).
+
+        Returns
+        -------
+        ndarray, shape (n_bands, n_rates, n)
+            ``|u - u_hat|``, with ``u_hat`` the expectation held before
+            each step arrived.
+        """
+        u = np.asarray(u, dtype=float)
+        if u.shape[2] == 0:
+            return np.zeros_like(u)
+        a = 1.0 - self.eta_
+        # after[:, :, i] is the expectation once step i has been learned.
+        after, _ = lfilter([self.eta_], [1.0, -a], u, axis=2, zi=(a * self.expected_)[:, :, None])
+        before = np.concatenate([self.expected_[:, :, None], after[:, :, :-1]], axis=2)
+        self.expected_ = after[:, :, -1].copy()
+        return np.abs(u - before)

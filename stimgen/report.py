@@ -66,10 +66,14 @@ __all__ = [
 #: Score (basis points of the references, :data:`resonance.pipeline.SCORE_UNITS`)
 #: from which a stimulus "builds neutral energy".  Engineering choice, set
 #: between the groups measured on the 20 s samples (groove 0.48, metronome
-#: 0.012; semitone cluster 0.0007, consonant drone 0.0003, white noise and
-#: speech 0.0001) and on real recordings at -23 LUFS (benchmarks/bench_real.py:
-#: produced music mixes median 0.0055, solo and ensemble renderings 0.008-0.016;
-#: recorded and synthetic speech 0.0001-0.0012, noise 0.0001 or less).
+#: 0.013, semitone cluster 0.0023 (its beating), consonant drone 0.0005; white
+#: noise 0.0001) and on real recordings at -23 LUFS (benchmarks/bench_real.py:
+#: produced music mixes 0.0013-0.1, median 0.015; solo and ensemble renderings
+#: 0.0026-0.08; noise 0.0002 or less, steady tones 0.00003 or less).  Kept at
+#: 0.001 when the modulation sink (resonance.sinks.ModulationSink) raised
+#: music 2-3x: it still separates noise and steady tones from every mix.
+#: Speech (samples 0.0012, recorded voices 0.002-0.009 in their non-semantic
+#: part) is read by its semantic fraction before the score.
 SCORE_BUILDS = 0.001
 
 #: Share of the onset drive marked as speech above which the stimulus is read

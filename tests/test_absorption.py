@@ -15,7 +15,7 @@ import pytest
 import synth_music as M
 import synth_signals as S
 from resonance import ModelConfig, score_signal
-from resonance.sinks import TimingTolerance
+from resonance.sinks import ModulationSink, TimingTolerance
 
 SR = S.SR
 DURATION_S = 30.0
@@ -109,3 +109,33 @@ def test_timing_tolerance_is_block_split_invariant(rng):
     parts = [tol.process(o[:, a:b], p[:, a:b]) for a, b in ((0, 1), (1, 17), (17, 18), (18, 200))]
     for i in range(2):
         np.testing.assert_array_equal(whole[i], np.concatenate([q[i] for q in parts], axis=1))
+
+
+def test_modulation_sink_absorbs_a_steady_modulation_and_passes_a_changing_one(rng):
+    """The delta rule learns a constant modulation power; a changing one keeps erring."""
+    n = 200  # steps of 0.37 s: 74 s
+    steady = np.full((1, 1, n), 0.4)
+    changing = rng.uniform(0.0, 0.8, size=(1, 1, n))  # the same mean, new every step
+    err_s = ModulationSink(n_bands=1, n_rates=1, step_s=0.37, tau_s=10.0).process(steady)[0, 0]
+    err_c = ModulationSink(n_bands=1, n_rates=1, step_s=0.37, tau_s=10.0).process(changing)[0, 0]
+    assert err_s[0] == pytest.approx(0.4)  # blank at the start: all of it passes
+    assert err_s[-50:].mean() < 0.01 * 0.4  # learned: absorbed
+    assert err_c[-50:].mean() > 0.3 * changing[0, 0, -50:].mean()  # still passing
+
+
+def test_modulation_sink_is_block_split_invariant(rng):
+    u = rng.random((3, 4, 60))
+    whole = ModulationSink(n_bands=3, n_rates=4, step_s=0.37).process(u)
+    sink = ModulationSink(n_bands=3, n_rates=4, step_s=0.37)
+    parts = [sink.process(u[:, :, a:b]) for a, b in ((0, 0), (0, 1), (1, 31), (31, 60))]
+    np.testing.assert_allclose(whole, np.concatenate(parts, axis=2), rtol=1e-12, atol=1e-15)
+
+
+def test_a_steady_amplitude_modulation_habituates(default_harmonics):
+    """AM noise drives the model at first (tests/test_model_facts.py) and is absorbed as it stays the same."""
+    y = _at_loudness(M.am_noise(4, 40.0, depth=0.5))
+    tl = score_signal(y, SR, harmonics=default_harmonics).timeline
+    t, p = tl["t_s"], tl["neutral_power"]
+    early = float(p[(t >= 2.0) & (t < 10.0)].mean())
+    late = float(p[t >= 30.0].mean())
+    assert early > 0 and late < 0.5 * early, (early, late)
