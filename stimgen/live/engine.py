@@ -121,6 +121,9 @@ class Engine:
         What stopped :meth:`run_worker`, if anything.
     device_underflows : int
         Output underflows the device driver reported (set by the driver).
+    first_sample_s : float or None
+        Seconds from the process's start to the first block handed to the
+        device (set by the driver; None offline).
 
     Examples
     --------
@@ -158,6 +161,7 @@ class Engine:
         self.finished = False
         self.error = None
         self.device_underflows = 0
+        self.first_sample_s = None
         if getattr(program, "adaptive", False):
             program.lag_frames = capacity + int(round(MODEL_LAG_S * self.sr))
 
@@ -247,9 +251,10 @@ class Engine:
         ring = self.ring
         did = False
         limit = self._end if self.stop_at is not None else self.program.n_frames
+        gate = self._model_gate()
         while self.produced < limit:
             m = min(self.block_frames, limit - self.produced)
-            if ring.space < m:
+            if ring.space < m or (gate is not None and self.produced + m > gate):
                 break
             frames = self.program.next_frames(m)
             if frames.shape[0] != m:
@@ -266,6 +271,24 @@ class Engine:
             self.produced += m
             did = True
         return did
+
+    def _model_gate(self):
+        """The last frame an adaptive program may produce while its model lags (None: no limit).
+
+        An adaptive program's thermostat decisions land ``lag_frames`` after
+        their model step, on frames not yet produced, only if production runs
+        at most one ring ahead of the frames the model has taken.  While the
+        model is being set up in the background (:meth:`ModelMonitor.start`),
+        played frames wait for it, so production is held to that bound,
+        except before ``program.model_free_frames``: frames that no decision
+        can change (before the hold begins, plus the lag).
+        """
+        if self.monitor is None or not getattr(self.program, "adaptive", False):
+            return None
+        scored = getattr(self.monitor, "n_scored", None)
+        if scored is None:
+            return None
+        return max(scored + self.ring.capacity, int(getattr(self.program, "model_free_frames", 0)))
 
     def step(self) -> bool:
         """One turn of the worker: record and score what was played, then produce ahead.

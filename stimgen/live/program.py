@@ -403,6 +403,23 @@ class AdaptiveProgram:
         self._pending = None
 
     # -- control -----------------------------------------------------------------
+    @property
+    def model_free_frames(self) -> int:
+        """Output frames that no model reading can change: those before the hold begins, plus the lag.
+
+        Before the hold the thermostat keeps ``u`` at 0 (:meth:`Thermostat.update`),
+        so the first decision that can change the audio comes from a step
+        at or after the hold's start and lands ``lag_frames`` later.  The
+        engine lets a program run ahead of a model still being set up as far
+        as this frame.
+        """
+        from ..synth import arc_boundaries_s
+
+        a = self.arc
+        heat_s, _, _ = arc_boundaries_s(duration_s=self.duration_s, heat_s=a["heat_s"], hold_s=a["hold_s"],
+                                        cool_s=a["cool_s"])
+        return max(0, int(math.floor(heat_s * self.sr)) + int(self.lag_frames) - BLOCK_FRAMES)
+
     def observe(self, temperature: float, *, t_s: float) -> None:
         """Give the thermostat one model reading; schedule its decision.
 
@@ -419,6 +436,8 @@ class AdaptiveProgram:
         phase = arc_phase(min(max(t_s, 0.0), self.duration_s), duration_s=self.duration_s,
                           heat_s=a["heat_s"], hold_s=a["hold_s"], cool_s=a["cool_s"])
         u = self.thermostat.update(temperature, t_s=t_s, phase=phase)
+        if u == (self._actions[-1][1] if self._actions else self._u):
+            return  # no change to schedule (e.g. before the hold, where u stays 0)
         # The mix runs ahead of the output by the limiter's delay and at most one block.
         at = int(round(t_s * self.sr)) + self.lag_frames + self.limiter.delay + BLOCK_FRAMES
         if at < self._mix_pos:
