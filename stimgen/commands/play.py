@@ -346,11 +346,7 @@ def _run_device(engine, chosen, *, title, device_label, record, show, presses, m
     stop_worker = threading.Event()
     worker = threading.Thread(target=engine.run_worker, kwargs={"stop_event": stop_worker}, name="stimgen-play",
                               daemon=True)
-    worker.start()
-    live = _live(show)
-    if live is None and show:
-        typer.echo(f"playing {title} on {device_label} for {engine.program.n_frames / engine.sr:.1f} s "
-                   "(Ctrl-C fades out and stops)", err=True)
+    live = None
     sd = dev.import_sounddevice()
     lost = None
     try:
@@ -359,8 +355,18 @@ def _run_device(engine, chosen, *, title, device_label, record, show, presses, m
         except sd.PortAudioError as exc:
             raise DeviceError(f"cannot start output device {device_label} ({exc}); it may be busy: choose another "
                               f"with --device (see --list-devices), {dev.RENDER_HINT}") from None
+        # The ring holds a second of audio: the model's set-up starts now, in the background, before
+        # the worker (which would otherwise set it up itself on the first played frames).
         if monitor is not None:
             monitor.start(background=True)
+        worker.start()
+        warm_up = getattr(engine.program, "warm_up", None)
+        if warm_up is not None:  # an adaptive program's varied renderings, off the audio's path
+            threading.Thread(target=warm_up, name="stimgen-warm-up", daemon=True).start()
+        live = _live(show)  # (rich is imported after the first sample)
+        if live is None and show:
+            typer.echo(f"playing {title} on {device_label} for {engine.program.n_frames / engine.sr:.1f} s "
+                       "(Ctrl-C fades out and stops)", err=True)
         if live is not None:
             live.start()
         deadline = None
@@ -390,7 +396,8 @@ def _run_device(engine, chosen, *, title, device_label, record, show, presses, m
             pass
         if not engine.finished:
             stop_worker.set()
-        worker.join()
+        if worker.ident is not None:
+            worker.join()
     engine.drain()
     engine.device_underflows = device_flags["underflows"]
     if lost is not None:

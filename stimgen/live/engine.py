@@ -226,9 +226,9 @@ class Engine:
         """Record and score the played frames, free their space; True if there were any."""
         ring = self.ring
         n = ring.played
-        if n == 0:
-            return False
         observe = getattr(self.program, "observe", None)
+        if n == 0:
+            return self._catch_up(observe)
         while n > 0:
             k = ring.copy_played(self._scratch, n)
             frames = self._scratch[:k]
@@ -245,6 +245,16 @@ class Engine:
                         observe(temperature, t_s=t_s)
             ring.release(k)
             n -= k
+        return True
+
+    def _catch_up(self, observe) -> bool:
+        """Score the frames that waited for a model set up in the background, once it is ready."""
+        monitor = self.monitor
+        if monitor is None or not getattr(monitor, "waiting", False) or not monitor.ready:
+            return False
+        for t_s, temperature in monitor.feed(np.zeros((0, self.program.n_channels))):
+            if observe is not None:
+                observe(temperature, t_s=t_s)
         return True
 
     def _produce(self) -> bool:

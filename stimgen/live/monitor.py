@@ -68,6 +68,7 @@ class ModelMonitor:
         self._n_steps = 0
         self._thread = None
         self._ready = threading.Event()
+        self._start_lock = threading.Lock()
         self._error = None
         self._backlog = []
 
@@ -75,6 +76,11 @@ class ModelMonitor:
     def ready(self) -> bool:
         """The model is set up (frames fed now are scored at once)."""
         return self._ready.is_set()
+
+    @property
+    def waiting(self) -> bool:
+        """Frames fed during a background set-up wait to be scored."""
+        return bool(self._backlog)
 
     def start(self, *, background: bool = False) -> None:
         """Set the model up now (its imports and reference energies take a moment), not on the first block.
@@ -88,13 +94,14 @@ class ModelMonitor:
             the first :meth:`feed` after the set-up; :attr:`n_scored` counts
             the frames the model has taken.
         """
-        if self._thread is not None or self.ready:
-            return
-        if not background:
-            self._setup()
-            return
-        self._thread = threading.Thread(target=self._setup_caught, name="stimgen-model", daemon=True)
-        self._thread.start()
+        with self._start_lock:  # one set-up, whichever thread asks first
+            if self._thread is not None or self.ready:
+                return
+            if not background:
+                self._setup()
+                return
+            self._thread = threading.Thread(target=self._setup_caught, name="stimgen-model", daemon=True)
+            self._thread.start()
 
     def _setup_caught(self) -> None:
         try:
