@@ -142,13 +142,21 @@ def _cli_first_sample(name: str, mode: str, home) -> float:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ALSA_CONFIG_PATH")}
     env["HOME"] = str(home)
     cmd = [sys.executable, "-m", "stimgen", "play", name, "--json"] + (["--adaptive"] if mode == "adaptive" else [])
-    child = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(6.0)
-    child.send_signal(signal.SIGINT)
-    out, err = child.communicate(timeout=60)
-    if child.returncode != 0:
-        raise RuntimeError(f"stimgen play {name} failed: {err.strip()[-300:]}")
-    return float(json.loads(out.strip().splitlines()[-1])["session"]["first_sample_s"])
+    for wait_s in (6.0, 15.0, 40.0):  # a SIGINT before the stream starts ends the command without a summary
+        child = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(wait_s)
+        child.send_signal(signal.SIGINT)
+        try:
+            out, err = child.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.communicate()
+            raise RuntimeError(f"stimgen play {name} did not end within 120 s of SIGINT") from None
+        if child.returncode == 0:
+            return float(json.loads(out.strip().splitlines()[-1])["session"]["first_sample_s"])
+        if "interrupted" not in err:
+            raise RuntimeError(f"stimgen play {name} failed: {err.strip()[-300:]}")
+    raise RuntimeError(f"stimgen play {name} did not start playing within {wait_s:g} s")
 
 
 def first_sample(names, *, repeats: int = 1, cli: bool = False) -> int:

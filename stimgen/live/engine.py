@@ -37,7 +37,7 @@ import numpy as np
 from ..errors import ParameterError
 from .ring import RingBuffer
 
-__all__ = ["BLOCK_FRAMES", "RING_S", "STOP_RAMP_S", "RAMP_IN_S", "MODEL_LAG_S", "raised_cosine_ramp", "Engine"]
+__all__ = ["BLOCK_FRAMES", "RING_S", "STOP_RAMP_S", "RAMP_IN_S", "MODEL_LAG_S", "MODEL_BACKLOG_S", "raised_cosine_ramp", "Engine"]
 
 #: Frames per callback and per produced block.
 BLOCK_FRAMES = 512
@@ -50,6 +50,12 @@ STOP_RAMP_S = 0.5
 
 #: Engine ramps for programs without their own fades (s).
 RAMP_IN_S = 0.5
+
+#: Most audio (s) played while the model is set up in the background (:meth:`ModelMonitor.start`)
+#: before production waits for it: far more than a set-up takes (about half a second), so a sound
+#: card never waits; a device that pulls faster than real time (ALSA's null plugin) is held to the
+#: model's pace from then on, as with a model set up before the stream.
+MODEL_BACKLOG_S = 10.0
 
 #: Upper bound (s) of the model's latency: frames beyond a model step's end
 #: that must be fed before the step completes (resampler and front-end
@@ -162,6 +168,7 @@ class Engine:
         self.error = None
         self.device_underflows = 0
         self.first_sample_s = None
+        self._backlog_frames = int(round(MODEL_BACKLOG_S * self.sr))
         if getattr(program, "adaptive", False):
             program.lag_frames = capacity + int(round(MODEL_LAG_S * self.sr))
 
@@ -283,22 +290,27 @@ class Engine:
         return did
 
     def _model_gate(self):
-        """The last frame an adaptive program may produce while its model lags (None: no limit).
+        """The last frame the program may produce while the model lags behind the played frames (None: no limit).
 
-        An adaptive program's thermostat decisions land ``lag_frames`` after
-        their model step, on frames not yet produced, only if production runs
-        at most one ring ahead of the frames the model has taken.  While the
-        model is being set up in the background (:meth:`ModelMonitor.start`),
-        played frames wait for it, so production is held to that bound,
-        except before ``program.model_free_frames``: frames that no decision
-        can change (before the hold begins, plus the lag).
+        While the model is being set up in the background
+        (:meth:`ModelMonitor.start`), played frames wait for it; production
+        runs at most :data:`MODEL_BACKLOG_S` past a ring ahead of the frames
+        the model has taken.  An adaptive program's thermostat decisions land
+        ``lag_frames`` after their model step, on frames not yet produced,
+        only if production runs at most one ring ahead of them: so it is held
+        to that bound, except before ``program.model_free_frames`` (frames
+        that no decision can change: before the hold begins, plus the lag).
+        A model fed as the frames play (set up before) never binds the gate.
         """
-        if self.monitor is None or not getattr(self.program, "adaptive", False):
+        if self.monitor is None:
             return None
         scored = getattr(self.monitor, "n_scored", None)
         if scored is None:
             return None
-        return max(scored + self.ring.capacity, int(getattr(self.program, "model_free_frames", 0)))
+        gate = scored + self.ring.capacity + self._backlog_frames
+        if getattr(self.program, "adaptive", False):
+            gate = min(gate, max(scored + self.ring.capacity, int(getattr(self.program, "model_free_frames", 0))))
+        return gate
 
     def step(self) -> bool:
         """One turn of the worker: record and score what was played, then produce ahead.
