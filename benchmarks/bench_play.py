@@ -142,16 +142,23 @@ def _cli_first_sample(name: str, mode: str, home) -> float:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ALSA_CONFIG_PATH")}
     env["HOME"] = str(home)
     cmd = [sys.executable, "-m", "stimgen", "play", name, "--json"] + (["--adaptive"] if mode == "adaptive" else [])
+    import tempfile
+
     for wait_s in (6.0, 15.0, 40.0):  # a SIGINT before the stream starts ends the command without a summary
-        child = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(wait_s)
-        child.send_signal(signal.SIGINT)
-        try:
-            out, err = child.communicate(timeout=120)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.communicate()
-            raise RuntimeError(f"stimgen play {name} did not end within 120 s of SIGINT") from None
+        # Files, not pipes: ALSA may write much to stderr, and a full pipe would stall the child.
+        with tempfile.TemporaryFile("w+") as out_f, tempfile.TemporaryFile("w+") as err_f:
+            child = subprocess.Popen(cmd, env=env, stdout=out_f, stderr=err_f, text=True)
+            time.sleep(wait_s)
+            child.send_signal(signal.SIGINT)
+            try:
+                child.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+                raise RuntimeError(f"stimgen play {name} did not end within 120 s of SIGINT") from None
+            out_f.seek(0)
+            err_f.seek(0)
+            out, err = out_f.read(), err_f.read()
         if child.returncode == 0:
             return float(json.loads(out.strip().splitlines()[-1])["session"]["first_sample_s"])
         if "interrupted" not in err:
