@@ -110,56 +110,115 @@ marks = {}
 def mark(label):
     marks[label] = time.process_time()
 import numpy as np
-import stimgen.commands.play  # noqa: F401  (what `stimgen play` imports)
-from stimgen.live import Engine, ModelMonitor, fixed_program
+import stimgen.cli  # noqa: F401  (what the `stimgen` command imports)
+from stimgen.live import Engine, ModelMonitor, Thermostat, adaptive_program, fixed_program
 from stimgen.preset import load_preset
-from resonance.harmonics import connectome_harmonics
 mark("imports")
-harmonics = connectome_harmonics()
-mark("harmonics")
-program = fixed_program(load_preset(sys.argv[1]))
+preset = load_preset(sys.argv[1])
+if sys.argv[2] == "adaptive":
+    program = adaptive_program(preset, thermostat=Thermostat())
+else:
+    program = fixed_program(preset)
 mark("plan")
-monitor = ModelMonitor(harmonics, sr=program.sr)
-monitor.start()
-mark("monitor")
+monitor = ModelMonitor(sr=program.sr)
 engine = Engine(program, monitor=monitor)
 engine.prefill()
 out = np.zeros((engine.block_frames, 2), dtype=np.float32)
 engine.pull(out)
 mark("first block")
-print(json.dumps({"marks": marks, "duration_s": program.n_frames / program.sr,
-                  "windows": len(program.session.master.windows)}), flush=True)
+monitor.start()  # stimgen play sets the model up once the stream has started
+mark("model")
+print(json.dumps({"marks": marks, "duration_s": program.n_frames / program.sr}), flush=True)
 """
 
 
-def first_sample(names) -> int:
+def _cli_first_sample(name: str, mode: str, home) -> float:
+    """``first_sample_s`` of a real ``stimgen play NAME`` on ALSA's null device, stopped with SIGINT."""
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ALSA_CONFIG_PATH")}
+    env["HOME"] = str(home)
+    cmd = [sys.executable, "-m", "stimgen", "play", name, "--json"] + (["--adaptive"] if mode == "adaptive" else [])
+    import tempfile
+
+    for wait_s in (6.0, 15.0, 40.0):  # a SIGINT before the stream starts ends the command without a summary
+        # Files, not pipes: ALSA may write much to stderr, and a full pipe would stall the child.
+        with tempfile.TemporaryFile("w+") as out_f, tempfile.TemporaryFile("w+") as err_f:
+            child = subprocess.Popen(cmd, env=env, stdout=out_f, stderr=err_f, text=True)
+            time.sleep(wait_s)
+            child.send_signal(signal.SIGINT)
+            try:
+                child.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+                raise RuntimeError(f"stimgen play {name} did not end within 120 s of SIGINT") from None
+            out_f.seek(0)
+            err_f.seek(0)
+            out, err = out_f.read(), err_f.read()
+        if child.returncode == 0:
+            return float(json.loads(out.strip().splitlines()[-1])["session"]["first_sample_s"])
+        if "interrupted" not in err:
+            raise RuntimeError(f"stimgen play {name} failed: {err.strip()[-300:]}")
+    raise RuntimeError(f"stimgen play {name} did not start playing within {wait_s:g} s")
+
+
+def first_sample(names, *, repeats: int = 1, cli: bool = False) -> int:
     """Time from the start of a fresh process to the first block of ``stimgen play NAME``, per preset.
 
-    Each preset runs in a child process doing what ``stimgen play`` does
-    before its first sample (imports, the connectome's harmonics, the
-    mastering plan, the model's set-up, filling the ring buffer) and pulling
-    the first 512-frame block; the child reports its CPU time at each step,
-    the parent the wall time until the child's report.
+    Each preset runs, fixed and adaptive, in a child process doing what
+    ``stimgen play`` does before its first sample (imports, the mastering
+    plan, filling the ring buffer) and pulling the first 512-frame block,
+    then setting the model up (which ``stimgen play`` does in the background
+    once the stream runs); the child reports its CPU time at each step, the
+    parent the wall time until the child's report.  With ``cli``, also the
+    real command on ALSA's null device (its ``first_sample_s``: wall time
+    from the process's start to the first block handed to PortAudio).
+    ``repeats`` runs each; minimum and median are shown (the machine may be
+    shared: the minimum is the idle figure).
     """
     import json
     import subprocess
     import sys
+    import tempfile
+    from pathlib import Path
 
-    print(f"{'preset':<27} {'min':>4} {'windows':>7} {'imports':>8} {'harmon.':>8} {'plan':>7} {'model':>7} "
-          f"{'ring':>7} {'CPU total':>10} {'wall':>7}")
+    home = None
+    if cli:
+        home = Path(tempfile.mkdtemp(prefix="alsa-null-"))
+        (home / ".asoundrc").write_text("pcm.!default {\n  type null\n}\n")
+    head = (f"{'preset':<27} {'mode':<8} {'min':>4} {'imports':>8} {'plan':>7} {'ring':>7} {'CPU first':>14} "
+            f"{'wall first':>14} {'model':>7}" + (f" {'CLI wall':>14}" if cli else ""))
+    print(head + "\n" + " " * 41 + "CPU s to the first block; min / median of " + str(repeats))
     for name in names:
-        w0 = time.perf_counter()
-        child = subprocess.run([sys.executable, "-c", _FIRST_SAMPLE_CHILD, name], capture_output=True, text=True,
-                               check=True)
-        wall = time.perf_counter() - w0
-        r = json.loads(child.stdout.strip().splitlines()[-1])
-        m = r["marks"]
-        steps = [m["imports"], m["harmonics"] - m["imports"], m["plan"] - m["harmonics"],
-                 m["monitor"] - m["plan"], m["first block"] - m["monitor"]]
-        print(f"{name:<27} {r['duration_s'] / 60:4.0f} {r['windows']:7d} " + " ".join(f"{x:7.2f}s" for x in steps)
-              + f" {m['first block']:9.2f}s {wall:6.2f}s", flush=True)
-    print("CPU seconds of one process from its start (imports included) to the first block; plan = the mastering "
-          "gain from the probe windows; model = the scorer's set-up; ring = filling the 1 s ring buffer")
+        for mode in ("fixed", "adaptive"):
+            rows, walls, clis = [], [], []
+            for _ in range(repeats):
+                w0 = time.perf_counter()
+                child = subprocess.run([sys.executable, "-c", _FIRST_SAMPLE_CHILD, name, mode], capture_output=True,
+                                       text=True, check=True)
+                r = json.loads(child.stdout.strip().splitlines()[-1])
+                m = r["marks"]
+                walls.append(time.perf_counter() - w0)
+                rows.append([m["imports"], m["plan"] - m["imports"], m["first block"] - m["plan"], m["first block"],
+                             m["model"] - m["first block"]])
+                if cli:
+                    clis.append(_cli_first_sample(name, mode, home))
+            rows = np.asarray(rows)
+            best = rows[np.argmin(rows[:, 3])]
+            line = (f"{name:<27} {mode:<8} {r['duration_s'] / 60:4.0f} {best[0]:7.2f}s {best[1]:6.2f}s {best[2]:6.2f}s "
+                    f"{rows[:, 3].min():6.2f}/{np.median(rows[:, 3]):5.2f}s {min(walls):6.2f}/{np.median(walls):5.2f}s "
+                    f"{best[4]:6.2f}s")
+            if cli:
+                line += f" {min(clis):6.2f}/{np.median(clis):5.2f}s"
+            print(line, flush=True)
+    print("imports, plan (the mastering gain from the probe windows; adaptive: also its sources), ring (filling the "
+          "1 s ring buffer): CPU s of the fastest run; CPU/wall first: from the process's start to the first block "
+          "(wall until the child's report, which follows the model's set-up); model: the model's set-up, after the "
+          "first block; CLI wall: stimgen play on ALSA's null device, its first_sample_s")
     return 0
 
 
@@ -168,12 +227,16 @@ def main(argv=None) -> int:
     parser.add_argument("--preset", default="groove", help="bundled preset or .toml file")
     parser.add_argument("--seconds", type=float, default=60.0, help="session length")
     parser.add_argument("--first-sample", action="store_true",
-                        help="only time the first sample of the fixed session at the preset's own length")
+                        help="only time the first sample of fixed and adaptive sessions at the preset's own length")
+    parser.add_argument("--repeats", type=int, default=1, help="runs per preset and mode for --first-sample")
+    parser.add_argument("--cli", action="store_true",
+                        help="with --first-sample, also time the real command on ALSA's null device (6 s per run)")
     args = parser.parse_args(argv)
     if args.first_sample:
         from stimgen.preset import list_presets
 
-        return first_sample([name for name, _ in list_presets()] if args.preset == "all" else [args.preset])
+        names = [name for name, _ in list_presets()] if args.preset == "all" else [args.preset]
+        return first_sample(names, repeats=args.repeats, cli=args.cli)
 
     from resonance.harmonics import connectome_harmonics
     from stimgen.live import Thermostat, adaptive_program, fixed_program

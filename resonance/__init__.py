@@ -2,16 +2,36 @@
 
 The package is pure computation plus one I/O module.  It never imports
 :mod:`stimgen`.
+
+The public names below are loaded on first use (PEP 562), so importing
+:mod:`resonance` or one light submodule (``resonance.errors``,
+``resonance.validation``) does not load the model, SciPy or Numba;
+``from resonance import Scorer`` works as usual.
 """
 
-from .connectome import Connectome, load_connectome
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
 from .errors import DataFileError, ParameterError, ResonanceError
-from .harmonics import Harmonics, RegionalHarmonics, connectome_harmonics
-from .io.library import score_files
-from .io.scoring import score_file
-from .pipeline import ModelConfig, Scorer, ScoreResult, score_signal
 
 __version__ = "0.1.0"
+
+#: Public name -> submodule that defines it (imported on first access).
+_LAZY = {
+    "Connectome": ".connectome",
+    "load_connectome": ".connectome",
+    "Harmonics": ".harmonics",
+    "RegionalHarmonics": ".harmonics",
+    "connectome_harmonics": ".harmonics",
+    "score_files": ".io.library",
+    "score_file": ".io.scoring",
+    "ModelConfig": ".pipeline",
+    "Scorer": ".pipeline",
+    "ScoreResult": ".pipeline",
+    "score_signal": ".pipeline",
+}
 
 __all__ = [
     "ResonanceError",
@@ -30,3 +50,19 @@ __all__ = [
     "score_signal",
     "score_files",
 ]
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        # A submodule not imported yet (``import resonance; resonance.pipeline``, as before the laziness).
+        if name.startswith("_") or importlib.util.find_spec(f"{__name__}.{name}") is None:
+            raise AttributeError(f"module 'resonance' has no attribute '{name}'")
+        return importlib.import_module(f".{name}", __name__)
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -108,6 +108,7 @@ class _Automation:
             for key, points in layer["automation"].items()
             if key != "gain_db"
         }
+        self._whole = {}
 
     def __bool__(self) -> bool:
         return bool(self.curves)
@@ -116,8 +117,10 @@ class _Automation:
         out = dict(self.base)
         for key, points in self.curves.items():
             i = min(max(int(t_s * CONTROL_RATE_HZ), 0), self.n_control - 1)
-            value = float(synth.glide(points, sr=CONTROL_RATE_HZ, duration_s=self.duration_s, start=i,
-                                      stop=i + 1)[0])
+            curve = self._whole.get(key)
+            if curve is None:  # the whole control curve once (each sample depends only on its index)
+                curve = self._whole[key] = synth.glide(points, sr=CONTROL_RATE_HZ, duration_s=self.duration_s)
+            value = float(curve[i])
             out[key] = int(round(value)) if key in self.ints else value
         return out
 

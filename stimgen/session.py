@@ -70,6 +70,11 @@ class Session:
         self.report = None
         self.renderer = None
 
+    @property
+    def fresh_renderer(self):
+        """The session's renderer before any frame is read (not to be read: copy it)."""
+        return self._fresh
+
     def _with_mix(self, y, a):
         """Section ``y`` of frames from ``a``, with the user's track (looped) added."""
         if self.mix is None:

@@ -20,3 +20,18 @@ def test_resonance_never_imports_stimgen():
     code = "import sys, resonance, resonance.pipeline, resonance.io.audio; print('stimgen' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_command_line_does_not_load_the_model_until_it_is_used():
+    """`stimgen play` starts before the model loads: the CLI and `import resonance` load no model code."""
+    code = (
+        "import sys, stimgen.cli, resonance\n"
+        "from resonance import ParameterError\n"
+        "early = [m for m in ('resonance.pipeline', 'resonance.harmonics', 'numba', 'scipy.sparse') if m in sys.modules]\n"
+        "from resonance import Scorer, connectome_harmonics\n"
+        "import resonance as r\n"
+        "print(','.join(early), Scorer.__module__, r.connectome_harmonics is connectome_harmonics,"
+        " 'Scorer' in dir(r), r.pipeline.__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["resonance.pipeline", "True", "True", "resonance.pipeline"]

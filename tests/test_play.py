@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -290,6 +291,48 @@ def test_the_thermostat_actuators_move_the_models_temperature(default_harmonics)
         Engine(prog, monitor=monitor).run_offline()
         ends[label] = monitor.finish().timeline["sne"][-20:].mean()
     assert ends["warm"] > 1.5 * ends["cool"]
+
+
+class _LateModel:
+    """A real ModelMonitor whose background set-up takes a second longer (a slow start on a busy machine)."""
+
+    def __new__(cls, harmonics):
+        from stimgen.live.monitor import ModelMonitor
+
+        monitor = ModelMonitor(harmonics, sr=SR)
+        setup = monitor._setup
+
+        def late():
+            time.sleep(1.0)
+            setup()
+
+        monitor._setup = late
+        return monitor
+
+
+def test_a_model_set_up_in_the_background_changes_neither_audio_nor_score(default_harmonics):
+    """stimgen play sets the model up after the first sample: frames wait for it, decisions land as before."""
+    from stimgen.live.monitor import ModelMonitor
+
+    runs = {}
+    for label in ("at once", "late"):
+        prog = adaptive_program(short_arc("groove", 10.0), thermostat=Thermostat(band=(1e3, 2e3), rate_per_s=1.0))
+        if label == "late":
+            monitor = _LateModel(default_harmonics)
+            monitor.start(background=True)
+        else:
+            monitor = ModelMonitor(default_harmonics, sr=SR)
+            monitor.start()
+        rec = Capture()
+        engine = Engine(prog, monitor=monitor, recorder=rec)
+        engine.run_offline()
+        runs[label] = (rec.y, monitor.finish(), prog)
+    (y0, r0, p0), (y1, r1, p1) = runs["at once"], runs["late"]
+    assert p0.thermostat.log and max(e["u"] for e in p0.thermostat.log) > 0  # the thermostat acted
+    np.testing.assert_array_equal(y0, y1)
+    # The waiting frames reach the model in one piece: the same score to float rounding.
+    np.testing.assert_allclose(r1.timeline["sne"], r0.timeline["sne"], rtol=1e-9, atol=0)
+    assert p1.late_actions == 0
 
 
 # ---------------------------------------------------------------- recording

@@ -17,6 +17,7 @@ machine can, to render a session (adaptive ones included) with ``--record``.
 from __future__ import annotations
 
 import math
+import os
 import signal
 import threading
 import time
@@ -182,9 +183,6 @@ def play_command(
             chosen = dev.resolve_device(device, devices=dev.output_devices())
         device_label = None if chosen is None else f"{chosen['index']} '{chosen['name']}' ({chosen['hostapi']})"
 
-        from resonance.harmonics import connectome_harmonics
-
-        harmonics = connectome_harmonics()
         length = duration if duration is not None else (resolved["duration_s"] if resolved else 0.0)
         progress = _Progress("preparing", enabled=length > LONG_PREPARE_S)
         try:
@@ -201,8 +199,11 @@ def play_command(
         recorder = None
         if record is not None:
             recorder = Recorder(record, sr=program.sr, bit_depth=program.info.get("bit_depth", 24))
-        monitor = ModelMonitor(harmonics, sr=program.sr)
-        monitor.start()  # the model's set-up, before the first block plays
+        monitor = ModelMonitor(sr=program.sr)  # the default connectome's harmonics, computed in its set-up
+        if offline:
+            monitor.start()
+        # Live, the model is set up in the background once the stream has started (_run_device): the
+        # first sample does not wait for its imports; the frames played meanwhile wait for it.
         engine = Engine(program, monitor=monitor, recorder=recorder)
 
         presses = []
@@ -217,7 +218,7 @@ def play_command(
                 _run_offline(engine, title=title, record=record, show=not json_output)
             else:
                 _run_device(engine, chosen, title=title, device_label=device_label, record=record,
-                            show=not json_output, presses=presses)
+                            show=not json_output, presses=presses, monitor=monitor)
         except BaseException:
             if recorder is not None:
                 recorder.abort()
@@ -310,18 +311,34 @@ def _run_offline(engine, *, title, record, show) -> None:
             live.stop()
 
 
-def _run_device(engine, chosen, *, title, device_label, record, show, presses) -> None:
+def _process_age_s() -> float | None:
+    """Seconds since this process started (Linux ``/proc``; None elsewhere)."""
+    try:
+        with open("/proc/self/stat") as f:
+            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as f:
+            uptime_s = float(f.read().split()[0])
+        return max(0.0, uptime_s - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+def _run_device(engine, chosen, *, title, device_label, record, show, presses, monitor=None) -> None:
     from ..errors import DeviceError
     from ..live import device as dev
     from ..live.engine import BLOCK_FRAMES, STOP_RAMP_S
     from ..live.view import live_panel, session_state
 
     device_flags = {"underflows": 0}
+    age0 = _process_age_s()
+    clock0 = time.monotonic()
 
     def callback(outdata, frames, time_info, status):
         if status.output_underflow:
             device_flags["underflows"] += 1
         engine.pull(outdata)
+        if engine.first_sample_s is None and engine.delivered_frames and age0 is not None:
+            engine.first_sample_s = age0 + (time.monotonic() - clock0)
 
     stream = dev.open_stream(chosen, sr=engine.sr, n_channels=engine.program.n_channels, block_frames=BLOCK_FRAMES,
                              callback=callback)
@@ -329,11 +346,7 @@ def _run_device(engine, chosen, *, title, device_label, record, show, presses) -
     stop_worker = threading.Event()
     worker = threading.Thread(target=engine.run_worker, kwargs={"stop_event": stop_worker}, name="stimgen-play",
                               daemon=True)
-    worker.start()
-    live = _live(show)
-    if live is None and show:
-        typer.echo(f"playing {title} on {device_label} for {engine.program.n_frames / engine.sr:.1f} s "
-                   "(Ctrl-C fades out and stops)", err=True)
+    live = None
     sd = dev.import_sounddevice()
     lost = None
     try:
@@ -342,6 +355,18 @@ def _run_device(engine, chosen, *, title, device_label, record, show, presses) -
         except sd.PortAudioError as exc:
             raise DeviceError(f"cannot start output device {device_label} ({exc}); it may be busy: choose another "
                               f"with --device (see --list-devices), {dev.RENDER_HINT}") from None
+        # The ring holds a second of audio: the model's set-up starts now, in the background, before
+        # the worker (which would otherwise set it up itself on the first played frames).
+        if monitor is not None:
+            monitor.start(background=True)
+        worker.start()
+        warm_up = getattr(engine.program, "warm_up", None)
+        if warm_up is not None:  # an adaptive program's varied renderings, off the audio's path
+            threading.Thread(target=warm_up, name="stimgen-warm-up", daemon=True).start()
+        live = _live(show)  # (rich is imported after the first sample)
+        if live is None and show:
+            typer.echo(f"playing {title} on {device_label} for {engine.program.n_frames / engine.sr:.1f} s "
+                       "(Ctrl-C fades out and stops)", err=True)
         if live is not None:
             live.start()
         deadline = None
@@ -371,7 +396,8 @@ def _run_device(engine, chosen, *, title, device_label, record, show, presses) -
             pass
         if not engine.finished:
             stop_worker.set()
-        worker.join()
+        if worker.ident is not None:
+            worker.join()
     engine.drain()
     engine.device_underflows = device_flags["underflows"]
     if lost is not None:

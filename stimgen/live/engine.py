@@ -37,7 +37,7 @@ import numpy as np
 from ..errors import ParameterError
 from .ring import RingBuffer
 
-__all__ = ["BLOCK_FRAMES", "RING_S", "STOP_RAMP_S", "RAMP_IN_S", "MODEL_LAG_S", "raised_cosine_ramp", "Engine"]
+__all__ = ["BLOCK_FRAMES", "RING_S", "STOP_RAMP_S", "RAMP_IN_S", "MODEL_LAG_S", "MODEL_BACKLOG_S", "raised_cosine_ramp", "Engine"]
 
 #: Frames per callback and per produced block.
 BLOCK_FRAMES = 512
@@ -50,6 +50,12 @@ STOP_RAMP_S = 0.5
 
 #: Engine ramps for programs without their own fades (s).
 RAMP_IN_S = 0.5
+
+#: Most audio (s) played while the model is set up in the background (:meth:`ModelMonitor.start`)
+#: before production waits for it: far more than a set-up takes (about half a second), so a sound
+#: card never waits; a device that pulls faster than real time (ALSA's null plugin) is held to the
+#: model's pace from then on, as with a model set up before the stream.
+MODEL_BACKLOG_S = 10.0
 
 #: Upper bound (s) of the model's latency: frames beyond a model step's end
 #: that must be fed before the step completes (resampler and front-end
@@ -121,6 +127,9 @@ class Engine:
         What stopped :meth:`run_worker`, if anything.
     device_underflows : int
         Output underflows the device driver reported (set by the driver).
+    first_sample_s : float or None
+        Seconds from the process's start to the first block handed to the
+        device (set by the driver; None offline).
 
     Examples
     --------
@@ -158,6 +167,8 @@ class Engine:
         self.finished = False
         self.error = None
         self.device_underflows = 0
+        self.first_sample_s = None
+        self._backlog_frames = int(round(MODEL_BACKLOG_S * self.sr))
         if getattr(program, "adaptive", False):
             program.lag_frames = capacity + int(round(MODEL_LAG_S * self.sr))
 
@@ -222,9 +233,9 @@ class Engine:
         """Record and score the played frames, free their space; True if there were any."""
         ring = self.ring
         n = ring.played
-        if n == 0:
-            return False
         observe = getattr(self.program, "observe", None)
+        if n == 0:
+            return self._catch_up(observe)
         while n > 0:
             k = ring.copy_played(self._scratch, n)
             frames = self._scratch[:k]
@@ -243,13 +254,24 @@ class Engine:
             n -= k
         return True
 
+    def _catch_up(self, observe) -> bool:
+        """Score the frames that waited for a model set up in the background, once it is ready."""
+        monitor = self.monitor
+        if monitor is None or not getattr(monitor, "waiting", False) or not monitor.ready:
+            return False
+        for t_s, temperature in monitor.feed(np.zeros((0, self.program.n_channels))):
+            if observe is not None:
+                observe(temperature, t_s=t_s)
+        return True
+
     def _produce(self) -> bool:
         ring = self.ring
         did = False
         limit = self._end if self.stop_at is not None else self.program.n_frames
+        gate = self._model_gate()
         while self.produced < limit:
             m = min(self.block_frames, limit - self.produced)
-            if ring.space < m:
+            if ring.space < m or (gate is not None and self.produced + m > gate):
                 break
             frames = self.program.next_frames(m)
             if frames.shape[0] != m:
@@ -266,6 +288,29 @@ class Engine:
             self.produced += m
             did = True
         return did
+
+    def _model_gate(self):
+        """The last frame the program may produce while the model lags behind the played frames (None: no limit).
+
+        While the model is being set up in the background
+        (:meth:`ModelMonitor.start`), played frames wait for it; production
+        runs at most :data:`MODEL_BACKLOG_S` past a ring ahead of the frames
+        the model has taken.  An adaptive program's thermostat decisions land
+        ``lag_frames`` after their model step, on frames not yet produced,
+        only if production runs at most one ring ahead of them: so it is held
+        to that bound, except before ``program.model_free_frames`` (frames
+        that no decision can change: before the hold begins, plus the lag).
+        A model fed as the frames play (set up before) never binds the gate.
+        """
+        if self.monitor is None:
+            return None
+        scored = getattr(self.monitor, "n_scored", None)
+        if scored is None:
+            return None
+        gate = scored + self.ring.capacity + self._backlog_frames
+        if getattr(self.program, "adaptive", False):
+            gate = min(gate, max(scored + self.ring.capacity, int(getattr(self.program, "model_free_frames", 0))))
+        return gate
 
     def step(self) -> bool:
         """One turn of the worker: record and score what was played, then produce ahead.

@@ -21,7 +21,9 @@ array (the layout of the playback ring).  Three kinds:
 
 from __future__ import annotations
 
+import copy
 import math
+import threading
 
 import numpy as np
 
@@ -402,7 +404,32 @@ class AdaptiveProgram:
         self._mix_pos = 0
         self._pending = None
 
+    def warm_up(self) -> None:
+        """Build what the thermostat may need later (the varied renderings), off the audio's path.
+
+        Safe to call from another thread while the session plays; otherwise
+        it happens on the first bar drawn from them.
+        """
+        self.sources.warm_up()
+
     # -- control -----------------------------------------------------------------
+    @property
+    def model_free_frames(self) -> int:
+        """Output frames that no model reading can change: those before the hold begins, plus the lag.
+
+        Before the hold the thermostat keeps ``u`` at 0 (:meth:`Thermostat.update`),
+        so the first decision that can change the audio comes from a step
+        at or after the hold's start and lands ``lag_frames`` later.  The
+        engine lets a program run ahead of a model still being set up as far
+        as this frame.
+        """
+        from ..synth import arc_boundaries_s
+
+        a = self.arc
+        heat_s, _, _ = arc_boundaries_s(duration_s=self.duration_s, heat_s=a["heat_s"], hold_s=a["hold_s"],
+                                        cool_s=a["cool_s"])
+        return max(0, int(math.floor(heat_s * self.sr)) + int(self.lag_frames) - BLOCK_FRAMES)
+
     def observe(self, temperature: float, *, t_s: float) -> None:
         """Give the thermostat one model reading; schedule its decision.
 
@@ -419,6 +446,8 @@ class AdaptiveProgram:
         phase = arc_phase(min(max(t_s, 0.0), self.duration_s), duration_s=self.duration_s,
                           heat_s=a["heat_s"], hold_s=a["hold_s"], cool_s=a["cool_s"])
         u = self.thermostat.update(temperature, t_s=t_s, phase=phase)
+        if u == (self._actions[-1][1] if self._actions else self._u):
+            return  # no change to schedule (e.g. before the hold, where u stays 0)
         # The mix runs ahead of the output by the limiter's delay and at most one block.
         at = int(round(t_s * self.sr)) + self.lag_frames + self.limiter.delay + BLOCK_FRAMES
         if at < self._mix_pos:
@@ -477,15 +506,21 @@ class AdaptiveProgram:
             level = 10.0 ** (u_ramp * self.thermostat.rhythm_range_db / 20.0)
             acc = np.zeros(k)
             own = np.zeros(k)
-            for layer, stems in zip(self.rhythm, stems_now):
+            varied = None
+            for slot, (layer, stems) in enumerate(zip(self.rhythm, stems_now)):
                 own += stems[0]
-                if len(stems) == 1:
+                if layer["kind"] not in EVENT_KINDS or not self.sources.variants:
                     acc += stems[0]
                 else:
                     w = self._variation_weights(layer, start, k, u_new)
-                    for s_index, stem in enumerate(stems):
-                        if np.any(w[s_index]):
-                            acc += w[s_index] * stem
+                    if np.any(w[0]):
+                        acc += w[0] * stems[0]
+                    if np.any(w[1:]):
+                        # The varied renderings are rendered only where they sound (from the hold on).
+                        varied = self.sources.read_variants(start, k) if varied is None else varied
+                        for s_index in (1, 2):
+                            if np.any(w[s_index]):
+                                acc += w[s_index] * varied[slot][s_index - 1]
             out[:k] += (acc * level)[:, np.newaxis]
             ref[:k] += own[:, np.newaxis]
         self._u = u_new
@@ -535,17 +570,38 @@ class _AdaptiveSources:
     """The layers of an adaptive session, rendered section by section in step with the mix.
 
     ``read(start, k)`` returns the bed (sum of the non-rhythmic layers, mono
-    or stereo) and, per rhythmic layer, its renderings (the preset's, then
-    the more and less varied ones for drums and clicks) for frames
+    or stereo) and, per rhythmic layer, its own rendering for frames
     ``[start, start + k)``; calls must follow each other without gaps.
+    ``read_variants(start, k)`` returns, per rhythmic slot, the more and less
+    varied renderings of drums and clicks for the same frames.  Those are
+    built on first use (or by :meth:`warm_up`, which ``stimgen play`` runs in
+    the background once the stream has started) and skip forward to
+    ``start`` (:meth:`stimgen.render.SessionRenderer.seek`, exact for event
+    layers, whose notes follow from their index): so they cost nothing before
+    the first sample, nor while no bar is drawn from them.
     """
 
-    def __init__(self, renderer, rhythm, variants):
+    def __init__(self, renderer, rhythm, variant_presets):
         self.renderer = renderer
         self.rhythm_index = {r["index"] for r in rhythm}
         self.rhythm = rhythm
-        self.variants = variants
+        self.variant_presets = variant_presets
+        self._variants = None
+        self._lock = threading.Lock()
         self.position = 0
+
+    @property
+    def variants(self) -> bool:
+        """There are varied renderings (the preset has drums or clicks)."""
+        return bool(self.variant_presets)
+
+    def warm_up(self) -> None:
+        """Build the varied renderings now (their notes are drawn for the whole session)."""
+        from ..render import SessionRenderer
+
+        with self._lock:
+            if self._variants is None:
+                self._variants = [SessionRenderer(v) for v in self.variant_presets]
 
     def read(self, start: int, k: int):
         if start != self.position:  # pragma: no cover - the program reads in order
@@ -563,13 +619,21 @@ class _AdaptiveSources:
                 bed = bed[np.newaxis] + y
             else:
                 bed = bed + y
-        stems = [[own[x["index"]]] for x in self.rhythm]
+        return bed, [[own[x["index"]]] for x in self.rhythm]
+
+    def read_variants(self, start: int, k: int):
+        """Per rhythmic slot, ``[more, less]`` varied renderings of frames ``[start, start + k)`` (event slots only)."""
+        self.warm_up()
+        out = [[] for _ in self.rhythm]
         event_slots = [i for i, x in enumerate(self.rhythm) if x["kind"] in EVENT_KINDS]
-        for variant in self.variants:
+        for variant in self._variants:
+            if variant.position < start:
+                variant.seek(start)
             v_env = variant.envelope(start, start + k)
             for slot, layer in zip(event_slots, variant.layers):
-                stems[slot].append(layer.read(start, start + k, v_env))
-        return bed, stems
+                out[slot].append(layer.read(start, start + k, v_env))
+            variant.position = start + k
+        return out
 
 
 def adaptive_program(resolved: dict, *, duration_s=None, seed=None, thermostat: Thermostat | None = None,
@@ -609,7 +673,6 @@ def adaptive_program(resolved: dict, *, duration_s=None, seed=None, thermostat: 
     """
     from ..mastering import fade, session_fade_s
     from ..preset import validate_preset
-    from ..render import SessionRenderer
     from ..session import Session
 
     def report(fraction):
@@ -629,10 +692,10 @@ def adaptive_program(resolved: dict, *, duration_s=None, seed=None, thermostat: 
         if not events:
             break
         layers = [_shift_variation(p["layers"][r["index"]], changes, add=add) for r in events]
-        variant = validate_preset({**p, "layers": layers, "seed": p["seed"] + VARIATION_SEEDS[which]},
-                                  source=f"{p['name']} ({which} variation)")
-        variants.append(SessionRenderer(variant))
-    sources = _AdaptiveSources(SessionRenderer(resolved, duration_s=duration_s, seed=seed), rhythm, variants)
+        variants.append(validate_preset({**p, "layers": layers, "seed": p["seed"] + VARIATION_SEEDS[which]},
+                                        source=f"{p['name']} ({which} variation)"))
+    # The session's own renderer, unread (a copy: drawing its notes again would cost as much).
+    sources = _AdaptiveSources(copy.deepcopy(session.fresh_renderer), rhythm, variants)
     # Fades of the mastering, as gain ramps (the same raised cosines).
     fade_s = session_fade_s(duration)
     n_fade = min(int(round(fade_s * sr)), n_frames // 2)

@@ -97,7 +97,7 @@ class Recorder:
         from resonance.io.atomic import atomic_path
         from resonance.io.audio import WRITABLE_EXTENSIONS
 
-        from ..io import TRACK_BIT_DEPTHS, TRACK_SAMPLE_RATES
+        from ..io import TRACK_BIT_DEPTHS, TRACK_SAMPLE_RATES, flac_options
 
         path = check_record_path(self.path)
         if self.sr not in TRACK_SAMPLE_RATES:
@@ -110,7 +110,8 @@ class Recorder:
         try:
             tmp = stack.enter_context(atomic_path(path, suffix=f".tmp{ext}"))
             self._file = sf.SoundFile(str(tmp), "w", samplerate=self.sr, channels=self.n_channels,
-                                      format=container, subtype=TRACK_BIT_DEPTHS[self.bit_depth])
+                                      format=container, subtype=TRACK_BIT_DEPTHS[self.bit_depth],
+                                      **flac_options(ext))
         except (OSError, RuntimeError, sf.LibsndfileError) as exc:
             stack.close()
             raise ParameterError(f"--record '{path}' cannot be written ({exc})") from None

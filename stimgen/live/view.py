@@ -157,7 +157,8 @@ def session_record(result, *, engine, title: str, mode: str, device: str | None,
         ``file`` if ``result`` is None, with a ``session`` entry: ``mode``,
         ``device``, ``played_s``, ``program_s``, ``stopped_early``,
         ``underruns``, ``underrun_s``, ``device_underflows`` (reported by
-        PortAudio), ``record``, ``source`` (the program's
+        PortAudio), ``first_sample_s`` (from the process's start to the first
+        block handed to the device; None offline), ``record``, ``source`` (the program's
         facts) and, in adaptive mode, ``thermostat`` (band, log) and
         ``safety`` (governor and limiter).
     """
@@ -179,6 +180,7 @@ def session_record(result, *, engine, title: str, mode: str, device: str | None,
         "underruns": int(engine.underruns),
         "underrun_s": round(engine.underrun_frames / sr, 6),
         "device_underflows": int(engine.device_underflows),
+        "first_sample_s": None if engine.first_sample_s is None else round(engine.first_sample_s, 3),
         "record": None if record_path is None else str(record_path),
         "source": facts,
     }

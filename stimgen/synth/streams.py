@@ -256,18 +256,26 @@ class IsochronicStream(Stream):
     def __init__(self, freq_hz, *, sr, n_samples, rate_hz, duty, ramp_s):
         super().__init__(n_samples)
         self.freq_hz, self.sr, self.rate_hz, self.duty, self.ramp_s = freq_hz, int(sr), rate_hz, duty, ramp_s
+        self.carrier = _Sine(freq_hz, self.sr)
 
     def _render(self, a, b):
+        """The gate of the array function (its raised cosine evaluated on the ramps only: the same
+        values, 0 and 1 being exact elsewhere) times the carrier by angle addition (:class:`_Sine`)."""
         k = np.arange(a, b)
         sr, rate_hz, ramp_s = self.sr, self.rate_hz, self.ramp_s
         on_s = self.duty / rate_hz
         cycles = k * (rate_hz / sr)
         t_in = (cycles - np.floor(cycles)) / rate_hz
         if ramp_s > 0:
-            gate = raised_cosine(np.minimum(t_in / ramp_s, (on_s - t_in) / ramp_s))
+            gate = np.minimum(t_in / ramp_s, (on_s - t_in) / ramp_s)
+            np.clip(gate, 0.0, 1.0, out=gate)
+            ramp = (gate > 0.0) & (gate < 1.0)
+            gate[ramp] = raised_cosine(gate[ramp])
         else:
             gate = (t_in < on_s).astype(np.float64)
-        return gate * np.sin(2 * np.pi * (self.freq_hz / sr) * k)
+        y = self.carrier.into(np.empty(b - a), a, b) if b > a else np.zeros(0)
+        y *= gate
+        return y
 
 
 #: Grid (samples) of the sine oscillators: at each multiple of it the phase is
