@@ -140,9 +140,11 @@ class ModelConfig:
         a bar or two (engineering choice, tied to that constant).  12 s:
         listeners learn a cyclically repeated noise for cycles up to
         ~10-20 s (Kaernbach 2004; literature value), the value to use when
-        switching the sink on.  Default 0: off, because it also learns any
-        strictly periodic sound as a section (slow AM noise, a click track)
-        and cuts its modulation path (docs/model.md).  The sink learns the band sinks' residual with one lag for all
+        switching the sink on (a 10 s loop of a real rock mix then scores
+        a quarter of the mix instead of 33 % above it).  Default 0: off,
+        because it absorbs part of a varied groove's opening later than
+        of its middle (the 20/60/180 s excerpts then spread by 20 %);
+        see docs/model.md.  The sink learns the band sinks' residual with one lag for all
         bands, so a varied groove's steady backbeat is not taken for a loop
         (docs/model.md, "Recurrence sink").
     recurrence_tau_s : float
