@@ -30,9 +30,10 @@ Units.  Energies are in basis points (1/10,000) of two fixed reference stimuli r
 auditory entry, before the connectome (so the units do not depend on it): an
 unlearnable 120 BPM train of full-strength onsets in every band (onset path)
 and a full-depth 4 Hz amplitude modulation in every band (modulation path).
-The score is the highest level that the reservoir, with its charge divided
-out, sustains: comparable across durations; ``habituation`` reports how much
-the stimulus wears off.  See docs/model.md.
+The score is the reservoir's equilibrium level, the mean neutral power
+delivered once the model has settled (:mod:`resonance.metrics`): a property of
+the stimulus, not of the excerpt's length; ``habituation`` reports how much the
+stimulus wears off.  See docs/model.md.
 """
 
 from __future__ import annotations
@@ -45,13 +46,16 @@ from .consonance import FrameAnalyzer, mode_consonance, resolve_memory
 from .coupling import entry_coupling, regional_projection
 from .dynamics import Reservoir, RhythmBank, bank_frequencies_hz, effective_pulse_response
 from .errors import ParameterError
+from .events import EventPeaks
 from .expectation import Expectation
 from .field import FieldParameters, channel_transfer_power, corticothalamic_transfer
 from .frontend import MODEL_SR, FrontEnd
 from .oscillators import RegionalOscillators, delay_steps, kuramoto_order
 from .hearing.modulation import ModulationFilterbank, modulation_rates_hz
+from .loops import SectionRecurrence
+from .metrics import arc_metrics, equilibrium_score, habituation
 from .semantic import SpeechDetector
-from .sinks import ModulationSink, OnsetSinks, RecurrenceSink, TimingTolerance, combine_predictions, event_strength
+from .sinks import ModulationSink, OnsetSinks, TimingTolerance, combine_predictions, event_strength
 from scipy.signal import lfilter
 from scipy.ndimage import median_filter
 
@@ -131,16 +135,19 @@ class ModelConfig:
         2005).  Literature value rounded to the sink grid.
     recurrence_min_lag_s, recurrence_max_lag_s : float
         Range of periods at which the recurrence sink
-        (:class:`~resonance.sinks.RecurrenceSink`) looks for the stimulus
-        repeating itself.  0.1 s: the shortest inter-onset interval heard
-        as a sequence of events (London 2004; literature value).  12 s:
-        listeners learn a cyclically repeated noise for cycles up to ~10-20 s
-        (Kaernbach 2004), so 12 s (a loop of several bars) is the value to
-        use when switching the sink on.  Default 0: the sink is off, because
-        with it on a varied drum groove (50 % of its bars varied) is absorbed
-        as far as its bars recur and falls to ~4x white noise (measured
-        0.086 vs 0.022 at 40 s), below the model's fact "noise < a tenth of
-        a groove"; see docs/model.md.  Engineering choice.
+        (:class:`~resonance.loops.SectionRecurrence`) looks for the whole
+        sound repeating itself as a section.  4 s: the reach of the band
+        sinks (``sink_memory_s``), which already predict what recurs within
+        a bar or two (engineering choice, tied to that constant).  12 s:
+        listeners learn a cyclically repeated noise for cycles up to
+        ~10-20 s (Kaernbach 2004; literature value), the value to use when
+        switching the sink on (a 10 s loop of a real rock mix then scores
+        a quarter of the mix instead of 33 % above it).  Default 0: off,
+        because it absorbs part of a varied groove's opening later than
+        of its middle (the 20/60/180 s excerpts then spread by 20 %);
+        see docs/model.md.  The sink learns the band sinks' residual with one lag for all
+        bands, so a varied groove's steady backbeat is not taken for a loop
+        (docs/model.md, "Recurrence sink").
     recurrence_tau_s : float
         Time constant of the recurrence sink's reliability sums (s).
         Engineering choice: the same span as ``coherence_tau_s``, about four
@@ -229,8 +236,17 @@ class ModelConfig:
         cortical normalisation, Carandini & Heeger 2012).  Literature value.
     reservoir_tau_s : float
         Leak time constant of the per-mode energy reservoir (s).  Engineering
-        choice (docs/model.md: seconds to minutes); it also sets the window of
-        the duration-independent score and of habituation.
+        choice (docs/model.md: seconds to minutes); it also sets the early
+        and late windows of ``habituation``.  The score does not depend on
+        it (:mod:`resonance.metrics`).
+    settle_s : float
+        Time the model's stages need to settle from their blank start (s):
+        the score, the reservoir's equilibrium level, averages the neutral
+        power delivered after it (after half the excerpt if that is
+        shorter).  10 s: longer than ``coherence_tau_s`` (8 s), the slowest
+        of the stages that shape the neutral power, and about five bars at
+        120 BPM, within which listeners settle on a beat and metre
+        (Toiviainen & Snyder 2003).  Engineering choice.
     arc_threshold : float
         Fraction of the peak above which the arc is "above threshold"
         (engineering choice).
@@ -301,7 +317,7 @@ class ModelConfig:
     sink_memory_s: float = 4.0
     sink_learning_rate: float = 20.0
     sink_tolerance_frames: int = 1
-    recurrence_min_lag_s: float = 0.1
+    recurrence_min_lag_s: float = 4.0
     recurrence_max_lag_s: float = 0.0
     recurrence_tau_s: float = 8.0
     recurrence_prior_events: float = 1.0
@@ -325,6 +341,7 @@ class ModelConfig:
     sync_tau_s: float = 10.0
     normalization_exponent: float = 1.0
     reservoir_tau_s: float = 30.0
+    settle_s: float = 10.0
     arc_threshold: float = 0.5
     consonance_every: int = 8
     energised_share: float = 0.5
@@ -354,7 +371,7 @@ class ModelConfig:
         check_float("sink_memory_s", self.sink_memory_s, low=0.1, high=30.0)
         check_float("sink_learning_rate", self.sink_learning_rate, low=0.0)
         check_int("sink_tolerance_frames", self.sink_tolerance_frames, low=0, high=8)
-        check_float("recurrence_min_lag_s", self.recurrence_min_lag_s, low=0.05, high=2.0)
+        check_float("recurrence_min_lag_s", self.recurrence_min_lag_s, low=0.05, high=30.0)
         check_float("recurrence_max_lag_s", self.recurrence_max_lag_s, low=0.0, high=60.0)
         check_float("recurrence_tau_s", self.recurrence_tau_s, low=0.5, high=600.0)
         check_float("recurrence_prior_events", self.recurrence_prior_events, low=0.0, low_inclusive=False)
@@ -380,6 +397,7 @@ class ModelConfig:
         check_float("sync_tau_s", self.sync_tau_s, low=0.5, high=600.0)
         check_float("normalization_exponent", self.normalization_exponent, low=0.0, high=4.0)
         check_float("reservoir_tau_s", self.reservoir_tau_s, low=0.1)
+        check_float("settle_s", self.settle_s, low=0.0, high=600.0)
         check_float("arc_threshold", self.arc_threshold, low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
         check_int("consonance_every", self.consonance_every, low=1)
         check_float("energised_share", self.energised_share, low=0.0, high=1.0, low_inclusive=False)
@@ -412,8 +430,9 @@ class ScoreResult:
     duration_s : float
         Duration of the audio scored (s).
     score : float
-        Semantically-neutral energy build-up: the highest bias-corrected level
-        of the SNE reservoir after the first seconds, in basis points of the
+        Semantically-neutral energy build-up: the SNE reservoir's equilibrium
+        level (the mean neutral power delivered after ``settle_s``;
+        :func:`~resonance.metrics.equilibrium_score`), in basis points of the
         fixed entry references (:data:`SCORE_UNITS`; see the module docstring).
     metrics : dict
         Named metrics (see :meth:`Scorer.result`).
@@ -692,7 +711,8 @@ class Scorer:
         B = self.config_.n_bands
         cfg = self.config_
         self._tol = TimingTolerance(n_bands=B, tolerance_frames=cfg.sink_tolerance_frames)
-        self._rec = None if cfg.recurrence_max_lag_s <= 0 else RecurrenceSink(
+        self._peaks = EventPeaks(n_bands=B, pre=_POOL, post=_POOL)
+        self._rec = None if cfg.recurrence_max_lag_s <= 0 else SectionRecurrence(
             n_bands=B, frame_rate_hz=self._fr / _POOL, min_lag_s=cfg.recurrence_min_lag_s,
             max_lag_s=cfg.recurrence_max_lag_s, tau_s=cfg.recurrence_tau_s,
             prior_events=cfg.recurrence_prior_events, block_frames=_STEP // _POOL,
@@ -771,6 +791,9 @@ class Scorer:
             )
             nb = ob.shape[0]
             o[:nb] = np.maximum(o[:nb], ob)
+        # One event per onset, at its peak (resonance.events): pooled to the
+        # sink frames, a note counts once wherever it falls on the grid.
+        o = self._peaks.process(o)
         self._o_buf = np.concatenate([self._o_buf, o], axis=1)
         # The metre model's onset detection function: the bands' spectral flux
         # (SuperFlux, log-compressed; Boeck & Widmer 2013), in units of
@@ -822,7 +845,10 @@ class Scorer:
         # repeats itself (a loop, a metronome); the surer sink wins.
         recurring = np.zeros((B, n_steps))
         if self._rec is not None:
-            sink_out = combine_predictions(sink_out, self._rec.process(pooled))
+            # It learns what the band sinks leave unpredicted (the level
+            # above them: resonance.loops) and adds its expectation to theirs.
+            residual = np.maximum(pooled - sink_out.p, 0.0)
+            sink_out = combine_predictions(sink_out, np.minimum(sink_out.p + self._rec.process(residual), 1.0))
             recurring = self._rec.reliability_.reshape(B, n_steps, -1).mean(axis=2)
         # Expectations are matched within the timing tolerance (sinks.py).
         expected, omitted_s = self._tol.process(sink_out.o, sink_out.p)
@@ -1219,7 +1245,7 @@ class Scorer:
         presence = amp / (amp + _OSC_HALF_AMPLITUDE)
         synchrony = float(sync[:, 1].sum() / sync[:, 0].sum()) * presence if sync.size and sync[:, 0].sum() > 0 else 0.0
         regions, regional_share = self._top_regions(mean_modes)
-        score, habituation = self._headline(timeline["neutral_power"], dt)
+        score, score_window_s, hab = self._headline(timeline["neutral_power"], dt)
         expect = self._expect.metrics()
         tempo_bpm, pulse_salience = self._tempo()
         # The pulse is the metre model's period, reported where there is one:
@@ -1244,7 +1270,8 @@ class Scorer:
             "neutral_energy": float(timeline["neutral_power"].mean()),
             "synchrony": synchrony,
             "regional_share": regional_share,
-            "habituation": habituation,
+            "habituation": hab,
+            "score_window_s": score_window_s,
         }
         return ScoreResult(
             duration_s=self._n_samples / self.sr,
@@ -1258,33 +1285,18 @@ class Scorer:
         )
 
     def _headline(self, neutral_power: np.ndarray, dt: float):
-        """Duration-independent score and habituation.
+        """Duration-independent score, the seconds it was read over, and habituation.
 
-        The reservoir starts empty, so over its first ``reservoir_tau_s`` it
-        reads low whatever the stimulus, and its time average grows with the
-        file's length.  The level used here is the reservoir with its charge
-        divided out: the mean neutral power delivered over the reservoir's
-        memory (the bias correction of an exponential average).  The score
-        is the highest level the stimulus sustains, read after the first
-        third of ``reservoir_tau_s`` (or half the stimulus, if shorter) so
-        that the average is over at least 10 s: a steady stimulus scores the
-        same on a short and a long excerpt, and a stimulus that habituates
-        is scored by what it builds before it habituates.  Habituation is
-        the relative fall from that level to the mean power over the last
-        third of the stimulus (0 = none, 1 = everything): an exact loop that
-        the sinks learn reports it as its own metric.
+        The score is the reservoir's equilibrium level, the mean neutral
+        power delivered after ``settle_s`` (:func:`~resonance.metrics.equilibrium_score`);
+        habituation is the relative fall of the delivered power from the
+        first to the last ``reservoir_tau_s`` of the settled stretch
+        (:func:`~resonance.metrics.habituation`).  See :mod:`resonance.metrics`.
         """
-        p = np.asarray(neutral_power, dtype=float)
-        n = p.size
-        a = float(np.exp(-dt / self.config_.reservoir_tau_s))
-        level = lfilter([1.0 - a], [1.0, -a], p) / (1.0 - a ** np.arange(1, n + 1))
-        skip = min(n // 2, int(round(self.config_.reservoir_tau_s / 3.0 / dt)))
-        score = float(level[skip:].max())
-        if n < 3 or score <= 0:
-            return score, 0.0
-        late = float(p[-(n // 3) :].mean())
-        habituation = float(np.clip(1.0 - late / score, 0.0, 1.0))
-        return score, habituation
+        cfg = self.config_
+        score, window_s = equilibrium_score(neutral_power, dt_s=dt, settle_s=cfg.settle_s)
+        hab = habituation(neutral_power, dt_s=dt, settle_s=cfg.settle_s, window_s=cfg.reservoir_tau_s)
+        return score, window_s, hab
 
     def _mode_consonance(self, mean_modes: np.ndarray) -> float | None:
         """Consonance among the energised harmonics (the valence proxy).
@@ -1418,52 +1430,6 @@ def _step_average(x: np.ndarray, a: float, per: int, last: np.ndarray):
     g = x.reshape(x.shape[:-1] + (n // per, per)) @ w
     y, _ = lfilter([1.0], [1.0, -(a**per)], g, axis=-1, zi=(a**per) * last[..., None])
     return y, y[..., -1]
-
-
-def arc_metrics(sne: np.ndarray, *, dt_s: float, threshold: float = 0.5) -> dict:
-    """Annealing-arc metrics of an SNE time course (docs/model.md).
-
-    Parameters
-    ----------
-    sne : ndarray, shape (n,)
-        SNE (temperature) per step.
-    dt_s : float
-        Step (s).
-    threshold : float
-        Fraction of the peak that counts as "above threshold".
-
-    Returns
-    -------
-    dict
-        ``peak`` (score units), ``time_to_peak_s``, ``time_above_threshold_s``,
-        ``heating_rate`` (score units per minute, from start to peak),
-        ``cooling_rate`` (largest drop per minute after the peak, over 10 s),
-        ``cooling_smoothness`` in [0, 1] (net drop after the peak divided by
-        the total variation there: 1 = a steady glide down, lower = jagged).
-    """
-    sne = np.asarray(sne, dtype=float)
-    i_peak = int(np.argmax(sne))
-    peak = float(sne[i_peak])
-    above = float(np.count_nonzero(sne >= threshold * peak) * dt_s) if peak > 0 else 0.0
-    t_peak = (i_peak + 1) * dt_s
-    heating = (peak - float(sne[0])) / (t_peak / 60.0) if t_peak > 0 else 0.0
-    tail = sne[i_peak:]
-    if tail.size > 1:
-        tv = float(np.abs(np.diff(tail)).sum())
-        smooth = (float(tail[0] - tail[-1]) / tv) if tv > 0 else 1.0
-        w = max(1, int(round(10.0 / dt_s)))
-        drops = tail[:-w] - tail[w:] if tail.size > w else np.array([tail[0] - tail[-1]])
-        cooling_rate = float(max(drops.max(), 0.0)) / (min(w, tail.size - 1) * dt_s / 60.0)
-    else:
-        smooth, cooling_rate = 1.0, 0.0
-    return {
-        "peak": peak,
-        "time_to_peak_s": t_peak,
-        "time_above_threshold_s": above,
-        "heating_rate": heating,
-        "cooling_rate": cooling_rate,
-        "cooling_smoothness": smooth,
-    }
 
 
 def score_signal(y: np.ndarray, sr: int, *, harmonics, config: ModelConfig | None = None, block_s: float = 10.0):
