@@ -166,12 +166,6 @@ def test_white_noise_scores_low(rhythm_scores):
     assert rhythm_scores["noise"] < rhythm_scores["metronome"], rhythm_scores
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with one event per onset (resonance.events, g10) the sinks learn the one-bar loop sooner: its SNE "
-    "peaks at 47 s at 0.015 (30-90 s mean 0.0150) and falls to 0.0079 over 480-600 s, a fall to 0.53, not below "
-    "0.5; the varied version holds (0.295 -> 0.393) and ends 50x above the loop; habituation metric 0.64 vs 0.0",
-)
 def test_exact_loop_habituates_while_varied_version_holds(default_harmonics):
     d = 600.0
     loop = _score(S.groove(120, d, syncopation=0.5, loop=True, seed=3), default_harmonics).timeline
@@ -374,14 +368,6 @@ def test_one_percent_weight_noise_changes_no_score_by_more_than_5_percent(defaul
     assert np.all(np.abs(b - a) <= 0.05 * a), np.abs(b - a) / a
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the score is now the reservoir's equilibrium (mean power after the model settles, g10); at 4 v the "
-    "11.3 Hz AM delivers most in its first seconds (3.3, the modulation coherence average starting up) and "
-    "settles at 1.4-1.5, while 1 Hz AM rises to 1.5-2.5: 10 s scores 1 Hz 1.55 vs 11.3 Hz 1.41 (30 s: 1.68 vs "
-    "1.46); the old headline (highest running level from the start) read the start-up and gave 11.3 Hz 2.18. "
-    "The wave speed still moves the 11.3 Hz score 166x (0.0085 at v/2)",
-)
 def test_wave_speed_moves_the_am_rate_that_builds_most(default_harmonics):
     """Scaling the cortical wave speed ``v = gamma_e r_e`` (gamma_e at fixed
     axonal range) moves the AM rate that builds most, in the direction of the
