@@ -143,7 +143,7 @@ def sosfilt(sos: np.ndarray, x: np.ndarray, *, axis: int = -1, zi: np.ndarray | 
     state = np.moveaxis(state, (0, axis + 1), (-2, -1))
     state_shape = state.shape
     state = np.ascontiguousarray(state.reshape(-1, n_sections, 2))
-    kernel(np.ascontiguousarray(sos, dtype=np.float64), work, state)
+    kernel(np.array(sos, dtype=np.float64, order="C"), work, state)  # a writable copy: the kernel takes memoryviews
     y = np.moveaxis(work.reshape(moved.shape), -1, axis)
     if zi is None:
         return y
