@@ -327,6 +327,10 @@ class SessionRenderer:
         """The session arc's gains for frames ``[start, stop)``."""
         return synth.arc_envelope(**self._arc, start=start, stop=stop)
 
+    def envelope_at(self, frames) -> np.ndarray:
+        """The session arc's gains at the frames ``frames`` (the same values as :meth:`envelope`'s)."""
+        return synth.arc_envelope(**self._arc, frames=frames)
+
     def read(self, m: int) -> np.ndarray:
         """The next ``m`` frames (fewer at the end), float64, shape (2, m)."""
         a = self.position

@@ -122,7 +122,7 @@ class Session:
         fade_s = session_fade_s(self.duration_s)
         # The arc's energy at 256 points: where the session is loud the probe windows lie closer together.
         points = np.linspace(0, self.n_frames - 1, _DENSITY_POINTS).astype(np.int64)
-        density = np.array([self._fresh.envelope(int(k), int(k) + 1)[0] for k in points]) ** 2
+        density = self._fresh.envelope_at(points) ** 2
         self.master = StreamMaster(sr=self.sr, n_frames=self.n_frames, n_channels=2,
                                    target_lufs=self.p["target_lufs"], ceiling_dbtp=self.p["ceiling_dbtp"],
                                    fade_in_s=fade_s, fade_out_s=fade_s, density=density)

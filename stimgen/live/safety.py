@@ -31,11 +31,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.ndimage import minimum_filter1d
-from scipy.signal import firwin, resample_poly, sosfilt
 
 from ..errors import ParameterError
 from ..mastering import LIMITER_OVERSAMPLE, TRUE_PEAK_OVERSAMPLE
+from ..mastering._kernels import ahead_min, kaiser_lowpass, sosfilt
 
 __all__ = [
     "GOVERNOR_WINDOW_S",
@@ -75,7 +74,7 @@ def _interpolator(oversample: int) -> tuple[np.ndarray, float]:
     ``bound`` times the largest sample within :data:`INTERP_RADIUS` of it.
     """
     half = 10 * oversample
-    h = firwin(2 * half + 1, 1.0 / oversample, window=("kaiser", 5.0))
+    h = kaiser_lowpass(2 * half + 1, 1.0 / oversample, 5.0)
     branches = np.zeros((oversample, -(-h.size // oversample) + 1))
     for p in range(oversample):
         taps = h[p::oversample]
@@ -362,6 +361,8 @@ class StreamingLimiter:
         h, bound = self._filters[oversample]
         if bound * float(np.abs(window).max()) <= threshold:
             return samples
+        from scipy.signal import resample_poly  # only near the ceiling: its import is slow
+
         up = resample_poly(window, oversample, 1, axis=0, window=h)
         mid = np.abs(up[oversample * r:oversample * (r + n)]).reshape(n, oversample, -1).max(axis=(1, 2))
         return np.maximum(mid, samples)
@@ -428,5 +429,4 @@ class StreamingLimiter:
 
 def _ahead_min(values: np.ndarray, look: int) -> np.ndarray:
     """``out[k] = min(values[k : k + look + 1])`` (the last value repeats past the end)."""
-    size = look + 1
-    return minimum_filter1d(values, size=size, mode="nearest", origin=-(size // 2))
+    return ahead_min(values, look + 1)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import minimum_filter1d
-from scipy.signal import oaconvolve
 
 from ._common import (
     LIMITER_OVERSAMPLE,
@@ -19,6 +17,7 @@ from ._common import (
     _check_float,
     _check_sr,
 )
+from ._kernels import ahead_min
 from .truepeak import TruePeakMeter, _peak_envelope
 
 __all__ = ["limiter_gain", "limit_true_peak"]
@@ -76,12 +75,14 @@ def _limiter_gain(arr: np.ndarray, sr: int, ceiling_dbtp: float, lookahead_s: fl
             if seg.size < hi - lo + n_look:
                 seg = np.concatenate([seg, np.full(hi - lo + n_look - seg.size, gain[-1])])
             # minimum_filter1d with origin=-(size // 2) covers [k, k + n_look].
-            ahead = minimum_filter1d(seg, size=size, mode="nearest", origin=-(size // 2))[:hi - lo]
+            ahead = ahead_min(seg, size)[:hi - lo]
             before = ahead[0] if lo == 0 else 1.0  # the gain before the stretch
             deficit = 1.0 - np.concatenate([np.full(n_look, before), ahead])
             if deficit.size <= _DIRECT_CONV_MAX:
                 local = 1.0 - np.convolve(deficit, kernel, mode="valid")
             else:
+                from scipy.signal import oaconvolve  # only for long stretches: its import is slow
+
                 local = 1.0 - oaconvolve(deficit, kernel, mode="valid")
             # Rounding may leave a value a hair above its inputs' minimum.
             smoothed[lo:hi] = np.minimum(local, gain[lo:hi])

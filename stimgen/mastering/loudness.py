@@ -21,10 +21,10 @@ import math
 from array import array
 
 import numpy as np
-from scipy.signal import sosfilt
 
 from ..errors import ParameterError
 from ._common import BS1770_BLOCK_S, _as_channels, _check_sr
+from ._kernels import sosfilt
 
 __all__ = ["K_SHELF_GAIN_DB", "K_SHELF_HZ", "K_HIGHPASS_HZ", "k_weighting_sos", "integrated_loudness_lufs",
            "LoudnessMeter"]

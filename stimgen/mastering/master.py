@@ -34,7 +34,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.signal import sosfilt
 
 from ..errors import ParameterError
 from ._common import (
@@ -55,6 +54,7 @@ from ._common import (
     _check_sr,
     _lin_to_db,
 )
+from ._kernels import sosfilt
 from .limiter import _limiter_gain
 from .loudness import LoudnessMeter, k_weighting_sos
 from .truepeak import _SCREEN_BLOCK, _interp_taps, _peak_envelope, _sample_envelope

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from scipy.signal import firwin
 
 from ._common import (
     LIMITER_OVERSAMPLE,
@@ -20,6 +19,7 @@ from ._common import (
     _check_sr,
     _lin_to_db,
 )
+from ._kernels import kaiser_lowpass
 
 __all__ = ["true_peak_dbtp", "TruePeakMeter"]
 
@@ -40,7 +40,7 @@ def _interp_taps(oversample: int) -> tuple[np.ndarray, float]:
     inter-sample peaks of arbitrary sample sequences are unbounded.)
     """
     half = 10 * oversample
-    h = firwin(2 * half + 1, 1.0 / oversample, window=("kaiser", 5.0)) * oversample
+    h = kaiser_lowpass(2 * half + 1, 1.0 / oversample, 5.0) * oversample
     width = 2 * _INTERP_RADIUS + 1
     taps = np.zeros((width, oversample))
     for k in range(width):

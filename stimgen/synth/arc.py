@@ -79,7 +79,7 @@ def arc_boundaries_s(*, duration_s, heat_s, hold_s, cool_s):
 
 
 def arc_envelope(*, sr, duration_s, heat_s, hold_s, cool_s, heat_level=HEAT_LEVEL, hold_level=HOLD_LEVEL,
-                 cool_level=COOL_LEVEL, start=0, stop=None):
+                 cool_level=COOL_LEVEL, start=0, stop=None, frames=None):
     """Session intensity curve in [0, 1]: rise, hold, slow fall.
 
     The curve starts at ``heat_level``, rises over the heating phase along a
@@ -108,10 +108,13 @@ def arc_envelope(*, sr, duration_s, heat_s, hold_s, cool_s, heat_level=HEAT_LEVE
         Return only samples ``start`` to ``stop`` (default: all); each
         sample is computed from its own index, so the pieces of a streamed
         session equal the whole curve bit for bit.
+    frames : array_like of int or None
+        Instead of ``start`` to ``stop``: only these samples (each in
+        ``[0, n)``), the same values as the whole curve's at them.
 
     Returns
     -------
-    numpy.ndarray of float64, shape (stop - start,)
+    numpy.ndarray of float64, shape (stop - start,) or the shape of ``frames``
 
     Raises
     ------
@@ -137,8 +140,14 @@ def arc_envelope(*, sr, duration_s, heat_s, hold_s, cool_s, heat_level=HEAT_LEVE
     n = int(round(float(duration_s) * sr))
     start = check_int("start", start, low=0, high=n)
     stop = n if stop is None else check_int("stop", stop, low=start, high=n)
-    t = np.arange(start, stop) / sr
-    env = np.full(stop - start, hold_level)
+    if frames is None:
+        t = np.arange(start, stop) / sr
+    else:
+        frames = np.asarray(frames, dtype=np.int64)
+        if frames.size and (frames.min() < 0 or frames.max() >= n):
+            raise ParameterError(f"frames must lie in [0, {n}); got {frames.min()} to {frames.max()}")
+        t = frames / sr
+    env = np.full(t.shape, hold_level)
     if heat_s > 0:
         rising = t < heat_s
         env[rising] = heat_level + (hold_level - heat_level) * raised_cosine(t[rising] / heat_s)

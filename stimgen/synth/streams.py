@@ -20,11 +20,11 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-import scipy.signal
 
 from resonance.errors import ParameterError
 from resonance.validation import check_int, check_option
 
+from ..mastering._kernels import lfilter
 from .modulation import raised_cosine
 from .tonal import DRIFT_RATE_HZ, NOISE_KINDS, _phases, _tone_into, _wavetable
 
@@ -341,7 +341,7 @@ def _noise_norm(kind: str) -> float:
     b, a = _noise_filter(kind)
     impulse = np.zeros(1 << 18)
     impulse[0] = 1.0
-    h = scipy.signal.lfilter(b, a, impulse)
+    h = lfilter(b, a, impulse)
     return float(1.0 / np.sqrt(np.sum(h * h)))
 
 
@@ -401,7 +401,7 @@ class NoiseStream(Stream):
     def _render(self, a, b):
         x = self.rng.standard_normal(b - a)
         if self.kind != "white":
-            x, self.zi = scipy.signal.lfilter(self.b, self.a, x, zi=self.zi)
+            x, self.zi = lfilter(self.b, self.a, x, zi=self.zi)
         x *= self.norm
         return x
 

@@ -1,0 +1,214 @@
+"""Exact stand-ins for the few :mod:`scipy.signal` / :mod:`scipy.ndimage` routines the first sample needs.
+
+Importing :mod:`scipy.signal` costs about 0.9 s of CPU (it loads
+:mod:`scipy.stats`, :mod:`scipy.interpolate` and more), which was half of
+``stimgen play``'s time to its first sample.  The mastering plan and the
+first sections only need four things from it, given here with the SAME
+results, bit for bit (``tests/test_mastering_kernels.py`` compares them
+with SciPy's on random input):
+
+* :func:`sosfilt` -- SciPy's compiled second-order-section kernel
+  (``scipy/signal/_sosfilt``), loaded on its own, without the package's
+  ``__init__``; the thin argument handling around it (axis, dtype, state) is
+  done here.  If the kernel cannot be loaded this way (another SciPy
+  layout), :func:`scipy.signal.sosfilt` itself is used.
+* :func:`lfilter` -- the same for :func:`scipy.signal.lfilter` of one
+  channel by a recursive filter (the noise colours), through SciPy's
+  compiled ``_linear_filter``.
+* :func:`kaiser_lowpass` -- the windowed-sinc low-pass that
+  :func:`scipy.signal.firwin` designs for ``window=("kaiser", beta)``: the
+  same formula in the same order of operations, with
+  :func:`scipy.special.i0` for the window.
+* :func:`ahead_min` -- the running minimum over the next ``size`` samples
+  (``scipy.ndimage.minimum_filter1d(..., mode="nearest",
+  origin=-(size // 2))``); a minimum is exact whatever the algorithm, so
+  this is the van Herk / Gil-Werman block method in NumPy.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import sys
+
+import numpy as np
+
+__all__ = ["sosfilt", "lfilter", "kaiser_lowpass", "ahead_min"]
+
+
+@functools.lru_cache(maxsize=4)
+def _compiled(module: str):
+    """SciPy's compiled module ``scipy.signal.<module>`` loaded without the package's ``__init__``, or None."""
+    name = f"scipy.signal.{module}"
+    if name in sys.modules:
+        return sys.modules[name]
+    if "scipy.signal" in sys.modules:  # already paid for: take it from there
+        return importlib.import_module(name)
+    try:
+        import scipy
+
+        folder = os.path.join(os.path.dirname(scipy.__file__), "signal")
+        names = [f for f in os.listdir(folder) if f.startswith(module + ".") and f.endswith((".so", ".pyd"))]
+        if len(names) != 1:
+            return None
+        spec = importlib.util.spec_from_file_location(name, os.path.join(folder, names[0]))
+        loaded = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(loaded)
+        # Registered under its own name, so a later ``import scipy.signal`` reuses it.
+        sys.modules.setdefault(name, loaded)
+        return loaded
+    except Exception:  # noqa: BLE001 - any failure: the caller uses scipy.signal itself
+        return None
+
+
+def _sosfilt_kernel():
+    """SciPy's compiled ``_sosfilt(sos, x, zi)`` (in place on ``x`` and ``zi``), or None."""
+    module = _compiled("_sosfilt")
+    return None if module is None else getattr(module, "_sosfilt", None)
+
+
+def lfilter(b: np.ndarray, a: np.ndarray, x: np.ndarray, *, zi: np.ndarray | None = None):
+    """:func:`scipy.signal.lfilter` ``(b, a, x, zi=zi)`` of a 1-D float64 signal by a recursive filter (bit for bit).
+
+    Parameters
+    ----------
+    b, a : numpy.ndarray, shape (n_b,), (n_a,)
+        Numerator and denominator (``n_a >= 2``).
+    x : numpy.ndarray, shape (n,)
+        Signal.
+    zi : numpy.ndarray or None, shape (max(n_a, n_b) - 1,)
+        Filter state (None: at rest).
+
+    Returns
+    -------
+    numpy.ndarray or tuple
+        The filtered signal, and the final state if ``zi`` was given.
+    """
+    b, a, x = np.atleast_1d(b), np.atleast_1d(a), np.asarray(x)
+    state = [] if zi is None else [np.asarray(zi)]
+    module = _compiled("_sigtools")
+    linear = None if module is None else getattr(module, "_linear_filter", None)
+    if (linear is None or a.size < 2 or x.ndim != 1 or b.ndim != 1 or a.ndim != 1
+            or np.result_type(b, a, x, *state) != np.float64):
+        from scipy.signal import lfilter as scipy_lfilter
+
+        return scipy_lfilter(b, a, x, zi=zi)
+    return linear(b, a, x, -1, *state)
+
+
+def sosfilt(sos: np.ndarray, x: np.ndarray, *, axis: int = -1, zi: np.ndarray | None = None):
+    """:func:`scipy.signal.sosfilt` for real float64 filtering (same values, bit for bit).
+
+    Parameters
+    ----------
+    sos : numpy.ndarray, shape (n_sections, 6)
+        Second-order sections.
+    x : numpy.ndarray
+        Signal, filtered along ``axis``.
+    axis : int
+        Time axis.
+    zi : numpy.ndarray or None
+        Filter state, shape as :func:`scipy.signal.sosfilt` takes it
+        (``x.shape`` with ``axis`` replaced by 2, preceded by
+        ``n_sections``).
+
+    Returns
+    -------
+    numpy.ndarray or tuple
+        The filtered signal, and the final state if ``zi`` was given.
+    """
+    kernel = _sosfilt_kernel()
+    sos = np.asarray(sos)
+    x = np.asarray(x)
+    inputs = [sos, x] if zi is None else [sos, x, np.asarray(zi)]
+    dtype = np.result_type(*inputs)
+    if kernel is None or dtype != np.float64 or sos.ndim != 2 or sos.shape[1] != 6 or x.ndim == 0:
+        from scipy.signal import sosfilt as scipy_sosfilt
+
+        return scipy_sosfilt(sos, x, axis=axis) if zi is None else scipy_sosfilt(sos, x, axis=axis, zi=zi)
+    n_sections = sos.shape[0]
+    axis = axis % x.ndim
+    zi_shape = list(x.shape)
+    zi_shape[axis] = 2
+    zi_shape = (n_sections, *zi_shape)
+    if zi is None:
+        state = np.zeros(zi_shape)
+    else:
+        state = np.array(zi, dtype=np.float64)  # a copy: the kernel works in place
+        if state.shape != zi_shape:
+            raise ValueError(f"zi must have shape {zi_shape}, got {state.shape}")
+    moved = np.moveaxis(x, axis, -1)
+    work = np.array(moved.reshape(-1, moved.shape[-1]), dtype=np.float64, order="C")
+    state = np.moveaxis(state, (0, axis + 1), (-2, -1))
+    state_shape = state.shape
+    state = np.ascontiguousarray(state.reshape(-1, n_sections, 2))
+    kernel(np.array(sos, dtype=np.float64, order="C"), work, state)  # a writable copy: the kernel takes memoryviews
+    y = np.moveaxis(work.reshape(moved.shape), -1, axis)
+    if zi is None:
+        return y
+    return y, np.moveaxis(state.reshape(state_shape), (-2, -1), (0, axis + 1))
+
+
+def kaiser_lowpass(numtaps: int, cutoff: float, beta: float) -> np.ndarray:
+    """``scipy.signal.firwin(numtaps, cutoff, window=("kaiser", beta))`` (same values, bit for bit).
+
+    Parameters
+    ----------
+    numtaps : int
+        Odd number of taps.
+    cutoff : float
+        Cut-off as a fraction of the Nyquist frequency, in (0, 1).
+    beta : float
+        Kaiser window shape.
+
+    Returns
+    -------
+    numpy.ndarray, shape (numtaps,)
+        Unit-DC-gain low-pass taps.
+    """
+    from scipy.special import i0
+
+    alpha = 0.5 * (numtaps - 1)
+    m = np.arange(0, numtaps, dtype=np.float64) - alpha
+    right = np.float64(cutoff)
+    h = 0
+    h += right * np.sinc(right * m)
+    h -= np.float64(0.0) * np.sinc(np.float64(0.0) * m)
+    # Symmetric Kaiser window.
+    n = np.arange(0, numtaps, dtype=np.float64)
+    w_alpha = (numtaps - 1) / 2.0
+    win = i0(beta * np.sqrt(1 - ((n - w_alpha) / w_alpha) ** 2.0)) / i0(np.asarray(beta, dtype=np.float64))
+    h *= win
+    c = np.cos(np.pi * m * 0.0)
+    h /= np.sum(h * c)
+    return h
+
+
+def ahead_min(values: np.ndarray, size: int) -> np.ndarray:
+    """``out[k] = min(values[k : k + size])`` along the last axis of a 1-D array, the last value repeating.
+
+    Parameters
+    ----------
+    values : numpy.ndarray, shape (n,)
+        Input, n >= 1.
+    size : int
+        Window length, >= 1.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+    """
+    values = np.asarray(values, dtype=np.float64)
+    n = values.size
+    if size <= 1 or n == 0:
+        return values.copy()
+    # Pad with the last value to a whole number of blocks covering n + size - 1 samples.
+    n_blocks = -(-(n + size - 1) // size)
+    padded = np.full(n_blocks * size, values[-1])
+    padded[:n] = values
+    blocks = padded.reshape(n_blocks, size)
+    prefix = np.minimum.accumulate(blocks, axis=1).ravel()  # min from each block's start to k
+    suffix = np.minimum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()  # min from k to its block's end
+    # The window [k, k + size - 1] spans the end of k's block and the start of the next one.
+    return np.minimum(suffix[:n], prefix[size - 1:size - 1 + n])
