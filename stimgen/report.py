@@ -89,9 +89,12 @@ ABSORBED_FRACTION_MOSTLY = 0.8
 ABSORBED_FRACTION_PARTLY = 0.3
 
 #: Entrainment (coherent pulse power relative to the reference) from which the
-#: drive counts as a coherent rhythm.  The sample rhythms reach 0.28 (groove)
-#: and 5.3 (metronome); noise and steady tones stay below 0.1.
-ENTRAINMENT_COHERENT = 0.15
+#: drive counts as a coherent rhythm (engineering choice for the reading).
+#: Since onsets are single events (:mod:`resonance.events`) every value is
+#: about 9x lower than before: the sample rhythms reach 0.022 (groove) and
+#: 0.69 (metronome); white noise, the consonant drone and steady tones stay
+#: below 0.001, the beating semitone cluster 0.008.
+ENTRAINMENT_COHERENT = 0.015
 
 #: Harmonicity (bits, :mod:`resonance.consonance`) below which a drive
 #: without a pulse reads as noise-like.  Sounds without pitch have no
@@ -207,7 +210,7 @@ LEGEND = (
     "units: score and energies in basis points of the references (bp ref: 10,000 = what an unpredictable "
     "120 BPM train of full-strength onsets delivers at the auditory entry); higher = more "
     f"semantically-neutral energy builds up. Above {SCORE_BUILDS:g} a sound builds neutral energy: the 20 s "
-    "sample groove scores ~0.5, the metronome ~0.01, drones ~0.0003, white noise and speech ~0.0001. "
+    "sample groove scores ~0.2, the metronome ~0.009, drones ~0.0002, speech and white noise ~0.00005 or less. "
     "entrainment: coherent 2 Hz-loop power "
     "(x ref: times the reference's); consonance: 1.78 harmonicity - 1.62 roughness + 0.089 familiarity (higher = more consonant; - = no pitch); "
     "surprise: bits per onset of the metre model's predictions plus bits per chord change; absorbed: share of the "

@@ -373,7 +373,7 @@ def test_one_schema_serves_validation_and_the_search_space():
 def test_reading_never_contradicts_a_tempo_and_the_units_are_explained():
     from stimgen import report
 
-    record = {"score": 0.05, "metrics": {"entrainment": 0.05, "tempo_bpm": 118.7, "harmonicity": 0.8,
+    record = {"score": 0.05, "metrics": {"entrainment": 0.005, "tempo_bpm": 118.7, "harmonicity": 0.8,
                                          "consonance": 0.2, "absorbed_fraction": 0.2}}
     text = report.reading(record)
     assert "no pulse" not in text and "weak pulse (~119 BPM" in text
