@@ -350,14 +350,18 @@ class FrontEnd:
             # Single precision is ample for levels in dB (~1e-6 dB) and halves
             # the cost; the band powers are summed in float64 (a float32
             # product's rounding would depend on how the stream is split).
-            # Both ears in one stacked FFT (windowed into one buffer).
+            # Both ears windowed into one buffer (an FFT of a stacked 3-D
+            # array is slower than one per ear).
             win = np.empty((len(frames), n, self.n_fft), dtype=np.float32)
+            specs, ear_power = [], []
             for c, f in enumerate(frames):
                 np.multiply(f, self._win32, out=win[c])
-            specs = scipy.fft.rfft(win, axis=-1, overwrite_x=True)
+                spec = scipy.fft.rfft(win[c], axis=-1)
+                p = spec.real**2
+                p += spec.imag**2
+                specs.append(spec)
+                ear_power.append(p)
             del win
-            ear_power = specs.real ** 2
-            ear_power += specs.imag ** 2
             power = ear_power[0]
             if len(specs) == 2:
                 power = power + ear_power[1]
@@ -424,13 +428,16 @@ class FrontEnd:
             win = np.empty((len(lframes), m, self.n_fft_long), dtype=np.float32)
             for c, f in enumerate(lframes):
                 np.multiply(f, self._win_long32, out=win[c])
-            lspec = scipy.fft.rfft(win, axis=-1, overwrite_x=True)
+            lspec = [scipy.fft.rfft(w, axis=-1) for w in win]
             del win
             if len(lframes) == 2:
                 # Power of each ear from (re, im) in float32 (relative rounding
                 # ~1e-7), summed over the ears in float64.
-                lpow = lspec.real ** 2
-                lpow += lspec.imag ** 2
+                lpow = []
+                for spec in lspec:
+                    p = spec.real**2
+                    p += spec.imag**2
+                    lpow.append(p)
                 spectrum = lpow[0].T.astype(np.float64)
                 spectrum += lpow[1].T
                 spectrum *= 0.5 * self._long_scale**2
