@@ -350,10 +350,21 @@ class FrontEnd:
             # Single precision is ample for levels in dB (~1e-6 dB) and halves
             # the cost; the band powers are summed in float64 (a float32
             # product's rounding would depend on how the stream is split).
-            specs = [scipy.fft.rfft(f * self._win32, axis=1) for f in frames]
-            power = specs[0].real ** 2 + specs[0].imag ** 2
+            # Both ears windowed into one buffer (an FFT of a stacked 3-D
+            # array is slower than one per ear).
+            win = np.empty((len(frames), n, self.n_fft), dtype=np.float32)
+            specs, ear_power = [], []
+            for c, f in enumerate(frames):
+                np.multiply(f, self._win32, out=win[c])
+                spec = scipy.fft.rfft(win[c], axis=-1)
+                p = spec.real**2
+                p += spec.imag**2
+                specs.append(spec)
+                ear_power.append(p)
+            del win
+            power = ear_power[0]
             if len(specs) == 2:
-                power += specs[1].real ** 2 + specs[1].imag ** 2
+                power = power + ear_power[1]
                 power *= np.float32(0.5)
             floor = 10.0 ** (self.floor_db / 10.0)
             band = power.astype(np.float64) @ self._fb.T / self._pref
@@ -388,7 +399,8 @@ class FrontEnd:
             if len(specs) == 2:
                 nb = self._n_bin_bins
                 binaural = interaural_correlation(
-                    specs[0][:, :nb], specs[1][:, :nb], self._fb_bin, floor=floor * self._pref
+                    specs[0][:, :nb], specs[1][:, :nb], self._fb_bin, floor=floor * self._pref,
+                    power_l=ear_power[0][:, :nb], power_r=ear_power[1][:, :nb],
                 )
                 # Binaural events: rises of the interaural correlation.
                 bdb = 20.0 * np.log10(np.maximum(0.5 * (1.0 + binaural), 0.01))
@@ -412,12 +424,27 @@ class FrontEnd:
             binaural_onset = np.zeros((self.n_binaural_bands, 0))
         lframes = [self._long[c].push(x) for c, x in enumerate(chans)]
         if len(lframes[0]):
-            mags = [np.abs(scipy.fft.rfft(f * self._win_long32, axis=1)).T for f in lframes]
-            if len(mags) == 2:
-                spectrum = np.sqrt(0.5 * (mags[0].astype(np.float64) ** 2 + mags[1].astype(np.float64) ** 2))
+            m = len(lframes[0])
+            win = np.empty((len(lframes), m, self.n_fft_long), dtype=np.float32)
+            for c, f in enumerate(lframes):
+                np.multiply(f, self._win_long32, out=win[c])
+            lspec = [scipy.fft.rfft(w, axis=-1) for w in win]
+            del win
+            if len(lframes) == 2:
+                # Power of each ear from (re, im) in float32 (relative rounding
+                # ~1e-7), summed over the ears in float64.
+                lpow = []
+                for spec in lspec:
+                    p = spec.real**2
+                    p += spec.imag**2
+                    lpow.append(p)
+                spectrum = lpow[0].T.astype(np.float64)
+                spectrum += lpow[1].T
+                spectrum *= 0.5 * self._long_scale**2
+                np.sqrt(spectrum, out=spectrum)
             else:
-                spectrum = mags[0].astype(np.float64)
-            spectrum *= self._long_scale
+                spectrum = np.abs(lspec[0]).T.astype(np.float64)
+                spectrum *= self._long_scale
         else:
             spectrum = np.zeros((self.n_fft_long // 2 + 1, 0))
         return FrontEndFrames(

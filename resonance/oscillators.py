@@ -167,22 +167,28 @@ class RegionalOscillators:
         # delayed states of each step are one contiguous slice.
         x = np.empty((L + n, R, F), dtype=complex)
         x[:L] = self._hist
-        u_k = np.ascontiguousarray(np.moveaxis(kick[None, :, None] * u, -1, 0))  # (n, R, F)
+        # Written time-major at once (a transposing copy of the product costs more).
+        u_k = np.multiply(np.moveaxis(u, -1, 0), kick, order="C")  # (n, R, F)
         w = self.g * self._w_slots if self.g else None
         slots = None if self._dense else self._slots
+        # The (re, im) view of the states and buffers reused at every step.
+        xr = x.view(np.float64)  # (L + n, R, 2 F)
+        c_r = np.empty((R, 2 * F))
+        c = c_r.view(complex)  # (R, F)
+        m = np.empty((R, F))
         for t in range(n):
             new = x[L + t]
             np.multiply(decay, x[L + t - 1], out=new)
             new += u_k[t]
             if w is not None:
-                past = x[t : t + L] if slots is None else x[t + slots]
+                past = xr[t : t + L] if slots is None else xr[t + slots]
                 # W is real: one real product on the (re, im) pairs.
-                c = (w @ past.reshape(-1, F).view(np.float64)).view(complex)
+                np.matmul(w, past.reshape(-1, 2 * F), out=c_r)
                 c *= phi
                 new += c
             if self.b:
                 # Saturation by its exact flow: |z|^2 -> |z|^2 / (1 + 2 b dt |z|^2).
-                m = np.abs(new)
+                np.abs(new, out=m)
                 m *= m
                 m *= two_b_dt
                 m += 1.0

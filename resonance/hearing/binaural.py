@@ -31,7 +31,8 @@ __all__ = ["BINAURAL_MAX_HZ", "interaural_correlation"]
 BINAURAL_MAX_HZ = 1500.0
 
 
-def interaural_correlation(spec_l: np.ndarray, spec_r: np.ndarray, fb: np.ndarray, *, floor: float) -> np.ndarray:
+def interaural_correlation(spec_l: np.ndarray, spec_r: np.ndarray, fb: np.ndarray, *, floor: float,
+                           power_l: np.ndarray | None = None, power_r: np.ndarray | None = None) -> np.ndarray:
     """Normalised interaural correlation of each frame in each band.
 
     Parameters
@@ -43,6 +44,9 @@ def interaural_correlation(spec_l: np.ndarray, spec_r: np.ndarray, fb: np.ndarra
     floor : float
         Power below which a band counts as silent (its correlation is 1:
         nothing to compare, no fluctuation).
+    power_l, power_r : ndarray, shape (n_frames, n_bins), optional
+        ``|spec_l|^2`` and ``|spec_r|^2`` if the caller has them already
+        (computed here otherwise).
 
     Returns
     -------
@@ -55,10 +59,16 @@ def interaural_correlation(spec_l: np.ndarray, spec_r: np.ndarray, fb: np.ndarra
     >>> interaural_correlation(s, s, np.ones((1, 4)), floor=1e-12).tolist()
     [[1.0, 1.0]]
     """
-    x = spec_l * np.conj(spec_r)
-    cross = x.real @ fb.T
-    pl = (spec_l.real**2 + spec_l.imag**2) @ fb.T
-    pr = (spec_r.real**2 + spec_r.imag**2) @ fb.T
+    if power_l is None:
+        power_l = spec_l.real**2 + spec_l.imag**2
+    if power_r is None:
+        power_r = spec_r.real**2 + spec_r.imag**2
+    # Re(X_L X_R*) = re_L re_R + im_L im_R; the three band sums in one product.
+    cross = spec_l.real * spec_r.real
+    cross += spec_l.imag * spec_r.imag
+    n = cross.shape[0]
+    sums = np.concatenate([cross, power_l, power_r], axis=0) @ np.asarray(fb, dtype=np.float64).T
+    cross, pl, pr = sums[:n], sums[n : 2 * n], sums[2 * n :]
     den = np.sqrt(pl * pr)
     rho = np.where(den > floor, cross / np.maximum(den, 1e-300), 1.0)
     return np.clip(rho, -1.0, 1.0).T.astype(np.float64)

@@ -70,11 +70,14 @@ def band_flux_db(bin_db: np.ndarray, prev: np.ndarray, *, lag: int, hold: int, f
         prev = np.repeat(bin_db[:1], span, axis=0)
     ext = np.concatenate([prev, bin_db], axis=0)
     n = bin_db.shape[0]
-    # Maximum filter across frequency (+-1 bin), then over the hold frames.
-    fmax = ext.copy()
-    fmax[:, 1:] = np.maximum(fmax[:, 1:], ext[:, :-1])
-    fmax[:, :-1] = np.maximum(fmax[:, :-1], ext[:, 1:])
-    ref = _running_max(fmax[: n + hold - 1], hold)
+    # Maximum filter across frequency (+-1 bin), then over the hold frames
+    # (only the first ``n + hold - 1`` frames are a reference).
+    m = n + hold - 1
+    fmax = np.empty((m, ext.shape[1]), dtype=ext.dtype)
+    fmax[:, 0] = ext[:m, 0]
+    np.maximum(ext[:m, 1:], ext[:m, :-1], out=fmax[:, 1:])
+    np.maximum(fmax[:, :-1], ext[:m, 1:], out=fmax[:, :-1])
+    ref = _running_max(fmax, hold)
     rise = bin_db - ref
     np.maximum(rise, 0.0, out=rise)
     # The band sums in float64: a float32 product's rounding would depend on

@@ -153,14 +153,25 @@ class ModulationFilterbank:
         self._dc = logref[:, -1:]
         x = np.exp(logenv - logref) - 1.0  # in [-1, 0]: dips below the recent peak
         power = np.empty((C, J, n))
+        # Work buffers reused across rates (the FIR below runs in place).
+        ext = np.empty((C, n + 2))
+        zr = np.empty((C, n))
+        zi = np.empty((C, n))
+        tmp = np.empty((C, n))
         for j in range(J):
-            w, self._z[:, j] = lfilter([1.0], self._den[j], x, axis=1, zi=self._z[:, j])
-            ext = np.concatenate([self._w[:, j], w], axis=1)
+            ext[:, :2] = self._w[:, j]
+            ext[:, 2:], self._z[:, j] = lfilter([1.0], self._den[j], x, axis=1, zi=self._z[:, j])
             self._w[:, j] = ext[:, -2:]
             c = self._num[j]
-            zr = c[0].real * ext[:, 2:] + c[1].real * ext[:, 1:-1] + c[2].real * ext[:, :-2]
-            zi = c[1].imag * ext[:, 1:-1] + c[2].imag * ext[:, :-2]
-            power[:, j] = zr * zr + zi * zi
+            e0, e1, e2 = ext[:, :-2], ext[:, 1:-1], ext[:, 2:]
+            np.multiply(c[0].real, e2, out=zr)
+            zr += np.multiply(c[1].real, e1, out=tmp)
+            zr += np.multiply(c[2].real, e0, out=tmp)
+            np.multiply(c[1].imag, e1, out=zi)
+            zi += np.multiply(c[2].imag, e0, out=tmp)
+            pj = power[:, j]
+            np.multiply(zr, zr, out=pj)
+            pj += np.multiply(zi, zi, out=tmp)
         # Step averages, carrying the partial step across calls.
         S = self.step
         head = (S - self._n_acc) % S
