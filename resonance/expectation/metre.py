@@ -537,9 +537,11 @@ class MetreModel:
         self._q = q
         q_levels, level = np.unique(q, return_inverse=True)
         self._q_levels = q_levels
-        self._level = level.astype(np.int64)
+        # Narrow index types (the filter streams these tables every frame; a
+        # smaller working set stays in the core's cache).
+        self._level = level.astype(np.uint16 if q_levels.size <= 65536 else np.int64)
         self._logit_levels = np.log(q_levels) - np.log1p(-q_levels)
-        self._bin_of = (np.floor(phase * self.n_bins + 0.5).astype(np.int64) % self.n_bins)
+        self._bin_of = (np.floor(phase * self.n_bins + 0.5).astype(np.int64) % self.n_bins).astype(np.uint8)  # n_bins <= 96
         # Certainty is judged on where each state puts the beat
         # ``horizon_s`` ahead: a sure phase with an unsure tempo is unsure.
         ahead = phase + self.horizon_s / beat_s
