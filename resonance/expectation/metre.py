@@ -202,7 +202,11 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
             # ring's doubled position tables (positions 0..L-1, twice).
             d0 = 2 * s0 + L - off
             # Mass below 1e-200 of the whole is dropped: subnormal numbers
-            # would slow the arithmetic a hundredfold.
+            # would slow the arithmetic a hundredfold.  The posterior's mass
+            # per beat position (mb) is scattered in the same pass, into four
+            # banks by position mod 4 (neighbouring positions often share a
+            # bin, and one accumulator would chain each addition to the one
+            # before), and on read frames the phase concentration too.
             if ot > 0.0:
                 for m in range(L):
                     v = alpha[s0 + m] * scale
@@ -214,6 +218,9 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
                     alpha[s0 + m] = w
                     mb4[(m & 3) * n_bins + bin_of[d0 + m]] += w
                     rt += w
+                    if read:
+                        cs += w * cos_a[d0 + m]
+                        sn += w * sin_a[d0 + m]
             else:
                 for m in range(L):
                     v = alpha[s0 + m] * scale
@@ -226,16 +233,9 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
                     alpha[s0 + m] = w
                     mb4[(m & 3) * n_bins + bin_of[d0 + m]] += w
                     rt += w
-            # The posterior's mass per beat position (mb) is scattered in the
-            # same pass, into four banks by position mod 4: neighbouring
-            # positions often share a bin, and one accumulator would chain
-            # each addition to the one before (a third faster than a
-            # separate loop with one accumulator).
-            if read:
-                for m in range(L):
-                    w = alpha[s0 + m]
-                    cs += w * cos_a[d0 + m]
-                    sn += w * sin_a[d0 + m]
+                    if read:
+                        cs += w * cos_a[d0 + m]
+                        sn += w * sin_a[d0 + m]
             ring[j] = rt
             tot += rt
             if read:
