@@ -95,6 +95,12 @@ def chroma_from_spectrum(mag: np.ndarray, freqs_hz: np.ndarray, *, fmin_hz: floa
     ndarray, shape (12,) or (12, n)
         Chroma (C = 0), not normalised.
     """
+    mag = np.asarray(mag, dtype=float)
+    return _chroma_matrix(freqs_hz, fmin_hz=fmin_hz, fmax_hz=fmax_hz) @ (mag**2)
+
+
+def _chroma_matrix(freqs_hz, *, fmin_hz: float = 55.0, fmax_hz: float = 4200.0) -> np.ndarray:
+    """The (12, n_bins) weights of :func:`chroma_from_spectrum` (power of each bin to each pitch class)."""
     f = np.asarray(freqs_hz, dtype=float)
     keep = (f >= fmin_hz) & (f <= fmax_hz)
     midi = 69.0 + 12.0 * np.log2(f[keep] / 440.0)
@@ -102,8 +108,7 @@ def chroma_from_spectrum(mag: np.ndarray, freqs_hz: np.ndarray, *, fmin_hz: floa
     w = np.exp(-0.5 * ((midi - near) / 0.3) ** 2)
     M = np.zeros((12, f.size))
     M[near.astype(int) % 12, np.flatnonzero(keep)] = w
-    mag = np.asarray(mag, dtype=float)
-    return M @ (mag**2)
+    return M
 
 
 def label_chroma(chroma: np.ndarray, *, min_contrast: float = 0.15) -> np.ndarray:
@@ -252,6 +257,7 @@ class HarmonyModel:
         check_float("min_contrast", self.min_contrast, low=0.0, high=1.0)
         check_float("min_level", self.min_level, low=0.0, high=1.0)
         check_float("bias", self.bias, low=0.0, high=16.0)
+        self._chroma_m = _chroma_matrix(self.freqs_hz)  # built once, not per block
         self.ltm_ = load_ltm() if self.ltm is None else tuple(np.asarray(a, dtype=float) for a in self.ltm)
         self.reset()
 
@@ -297,8 +303,9 @@ class HarmonyModel:
         HarmonyOutput
         """
         spectrum = np.asarray(spectrum, dtype=float)
-        chroma = chroma_from_spectrum(spectrum, self.freqs_hz)
-        power = (spectrum**2).sum(axis=0)
+        sq = spectrum**2
+        chroma = self._chroma_m @ sq
+        power = sq.sum(axis=0)
         labels = label_chroma(chroma, min_contrast=self.min_contrast)
         out = HarmonyOutput([], [], [])
         for j in range(spectrum.shape[1]):

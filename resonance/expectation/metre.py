@@ -136,6 +136,7 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
     enter = np.empty(T)
     ring = np.empty(T)
     mb = np.empty(n_bins)
+    mb4 = np.zeros(4 * n_bins)  # mb in 4 banks (position mod 4): see below
     theta = np.empty(n_bins)
     lik = np.empty(q_levels.size)
     r_s, ob, bb, rate, r_now, wn = sc[0], sc[1], sc[2], sc[3], sc[4], sc[5]
@@ -201,7 +202,11 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
             # ring's doubled position tables (positions 0..L-1, twice).
             d0 = 2 * s0 + L - off
             # Mass below 1e-200 of the whole is dropped: subnormal numbers
-            # would slow the arithmetic a hundredfold.
+            # would slow the arithmetic a hundredfold.  The posterior's mass
+            # per beat position (mb) is scattered in the same pass, into four
+            # banks by position mod 4 (neighbouring positions often share a
+            # bin, and one accumulator would chain each addition to the one
+            # before), and on read frames the phase concentration too.
             if ot > 0.0:
                 for m in range(L):
                     v = alpha[s0 + m] * scale
@@ -211,7 +216,11 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
                     w = v * lik[level[d0 + m]]
                     w = w if w > 1e-200 else 0.0
                     alpha[s0 + m] = w
+                    mb4[(m & 3) * n_bins + bin_of[d0 + m]] += w
                     rt += w
+                    if read:
+                        cs += w * cos_a[d0 + m]
+                        sn += w * sin_a[d0 + m]
             else:
                 for m in range(L):
                     v = alpha[s0 + m] * scale
@@ -222,16 +231,11 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
                     w = v * (1.0 - qm)
                     w = w if w > 1e-200 else 0.0
                     alpha[s0 + m] = w
+                    mb4[(m & 3) * n_bins + bin_of[d0 + m]] += w
                     rt += w
-            # The posterior's mass per beat position (a scatter: its own loop,
-            # so that the loop above vectorises).
-            for m in range(L):
-                mb[bin_of[d0 + m]] += alpha[s0 + m]
-            if read:
-                for m in range(L):
-                    w = alpha[s0 + m]
-                    cs += w * cos_a[d0 + m]
-                    sn += w * sin_a[d0 + m]
+                    if read:
+                        cs += w * cos_a[d0 + m]
+                        sn += w * sin_a[d0 + m]
             ring[j] = rt
             tot += rt
             if read:
@@ -247,6 +251,9 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
                 ring[j] = 0.0
                 for m in range(lengths[j]):
                     alpha[starts[j] + m] = 0.0
+        for k in range(n_bins):
+            mb[k] = mb4[k] + mb4[n_bins + k] + mb4[2 * n_bins + k] + mb4[3 * n_bins + k]
+        mb4[:] = 0.0  # (the banks' sum differs from one accumulator's by rounding only)
         p_ltm = min(max(p_ltm * norm, eps), 1.0 - eps)
         b_t *= norm
         b_out[t] = b_t
@@ -530,9 +537,11 @@ class MetreModel:
         self._q = q
         q_levels, level = np.unique(q, return_inverse=True)
         self._q_levels = q_levels
-        self._level = level.astype(np.int64)
+        # Narrow index types (the filter streams these tables every frame; a
+        # smaller working set stays in the core's cache).
+        self._level = level.astype(np.uint16 if q_levels.size <= 65536 else np.int64)
         self._logit_levels = np.log(q_levels) - np.log1p(-q_levels)
-        self._bin_of = (np.floor(phase * self.n_bins + 0.5).astype(np.int64) % self.n_bins)
+        self._bin_of = (np.floor(phase * self.n_bins + 0.5).astype(np.int64) % self.n_bins).astype(np.uint8)  # n_bins <= 96
         # Certainty is judged on where each state puts the beat
         # ``horizon_s`` ahead: a sure phase with an unsure tempo is unsure.
         ahead = phase + self.horizon_s / beat_s
