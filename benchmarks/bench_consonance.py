@@ -29,7 +29,7 @@ Three parts, on signals synthesised or rendered here:
    ``hedgewars-data`` are installed): 40 s excerpts of 16 produced game-music
    mixes with drums and reverberation, analysed on the raw long frames (as
    before the harmonic/percussive separation, :func:`analyze_spectrum` with
-   the previous frame) and by :class:`resonance.consonance.FrameAnalyzer`
+   the previous frame) and by :class:`resonance.hearing.consonance.FrameAnalyzer`
    (harmonic part, harmonic-share gate): tonalness, consonance, familiarity,
    harmonic share; and the cost of the separation per second of audio.
 
@@ -88,7 +88,7 @@ def _signals(duration_s, sr):
 
 def _ours(y):
     """Tonalness-weighted roughness over the pipeline's long frames (Hann 4096, hop 2048)."""
-    from resonance.consonance import analyze_spectrum, summarize_frames
+    from resonance.hearing.consonance import analyze_spectrum, summarize_frames
 
     n, hop = 4096, 2048
     w = np.hanning(n + 1)[:-1]
@@ -338,7 +338,7 @@ def real_mixes(excerpt_s: float = 40.0, offset_s: float = 30.0, every: int = 8) 
 
     import librosa
 
-    from resonance.consonance import ChordTypeMemory, FrameAnalyzer, analyze_spectrum, summarize_frames
+    from resonance.hearing.consonance import ChordTypeMemory, FrameAnalyzer, analyze_spectrum, summarize_frames
 
     n_fft, hop = 4096, 2048
     window = np.hanning(n_fft + 1)[:-1]

@@ -13,10 +13,10 @@ a few hundred calls per minute of audio: negligible.
 Stages:
 
 * ``read + resample``  -- decoding and resampling to the model rate;
-* ``front end``        -- :class:`resonance.frontend.FrontEnd` (bands, long STFT,
+* ``front end``        -- :class:`resonance.hearing.frontend.FrontEnd` (bands, long STFT,
   onsets, flux, binaural);
-* ``speech``           -- :class:`resonance.semantic.SpeechDetector`;
-* ``consonance``       -- :class:`resonance.consonance.FrameAnalyzer`;
+* ``speech``           -- :class:`resonance.expectation.semantic.SpeechDetector`;
+* ``consonance``       -- :class:`resonance.hearing.consonance.FrameAnalyzer`;
 * ``harmony``, ``metre`` -- :class:`resonance.expectation.Expectation`;
 * ``sinks``            -- onset, recurrence sinks and timing tolerance;
 * ``rhythm bank``, ``mode energy``, ``modulation filterbank``, ``modulation energy``,
@@ -56,21 +56,21 @@ __all__ = ["main", "stage_times"]
 
 #: (stage, module, class, method); the first listed of a nested pair is outer.
 _STAGES = (
-    ("front end", "resonance.frontend", "FrontEnd", "process"),
-    ("speech", "resonance.semantic", "SpeechDetector", "process"),
+    ("front end", "resonance.hearing.frontend", "FrontEnd", "process"),
+    ("speech", "resonance.expectation.semantic", "SpeechDetector", "process"),
     ("consonance", "resonance.pipeline", "Scorer", "_consonance"),
     ("harmony", "resonance.expectation", "Expectation", "process_spectrum"),
     ("metre", "resonance.expectation", "Expectation", "process_onsets"),
-    ("sinks", "resonance.sinks", "OnsetSinks", "process"),
-    ("sinks", "resonance.sinks", "RecurrenceSink", "process"),
-    ("sinks", "resonance.sinks", "TimingTolerance", "process"),
+    ("sinks", "resonance.expectation.sinks", "OnsetSinks", "process"),
+    ("sinks", "resonance.expectation.sinks", "RecurrenceSink", "process"),
+    ("sinks", "resonance.expectation.sinks", "TimingTolerance", "process"),
     ("rhythm bank", "resonance.dynamics", "RhythmBank", "process"),
     ("mode energy", "resonance.pipeline", "Scorer", "_mode_energy"),
     ("modulation filterbank", "resonance.hearing.modulation", "ModulationFilterbank", "process"),
     ("modulation energy", "resonance.pipeline", "Scorer", "_mod_energy"),
     ("reservoir", "resonance.dynamics", "Reservoir", "process"),
     ("synchrony read-out", "resonance.pipeline", "Scorer", "_synchrony"),
-    ("oscillators", "resonance.oscillators", "RegionalOscillators", "process"),
+    ("oscillators", "resonance.dynamics.oscillators", "RegionalOscillators", "process"),
     ("result", "resonance.pipeline", "Scorer", "result"),
 )
 
@@ -121,7 +121,7 @@ def stage_times(path, *, harmonics) -> tuple[dict, float, float]:
     The file is read as :func:`resonance.score_file` reads it (one
     ``Scorer``, 10 s blocks).
     """
-    from resonance.frontend import MODEL_SR
+    from resonance.hearing.frontend import MODEL_SR
     from resonance.io.audio import AudioReader
     from resonance.pipeline import Scorer
 

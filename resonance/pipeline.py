@@ -2,23 +2,23 @@
 
 :class:`Scorer` composes the model's stages (docs/model.md):
 
-1. :class:`~resonance.frontend.FrontEnd` -- cochlear bands, onset drive, long
+1. :class:`~resonance.hearing.frontend.FrontEnd` -- cochlear bands, onset drive, long
    spectra.
-2. :class:`~resonance.semantic.SpeechDetector` -- the innate detector that
+2. :class:`~resonance.expectation.semantic.SpeechDetector` -- the innate detector that
    marks legible speech as semantic.
-3. :class:`~resonance.sinks.OnsetSinks` -- predictors that learn the stimulus
+3. :class:`~resonance.expectation.sinks.OnsetSinks` -- predictors that learn the stimulus
    from scratch and absorb what they predict.
 4. :class:`~resonance.dynamics.RhythmBank` -- resonance of the drive's
    rhythm; the auditory-motor loop passes the bank's output through the
    pulse resonance (:func:`~resonance.dynamics.effective_pulse_response`).
-5. Mode coupling (:mod:`resonance.coupling`) and the corticothalamic field
-   response of each harmonic (:mod:`resonance.field`), for the onset path
+5. Mode coupling (:mod:`resonance.connectome.coupling`) and the corticothalamic field
+   response of each harmonic (:mod:`resonance.harmonics.field`), for the onset path
    and the modulation path (:mod:`resonance.hearing`), weighted by the
    stimulus's coherence, and the slow :class:`~resonance.dynamics.Reservoir`
    of each harmonic.
-   Regional Stuart-Landau oscillators (:mod:`resonance.oscillators`) give
+   Regional Stuart-Landau oscillators (:mod:`resonance.dynamics.oscillators`) give
    synchrony.
-6. Metrics: consonance (:mod:`resonance.consonance`), expectation, synchrony,
+6. Metrics: consonance (:mod:`resonance.hearing.consonance`), expectation, synchrony,
    entrainment, tempo, annealing arc.
 
 The same objects run offline on a file (:func:`score_signal`,
@@ -42,20 +42,20 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from .consonance import FrameAnalyzer, mode_consonance, resolve_memory
-from .coupling import entry_coupling, regional_projection
+from .connectome.coupling import entry_coupling, regional_projection
 from .dynamics import Reservoir, RhythmBank, bank_frequencies_hz, effective_pulse_response
+from .dynamics.oscillators import RegionalOscillators, delay_steps, kuramoto_order
 from .errors import ParameterError
-from .events import EventPeaks
 from .expectation import Expectation
-from .field import FieldParameters, channel_transfer_power, corticothalamic_transfer
-from .frontend import MODEL_SR, FrontEnd
-from .oscillators import RegionalOscillators, delay_steps, kuramoto_order
+from .expectation.loops import SectionRecurrence
+from .expectation.semantic import SpeechDetector
+from .expectation.sinks import ModulationSink, OnsetSinks, TimingTolerance, combine_predictions, event_strength
+from .harmonics.field import FieldParameters, channel_transfer_power, corticothalamic_transfer
+from .hearing.consonance import FrameAnalyzer, mode_consonance, resolve_memory
+from .hearing.events import EventPeaks
+from .hearing.frontend import MODEL_SR, FrontEnd
 from .hearing.modulation import ModulationFilterbank, modulation_rates_hz
-from .loops import SectionRecurrence
 from .metrics import arc_metrics, equilibrium_score, habituation
-from .semantic import SpeechDetector
-from .sinks import ModulationSink, OnsetSinks, TimingTolerance, combine_predictions, event_strength
 from scipy.signal import lfilter
 from scipy.ndimage import median_filter
 
@@ -118,7 +118,7 @@ class ModelConfig:
         Cochlear bands (tonotopic entry channels).  Engineering choice (8
         ERB-spaced bands, 40 Hz-10 kHz: coarse tonotopy at low cost).
     sink_memory_s : float
-        Reach of the sinks' history (s); see :class:`~resonance.sinks.OnsetSinks`.
+        Reach of the sinks' history (s); see :class:`~resonance.expectation.sinks.OnsetSinks`.
         Engineering choice (about two bars at 120 BPM).
     sink_learning_rate : float
         Delta-rule step of the sinks.  With 20, a metronome is mostly absorbed
@@ -127,7 +127,7 @@ class ModelConfig:
         choice.
     sink_tolerance_frames : int
         Timing tolerance of the sinks' expectations in sink frames (23 ms
-        each; :class:`~resonance.sinks.TimingTolerance`): an event up to one
+        each; :class:`~resonance.expectation.sinks.TimingTolerance`): an event up to one
         frame late is absorbed by its expectation, an expectation met within
         one frame is not an omission.  One frame, 23 ms, is close to the
         just-noticeable displacement of a tone in an isochronous sequence at
@@ -135,7 +135,7 @@ class ModelConfig:
         2005).  Literature value rounded to the sink grid.
     recurrence_min_lag_s, recurrence_max_lag_s : float
         Range of periods at which the recurrence sink
-        (:class:`~resonance.loops.SectionRecurrence`) looks for the whole
+        (:class:`~resonance.expectation.loops.SectionRecurrence`) looks for the whole
         sound repeating itself as a section.  4 s: the reach of the band
         sinks (``sink_memory_s``), which already predict what recurs within
         a bar or two (engineering choice, tied to that constant).  12 s:
@@ -158,11 +158,11 @@ class ModelConfig:
         (engineering choice; a lag is trusted after a few recurrences).
     onset_hold_s : float
         Forward-masking span of the onset reference
-        (:class:`~resonance.frontend.FrontEnd`, Jesteadt, Bacon & Lehman
+        (:class:`~resonance.hearing.frontend.FrontEnd`, Jesteadt, Bacon & Lehman
         1982): a rise counts only above the highest level of the last 50 ms.
         Literature value.
     onset_jnd_db, onset_scale_db : float
-        Event-strength transduction (:func:`~resonance.sinks.event_strength`):
+        Event-strength transduction (:func:`~resonance.expectation.sinks.event_strength`):
         1 dB is the intensity JND (literature, e.g. Jesteadt, Wier & Green
         1977); the 6 dB saturation scale is an engineering choice.
     bank_fmin_hz, bank_fmax_hz : float
@@ -186,10 +186,10 @@ class ModelConfig:
         (engineering choice: equal).
     gamma_per_s, r_mm : float or None
         Cortical damping rate and axonal range of the corticothalamic field
-        (:mod:`resonance.field`); ``None`` uses the values stored in the
+        (:mod:`resonance.harmonics.field`); ``None`` uses the values stored in the
         harmonics (literature: Pang et al. 2023, gamma = 116 /s,
         r = 28.9 mm).  The loop gains and delay are the published values of
-        :class:`resonance.field.FieldParameters`.
+        :class:`resonance.harmonics.field.FieldParameters`.
     normalization_floor : float
         Semi-saturation constant of the divisive normalisation (Carandini &
         Heeger 2012), in the same units as the resonator power; keeps silence
@@ -259,7 +259,7 @@ class ModelConfig:
         8th = 1.3 analyses per second, ample for a time-averaged measure;
         engineering choice), from the second frame on.  Each analysed frame
         is compared with the one before it, so that only steady partials count
-        (:func:`~resonance.consonance.analyze_spectrum`).
+        (:func:`~resonance.hearing.consonance.analyze_spectrum`).
     mod_fmin_hz, mod_fmax_hz, mod_per_octave, mod_q
         The modulation filterbank (:mod:`resonance.hearing.modulation`):
         0.5-64 Hz, the range of docs/model.md; half-octave spacing and Q = 2
@@ -267,7 +267,7 @@ class ModelConfig:
         half-octave spacing is an engineering choice between their octave
         spacing and denser banks).
     mod_sink_tau_s : float
-        Memory of the modulation sink (:class:`~resonance.sinks.ModulationSink`),
+        Memory of the modulation sink (:class:`~resonance.expectation.sinks.ModulationSink`),
         which learns each band's modulation spectrum by the delta rule and
         passes only its prediction error: a modulation that stays the same
         (a click track, a steady amplitude modulation) is absorbed over about
@@ -496,15 +496,15 @@ class Scorer:
         Model constants; ``None`` uses the defaults.
     sr : int
         Sample rate of the blocks passed to :meth:`process` (must be
-        :data:`~resonance.frontend.MODEL_SR`; resample before).
+        :data:`~resonance.hearing.frontend.MODEL_SR`; resample before).
     harmonic_memory : "default", object or None
         Long-term harmonic memory for the familiarity term of consonance
         (Harrison & Pearce 2020): any object with
         ``log_probability(profile) -> float`` (natural log probability of
         the chord whose notes have the 12-bin pitch-class profile
-        :func:`~resonance.consonance.note_profile`).  ``"default"``: the
+        :func:`~resonance.hearing.consonance.note_profile`).  ``"default"``: the
         chord-type counts of the Bach chorales shipped with the package
-        (:meth:`~resonance.consonance.ChordTypeMemory.load`).  ``None``:
+        (:meth:`~resonance.hearing.consonance.ChordTypeMemory.load`).  ``None``:
         consonance is roughness and harmonicity alone.
 
     Examples
@@ -546,7 +546,7 @@ class Scorer:
         self._coupling = entry_coupling(h, n_bands=cfg.n_bands)
         self._regional = regional_projection(h)
         # Temporal response of each harmonic: the corticothalamic field
-        # (resonance.field), with the cortical damping rate and axonal range
+        # (resonance.harmonics.field), with the cortical damping rate and axonal range
         # of the harmonics (Pang et al. 2023) unless the config sets them.
         self._field = FieldParameters(
             gamma_per_s=float(cfg.gamma_per_s or h.gamma_per_s), r_mm=float(cfg.r_mm or h.r_mm)
@@ -578,7 +578,7 @@ class Scorer:
         self._ready = True
 
     def _setup_oscillators(self) -> None:
-        """Regional Stuart-Landau oscillators (:mod:`resonance.oscillators`).
+        """Regional Stuart-Landau oscillators (:mod:`resonance.dynamics.oscillators`).
 
         One oscillator per region at each rhythm frequency half an octave
         apart in ``bank_fmin_hz``-``bank_fmax_hz`` (the same frequencies as
@@ -791,7 +791,7 @@ class Scorer:
             )
             nb = ob.shape[0]
             o[:nb] = np.maximum(o[:nb], ob)
-        # One event per onset, at its peak (resonance.events): pooled to the
+        # One event per onset, at its peak (resonance.hearing.events): pooled to the
         # sink frames, a note counts once wherever it falls on the grid.
         o = self._peaks.process(o)
         self._o_buf = np.concatenate([self._o_buf, o], axis=1)
@@ -846,7 +846,7 @@ class Scorer:
         recurring = np.zeros((B, n_steps))
         if self._rec is not None:
             # It learns what the band sinks leave unpredicted (the level
-            # above them: resonance.loops) and adds its expectation to theirs.
+            # above them: resonance.expectation.loops) and adds its expectation to theirs.
             residual = np.maximum(pooled - sink_out.p, 0.0)
             sink_out = combine_predictions(sink_out, np.minimum(sink_out.p + self._rec.process(residual), 1.0))
             recurring = self._rec.reliability_.reshape(B, n_steps, -1).mean(axis=2)
@@ -957,7 +957,7 @@ class Scorer:
         goes with them (an exact loop, a metronome).  A band with (almost)
         no events passes its modulation (a beating drone, amplitude-
         modulated noise); what of it passes is then decided by the
-        :class:`~resonance.sinks.ModulationSink`, which learns the
+        :class:`~resonance.expectation.sinks.ModulationSink`, which learns the
         modulation itself.
         """
         B = o.shape[0]
@@ -1007,7 +1007,7 @@ class Scorer:
             Share of each band's events that no sink predicted (times the
             non-speech share) times its loudness weight, and the loudness
             weight alone.  The neutral energy is made of the modulation
-            sink's prediction error (:class:`~resonance.sinks.ModulationSink`),
+            sink's prediction error (:class:`~resonance.expectation.sinks.ModulationSink`),
             the total of the modulation itself.
 
         Returns
@@ -1309,7 +1309,7 @@ class Scorer:
         whole drive, see :meth:`_mode_rates`) at each
         rhythm rate of the bank (0.5-8 Hz), whose peaks are treated as
         partials and passed through the same roughness and harmonicity as
-        sound (:func:`~resonance.consonance.mode_consonance`).  Rates in
+        sound (:func:`~resonance.hearing.consonance.mode_consonance`).  Rates in
         simple ratios (a beat and its subdivisions, 3:2 polyrhythms) are
         consonant; rates near the golden ratio, or a smear of rates, are
         not.  ``None`` when the harmonics were not driven at all.
@@ -1391,7 +1391,7 @@ class Scorer:
 
         With regional harmonics (vertex level), a region's energy is the
         energy of its own patch harmonics driven through the global modes
-        (:func:`~resonance.coupling.regional_projection`); the regional share
+        (:func:`~resonance.connectome.coupling.regional_projection`); the regional share
         is the fraction of that energy in patch modes beyond the constant
         one (patterns within regions rather than whole-region activity).
         Without them (region level) the region's mean activity is used and

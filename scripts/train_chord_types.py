@@ -1,7 +1,7 @@
 """Count the chord types shipped in ``resonance/data/chord_types.npz``.
 
 This is the long-term harmonic memory of the consonance measure
-(:class:`resonance.consonance.ChordTypeMemory`): how often each chord type
+(:class:`resonance.hearing.consonance.ChordTypeMemory`): how often each chord type
 (pitch-class set up to transposition) sounds in a corpus, the "cultural
 familiarity" of Harrison & Pearce (2020).
 
@@ -15,7 +15,7 @@ data is used.
 
 Method.  Each chorale is chordified (every change of any voice starts a new
 sonority).  The pitch classes of each sonority form its chord type
-(:func:`resonance.consonance.chord_type`); consecutive sonorities with the
+(:func:`resonance.hearing.consonance.chord_type`); consecutive sonorities with the
 same pitch-class set are one chord (a voice leaping within the chord does
 not make a new one), and each chord adds one count to its type, as
 Harrison & Pearce count the chords of their corpus.
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from resonance.consonance import chord_type
+from resonance.hearing.consonance import chord_type
 from resonance.io.atomic import atomic_path
 
 _ROOT = Path(__file__).resolve().parents[1]

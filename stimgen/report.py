@@ -70,7 +70,7 @@ __all__ = [
 #: noise 0.0001) and on real recordings at -23 LUFS (benchmarks/bench_real.py:
 #: produced music mixes 0.0013-0.1, median 0.015; solo and ensemble renderings
 #: 0.0026-0.08; noise 0.0002 or less, steady tones 0.00003 or less).  Kept at
-#: 0.001 when the modulation sink (resonance.sinks.ModulationSink) raised
+#: 0.001 when the modulation sink (resonance.expectation.sinks.ModulationSink) raised
 #: music 2-3x: it still separates noise and steady tones from every mix.
 #: Speech (samples 0.0012, recorded voices 0.002-0.009 in their non-semantic
 #: part) is read by its semantic fraction before the score.
@@ -90,13 +90,13 @@ ABSORBED_FRACTION_PARTLY = 0.3
 
 #: Entrainment (coherent pulse power relative to the reference) from which the
 #: drive counts as a coherent rhythm (engineering choice for the reading).
-#: Since onsets are single events (:mod:`resonance.events`) every value is
+#: Since onsets are single events (:mod:`resonance.hearing.events`) every value is
 #: about 9x lower than before: the sample rhythms reach 0.022 (groove) and
 #: 0.69 (metronome); white noise, the consonant drone and steady tones stay
 #: below 0.001, the beating semitone cluster 0.008.
 ENTRAINMENT_COHERENT = 0.015
 
-#: Harmonicity (bits, :mod:`resonance.consonance`) below which a drive
+#: Harmonicity (bits, :mod:`resonance.hearing.consonance`) below which a drive
 #: without a pulse reads as noise-like.  Sounds without pitch have no
 #: harmonicity at all (None); pitched sounds give about 0.6 (six-note
 #: semitone clusters) to 2 (a single harmonic tone).

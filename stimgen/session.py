@@ -155,7 +155,7 @@ class StreamScorer:
         import soxr
 
         from resonance import Scorer
-        from resonance.frontend import MODEL_SR
+        from resonance.hearing.frontend import MODEL_SR
 
         self.scorer = Scorer(harmonics)
         self._resampler = None if sr == MODEL_SR else soxr.ResampleStream(sr, MODEL_SR, 1, dtype="float64",

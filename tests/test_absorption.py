@@ -15,7 +15,7 @@ import pytest
 import synth_music as M
 import synth_signals as S
 from resonance import ModelConfig, score_signal
-from resonance.sinks import ModulationSink, TimingTolerance
+from resonance.expectation.sinks import ModulationSink, TimingTolerance
 
 SR = S.SR
 DURATION_S = 30.0

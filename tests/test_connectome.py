@@ -374,7 +374,7 @@ def test_unknown_tvb_name_lists_the_allowed_ones():
 
 
 def test_entry_labels_of_common_atlases_are_recognised():
-    from resonance.coupling import AUDITORY_REGIONS, MOTOR_REGIONS, find_regions
+    from resonance.connectome.coupling import AUDITORY_REGIONS, MOTOR_REGIONS, find_regions
 
     auditory = [
         "rTT", "lST",  # Hagmann 2008 / TVB connectivity_66
@@ -394,7 +394,7 @@ def test_entry_labels_of_common_atlases_are_recognised():
 
 
 def test_named_entry_regions_by_label_and_row():
-    from resonance.coupling import resolve_entry_regions
+    from resonance.connectome.coupling import resolve_entry_regions
 
     labels = ["rTT", "lTT", "rCMF", "lCMF", "rV1"]
     # A core name finds both hemispheres; a full label only its own.
@@ -445,7 +445,7 @@ def test_entry_rows_refer_to_the_file_even_when_a_region_is_dropped(tmp_path):
 
 def test_labelled_csv_couples_without_region_centres(tmp_path):
     """Regression (issue 10/15): a labelled CSV ended in IndexError in coupling.py."""
-    from resonance.coupling import entry_coupling
+    from resonance.connectome.coupling import entry_coupling
     from resonance.harmonics import connectome_harmonics
 
     path = _write(tmp_path, "lab.csv", ",rA1,lA1,rPMCM,lV1\nrA1,0,1,2,1\nlA1,1,0,1,2\nrPMCM,2,1,0,1\nlV1,1,2,1,0\n")
@@ -459,7 +459,7 @@ def test_labelled_csv_couples_without_region_centres(tmp_path):
 
 
 def test_unlabelled_matrix_needs_named_entry_regions(tmp_path, rng):
-    from resonance.coupling import entry_coupling, require_entry_regions
+    from resonance.connectome.coupling import entry_coupling, require_entry_regions
     from resonance.harmonics import connectome_harmonics
 
     w = rng.random((5, 5))
@@ -560,7 +560,7 @@ def test_mutated_connectome_files_give_a_connectome_or_one_clear_error(tmp_path)
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from resonance.coupling import require_entry_regions
+    from resonance.connectome.coupling import require_entry_regions
     from resonance.errors import ResonanceError
     from resonance.harmonics import connectome_harmonics
 

@@ -1,4 +1,4 @@
-"""Tests of :mod:`resonance.consonance` on audio synthesised here.
+"""Tests of :mod:`resonance.hearing.consonance` on audio synthesised here.
 
 The measures only ever see magnitude spectra or partial lists; interval names
 and ratios live in this file alone, to build the stimuli and the reference
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from resonance.consonance import (
+from resonance.hearing.consonance import (
     HARRISON_PEARCE_2020,
     N_CHORD_TYPES,
     ChordTypeMemory,
@@ -221,7 +221,7 @@ def test_frames_analysed_in_blocks_are_those_analysed_one_by_one(drums):
         assert many.frames == one.frames  # the harmonic parts are exactly the same
         assert many.summary() == pytest.approx(one.summary(), rel=1e-12)
     # The batched harmonic part of a frame is harmonic_part of it and the frames before it.
-    from resonance.consonance import DEFAULT_HPSS_FRAMES, harmonic_part
+    from resonance.hearing.consonance import DEFAULT_HPSS_FRAMES, harmonic_part
 
     an = FrameAnalyzer(FREQS_HZ, every=1)
     an.process(spectra[:, :9])

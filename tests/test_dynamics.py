@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from resonance.field import FieldParameters, channel_transfer_power, corticothalamic_transfer
-from resonance.oscillators import RegionalOscillators, delay_steps, kuramoto_order
+from resonance.harmonics.field import FieldParameters, channel_transfer_power, corticothalamic_transfer
+from resonance.dynamics.oscillators import RegionalOscillators, delay_steps, kuramoto_order
 
 GOLDEN = (1.0 + 5.0**0.5) / 2.0
 

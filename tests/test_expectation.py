@@ -22,7 +22,7 @@ from resonance.expectation.harmony import (
     load_ltm,
     transition_symbol,
 )
-from resonance.frontend import FrontEnd
+from resonance.hearing.frontend import FrontEnd
 
 SR = S.SR
 FRAME_HZ = SR / 128 / 4  # the scorer's onset frames (43 Hz)

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 import synth_signals as S
-from resonance.events import EventPeaks
-from resonance.frontend import FrontEnd
-from resonance.loops import SectionRecurrence
+from resonance.hearing.events import EventPeaks
+from resonance.hearing.frontend import FrontEnd
+from resonance.expectation.loops import SectionRecurrence
 from resonance.metrics import equilibrium_score, habituation
-from resonance.sinks import RecurrenceSink, event_strength
+from resonance.expectation.sinks import RecurrenceSink, event_strength
 
 SR = S.SR
 DT_S = 0.3715

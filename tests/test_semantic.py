@@ -1,4 +1,4 @@
-"""Tests of the innate speech detector (resonance.semantic).
+"""Tests of the innate speech detector (resonance.expectation.semantic).
 
 Speech comes from espeak-ng (several voices, languages and rates), also as it
 would be recorded: phrases with pauses, in a reverberant room with background
@@ -20,7 +20,7 @@ import soundfile as sf
 from scipy.signal import butter, fftconvolve, sosfilt
 
 from resonance.errors import ParameterError
-from resonance.semantic import WEIGHTS, SpeechDetector, speech_probability
+from resonance.expectation.semantic import WEIGHTS, SpeechDetector, speech_probability
 
 SR = 22050
 N_FFT = 4096
@@ -393,7 +393,7 @@ def test_masked_quantile_equals_numpy_nanquantile_row_by_row():
     # The detector's vectorised quantile must give np.nanquantile's values
     # (default 'linear' method) bit for bit: rows of every length, ties, NaNs
     # under the mask, fully masked rows (0) and q at 0, 1 and in between.
-    from resonance.semantic import _masked_quantile
+    from resonance.expectation.semantic import _masked_quantile
 
     rng = np.random.default_rng(7)
     for case in range(300):

@@ -7,10 +7,10 @@ import pytest
 
 import synth_signals as S
 from resonance import ModelConfig, ParameterError
-from resonance.coupling import entry_coupling, find_regions
+from resonance.connectome.coupling import entry_coupling, find_regions
 from resonance.dynamics import Reservoir, RhythmBank, effective_pulse_response
-from resonance.frontend import MODEL_SR, FrontEnd, erb_filterbank
-from resonance.sinks import OnsetSinks, event_strength
+from resonance.hearing.frontend import MODEL_SR, FrontEnd, erb_filterbank
+from resonance.expectation.sinks import OnsetSinks, event_strength
 
 
 def test_full_scale_sine_reads_about_zero_db_above_the_floor_offset():
@@ -182,7 +182,7 @@ def test_model_config_validates(field, value, match):
 
 
 def test_front_end_hears_identical_ears_as_mono_and_a_binaural_beat_as_interaural_swing(rng):
-    from resonance.frontend import FrontEnd
+    from resonance.hearing.frontend import FrontEnd
 
     sr = 22050
     t = np.arange(3 * sr) / sr

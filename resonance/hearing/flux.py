@@ -6,7 +6,7 @@ it: the rise of the log magnitude of each frequency bin over the previous
 frames, half-wave rectified.  Following Boeck & Widmer (2013, "SuperFlux"),
 the reference is maximum-filtered across neighbouring bins (here +-1 bin), so
 vibrato and slight mistuning do not count as change, and, as for the level
-onsets of :class:`~resonance.frontend.FrontEnd`, it is the highest level over
+onsets of :class:`~resonance.hearing.frontend.FrontEnd`, it is the highest level over
 a short forward-masking span.  The rises are averaged over each cochlear band
 with the band's filter weights, giving a drive in dB comparable with the rise
 of the band level.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DataFileError, ParameterError
-from ..frontend import MODEL_SR
+from ..hearing.frontend import MODEL_SR
 from ..pipeline import ModelConfig, Scorer
 
 __all__ = ["score_file"]

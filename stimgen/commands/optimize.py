@@ -209,7 +209,7 @@ def _load_connectome(connectome, entry_regions):
 
 def _load(connectome):
     """Connectome harmonics of a loaded connectome (passed on to the workers)."""
-    from resonance.coupling import require_entry_regions
+    from resonance.connectome.coupling import require_entry_regions
     from resonance.harmonics import connectome_harmonics
 
     with echo_warnings():

@@ -253,7 +253,7 @@ def score_command(
             raise ParameterError(f"--timeline '{timeline}' is not an existing folder; create it first")
 
         from resonance.connectome import load_connectome
-        from resonance.coupling import require_entry_regions
+        from resonance.connectome.coupling import require_entry_regions
         from resonance.harmonics import connectome_harmonics
         from resonance.pipeline import ModelConfig
 

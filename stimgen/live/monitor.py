@@ -113,7 +113,7 @@ class ModelMonitor:
         import soxr
 
         from resonance import Scorer
-        from resonance.frontend import MODEL_SR
+        from resonance.hearing.frontend import MODEL_SR
 
         if self.harmonics is None:
             from resonance import connectome_harmonics

@@ -4,7 +4,7 @@ Why a plain shuffle is not enough
 ---------------------------------
 In the model, a connectome reaches the score only through its harmonics'
 projections on the entry patterns (the auditory regions A1/A2, tonotopically,
-and the premotor pulse entry; :mod:`resonance.coupling`), weighted by each
+and the premotor pulse entry; :mod:`resonance.connectome.coupling`), weighted by each
 mode's neural-field response.  The long-range edges carry 0.1 % of the
 vertex graph's edge weight (:data:`resonance.harmonics.LONG_RANGE_FRACTION`,
 after Pang et al. 2023: geometry dominates), so they mostly move the lowest
@@ -174,7 +174,7 @@ def entry_hub_rewiring(connectome, *, seed: int = 0):
 
     The "clearly different connectome" of the optimizer's specificity check:
     :func:`rewired_connectome` with the regions of
-    :data:`resonance.coupling.AUDITORY_REGIONS` as hubs and ``fraction=1``.
+    :data:`resonance.connectome.coupling.AUDITORY_REGIONS` as hubs and ``fraction=1``.
 
     Parameters
     ----------
@@ -196,7 +196,7 @@ def entry_hub_rewiring(connectome, *, seed: int = 0):
     >>> entry_hub_rewiring(load_connectome()).name  # doctest: +SKIP
     'tvb-data connectivity_76 + cortex_16384, auditory-hub rewired (seed 0)'
     """
-    from resonance.coupling import AUDITORY_REGIONS, find_regions
+    from resonance.connectome.coupling import AUDITORY_REGIONS, find_regions
 
     hubs = find_regions(connectome.region_labels, AUDITORY_REGIONS)
     if hubs.size == 0:

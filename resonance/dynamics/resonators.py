@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import bilinear, lfilter
 
-from .validation import check_float, check_int
+from ..validation import check_float, check_int
 
 __all__ = ["PulseResonator", "RhythmBank", "Reservoir", "effective_pulse_response", "bank_frequencies_hz"]
 

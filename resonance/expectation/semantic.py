@@ -109,8 +109,8 @@ import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.ndimage import uniform_filter1d
 
-from .errors import ParameterError
-from .validation import check_finite_array, check_float, check_int
+from ..errors import ParameterError
+from ..validation import check_finite_array, check_float, check_int
 
 __all__ = [
     "SpeechDetector",
@@ -181,7 +181,7 @@ LOW_ENERGY_RATIO = 0.5
 
 #: Speech-band power (sum of squared magnitudes) at or below which a frame is
 #: digital silence.  1e-10 is -100 dB re a full-scale sine when the spectrum is
-#: scaled so that a full-scale sine peaks at 1 (:mod:`resonance.frontend`), and
+#: scaled so that a full-scale sine peaks at 1 (:mod:`resonance.hearing.frontend`), and
 #: -160 dB with librosa's unnormalised STFT: below any audible content either
 #: way.  Everything else in the detector is independent of the input gain.
 SILENCE_POWER = 1e-10

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .validation import check_int
+from ..validation import check_int
 
 __all__ = ["EventPeaks"]
 

@@ -92,8 +92,8 @@ import numpy as np
 import scipy.fft
 import scipy.ndimage
 
-from .errors import DataFileError, ParameterError
-from .validation import check_finite_array, check_float, check_int
+from ..errors import DataFileError, ParameterError
+from ..validation import check_finite_array, check_float, check_int
 
 __all__ = [
     "RoughnessCurve",
@@ -1423,7 +1423,7 @@ class FrameAnalyzer:
         ----------
         spectra : array_like, shape (n_bins, m)
             Linear magnitude spectra of consecutive frames, oldest first, on
-            the bins ``freqs_hz`` (as :class:`~resonance.frontend.FrontEnd`
+            the bins ``freqs_hz`` (as :class:`~resonance.hearing.frontend.FrontEnd`
             gives them in ``spectrum``).
 
         Returns

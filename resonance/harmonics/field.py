@@ -40,7 +40,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from .validation import check_float
+from ..validation import check_float
 
 __all__ = ["FieldParameters", "channel_transfer_power", "corticothalamic_transfer"]
 

@@ -23,9 +23,9 @@ import numpy as np
 import scipy.fft
 from numpy.lib.stride_tricks import as_strided
 
-from .hearing.binaural import BINAURAL_MAX_HZ, interaural_correlation
-from .hearing.flux import _running_max, band_flux_db
-from .validation import check_finite_array, check_float, check_int
+from .binaural import BINAURAL_MAX_HZ, interaural_correlation
+from .flux import _running_max, band_flux_db
+from ..validation import check_finite_array, check_float, check_int
 
 __all__ = ["MODEL_SR", "FrontEnd", "FrontEndFrames", "erb_filterbank"]
 
@@ -317,7 +317,7 @@ class FrontEnd:
             If ``y`` is not 1-D or (2, n), changes channel count within a
             stream, or holds NaN or infinite values.
         """
-        from .errors import ParameterError
+        from ..errors import ParameterError
 
         if not self._ready:
             self._setup()

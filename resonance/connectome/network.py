@@ -34,9 +34,9 @@ labels such as ``RM-A1_R``, with thalamic and basal-ganglia regions).  Only
 
 Entry regions
 -------------
-Every connectome carries its :class:`resonance.coupling.EntryRegions`: the
+Every connectome carries its :class:`resonance.connectome.coupling.EntryRegions`: the
 auditory and premotor regions where sound enters, found by label
-(:func:`resonance.coupling.find_regions`, with the usual atlas abbreviations)
+(:func:`resonance.connectome.coupling.find_regions`, with the usual atlas abbreviations)
 or named by the user (``entry_regions=``: labels or 0-based rows of the file's
 matrix).
 
@@ -74,8 +74,8 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .coupling import EntryRegions, resolve_entry_regions
-from .errors import ParameterError
-from .io import connectome as _io
+from ..errors import ParameterError
+from ..io import connectome as _io
 
 __all__ = [
     "HEMISPHERES",
@@ -183,7 +183,7 @@ class Connectome:
         ``"L"``/``"R"`` of each vertex (from its region).
     dropped_labels : tuple of str
         Regions removed because they had no connection.
-    entry_regions : resonance.coupling.EntryRegions
+    entry_regions : resonance.connectome.coupling.EntryRegions
         The auditory and premotor entry regions (labels).
 
     Examples
@@ -212,7 +212,7 @@ class Connectome:
         Parameters
         ----------
         entry_regions : str, sequence of str, mapping or None
-            As for :func:`resonance.coupling.parse_entry_regions`; row indices
+            As for :func:`resonance.connectome.coupling.parse_entry_regions`; row indices
             refer to this connectome's regions (after any dropped region).
 
         Returns
@@ -390,7 +390,7 @@ def connectome_from_arrays(
         Whether to warn when regions are dropped or the graph is disconnected.
     entry_regions : str, sequence of str, mapping or None
         The auditory and/or premotor entry regions, by label or 0-based row
-        of ``weights`` (see :func:`resonance.coupling.parse_entry_regions`);
+        of ``weights`` (see :func:`resonance.connectome.coupling.parse_entry_regions`);
         kinds not named are found by label.
 
     Returns
@@ -596,9 +596,9 @@ def load_connectome(source=None, *, labels=None, entry_regions=None) -> Connecto
         The auditory and/or premotor entry regions, by label or 0-based row
         of the file's matrix, e.g. ``"auditory=rTT,lTT;premotor=rCMF,lCMF"``
         or ``{"auditory": [0, 1]}`` (see
-        :func:`resonance.coupling.parse_entry_regions`).  Kinds not named are
-        found by label (:data:`resonance.coupling.AUDITORY_REGIONS`,
-        :data:`resonance.coupling.MOTOR_REGIONS`).
+        :func:`resonance.connectome.coupling.parse_entry_regions`).  Kinds not named are
+        found by label (:data:`resonance.connectome.coupling.AUDITORY_REGIONS`,
+        :data:`resonance.connectome.coupling.MOTOR_REGIONS`).
 
     Returns
     -------

@@ -30,7 +30,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import lfilter
 
-from .validation import check_float, check_int
+from ..validation import check_float, check_int
 
 __all__ = [
     "ModulationSink",

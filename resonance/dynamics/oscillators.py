@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ParameterError
-from .validation import check_float
+from ..errors import ParameterError
+from ..validation import check_float
 
 __all__ = ["RegionalOscillators", "delay_steps", "kuramoto_order"]
 

@@ -1,6 +1,6 @@
 """Recurrence of the whole sound: the sink that learns a loop.
 
-:class:`~resonance.sinks.RecurrenceSink` picks, for each cochlear band on its
+:class:`~resonance.expectation.sinks.RecurrenceSink` picks, for each cochlear band on its
 own, the lag at which that band's events recur best.  Any groove has bands
 that recur exactly at the beat (the hi-hat band of a drum kit recurs every
 eighth note whatever the kick and snare do), so band by band a varied groove
@@ -30,7 +30,7 @@ __all__ = ["SectionRecurrence"]
 class SectionRecurrence(RecurrenceSink):
     """A recurrence sink with one lag for all bands (see the module docstring).
 
-    Parameters are those of :class:`~resonance.sinks.RecurrenceSink`.
+    Parameters are those of :class:`~resonance.expectation.sinks.RecurrenceSink`.
 
     Examples
     --------

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ParameterError
-from .validation import check_float
+from ..errors import ParameterError
+from ..validation import check_float
 
 __all__ = [
     "AUDITORY_REGIONS",
