@@ -58,20 +58,22 @@ __all__ = ["main", "stage_times"]
 _STAGES = (
     ("front end", "resonance.hearing.frontend", "FrontEnd", "process"),
     ("speech", "resonance.expectation.semantic", "SpeechDetector", "process"),
-    ("consonance", "resonance.pipeline", "Scorer", "_consonance"),
+    ("consonance", "resonance.scorer", "Scorer", "_consonance"),
     ("harmony", "resonance.expectation", "Expectation", "process_spectrum"),
     ("metre", "resonance.expectation", "Expectation", "process_onsets"),
     ("sinks", "resonance.expectation.sinks", "OnsetSinks", "process"),
     ("sinks", "resonance.expectation.sinks", "RecurrenceSink", "process"),
     ("sinks", "resonance.expectation.sinks", "TimingTolerance", "process"),
     ("rhythm bank", "resonance.dynamics", "RhythmBank", "process"),
-    ("mode energy", "resonance.pipeline", "Scorer", "_mode_energy"),
+    ("mode energy", "resonance.harmonics.drive", "OnsetDrive", "process"),
     ("modulation filterbank", "resonance.hearing.modulation", "ModulationFilterbank", "process"),
-    ("modulation energy", "resonance.pipeline", "Scorer", "_mod_energy"),
+    ("modulation energy", "resonance.harmonics.drive", "ModulationDrive", "bands"),
+    ("modulation energy", "resonance.expectation.sinks", "ModulationSink", "process"),
+    ("modulation energy", "resonance.harmonics.drive", "ModulationDrive", "process"),
     ("reservoir", "resonance.dynamics", "Reservoir", "process"),
-    ("synchrony read-out", "resonance.pipeline", "Scorer", "_synchrony"),
+    ("synchrony read-out", "resonance.dynamics.synchrony", "Synchrony", "process"),
     ("oscillators", "resonance.dynamics.oscillators", "RegionalOscillators", "process"),
-    ("result", "resonance.pipeline", "Scorer", "result"),
+    ("result", "resonance.scorer", "Scorer", "result"),
 )
 
 
@@ -123,7 +125,7 @@ def stage_times(path, *, harmonics) -> tuple[dict, float, float]:
     """
     from resonance.hearing.frontend import MODEL_SR
     from resonance.io.audio import AudioReader
-    from resonance.pipeline import Scorer
+    from resonance.scorer import Scorer
 
     timers = _Timers()
     undo = _install(timers)

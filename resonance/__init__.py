@@ -27,10 +27,10 @@ _LAZY = {
     "connectome_harmonics": ".harmonics",
     "score_files": ".io.library",
     "score_file": ".io.scoring",
-    "ModelConfig": ".pipeline",
-    "Scorer": ".pipeline",
-    "ScoreResult": ".pipeline",
-    "score_signal": ".pipeline",
+    "ModelConfig": ".config",
+    "Scorer": ".scorer",
+    "ScoreResult": ".result",
+    "score_signal": ".scorer",
 }
 
 __all__ = [

@@ -6,7 +6,7 @@ built from :meth:`resonance.ScoreResult.to_dict`) so that the table, the
 JSON lines, the CSV rows and the reading all show the same rounded numbers.
 
 Units.  The score and every energy are in *basis points of the references*
-(:data:`resonance.pipeline.SCORE_UNITS`): 10,000 is the energy that an
+(:data:`resonance.result.SCORE_UNITS`): 10,000 is the energy that an
 unlearnable isochronous 120 BPM train of full-strength onsets in every band
 (and a full-depth 4 Hz amplitude modulation in every band) delivers at the
 auditory entry.  The score is the highest level the reservoir sustains, so
@@ -63,7 +63,7 @@ __all__ = [
     "check_plot_ymax",
 ]
 
-#: Score (basis points of the references, :data:`resonance.pipeline.SCORE_UNITS`)
+#: Score (basis points of the references, :data:`resonance.result.SCORE_UNITS`)
 #: from which a stimulus "builds neutral energy".  Engineering choice, set
 #: between the groups measured on the 20 s samples (groove 0.48, metronome
 #: 0.013, semitone cluster 0.0023 (its beating), consonant drone 0.0005; white

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from resonance.pipeline import SCORE_UNITS
+from resonance.result import SCORE_UNITS
 import soundfile as sf
 from typer.testing import CliRunner
 

@@ -219,7 +219,7 @@ def test_audio_reader_keeps_two_ears_when_asked(tmp_path):
 def test_step_average_reads_the_running_average_at_the_model_steps(rng):
     from scipy.signal import lfilter
 
-    from resonance.pipeline import _step_average
+    from resonance.dynamics.synchrony import step_average as _step_average
 
     a, per = 0.97, 8
     x = rng.standard_normal((3, 2, 5 * per)) + 1j * rng.standard_normal((3, 2, 5 * per))

@@ -16,7 +16,7 @@ For a diotic or mono signal ``rho = 1`` at every frame, so it has no
 fluctuation; for a binaural beat it swings between -1 and 1 at the beat
 rate.  The scorer passes ``(1 + rho) / 2`` through the same modulation
 filterbank as the envelopes, with the gain
-:attr:`~resonance.pipeline.ModelConfig.binaural_gain`.
+:attr:`~resonance.config.ModelConfig.binaural_gain`.
 """
 
 from __future__ import annotations

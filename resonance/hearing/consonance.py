@@ -44,7 +44,7 @@ source of every constant.
 * **Consonance** is Harrison & Pearce's (2020) composite
   ``-1.620 roughness + 1.780 harmonicity [+ 0.0892 familiarity]``: the
   familiarity term is used when a harmonic memory is given, which the
-  pipeline's :class:`~resonance.pipeline.Scorer` does by default.
+  pipeline's :class:`~resonance.scorer.Scorer` does by default.
 
 References
 ----------

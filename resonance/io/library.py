@@ -13,7 +13,7 @@ cache) once, in the calling process, and sent to every worker once
 (``client.scatter(harmonics, broadcast=True)``); each task receives the
 worker's copy, so nothing is recomputed or pickled per file.  The pipeline
 keeps its reference build-up per harmonics object
-(:mod:`resonance.pipeline`); each worker process keeps the first harmonics
+(:mod:`resonance.scorer`); each worker process keeps the first harmonics
 object of each cache key it receives, so it sets the model up once, also
 across runs on the same cluster.
 
@@ -153,7 +153,7 @@ def model_identity(harmonics, config=None) -> dict:
         the configuration), ``connectome`` and ``harmonics_key``.
     """
     from .. import __version__
-    from ..pipeline import ModelConfig
+    from ..config import ModelConfig
 
     cfg = (config or ModelConfig()).to_dict()
     text = json.dumps(cfg, sort_keys=True, default=repr)
@@ -226,9 +226,8 @@ def _file_facts(path: str) -> dict:
 
 
 #: Harmonics objects by cache key, per process (each Dask worker has its own):
-#: the pipeline keeps its reference build-up per harmonics object, so reusing
-#: the first object of a key sets the model up once per worker, not once per
-#: run.  At most :data:`_MAX_MODELS` keys are kept (oldest dropped).
+#: reusing the first object of a key loads the harmonics once per worker, not
+#: once per file.  At most :data:`_MAX_MODELS` keys are kept (oldest dropped).
 _MODELS: dict = {}
 _MAX_MODELS = 2
 

@@ -1,8 +1,8 @@
-"""Scoring an audio file: the model (:class:`resonance.pipeline.Scorer`) fed from disk.
+"""Scoring an audio file: the model (:class:`resonance.scorer.Scorer`) fed from disk.
 
 :func:`score_file` streams a file block by block through one
-:class:`~resonance.pipeline.Scorer` (bounded memory), the file-reading
-counterpart of :func:`resonance.pipeline.score_signal`.  It is re-exported as
+:class:`~resonance.scorer.Scorer` (bounded memory), the file-reading
+counterpart of :func:`resonance.scorer.score_signal`.  It is re-exported as
 :func:`resonance.score_file`; a whole library of files is scored by
 :func:`resonance.io.library.score_rows`.
 """
@@ -13,7 +13,8 @@ import numpy as np
 
 from ..errors import DataFileError, ParameterError
 from ..hearing.frontend import MODEL_SR
-from ..pipeline import ModelConfig, Scorer
+from ..config import ModelConfig
+from ..scorer import Scorer
 
 __all__ = ["score_file"]
 

@@ -1,7 +1,7 @@
 """``stimgen score``: score audio files with the connectome-harmonics model.
 
 For each file prints the duration, the score (semantically-neutral energy in
-reference units, see :mod:`resonance.pipeline`), the main metrics and a
+reference units, see :mod:`resonance.scorer`), the main metrics and a
 one-line reading of them (:func:`stimgen.report.reading`); or one JSON line
 per file (``--json``).  ``--plot`` writes one PNG per file (with several
 files ``plot.png`` becomes ``plot-<filestem>.png``).
@@ -255,7 +255,7 @@ def score_command(
         from resonance.connectome import load_connectome
         from resonance.connectome.coupling import require_entry_regions
         from resonance.harmonics import connectome_harmonics
-        from resonance.pipeline import ModelConfig
+        from resonance.config import ModelConfig
 
         with echo_warnings():
             conn = load_connectome(connectome, entry_regions=entry_regions or None)
