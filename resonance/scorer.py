@@ -55,10 +55,10 @@ from .dynamics import Reservoir, RhythmBank, bank_frequencies_hz, effective_puls
 from .dynamics.synchrony import Synchrony
 from .errors import ParameterError
 from .expectation import Expectation
-from .expectation.loops import SectionRecurrence
-from .expectation.precision import PassShare, SinkPrecision
+from .expectation.absorption import OnsetAbsorption
+from .expectation.precision import PassShare
 from .expectation.semantic import SpeechDetector
-from .expectation.sinks import ModulationSink, OnsetSinks, TimingTolerance, combine_predictions, event_strength
+from .expectation.sinks import ModulationSink, event_strength
 from .harmonics.drive import ModulationDrive, OnsetDrive, modulation_coherence, rhythm_coherence
 from .harmonics.field import FieldParameters, channel_transfer_power, corticothalamic_transfer
 from .hearing.consonance import FrameAnalyzer, resolve_memory
@@ -265,13 +265,6 @@ class Scorer:
         t = self._t
         self._fe_s = FrontEnd(sr=self.sr, n_bands=B, onset_hold_s=cfg.onset_hold_s, binaural_gain=cfg.binaural_gain)
         self._speech = SpeechDetector(sr=self.sr, n_fft=self._fe_s.n_fft_long, hop_length=self._fe_s.hop_length_long)
-        self._sinks = OnsetSinks(
-            n_bands=B,
-            frame_rate_hz=self._fr / _POOL,
-            memory_s=cfg.sink_memory_s,
-            learning_rate=cfg.sink_learning_rate,
-            block_frames=_STEP // _POOL,
-        )
         self._bank = t.bank(cfg)
         self._res = Reservoir(dt_s=_STEP / self._fr, tau_s=cfg.reservoir_tau_s, n_channels=2 * self._mode_freqs.size)
         self._mfb = t.filterbank(cfg)
@@ -279,14 +272,8 @@ class Scorer:
         self._expect = Expectation(
             frame_rate_hz=self._fr / _POOL, certainty_tau_s=cfg.precision_tau_s, long_freqs_hz=self._fe.long_freqs_hz,
         )
-        self._tol = TimingTolerance(n_bands=B, tolerance_frames=cfg.sink_tolerance_frames)
         self._peaks = EventPeaks(n_bands=B, pre=_POOL, post=_POOL)
-        self._rec = None if cfg.recurrence_max_lag_s <= 0 else SectionRecurrence(
-            n_bands=B, frame_rate_hz=self._fr / _POOL, min_lag_s=cfg.recurrence_min_lag_s,
-            max_lag_s=cfg.recurrence_max_lag_s, tau_s=cfg.recurrence_tau_s,
-            prior_events=cfg.recurrence_prior_events, block_frames=_STEP // _POOL,
-        )
-        self._precision = SinkPrecision(frame_s=_POOL / self._fr, tau_s=cfg.precision_tau_s, repeat=_POOL)
+        self._absorb = OnsetAbsorption(frame_rate_hz=self._fr, pool=_POOL, step=_STEP, config=cfg)
         self._pass = PassShare(step=_STEP, a=t.coh_a)
         self._msink = ModulationSink(
             n_bands=B, n_rates=t.mod_rates.size, step_s=_STEP / self._fr, tau_s=cfg.mod_sink_tau_s
@@ -382,43 +369,16 @@ class Scorer:
         s_long = self._s_buf[: n_steps * (_STEP // _LONG)]
         self._s_buf = self._s_buf[n_steps * (_STEP // _LONG) :]
         s = np.repeat(s_long, _LONG)  # speech probability per envelope frame
-        # Sinks on pooled events (43 Hz), predictions held over each pool.
-        pooled = o.reshape(B, -1, _POOL).max(axis=2)
-        sink_out = self._sinks.process(pooled)
-        # The recurrence sink predicts from the period at which the stimulus
-        # repeats itself (a loop, a metronome); the surer sink wins.
-        recurring = np.zeros((B, n_steps))
-        if self._rec is not None:
-            # It learns what the band sinks leave unpredicted (the level
-            # above them: resonance.expectation.loops) and adds its expectation to theirs.
-            residual = np.maximum(pooled - sink_out.p, 0.0)
-            sink_out = combine_predictions(sink_out, np.minimum(sink_out.p + self._rec.process(residual), 1.0))
-            recurring = self._rec.reliability_.reshape(B, n_steps, -1).mean(axis=2)
-        # Expectations are matched within the timing tolerance (sinks.py).
-        expected, omitted_s = self._tol.process(sink_out.o, sink_out.p)
-        p = np.repeat(expected, _POOL, axis=1)
         # -- expectation (resonance.expectation) ------------------------------
-        # What a sink predicted is absorbed: the arrived strength up to the
-        # predicted strength.  What passes is the prediction error -- an
-        # onset that came unexpected, and an expected one that did not come
-        # (placed at the frame where it was due) -- as precision-weighted
-        # squared error, the form of prediction-error energy in predictive
-        # coding (Friston 2005: precision x error^2).  The precision of a
-        # rhythmic error is the product of two reliabilities: the band
-        # sink's own (what it has gained over the event rate, learned from
-        # its errors) and the metre model's certainty (Feldman & Friston
-        # 2010; Vuust & Witek 2014; Koelsch, Vuust & Friston 2019): a
-        # syncopation against a sure metre carries energy, onsets that no
-        # metre explains carry little, and the small residual errors of a
-        # learned metronome carry almost none.
+        # The metre model hears the bands' spectral flux (onsets of percussive
+        # and of legato music alike); its certainty and the sinks' own
+        # reliability weight the sinks' prediction errors
+        # (resonance.expectation.absorption).
         f = self._f_buf[:, :n_env]
         self._f_buf = self._f_buf[:, n_env:]
-        pooled_f = f.reshape(B, -1, _POOL).max(axis=2)
-        # The metre model hears the bands' spectral flux (onsets of percussive
-        # and of legato music alike).
-        certainty = self._expect.process_onsets(pooled_f)
-        precision = self._precision.process(sink_out) * np.repeat(certainty, _POOL)[None, :]
-        predicted = np.minimum(o, p)
+        certainty = self._expect.process_onsets(f.reshape(B, -1, _POOL).max(axis=2))
+        error, predicted, recurring = self._absorb.process(o, certainty)
+        neutral = error * (1.0 - s)
         # Loudness weight of each step (0.37 s, about the 400 ms window of
         # momentary loudness, EBU R 128): Stevens' power law, loudness
         # doubles per 10 dB, 1 at loudness_ref_db; the same for every band,
@@ -436,11 +396,6 @@ class Scorer:
         # harmonics in each step is weighted by the step's loudness (the
         # sinks, the rhythm bank, tempo and the oscillators see the events
         # themselves, whatever their level).
-        omitted = np.zeros_like(o)
-        omitted[:, ::_POOL] = omitted_s
-        error = ((o - predicted) ** 2 + omitted**2) * precision
-        neutral = error * (1.0 - s)
-        # -- end expectation ------------------------------------------------------
         total = o
         acc = self._acc
         acc["drive"] += float(o.sum())

@@ -1,0 +1,122 @@
+"""What the sinks absorb of the events, and the prediction error that passes.
+
+:class:`OnsetAbsorption` composes the onset sinks of one stimulus: the band
+sinks (:class:`~resonance.expectation.sinks.OnsetSinks`), the optional
+recurrence sink (:class:`~resonance.expectation.loops.SectionRecurrence`),
+the timing tolerance and the sinks' precision
+(:class:`~resonance.expectation.precision.SinkPrecision`).
+
+What a sink predicted is absorbed: the arrived strength up to the predicted
+strength.  What passes is the prediction error -- an onset that came
+unexpected, and an expected one that did not come (placed at the frame where
+it was due) -- as precision-weighted squared error, the form of
+prediction-error energy in predictive coding (Friston 2005: precision x
+error^2).  The precision of a rhythmic error is the product of two
+reliabilities: the band sink's own (what it has gained over the event rate,
+learned from its errors) and the metre model's certainty (Feldman & Friston
+2010; Vuust & Witek 2014; Koelsch, Vuust & Friston 2019): a syncopation
+against a sure metre carries energy, onsets that no metre explains carry
+little, and the small residual errors of a learned metronome carry almost
+none.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .loops import SectionRecurrence
+from .precision import SinkPrecision
+from .sinks import OnsetSinks, TimingTolerance, combine_predictions
+
+__all__ = ["OnsetAbsorption"]
+
+
+class OnsetAbsorption:
+    """Streaming absorption of the events by the onset sinks.
+
+    Parameters
+    ----------
+    frame_rate_hz : float
+        Envelope frame rate of the events.
+    pool : int
+        Envelope frames per sink frame (events are max-pooled to it).
+    step : int
+        Envelope frames per model step.
+    config : ModelConfig
+        ``n_bands``, ``sink_memory_s``, ``sink_learning_rate``,
+        ``sink_tolerance_frames``, ``recurrence_*`` (the recurrence sink is
+        off when ``recurrence_max_lag_s <= 0``) and ``precision_tau_s``.
+    """
+
+    def __init__(self, *, frame_rate_hz: float, pool: int, step: int, config):
+        self.frame_rate_hz = frame_rate_hz
+        self.pool = pool
+        self.step = step
+        self.config = config
+        self.reset()
+
+    def reset(self) -> None:
+        """Start a new stimulus: every sink blank."""
+        cfg = self.config
+        B = cfg.n_bands
+        fr, pool, step = self.frame_rate_hz, self.pool, self.step
+        self._sinks = OnsetSinks(
+            n_bands=B,
+            frame_rate_hz=fr / pool,
+            memory_s=cfg.sink_memory_s,
+            learning_rate=cfg.sink_learning_rate,
+            block_frames=step // pool,
+        )
+        self._tol = TimingTolerance(n_bands=B, tolerance_frames=cfg.sink_tolerance_frames)
+        self._rec = None if cfg.recurrence_max_lag_s <= 0 else SectionRecurrence(
+            n_bands=B, frame_rate_hz=fr / pool, min_lag_s=cfg.recurrence_min_lag_s,
+            max_lag_s=cfg.recurrence_max_lag_s, tau_s=cfg.recurrence_tau_s,
+            prior_events=cfg.recurrence_prior_events, block_frames=step // pool,
+        )
+        self._precision = SinkPrecision(frame_s=pool / fr, tau_s=cfg.precision_tau_s, repeat=pool)
+
+    def process(self, o: np.ndarray, certainty: np.ndarray):
+        """Absorb the next model steps' events.
+
+        Parameters
+        ----------
+        o : ndarray, shape (B, n_env)
+            Event strength per band and envelope frame, a whole number of
+            model steps.
+        certainty : ndarray, shape (n_env / pool,)
+            The metre model's certainty per sink frame.
+
+        Returns
+        -------
+        error : ndarray, shape (B, n_env)
+            Precision-weighted squared prediction error (unexpected onsets
+            and omitted expected ones).
+        predicted : ndarray, shape (B, n_env)
+            The arrived strength up to the predicted strength (absorbed).
+        recurring : ndarray, shape (B, n_env / step)
+            Reliability of the recurrence sink per step (0 when it is off).
+        """
+        B = o.shape[0]
+        pool = self.pool
+        n_steps = o.shape[1] // self.step
+        # Sinks on pooled events (43 Hz), predictions held over each pool.
+        pooled = o.reshape(B, -1, pool).max(axis=2)
+        sink_out = self._sinks.process(pooled)
+        # The recurrence sink predicts from the period at which the stimulus
+        # repeats itself (a loop, a metronome); the surer sink wins.
+        recurring = np.zeros((B, n_steps))
+        if self._rec is not None:
+            # It learns what the band sinks leave unpredicted (the level
+            # above them: resonance.expectation.loops) and adds its expectation to theirs.
+            residual = np.maximum(pooled - sink_out.p, 0.0)
+            sink_out = combine_predictions(sink_out, np.minimum(sink_out.p + self._rec.process(residual), 1.0))
+            recurring = self._rec.reliability_.reshape(B, n_steps, -1).mean(axis=2)
+        # Expectations are matched within the timing tolerance (sinks.py).
+        expected, omitted_s = self._tol.process(sink_out.o, sink_out.p)
+        p = np.repeat(expected, pool, axis=1)
+        precision = self._precision.process(sink_out) * np.repeat(certainty, pool)[None, :]
+        predicted = np.minimum(o, p)
+        omitted = np.zeros_like(o)
+        omitted[:, ::pool] = omitted_s
+        error = ((o - predicted) ** 2 + omitted**2) * precision
+        return error, predicted, recurring
