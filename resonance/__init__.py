@@ -1,7 +1,18 @@
 """resonance: a model of how sound energy builds up in a connectome's harmonics.
 
-The package is pure computation plus one I/O module.  It never imports
-:mod:`stimgen`.
+The package is pure computation plus one I/O package.  It never imports
+:mod:`stimgen`.  One folder per stage of the pipeline (docs/model.md,
+"Layout")::
+
+    connectome/   the network and its entry regions       (Connectome, load_connectome)
+    harmonics/    eigenmodes, field response, drive paths  (Harmonics, connectome_harmonics)
+    hearing/      front end, events, modulation, binaural, consonance
+    expectation/  sinks, precision, speech, metre, harmony
+    dynamics/     rhythm bank, reservoir, regional oscillators, synchrony
+    metrics/      score, habituation, arc, tempo, read-outs
+    io/           audio, connectome and cache files; score_file, score_files
+    config.py     ModelConfig          result.py  ScoreResult
+    scorer.py     Scorer, score_signal: composes the stages (each has process/reset)
 
 The public names below are loaded on first use (PEP 562), so importing
 :mod:`resonance` or one light submodule (``resonance.errors``,
