@@ -65,8 +65,7 @@ from .hearing.consonance import FrameAnalyzer, resolve_memory
 from .hearing.events import EventPeaks
 from .hearing.frontend import MODEL_SR, FrontEnd
 from .hearing.modulation import ModulationFilterbank, modulation_rates_hz
-from .metrics import arc_metrics
-from .metrics.readout import headline, rate_consonance, tempo, top_regions
+from .metrics import arc_metrics, headline, rate_consonance, tempo, top_regions
 from .result import ScoreResult
 from .validation import check_audio, check_sample_rate
 
