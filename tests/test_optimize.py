@@ -225,7 +225,7 @@ def test_interrupted_search_resumes_to_the_same_result(space, default_harmonics,
     run=False,  # a known failure (measured on the whole drum space, 80 evaluations), not run: see seed 1
     reason="with the equilibrium headline (g10) DE 0.086 < random 0.126 (start 0.052): the 10 s judge is still "
     "rugged in tempo (118-122 BPM in 0.25 steps: 0.037-0.072, neighbours up to 1.95x apart) and in an inaudible "
-    "shift of the whole file (0-22 ms: 0.037-0.064); events are now grid-invariant (resonance.hearing.events), the "
+    "shift of the whole file (0-22 ms: 0.037-0.064); events are now grid-invariant (resonance.events), the "
     "remaining sensitivity is in what the band sinks learn on their 23 ms frames within the first 10 s",
 )), pytest.param(1, marks=pytest.mark.xfail(
     run=False,  # a known failure, not run: its 80 evaluations were the slowest test of the suite (~10 % of it)
