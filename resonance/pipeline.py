@@ -200,21 +200,24 @@ class ModelConfig:
         listeners settle on a beat and a metre (e.g. Toiviainen & Snyder 2003
         report pulse finding within a few bars).  Engineering choice.
     tempo_min_salience : float
-        A pulse (``tempo_bpm``) is reported only where the periodicity
-        salience peaks at least this many times above its median over the
-        candidate pulse rates (0.5-4 Hz); otherwise ``tempo_bpm`` is None.
-        Measured on 30 s signals: click trains (60-120 BPM) and grooves
-        4.2-12; white noise, steady tones, espeak speech and random onsets
-        1.8-1.9.  Engineering choice.
+        Periodicity salience (the ``pulse_salience`` metric: its peak over
+        its median over the candidate pulse rates, 0.5-4 Hz) below which
+        the drive's own periodicity has no pulse.  It no longer decides
+        ``tempo_bpm`` (``tempo_min_pulse_z`` does): the beating of a
+        sustained semitone cluster reaches a salience of 3.9, because
+        amplitude modulation makes periodic level rises.  Measured on 30 s
+        signals: click trains (60-120 BPM) and grooves 4.2-12; white noise,
+        steady tones, espeak speech and random onsets 1.8-1.9.  Engineering
+        choice.
     tempo_min_pulse_z : float
-        A pulse is also reported where the periodicity salience is low but
-        the onsets fall where the metre model predicted beats, beyond chance,
+        A pulse (``tempo_bpm``) is reported only where the onsets fall where
+        the metre model predicted beats, beyond chance,
         by at least this many standard errors
         (:meth:`~resonance.expectation.metre.MetreModel.pulse_z`: the
         correlation of each frame's accent with the beat expectation formed
-        before it); legato music and soft-onset instruments (organ, bowed
-        strings), whose events are weak spectral-flux changes rather than
-        level rises.  Accents independent of the past (noise, random
+        before it): percussive music, and legato music and soft-onset
+        instruments (organ, bowed strings), whose events are weak
+        spectral-flux changes rather than level rises.  Accents independent of the past (noise, random
         onsets) give z ~ N(0, 1) whatever the model locks on to; 3 is the
         conventional three-standard-error criterion (one stimulus in ~700
         without a pulse passes by chance).  Sound the speech detector marks
@@ -1249,11 +1252,14 @@ class Scorer:
         expect = self._expect.metrics()
         tempo_bpm, pulse_salience = self._tempo()
         # The pulse is the metre model's period, reported where there is one:
-        # a salient periodicity, or onsets that fall on the predicted beats
-        # beyond chance (legato, soft onsets) in sound that is not speech.
+        # onsets that fall on the beats the model predicted before they came,
+        # beyond chance, in sound that is not speech.  A salient periodicity
+        # of the drive alone is not enough: the beating of a steady chord
+        # (amplitude modulation) makes periodic level rises that are not
+        # onsets on a beat grid, and the predictive test does not pass them.
         metre_tempo = expect.pop("metre_tempo_bpm")
         on_beat = expect.pop("metre_pulse_z") >= self.config_.tempo_min_pulse_z and acc["semantic"] / drive <= 0.5
-        tempo_bpm = metre_tempo if (tempo_bpm is not None or on_beat) else None
+        tempo_bpm = metre_tempo if on_beat else None
         metrics = {
             "consonance": c["consonance"],
             "roughness": c["roughness"],

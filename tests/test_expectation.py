@@ -365,3 +365,21 @@ def test_legato_chorale_gets_events_and_its_tempo_from_spectral_flux(default_har
     m = result.metrics
     assert m["metre_certainty"] >= 0.2, m
     assert m["tempo_bpm"] is not None and abs(m["tempo_bpm"] - 60.0) / 60.0 < 0.04, m
+
+
+def test_beating_of_a_sustained_cluster_is_not_a_pulse(default_harmonics):
+    # A sustained semitone cluster (220 Hz and the three semitones above, harmonic
+    # tones of 10 harmonics at 1/k, as samples/cluster_dissonant): its partials beat, so the level in the bands rises and falls
+    # periodically and the drive's periodicity salience is high -- but beating is
+    # amplitude modulation of one steady sound, not onsets on a beat grid, and no
+    # tempo is reported.  The same tones struck as chords once a second have one.
+    sr = S.SR
+    t = np.arange(int(20.0 * sr)) / sr
+    tones = sum(np.sin(2 * np.pi * h * 220.0 * 2 ** (k / 12) * t) / h for k in range(4) for h in range(1, 11))
+    fade = np.minimum(1.0, np.minimum(t, t[-1] - t) / 1.0)
+    m = _score(S.match_rms(tones * fade), default_harmonics).metrics
+    assert m["pulse_salience"] > 3.0, m  # the beating is periodic
+    assert m["tempo_bpm"] is None, m
+    struck = tones * np.exp(-(t % 1.0) / 0.3) * fade
+    m = _score(S.match_rms(struck), default_harmonics).metrics
+    assert m["tempo_bpm"] is not None and abs(m["tempo_bpm"] - 60.0) / 60.0 < 0.04, m
