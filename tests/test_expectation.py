@@ -383,3 +383,20 @@ def test_beating_of_a_sustained_cluster_is_not_a_pulse(default_harmonics):
     struck = tones * np.exp(-(t % 1.0) / 0.3) * fade
     m = _score(S.match_rms(struck), default_harmonics).metrics
     assert m["tempo_bpm"] is not None and abs(m["tempo_bpm"] - 60.0) / 60.0 < 0.04, m
+
+
+def test_pruned_metre_follows_a_tempo_change_as_the_full_filter():
+    # Clicks at 90 BPM for 30 s, then at 140 BPM: the 140 BPM tempo is pruned
+    # while the first tempo holds, and must come back when the music moves
+    # to it -- with its phase evidence, as in the filter that follows every tempo.
+    fr = FRAME_HZ
+    o = np.zeros((1, int(60 * fr)))
+    for t_s in np.concatenate([np.arange(0.0, 30.0, 60 / 90), np.arange(30.0, 60.0, 60 / 140)]):
+        o[0, int(round(t_s * fr))] = 1.0
+    full, pruned = MetreModel(frame_rate_hz=fr, prune=0.0), MetreModel(frame_rate_hz=fr)
+    a, b = full.process(o), pruned.process(o)
+    assert pruned._live.sum() < pruned.bpm_.size / 4  # the pruning is at work
+    assert np.abs(a.p - b.p).max() < 0.01
+    assert np.abs(a.certainty - b.certainty).max() < 0.01
+    assert b.certainty[-200:].mean() > 0.5  # locked on to the new tempo
+    assert abs(pruned.pulse_z() / full.pulse_z() - 1.0) < 0.01
