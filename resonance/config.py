@@ -107,21 +107,24 @@ class ModelConfig:
         listeners settle on a beat and a metre (e.g. Toiviainen & Snyder 2003
         report pulse finding within a few bars).  Engineering choice.
     tempo_min_salience : float
-        A pulse (``tempo_bpm``) is reported only where the periodicity
-        salience peaks at least this many times above its median over the
-        candidate pulse rates (0.5-4 Hz); otherwise ``tempo_bpm`` is None.
-        Measured on 30 s signals: click trains (60-120 BPM) and grooves
-        4.2-12; white noise, steady tones, espeak speech and random onsets
-        1.8-1.9.  Engineering choice.
+        Periodicity salience (the ``pulse_salience`` metric: its peak over
+        its median over the candidate pulse rates, 0.5-4 Hz) below which
+        the drive's own periodicity has no pulse.  It no longer decides
+        ``tempo_bpm`` (``tempo_min_pulse_z`` does): the beating of a
+        sustained semitone cluster reaches a salience of 3.9, because
+        amplitude modulation makes periodic level rises.  Measured on 30 s
+        signals: click trains (60-120 BPM) and grooves 4.2-12; white noise,
+        steady tones, espeak speech and random onsets 1.8-1.9.  Engineering
+        choice.
     tempo_min_pulse_z : float
-        A pulse is also reported where the periodicity salience is low but
-        the onsets fall where the metre model predicted beats, beyond chance,
+        A pulse (``tempo_bpm``) is reported only where the onsets fall where
+        the metre model predicted beats, beyond chance,
         by at least this many standard errors
         (:meth:`~resonance.expectation.metre.MetreModel.pulse_z`: the
         correlation of each frame's accent with the beat expectation formed
-        before it); legato music and soft-onset instruments (organ, bowed
-        strings), whose events are weak spectral-flux changes rather than
-        level rises.  Accents independent of the past (noise, random
+        before it): percussive music, and legato music and soft-onset
+        instruments (organ, bowed strings), whose events are weak
+        spectral-flux changes rather than level rises.  Accents independent of the past (noise, random
         onsets) give z ~ N(0, 1) whatever the model locks on to; 3 is the
         conventional three-standard-error criterion (one stimulus in ~700
         without a pulse passes by chance).  Sound the speech detector marks

@@ -509,11 +509,14 @@ class Scorer:
             self._tempo_power, freqs_hz=self._freqs, pulse_gain=self._t.pulse_gain, min_salience=cfg.tempo_min_salience
         )
         # The pulse is the metre model's period, reported where there is one:
-        # a salient periodicity, or onsets that fall on the predicted beats
-        # beyond chance (legato, soft onsets) in sound that is not speech.
+        # onsets that fall on the beats the model predicted before they came,
+        # beyond chance, in sound that is not speech.  A salient periodicity
+        # of the drive alone is not enough: the beating of a steady chord
+        # (amplitude modulation) makes periodic level rises that are not
+        # onsets on a beat grid, and the predictive test does not pass them.
         metre_tempo = expect.pop("metre_tempo_bpm")
         on_beat = expect.pop("metre_pulse_z") >= cfg.tempo_min_pulse_z and acc["semantic"] / drive <= 0.5
-        tempo_bpm = metre_tempo if (tempo_bpm is not None or on_beat) else None
+        tempo_bpm = metre_tempo if on_beat else None
         metrics = {
             "consonance": c["consonance"],
             "roughness": c["roughness"],

@@ -365,3 +365,38 @@ def test_legato_chorale_gets_events_and_its_tempo_from_spectral_flux(default_har
     m = result.metrics
     assert m["metre_certainty"] >= 0.2, m
     assert m["tempo_bpm"] is not None and abs(m["tempo_bpm"] - 60.0) / 60.0 < 0.04, m
+
+
+def test_beating_of_a_sustained_cluster_is_not_a_pulse(default_harmonics):
+    # A sustained semitone cluster (220 Hz and the three semitones above, harmonic
+    # tones of 10 harmonics at 1/k, as samples/cluster_dissonant): its partials beat, so the level in the bands rises and falls
+    # periodically and the drive's periodicity salience is high -- but beating is
+    # amplitude modulation of one steady sound, not onsets on a beat grid, and no
+    # tempo is reported.  The same tones struck as chords once a second have one.
+    sr = S.SR
+    t = np.arange(int(20.0 * sr)) / sr
+    tones = sum(np.sin(2 * np.pi * h * 220.0 * 2 ** (k / 12) * t) / h for k in range(4) for h in range(1, 11))
+    fade = np.minimum(1.0, np.minimum(t, t[-1] - t) / 1.0)
+    m = _score(S.match_rms(tones * fade), default_harmonics).metrics
+    assert m["pulse_salience"] > 3.0, m  # the beating is periodic
+    assert m["tempo_bpm"] is None, m
+    struck = tones * np.exp(-(t % 1.0) / 0.3) * fade
+    m = _score(S.match_rms(struck), default_harmonics).metrics
+    assert m["tempo_bpm"] is not None and abs(m["tempo_bpm"] - 60.0) / 60.0 < 0.04, m
+
+
+def test_pruned_metre_follows_a_tempo_change_as_the_full_filter():
+    # Clicks at 90 BPM for 30 s, then at 140 BPM: the 140 BPM tempo is pruned
+    # while the first tempo holds, and must come back when the music moves
+    # to it -- with its phase evidence, as in the filter that follows every tempo.
+    fr = FRAME_HZ
+    o = np.zeros((1, int(60 * fr)))
+    for t_s in np.concatenate([np.arange(0.0, 30.0, 60 / 90), np.arange(30.0, 60.0, 60 / 140)]):
+        o[0, int(round(t_s * fr))] = 1.0
+    full, pruned = MetreModel(frame_rate_hz=fr, prune=0.0), MetreModel(frame_rate_hz=fr)
+    a, b = full.process(o), pruned.process(o)
+    assert pruned._live.sum() < pruned.bpm_.size / 4  # the pruning is at work
+    assert np.abs(a.p - b.p).max() < 0.01
+    assert np.abs(a.certainty - b.certainty).max() < 0.01
+    assert b.certainty[-200:].mean() > 0.5  # locked on to the new tempo
+    assert abs(pruned.pulse_z() / full.pulse_z() - 1.0) < 0.01
