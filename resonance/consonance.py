@@ -1311,25 +1311,22 @@ def _hpss_kernel(stack, k, n_history, width, h, out):  # pragma: no cover  (comp
         for b in range(1, n_bins):
             old = stack[row, max(b - 1 - r, 0)]
             new = stack[row, min(b + r, n_bins - 1)]
-            # Replace ``old`` by ``new``: find ``old`` by bisection, then
-            # move ``new`` from its place to where it sorts.
-            lo, hi = 0, width - 1
-            while lo < hi:
-                c = (lo + hi) // 2
-                if win[c] < old:
-                    lo = c + 1
-                else:
-                    hi = c
-            q = lo
+            # Replace ``old`` by ``new``: their ranks by counting (a branch-free
+            # pass over the window), then shift the run between them by one.
+            qo = 0
+            qn = 0
+            for q in range(width):
+                v = win[q]
+                qo += v < old
+                qn += v < new
             if new > old:
-                while q < width - 1 and win[q + 1] < new:
+                for q in range(qo, qn - 1):
                     win[q] = win[q + 1]
-                    q += 1
+                win[qn - 1] = new
             else:
-                while q > 0 and win[q - 1] > new:
+                for q in range(qo, qn, -1):
                     win[q] = win[q - 1]
-                    q -= 1
-            win[q] = new
+                win[qn] = new
             p[b] = win[r]
         for b in range(n_bins):
             h2 = hrow[b] * hrow[b]
