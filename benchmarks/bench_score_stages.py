@@ -131,7 +131,7 @@ def stage_times(path, *, harmonics) -> tuple[dict, float, float]:
     undo = _install(timers)
     try:
         t0 = time.process_time()
-        reader = iter(AudioReader(path, sr=MODEL_SR, block_s=10.0, dtype=np.float64, mono=False))
+        reader = iter(AudioReader(path, sr=MODEL_SR, block_s=10.0, dtype=np.float32, mono=False))
         scorer = Scorer(harmonics)
         read = 0.0
         while True:

@@ -314,7 +314,9 @@ class Scorer:
         """
         if not self._ready:
             self._setup()
-        y = np.asarray(y, dtype=np.float64)
+        y = np.asarray(y)
+        if y.dtype != np.float32:  # the front end analyses float32 as it is
+            y = np.asarray(y, dtype=np.float64)
         frames = self._fe_s.process(y)
         self._n_samples += y.shape[-1]
         cfg = self.config_

@@ -90,7 +90,7 @@ from importlib import resources
 
 import numpy as np
 import scipy.fft
-import scipy.ndimage
+from numba import njit
 
 from ..errors import DataFileError, ParameterError
 from ..validation import check_finite_array, check_float, check_int
@@ -1248,41 +1248,112 @@ def _hpss_width(df_hz: float, band_hz: float) -> int:
     return max(3, int(round(band_hz / df_hz)) | 1)
 
 
+@njit(cache=True, nogil=True)
+def _hpss_kernel(stack, k, n_history, width, h, out):  # pragma: no cover  (compiled)
+    """Soft harmonic mask of the frames ``stack[k:]`` applied in place into ``out``.
+
+    ``h`` holds the medians across time of the frames whose history is
+    short (rows before ``n_history - 1 - k``); the others are computed here
+    from the ``n_history`` frames ending at each frame.  Medians are exact
+    selections (a sorted window), so the result equals the NumPy/SciPy
+    form operation for operation.
+    """
+    n, n_bins = stack.shape
+    m = n - k
+    short = min(max(n_history - 1 - k, 0), m)
+    r = width // 2
+    mid = n_history // 2
+    col = np.empty(n_history)
+    win = np.empty(width)
+    p = np.empty(n_bins)
+    hrow = np.empty(n_bins)
+    for i in range(m):
+        row = k + i
+        # Median across time of each bin: insertion sort of its n_history values.
+        if i < short:
+            for b in range(n_bins):
+                hrow[b] = h[i, b]
+        elif n_history == 5:
+            # The default: a median-of-5 network (the middle of a2 and the
+            # middle two of a0, a1, a3, a4).
+            for b in range(n_bins):
+                a0 = stack[row - 4, b]
+                a1 = stack[row - 3, b]
+                a2 = stack[row - 2, b]
+                a3 = stack[row - 1, b]
+                a4 = stack[row, b]
+                u0 = max(min(a0, a1), min(a3, a4))
+                u1 = min(max(a0, a1), max(a3, a4))
+                hrow[b] = max(min(a2, max(u0, u1)), min(u0, u1))
+        else:
+            for b in range(n_bins):
+                for j in range(n_history):
+                    v = stack[row - n_history + 1 + j, b]
+                    q = j
+                    while q > 0 and col[q - 1] > v:
+                        col[q] = col[q - 1]
+                        q -= 1
+                    col[q] = v
+                if n_history % 2:
+                    hrow[b] = col[mid]
+                else:
+                    hrow[b] = (col[mid - 1] + col[mid]) / 2.0
+        # Median across frequency (edge bins repeated): a sorted sliding window.
+        for j in range(width):
+            b = min(max(j - r, 0), n_bins - 1)
+            v = stack[row, b]
+            q = j
+            while q > 0 and win[q - 1] > v:
+                win[q] = win[q - 1]
+                q -= 1
+            win[q] = v
+        p[0] = win[r]
+        for b in range(1, n_bins):
+            old = stack[row, max(b - 1 - r, 0)]
+            new = stack[row, min(b + r, n_bins - 1)]
+            # Replace ``old`` by ``new``: their ranks by counting (a branch-free
+            # pass over the window), then shift the run between them by one.
+            qo = 0
+            qn = 0
+            for q in range(width):
+                v = win[q]
+                qo += v < old
+                qn += v < new
+            if new > old:
+                for q in range(qo, qn - 1):
+                    win[q] = win[q + 1]
+                win[qn - 1] = new
+            else:
+                for q in range(qo, qn, -1):
+                    win[q] = win[q - 1]
+                win[qn] = new
+            p[b] = win[r]
+        for b in range(n_bins):
+            h2 = hrow[b] * hrow[b]
+            p2 = p[b] * p[b]
+            s = h2 + p2
+            out[i, b] = stack[row, b] * (h2 / s if s > 0 else 0.0)
+
+
 def _harmonic_frames(stack: np.ndarray, k: int, n_history: int, width: int) -> np.ndarray:
     """Harmonic part of the frames ``stack[k:]`` (unvalidated; see :func:`harmonic_part`).
 
     ``stack`` holds frames as rows, oldest first; each frame from row ``k``
     on is separated with the median across the ``n_history`` frames ending
     at it (all the frames before it where fewer) and the median across
-    ``width`` bins of it (edge bins repeated).
+    ``width`` bins of it (edge bins repeated; ``width`` odd).  The soft mask
+    is ``H^2 / (H^2 + P^2)`` (0 where both are 0).
     """
+    stack = np.ascontiguousarray(stack, dtype=np.float64)
     n, n_bins = stack.shape
     m = n - k
-    h = np.empty((m, n_bins))
     short = min(max(n_history - 1 - k, 0), m)  # frames with fewer than n_history frames so far
+    h = np.empty((short, n_bins))
     for i in range(short):
         h[i] = np.median(stack[: k + i + 1], axis=0)
-    if short < m:
-        # The frames' windows sorted bin by bin by an odd-even transposition
-        # network (n_history rounds of compare-exchange on whole frames):
-        # exact, and faster than sorting each bin's few values on its own.
-        n_full = m - short
-        rows = [stack[k + short - n_history + 1 + j :][:n_full] for j in range(n_history)]
-        for round_ in range(n_history):
-            for j in range(round_ % 2, n_history - 1, 2):
-                rows[j], rows[j + 1] = np.minimum(rows[j], rows[j + 1]), np.maximum(rows[j], rows[j + 1])
-        mid = n_history // 2
-        h[short:] = rows[mid] if n_history % 2 else (rows[mid - 1] + rows[mid]) / 2.0  # as np.median
-    current = stack[k:]
-    # The median across frequency of all frames in one pass: the frames
-    # placed end to end, each padded by its edge bins (mode "nearest").
-    r = width // 2
-    padded = np.pad(current, ((0, 0), (r, r)), mode="edge")
-    p = scipy.ndimage.median_filter(padded.ravel(), size=width, mode="nearest").reshape(padded.shape)[:, r : r + n_bins]
-    h2, p2 = h * h, p * p
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mask = np.where(h2 + p2 > 0, h2 / (h2 + p2), 0.0)
-    return current * mask
+    out = np.empty((m, n_bins))
+    _hpss_kernel(stack, k, n_history, width, h, out)
+    return out
 
 
 def harmonic_part(frames, freqs_hz, *, band_hz: float = DEFAULT_HPSS_BAND_HZ) -> np.ndarray:

@@ -321,7 +321,9 @@ class FrontEnd:
 
         if not self._ready:
             self._setup()
-        y = np.asarray(y, dtype=np.float64)
+        y = np.asarray(y)
+        if y.dtype != np.float32:  # float32 blocks (AudioReader's) are analysed as they are
+            y = np.asarray(y, dtype=np.float64)
         if y.ndim == 1:
             chans = (y,)
         elif y.ndim == 2 and y.shape[0] == 2:
@@ -342,7 +344,7 @@ class FrontEnd:
         if y.size and not finite_sum:
             check_finite_array("y", y)
         # Single precision once for both framers (they feed float32 FFTs).
-        chans = tuple(x.astype(np.float32) for x in chans)
+        chans = tuple(x.astype(np.float32, copy=False) for x in chans)
         frames = [self._short[c].push(x) for c, x in enumerate(chans)]
         n = len(frames[0])
         B = self.n_bands

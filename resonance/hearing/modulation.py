@@ -23,7 +23,7 @@ model step.
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import lfilter
+from numba import njit
 
 from ..validation import check_float, check_int
 
@@ -40,6 +40,45 @@ def modulation_rates_hz(*, fmin_hz: float = 0.5, fmax_hz: float = 64.0, per_octa
     """
     n = int(round(np.log2(fmax_hz / fmin_hz) * per_octave))
     return fmin_hz * 2.0 ** (np.arange(n + 1) / per_octave)
+
+
+@njit(cache=True, nogil=True)
+def _filter_power(x, den, num_re, num_im, z, w, power):  # pragma: no cover  (compiled)
+    """Power of every channel of ``x`` in every modulation filter, states updated in place.
+
+    Per filter ``j``: the real 4th-order recursion ``1 / den[j]`` in the
+    transposed direct form II (the arithmetic of ``scipy.signal.lfilter``
+    with numerator ``[1]``, operation for operation), then the 3-tap complex
+    FIR ``num`` on its output and the squared modulus.  ``z`` (C, J, 4) is
+    the recursion's state, ``w`` (C, J, 2) its last two outputs.
+    """
+    C, n = x.shape
+    J = den.shape[0]
+    for c in range(C):
+        for j in range(J):
+            a1, a2, a3, a4 = den[j, 1], den[j, 2], den[j, 3], den[j, 4]
+            c0r, c1r, c2r = num_re[j, 0], num_re[j, 1], num_re[j, 2]
+            c1i, c2i = num_im[j, 1], num_im[j, 2]
+            z0, z1, z2, z3 = z[c, j, 0], z[c, j, 1], z[c, j, 2], z[c, j, 3]
+            e0, e1 = w[c, j, 0], w[c, j, 1]
+            for t in range(n):
+                xt = x[c, t]
+                y = z0 + xt * 1.0
+                z0 = z1 + xt * 0.0 - y * a1
+                z1 = z2 + xt * 0.0 - y * a2
+                z2 = z3 + xt * 0.0 - y * a3
+                z3 = xt * 0.0 - y * a4
+                zr = c0r * y
+                zr += c1r * e1
+                zr += c2r * e0
+                zi = c1i * e1
+                zi += c2i * e0
+                pw = zr * zr
+                pw += zi * zi
+                power[c, j, t] = pw
+                e0, e1 = e1, y
+            z[c, j, 0], z[c, j, 1], z[c, j, 2], z[c, j, 3] = z0, z1, z2, z3
+            w[c, j, 0], w[c, j, 1] = e0, e1
 
 
 class ModulationFilterbank:
@@ -106,6 +145,9 @@ class ModulationFilterbank:
         # 4th-order recursion costs a quarter of a complex 2nd-order one.
         self._den = [np.convolve(q, q) for q in ([1.0, -2.0 * pc.real, abs(pc) ** 2] for pc in self._pole)]
         self._num = [g * np.array([1.0, -2.0 * np.conj(pc), np.conj(pc) ** 2]) for g, pc in zip(self._gain, self._pole)]
+        self._den_a = np.array(self._den, dtype=np.float64).reshape(rates.size, 5)
+        num = np.array(self._num, dtype=np.complex128).reshape(rates.size, 3)
+        self._num_re, self._num_im = np.ascontiguousarray(num.real), np.ascontiguousarray(num.imag)
         self.reset()
         self._ready = True
 
@@ -153,25 +195,7 @@ class ModulationFilterbank:
         self._dc = logref[:, -1:]
         x = np.exp(logenv - logref) - 1.0  # in [-1, 0]: dips below the recent peak
         power = np.empty((C, J, n))
-        # Work buffers reused across rates (the FIR below runs in place).
-        ext = np.empty((C, n + 2))
-        zr = np.empty((C, n))
-        zi = np.empty((C, n))
-        tmp = np.empty((C, n))
-        for j in range(J):
-            ext[:, :2] = self._w[:, j]
-            ext[:, 2:], self._z[:, j] = lfilter([1.0], self._den[j], x, axis=1, zi=self._z[:, j])
-            self._w[:, j] = ext[:, -2:]
-            c = self._num[j]
-            e0, e1, e2 = ext[:, :-2], ext[:, 1:-1], ext[:, 2:]
-            np.multiply(c[0].real, e2, out=zr)
-            zr += np.multiply(c[1].real, e1, out=tmp)
-            zr += np.multiply(c[2].real, e0, out=tmp)
-            np.multiply(c[1].imag, e1, out=zi)
-            zi += np.multiply(c[2].imag, e0, out=tmp)
-            pj = power[:, j]
-            np.multiply(zr, zr, out=pj)
-            pj += np.multiply(zi, zi, out=tmp)
+        _filter_power(np.ascontiguousarray(x), self._den_a, self._num_re, self._num_im, self._z, self._w, power)
         # Step averages, carrying the partial step across calls.
         S = self.step
         head = (S - self._n_acc) % S
