@@ -390,18 +390,20 @@ def check_disk_space(path, *, n_frames: int, sr: int, n_channels: int = 2, bit_d
         )
 
 
-def _to_int(y: np.ndarray, scale: float, dtype) -> np.ndarray:
+def _to_int(y: np.ndarray, scale: float, dtype, *, full_scale: bool = True) -> np.ndarray:
     """Samples (2, m) in [-1, 1] as integers (m, 2) for libsndfile, the very values it writes from floats.
 
     libsndfile (1.2, FLAC) rounds ``y * scale`` to the nearest integer
     (``lrint``: halves to even) and clips at ``scale - 1``, with ``scale`` =
     2 ** (bits - 1); 24-bit samples are passed as int32 in the top 24 bits.
     ``tests/test_generate.py`` checks that the files are byte for byte those
-    written from the floats.
+    written from the floats.  ``full_scale``: some ``|y|`` reaches 1 (else
+    the clip is skipped).
     """
-    work = np.multiply(y.T, scale)  # (m, 2), C order
+    work = np.multiply(y.T, scale, out=np.empty(y.shape[::-1]))  # (m, 2) in C order, as libsndfile takes it
     np.rint(work, out=work)
-    np.minimum(work, scale - 1.0, out=work)  # y <= 1 was checked; only +1.0 needs it
+    if full_scale:  # |y| <= 1 was checked; only +1.0 needs the clip
+        np.minimum(work, scale - 1.0, out=work)
     if dtype is np.int16:
         return work.astype(np.int16)
     return work.astype(np.int32) << 8
@@ -478,10 +480,12 @@ class TrackWriter:
         arr = np.asarray(y, dtype=np.float64)
         if arr.ndim != 2 or arr.shape[0] != 2:
             raise ParameterError(f"y has shape {arr.shape}; a track section must have shape (2, n_samples)")
-        if not np.all(np.isfinite(arr)) or (arr.size and float(np.max(np.abs(arr))) > 1.0):
+        peak = float(np.max(np.abs(arr))) if arr.size else 0.0  # NaN if any sample is NaN
+        if not peak <= 1.0 or not np.all(np.isfinite(arr)):
             raise ParameterError("a track section holds samples outside [-1, 1] or NaN/inf (master it first)")
         try:
-            self._file.write(arr.T if self._int_scale is None else _to_int(arr, self._int_scale, self._int_type))
+            self._file.write(arr.T if self._int_scale is None
+                             else _to_int(arr, self._int_scale, self._int_type, full_scale=peak == 1.0))
         except (OSError, RuntimeError) as exc:
             raise ParameterError(f"track '{self.path}' cannot be written ({exc}); existing files are unchanged") from None
         self.n_frames += arr.shape[1]
