@@ -132,7 +132,7 @@ class Session:
         """The mastered session in blocks (2, m); :attr:`report` is set after the last."""
         if self.master is None:
             self.plan()
-        yield from self.master.apply(self._sections(on_progress))
+        yield from self.master.apply(self._sections(on_progress), own=True)  # each section is a new array
         self.report = self.master.report
         self.info = self.renderer.info
 
