@@ -36,7 +36,7 @@ import sys
 
 import numpy as np
 
-__all__ = ["sosfilt", "lfilter", "kaiser_lowpass", "ahead_min"]
+__all__ = ["sosfilt", "sosfilt_rows", "lfilter", "kaiser_lowpass", "ahead_min"]
 
 
 @functools.lru_cache(maxsize=4)
@@ -150,6 +150,27 @@ def sosfilt(sos: np.ndarray, x: np.ndarray, *, axis: int = -1, zi: np.ndarray | 
     if zi is None:
         return y
     return y, np.moveaxis(state.reshape(state_shape), (-2, -1), (0, axis + 1))
+
+
+def sosfilt_rows(sos: np.ndarray, x: np.ndarray, state: np.ndarray) -> None:
+    """:func:`sosfilt` of each row of ``x`` in place, with its state in place (no copies; same values).
+
+    Parameters
+    ----------
+    sos : numpy.ndarray of float64, shape (n_sections, 6), C order
+    x : numpy.ndarray of float64, shape (n_rows, n), C order
+        Filtered in place.
+    state : numpy.ndarray of float64, shape (n_rows, n_sections, 2), C order
+        Each row's filter state (:func:`sosfilt`'s ``zi`` with the first two
+        axes swapped), updated in place.
+    """
+    kernel = _sosfilt_kernel()
+    if kernel is None:
+        y, zf = sosfilt(sos, x, axis=-1, zi=np.swapaxes(state, 0, 1))
+        x[...] = y
+        state[...] = np.swapaxes(zf, 0, 1)
+        return
+    kernel(sos, x, state)
 
 
 def kaiser_lowpass(numtaps: int, cutoff: float, beta: float) -> np.ndarray:

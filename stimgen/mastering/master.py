@@ -57,7 +57,7 @@ from ._common import (
 from ._kernels import sosfilt
 from .limiter import _limiter_gain
 from .loudness import LoudnessMeter, k_weighting_sos
-from .truepeak import _SCREEN_BLOCK, _interp_taps, _peak_envelope, _sample_envelope
+from .truepeak import _SCREEN_BLOCK, _interp_taps, _sample_envelope
 
 __all__ = [
     "MASTER_BLOCK_S",
@@ -739,10 +739,17 @@ def _survey_peak(tail, y, head, env=None) -> float:
             p1 = min(hi, m + n_head)
             parts[:, o + m - lo:o + p1 - lo] = head[:, :p1 - m]
         spans.append((o + r, o + r + b - a))
-    best = 0.0
+    # The values of _peak_envelope(parts, factor) at the stretches (the same correlations of the same
+    # samples, so the same numbers), without its screening: every stretch is interpolated anyway.
+    at = np.concatenate([np.arange(lo, hi) for lo, hi in spans])
+    best = float(np.max(np.abs(parts[:, at])))
     for factor in (TRUE_PEAK_OVERSAMPLE, LIMITER_OVERSAMPLE):
-        env = _peak_envelope(parts, factor)
-        best = max(best, max(float(np.max(env[lo:hi])) for lo, hi in spans))
+        taps, _ = _interp_taps(factor)
+        for channel in parts:
+            for p in range(factor):
+                # values[j] is the interpolated point p of sample j + r (each stretch has r of context).
+                values = np.correlate(channel, taps[:, p], mode="valid")
+                best = max(best, float(np.max(np.abs(values[at - r]))))
     return best
 
 
