@@ -151,6 +151,26 @@ def test_flac_track_is_byte_for_byte_what_libsndfile_writes_from_the_floats(tmp_
     assert ours.read_bytes() == theirs.read_bytes()
 
 
+def test_generate_scores_the_two_ears_as_score_does_for_the_written_file(tmp_path, default_harmonics):
+    """The sidecar's score is the file's: a binaural beat is scored as two ears, not as their (beating) mean."""
+    from resonance import score_file
+    from stimgen.io import TrackWriter
+    from stimgen.session import Session, StreamScorer
+
+    preset = validate_preset({"name": "b", "purpose": "p", "layers": [{"kind": "binaural", "beat_hz": 10.0}]})
+    s = Session(preset, duration_s=12.0)
+    s.plan()
+    scorer = StreamScorer(default_harmonics, sr=s.sr)
+    with TrackWriter(tmp_path / "b.flac", sr=s.sr, bit_depth=24) as writer:
+        for block in s.blocks():
+            writer.write(block)
+            scorer.process(block)
+        writer.close({})
+    ours = scorer.result().score
+    theirs = score_file(tmp_path / "b.flac", harmonics=default_harmonics).score
+    assert theirs > 0 and ours == pytest.approx(theirs, rel=0.02)
+
+
 def test_binaural_is_stereo_and_noted():
     preset = validate_preset({"name": "b", "purpose": "p", "layers": [{"kind": "binaural", "follow_arc": False}]})
     y, info = render_preset(preset, duration_s=5.0)
