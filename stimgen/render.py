@@ -272,7 +272,7 @@ class _Layer:
             y = y * 10.0 ** (synth.glide(self.gain_points, sr=sr, duration_s=self.duration_s, start=a, stop=b) / 20.0)
         else:
             y *= 10.0 ** (layer["gain_db"] / 20.0)  # y is this layer's own array
-        if layer["follow_arc"]:
+        if layer["follow_arc"] and not (isinstance(envelope, float) and envelope == 1.0):
             y *= envelope
         self.sum_squares += float(np.square(y).sum())  # (not BLAS vdot: its threads stall on a busy machine)
         return y
@@ -320,6 +320,9 @@ class SessionRenderer:
                      "cool_s": arc["cool_s"], "heat_level": arc["heat_level"], "hold_level": arc["hold_level"],
                      "cool_level": arc["cool_level"]}
         synth.arc_envelope(**self._arc, start=0, stop=0)  # validates the arc before any work
+        heat_s, hold_s, cool_s = synth.arc_boundaries_s(duration_s=self.duration_s, heat_s=arc["heat_s"],
+                                                        hold_s=arc["hold_s"], cool_s=arc["cool_s"])
+        self._hold = (heat_s, heat_s + hold_s, float(arc["hold_level"]), cool_s > 0)
         self.layers = [_Layer(p, index) for index in range(len(p["layers"]))]  # excluded ones are never read
         self.position = 0
 
@@ -331,17 +334,34 @@ class SessionRenderer:
         """The session arc's gains at the frames ``frames`` (the same values as :meth:`envelope`'s)."""
         return synth.arc_envelope(**self._arc, frames=frames)
 
+    def _section_envelope(self, a: int, b: int):
+        """The arc's gains for frames ``[a, b)``: the hold level (a float) if they all lie in the hold.
+
+        The test is :func:`~stimgen.synth.arc_envelope`'s own (frame ``k`` at
+        ``k / sr``, which grows with ``k``, so the first and last frames
+        decide), so the values are the same as :meth:`envelope`'s.
+        """
+        heat_s, cool_start_s, level, cools = self._hold
+        if b > a and a / self.sr >= heat_s and not (cools and (b - 1) / self.sr >= cool_start_s):
+            return level
+        return self.envelope(a, b)
+
     def read(self, m: int) -> np.ndarray:
         """The next ``m`` frames (fewer at the end), float64, shape (2, m)."""
         a = self.position
         b = min(self.n_frames, a + max(0, int(m)))
         self.position = b
-        envelope = self.envelope(a, b)
-        mix = np.zeros((2, b - a))
+        envelope = self._section_envelope(a, b)
+        mix = None
         for index, layer in enumerate(self.layers):
-            if index not in self.exclude:
-                mix += layer.read(a, b, envelope)  # a mono layer broadcasts to both channels (centre)
-        return mix
+            if index in self.exclude:
+                continue
+            y = layer.read(a, b, envelope)  # the layer's own array
+            if mix is None:  # the first layer is the mix so far (0 + y is y)
+                mix = y if y.ndim == 2 else np.broadcast_to(y, (2, b - a)).copy()
+            else:
+                mix += y  # a mono layer broadcasts to both channels (centre)
+        return np.zeros((2, b - a)) if mix is None else mix
 
     def seek(self, frame: int) -> None:
         """Skip forward to ``frame`` without rendering what lies before it.

@@ -132,7 +132,7 @@ class Session:
         """The mastered session in blocks (2, m); :attr:`report` is set after the last."""
         if self.master is None:
             self.plan()
-        yield from self.master.apply(self._sections(on_progress))
+        yield from self.master.apply(self._sections(on_progress), own=True)  # each section is a new array
         self.report = self.master.report
         self.info = self.renderer.info
 
@@ -140,9 +140,14 @@ class Session:
 class StreamScorer:
     """The model's score of stereo blocks at any rate, fed as they are produced.
 
-    Channels are averaged and resampled to the model rate with a streaming
-    ``soxr`` resampler (quality "HQ", as :func:`resonance.score_signal`), then
-    given to :meth:`resonance.Scorer.process`.
+    The blocks are scored as ``stimgen score`` scores the written file
+    (:func:`resonance.score_file`, which reads a two-channel file as the
+    left and right ear): two channels stay two ears (the model's binaural
+    stage compares them; their mean would turn a binaural beat into a
+    monaural one), one channel is mono.  They are resampled to the model
+    rate with a streaming ``soxr`` resampler (quality "HQ", as
+    :func:`resonance.score_signal`) and given to
+    :meth:`resonance.Scorer.process`.
 
     Parameters
     ----------
@@ -152,28 +157,36 @@ class StreamScorer:
     """
 
     def __init__(self, harmonics, *, sr: int):
-        import soxr
-
         from resonance import Scorer
         from resonance.hearing.frontend import MODEL_SR
 
         self.scorer = Scorer(harmonics)
-        self._resampler = None if sr == MODEL_SR else soxr.ResampleStream(sr, MODEL_SR, 1, dtype="float64",
-                                                                          quality="HQ")
+        self._sr, self._model_sr = int(sr), MODEL_SR
+        self._resampler = None
+        self._n_channels = None
 
     def process(self, y) -> None:
-        """Feed a block, shape (n_channels, m) or (m,)."""
+        """Feed a block, shape (n_channels, m) or (m,); every block has the channel count of the first."""
         y = np.asarray(y, dtype=np.float64)
-        mono = y.mean(axis=0) if y.ndim == 2 else y
+        frames = y.T if y.ndim == 2 else y  # soxr takes (m, n_channels)
+        if self._n_channels is None:
+            self._n_channels = 1 if frames.ndim == 1 else frames.shape[1]
+            if self._sr != self._model_sr:
+                import soxr
+
+                self._resampler = soxr.ResampleStream(self._sr, self._model_sr, self._n_channels,
+                                                      dtype="float64", quality="HQ")
         if self._resampler is not None:
-            mono = self._resampler.resample_chunk(mono)
-        if mono.size:
-            self.scorer.process(mono)
+            frames = self._resampler.resample_chunk(np.ascontiguousarray(frames))
+        self._feed(frames)
+
+    def _feed(self, frames) -> None:
+        if frames.shape[0]:
+            self.scorer.process(frames.T if frames.ndim == 2 else frames)
 
     def result(self):
         """Flush the resampler and return the :class:`resonance.ScoreResult`."""
         if self._resampler is not None:
-            tail = self._resampler.resample_chunk(np.zeros(0), last=True)
-            if tail.size:
-                self.scorer.process(tail)
+            shape = (0,) if self._n_channels == 1 else (0, self._n_channels)
+            self._feed(self._resampler.resample_chunk(np.zeros(shape), last=True))
         return self.scorer.result()

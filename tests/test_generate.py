@@ -127,6 +127,50 @@ def test_generate_writes_what_the_session_streams_and_leaves_no_temp(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.json", "g.wav"]
 
 
+@pytest.mark.parametrize("bit_depth", [16, 24])
+def test_flac_track_is_byte_for_byte_what_libsndfile_writes_from_the_floats(tmp_path, bit_depth):
+    """TrackWriter makes the FLAC integers itself (a cheaper encode): the file is unchanged."""
+    from stimgen.io import FLAC_COMPRESSION_LEVEL, TrackWriter
+
+    rng = np.random.default_rng(3)
+    y = np.clip(0.3 * rng.standard_normal((2, 60000)), -1.0, 1.0)
+    scale = 2.0 ** (bit_depth - 1)
+    # Both rails, exact halves (ties to even), and values a hair either side of a half.
+    edges = np.array([1.0, -1.0, 0.5, 1.5, 2.5, -0.5, -2.5, scale - 1.5, -scale + 0.5]) / scale
+    y[0, :edges.size] = edges
+    y[1, :edges.size] = np.nextafter(edges, 0.0)
+    ours, theirs = tmp_path / "a.flac", tmp_path / "b.flac"
+    subtype = {16: "PCM_16", 24: "PCM_24"}[bit_depth]
+    with TrackWriter(ours, sr=44100, bit_depth=bit_depth) as writer, \
+            sf.SoundFile(theirs, "w", samplerate=44100, channels=2, subtype=subtype, format="FLAC",
+                         compression_level=FLAC_COMPRESSION_LEVEL) as reference:
+        for a in range(0, y.shape[1], 7001):
+            writer.write(y[:, a:a + 7001])
+            reference.write(y[:, a:a + 7001].T)
+        writer.close({})
+    assert ours.read_bytes() == theirs.read_bytes()
+
+
+def test_generate_scores_the_two_ears_as_score_does_for_the_written_file(tmp_path, default_harmonics):
+    """The sidecar's score is the file's: a binaural beat is scored as two ears, not as their (beating) mean."""
+    from resonance import score_file
+    from stimgen.io import TrackWriter
+    from stimgen.session import Session, StreamScorer
+
+    preset = validate_preset({"name": "b", "purpose": "p", "layers": [{"kind": "binaural", "beat_hz": 10.0}]})
+    s = Session(preset, duration_s=12.0)
+    s.plan()
+    scorer = StreamScorer(default_harmonics, sr=s.sr)
+    with TrackWriter(tmp_path / "b.flac", sr=s.sr, bit_depth=24) as writer:
+        for block in s.blocks():
+            writer.write(block)
+            scorer.process(block)
+        writer.close({})
+    ours = scorer.result().score
+    theirs = score_file(tmp_path / "b.flac", harmonics=default_harmonics).score
+    assert theirs > 0 and ours == pytest.approx(theirs, rel=0.02)
+
+
 def test_binaural_is_stereo_and_noted():
     preset = validate_preset({"name": "b", "purpose": "p", "layers": [{"kind": "binaural", "follow_arc": False}]})
     y, info = render_preset(preset, duration_s=5.0)

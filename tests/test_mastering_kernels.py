@@ -25,7 +25,7 @@ def test_play_path_does_not_import_scipy_signal():
         "sosfilt(np.eye(1, 6)[0][None] + [[0, 0, 0, 1, 0.5, 0]], np.ones((2, 64)), zi=np.zeros((1, 2, 2)))\n"
         "lfilter([1.0], [1.0, -0.5], np.ones(64), zi=np.zeros(1))\n"
         "kaiser_lowpass(81, 0.25, 5.0); ahead_min(np.arange(9.0), 3)\n"
-        "print([m for m in ('scipy.signal', 'scipy.ndimage', 'scipy.stats') if m in sys.modules])\n"
+        "print([m for m in ('scipy.signal', 'scipy.ndimage', 'scipy.stats', 'scipy.special') if m in sys.modules])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -64,6 +64,17 @@ def test_kaiser_lowpass_equals_firwin(oversample):
     numtaps = 20 * oversample + 1
     h = kaiser_lowpass(numtaps, 1.0 / oversample, 5.0)
     assert np.array_equal(h, scipy.signal.firwin(numtaps, 1.0 / oversample, window=("kaiser", 5.0)))
+
+
+def test_i0_equals_scipy():
+    """The window's Bessel function, evaluated without scipy.special, gives SciPy's values bit for bit."""
+    import scipy.special
+
+    from stimgen.mastering._kernels import _i0
+
+    rng = np.random.default_rng(5)
+    x = np.concatenate([np.linspace(0.0, 40.0, 4001), rng.uniform(0.0, 700.0, 2000), [8.0, -3.5, 5.0]])
+    assert np.array_equal(_i0(x), scipy.special.i0(x))
 
 
 @pytest.mark.parametrize("n", [1, 2, 7, 240, 1001])

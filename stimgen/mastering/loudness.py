@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ._common import BS1770_BLOCK_S, _as_channels, _check_sr
-from ._kernels import sosfilt
+from ._kernels import sosfilt_rows
 
 __all__ = ["K_SHELF_GAIN_DB", "K_SHELF_HZ", "K_HIGHPASS_HZ", "k_weighting_sos", "integrated_loudness_lufs",
            "LoudnessMeter"]
@@ -168,7 +168,8 @@ class LoudnessMeter:
         self._hop_acc = 0.0
         self.n_channels = int(n_channels)
         self._sos = np.array(k_weighting_sos(self.sr))
-        self._zi = np.zeros((self._sos.shape[0], self.n_channels, 2))
+        self._state = np.zeros((self.n_channels, self._sos.shape[0], 2))  # the K-filter's, per channel
+        self._work = np.empty((self.n_channels, 0))  # reused while the blocks keep their length
         self._segments = [array("d") for _ in range(self.n_channels)]  # per channel: sums of complete segments
         self._acc = np.zeros(self.n_channels)
         self.n_samples = 0
@@ -179,7 +180,14 @@ class LoudnessMeter:
         m = y.shape[-1]
         if m == 0:
             return
-        weighted, self._zi = sosfilt(self._sos, y, axis=-1, zi=self._zi)
+        if y.shape != (self.n_channels, m):
+            raise ParameterError(f"a block of shape {y.shape} fed to a {self.n_channels}-channel loudness meter; "
+                                 f"expected ({self.n_channels}, n_samples)")
+        if self._work.shape != y.shape:
+            self._work = np.empty(y.shape)
+        weighted = self._work
+        np.copyto(weighted, y)
+        sosfilt_rows(self._sos, weighted, self._state)
         sq = np.square(weighted, out=weighted)
         a = self.n_samples
         if self.hop is not None:

@@ -57,7 +57,7 @@ from ._common import (
 from ._kernels import sosfilt
 from .limiter import _limiter_gain
 from .loudness import LoudnessMeter, k_weighting_sos
-from .truepeak import _SCREEN_BLOCK, _interp_taps, _peak_envelope, _sample_envelope
+from .truepeak import _SCREEN_BLOCK, _interp_taps, _sample_envelope
 
 __all__ = [
     "MASTER_BLOCK_S",
@@ -504,8 +504,12 @@ class StreamMaster:
         self.gain_db = min(float(gain_db), self.max_gain_db)
         self.gain = 10.0 ** (self.gain_db / 20.0)
 
-    def apply(self, sections):
-        """Fade, gain and limit; yield the mastered blocks (n_channels, m); :attr:`report` is set at the end."""
+    def apply(self, sections, *, own: bool = False):
+        """Fade, gain and limit; yield the mastered blocks (n_channels, m); :attr:`report` is set at the end.
+
+        ``own``: the sections are the caller's to give away (float64 arrays
+        not used after they are handed over): the gain is applied in place.
+        """
         if self.gain_db is None:
             raise ParameterError("StreamMaster.apply needs plan() first")
         meter = LoudnessMeter(sr=self.sr, n_channels=self.n_channels)
@@ -514,12 +518,12 @@ class StreamMaster:
         self._out_peak = 0.0
         self._limited_any = False
         self.gain_range_db = [self.gain_db, self.gain_db]
-        for y in self._limited(self._gained(sections)):
+        for y in self._limited(self._gained(sections, own=own)):
             meter.process(y)
             yield y
         self._finish(meter.loudness_lufs(), self._out_peak)
 
-    def _gained(self, sections):
+    def _gained(self, sections, *, own=False):
         """The fixed blocks times the fades and the (corrected) gain (one product per sample).
 
         When the gain was planned from probe windows, it is corrected at the
@@ -538,7 +542,12 @@ class StreamMaster:
                 self.gain_range_db = [min(self.gain_range_db[0], new), max(self.gain_range_db[1], new)]
             g = _fade_gain(a, b, self.n_frames, self.n_in, self.n_out)
             current = new
-            yield y * (gain if g is None else g * gain)
+            factor = gain if g is None else g * gain
+            if own and y.flags.writeable:
+                y *= factor  # the same products, without a new array
+                yield y
+            else:
+                yield y * factor
 
     def _corrected_gain_db(self, current: float) -> float:
         """The gain (dB) for the next block, from what was played and the probe windows ahead.
@@ -730,10 +739,17 @@ def _survey_peak(tail, y, head, env=None) -> float:
             p1 = min(hi, m + n_head)
             parts[:, o + m - lo:o + p1 - lo] = head[:, :p1 - m]
         spans.append((o + r, o + r + b - a))
-    best = 0.0
+    # The values of _peak_envelope(parts, factor) at the stretches (the same correlations of the same
+    # samples, so the same numbers), without its screening: every stretch is interpolated anyway.
+    at = np.concatenate([np.arange(lo, hi) for lo, hi in spans])
+    best = float(np.max(np.abs(parts[:, at])))
     for factor in (TRUE_PEAK_OVERSAMPLE, LIMITER_OVERSAMPLE):
-        env = _peak_envelope(parts, factor)
-        best = max(best, max(float(np.max(env[lo:hi])) for lo, hi in spans))
+        taps, _ = _interp_taps(factor)
+        for channel in parts:
+            for p in range(factor):
+                # values[j] is the interpolated point p of sample j + r (each stretch has r of context).
+                values = np.correlate(channel, taps[:, p], mode="valid")
+                best = max(best, float(np.max(np.abs(values[at - r]))))
     return best
 
 

@@ -24,7 +24,6 @@ import numbers
 from fractions import Fraction
 
 import numpy as np
-import scipy.fft
 
 from ._checks import ParameterError
 from ._checks import check_float, check_int, check_option
@@ -523,6 +522,8 @@ def noise(kind, *, sr, duration_s, rng):
     n = _n_samples(sr, duration_s)
     if n < 2:
         raise ParameterError(f"duration_s={duration_s:g} gives {n} sample(s) at sr={sr}; noise needs at least 2")
+    import scipy.fft  # here, not at the top: its import (0.3-0.5 s) would delay every streamed render
+
     n_fft = scipy.fft.next_fast_len(n, real=True)
     n_bins = n_fft // 2 + 1
     spectrum = rng.standard_normal(n_bins) + 1j * rng.standard_normal(n_bins)
