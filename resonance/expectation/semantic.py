@@ -63,7 +63,8 @@ mapped to [0, 1] by a fixed linear ramp (:data:`EVIDENCE_RAMPS`):
     frames are the unpitched hits, which makes the correlation negative.
 ``steadiness`` (e_s)
     median cosine similarity between the harmonic spectra of consecutive voiced
-    frames.  Speech pitch glides continuously and its formants move with every
+    frames (1, "steady", when the window holds no two consecutive voiced
+    frames: nothing there shows a voiced spectrum that keeps changing).  Speech pitch glides continuously and its formants move with every
     phone, whereas music holds discrete, stable pitches with a fixed timbre
     (Zatorre & Baum 2012; 't Hart, Collier & Cohen 1990 on continuous f0
     movement in speech).  Consecutive voiced speech frames have similarities
@@ -510,6 +511,13 @@ class SpeechDetector:
         voiced = active & (H >= VOICED_HARMONICITY)
         vpair = voiced[:, 1:] & voiced[:, :-1] & ~np.isnan(C[:, 1:])
         steady = _masked_median(np.where(vpair, C[:, 1:], 0.0), vpair)
+        # A window without two consecutive voiced frames shows no voiced
+        # spectrum that keeps changing: no evidence for the temporal cues.
+        # (Read as 0, "not steady at all", it opened the gate fully, so a
+        # drum groove whose pitched hits are voiced in isolated frames read
+        # as speech in some windows and not in others, depending on where
+        # the hits fell on the 93 ms hop.)
+        steady[~vpair.any(axis=1)] = 1.0
 
         e_v = _ramp(mean_h, EVIDENCE_RAMPS["voicing"])
         e_m = _ramp(mod, EVIDENCE_RAMPS["modulation"])
