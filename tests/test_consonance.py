@@ -494,7 +494,7 @@ def test_compiled_separation_equals_the_numpy_medians():
     """The harmonic part (compiled) is exactly np.median across time and scipy's median filter across frequency."""
     from scipy.ndimage import median_filter
 
-    from resonance.consonance import _harmonic_frames
+    from resonance.hearing.consonance import _harmonic_frames
 
     rng = np.random.default_rng(3)
     stack = rng.random((30, 90)) ** 3
