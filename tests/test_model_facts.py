@@ -312,10 +312,19 @@ def test_click_track_does_not_outscore_a_band_groove_of_the_same_tempo(default_h
     band = _score2(M.band_mix(120, 20.0, voice=False), default_harmonics).score
     assert band > 2.0 * click, (click, band)
 
+@pytest.mark.xfail(strict=True, reason=(
+    "measured over grooves of seeds 0-8 (session 4): the 20 s excerpt reads 28 % below the 60 s and 180 s ones on "
+    "average (means 0.25 / 0.34 / 0.35); 60 s and 180 s agree within 5 %. Per seed the 20/60/180 s spread is "
+    "1.04-3.70x (seed 7 1.04, seed 3 3.70, seed 5 3.18): the 10 s read after a 10 s settle is not yet the "
+    "equilibrium for every groove. Until session 4 this test used seed 7 alone and passed."
+))
 def test_steady_groove_scores_alike_on_20_60_and_180_s(default_harmonics):
-    y = S.groove(120, 180.0, syncopation=0.5, variation=0.5, seed=7)
-    scores = [_score2(y[: int(d * SR)], default_harmonics).score for d in (20.0, 60.0, 180.0)]
-    assert max(scores) < 1.15 * min(scores), scores
+    # "A steady groove" is the random process, not one draw of it: the mean over four draws.
+    scores = np.zeros(3)
+    for seed in range(4):
+        y = S.groove(120, 180.0, syncopation=0.5, variation=0.5, seed=seed)
+        scores += [_score2(y[: int(d * SR)], default_harmonics).score for d in (20.0, 60.0, 180.0)]
+    assert scores.max() < 1.15 * scores.min(), scores / 4
 
 
 def test_habituation_is_reported_for_an_exact_loop(default_harmonics):
