@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..hearing.consonance import DEFAULT_HPSS_FRAMES, harmonic_part
 from .harmony import HarmonyModel
 from .metre import MetreModel
 
@@ -52,6 +53,7 @@ class Expectation:
         self._acc = {"ic_r": 0.0, "h_r": 0.0, "events_r": 0.0, "cert": 0.0, "n": 0,
                      "ic_h": 0.0, "h_h": 0.0, "events_h": 0, "pass_h": 0.0}
         self._window = (0, 0.0)  # long frames left of the last chord's onset window, its pass share
+        self._tail = None  # the last long frames (bins x frames), for the harmonic part of a chord's frame
 
     @property
     def harmonic_delay_frames(self) -> int:
@@ -70,7 +72,9 @@ class Expectation:
         ndarray, shape (n,)
             In the ``hold_frames`` frames from the one that confirms a chord
             event, the share of that chord's energy that passes as neutral
-            energy (its onset window, :attr:`harmonic_delay_frames` later
+            energy (its pass share times the harmonic part's share of the
+            confirming frame's energy; the chord's onset window,
+            :attr:`harmonic_delay_frames` later
             than the chord's own first frames); 0 elsewhere and without
             harmony.
         """
@@ -86,8 +90,22 @@ class Expectation:
                 acc["h_h"] += h
                 acc["pass_h"] += v
                 acc["events_h"] += 1
+        # A chord event's energy is that of a pitched, sustained sound: the
+        # share passes in proportion to the harmonic (non-percussive) part of
+        # the frame that confirms the chord (causal median-filtering HPSS,
+        # Fitzgerald 2010: resonance.hearing.consonance.harmonic_part), so a
+        # drum hit that happens to match a triad template passes little.
+        spectrum = np.asarray(spectrum, dtype=float)
+        stack = spectrum if self._tail is None else np.concatenate([self._tail, spectrum], axis=1)
+        lag = stack.shape[1] - n
+        events = {}
+        for j, v in zip(out.frames, out.pass_share):
+            run = stack[:, max(lag + j + 1 - DEFAULT_HPSS_FRAMES, 0) : lag + j + 1].T
+            total = float(np.sum(run[-1] ** 2))
+            tonal = float(np.sum(harmonic_part(run, self.long_freqs_hz) ** 2)) / total if total > 0 else 0.0
+            events[j] = v * min(tonal, 1.0)
+        self._tail = stack[:, -(DEFAULT_HPSS_FRAMES - 1):]
         left, value = self._window
-        events = dict(zip(out.frames, out.pass_share))
         for j in range(n):
             if j in events:
                 left, value = self.harmony.hold_frames, events[j]
