@@ -384,12 +384,14 @@ class Scorer:
         error, predicted, recurring = self._absorb.process(o, certainty)
         # A chord event's content is predicted apart from its timing (the
         # metrics count its surprise as the sum of the two parts): of the
-        # energy of its onset, the share that its surprise and its
-        # context's uncertainty set passes as neutral energy, beside the
-        # rhythmic error (resonance.expectation.harmony.harmonic_pass_share;
-        # Cheung et al. 2019).  The energy waits for the chord to be
-        # confirmed (a fixed delay, the chord's hold less one long frame).
-        ev = np.concatenate([self._ev_tail, o**2], axis=1)
+        # energy its onset left unabsorbed by the sinks, the share that its
+        # surprise and its context's uncertainty set passes as neutral
+        # energy, beside the precision-weighted rhythmic error
+        # (resonance.expectation.harmony.harmonic_pass_share; Cheung et al.
+        # 2019).  What the sinks absorbed stays absorbed, so an exact loop's
+        # chords habituate with its rhythm.  The energy waits for the chord
+        # to be confirmed (a fixed delay, the chord's hold less one long frame).
+        ev = np.concatenate([self._ev_tail, (o - predicted) ** 2], axis=1)
         self._ev_tail = ev[:, n_env:]
         harmonic = ev[:, :n_env] * self._h_buf[None, :n_env]
         self._h_buf = self._h_buf[n_env:]
