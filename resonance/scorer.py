@@ -286,8 +286,12 @@ class Scorer:
         self._e_buf = np.zeros((B + t.n_bin, 0))
         self._l_buf = np.zeros((1, 0))
         self._s_buf = np.zeros(0)
+        self._h_buf = np.zeros(0)  # pass share of the chord events' onset windows, per envelope frame
+        # Event energy, delayed to meet the chord event that confirms it.
+        self._ev_tail = np.zeros((B, self._expect.harmonic_delay_frames * _LONG))
         self._n_samples = 0
-        self._acc = {"drive": 0.0, "absorbed": 0.0, "semantic": 0.0, "pulse_power": 0.0, "pulse_n": 0}
+        self._acc = {"drive": 0.0, "absorbed": 0.0, "semantic": 0.0, "pulse_power": 0.0, "pulse_n": 0,
+                     "harmonic": 0.0}
         self._tempo_power = np.zeros(self._freqs.size)
         self._rate_power = None  # (K, J) power of each mode at each rhythm rate
         self._steps = {"sne": [], "absorbed": [], "neutral_power": [], "semantic": [], "mode_energy": []}
@@ -325,7 +329,8 @@ class Scorer:
             s = self._speech.process(frames.spectrum)
             self._s_buf = np.concatenate([self._s_buf, s])
             self._consonance(frames.spectrum)
-            self._expect.process_spectrum(frames.spectrum)  # harmony (resonance.expectation)
+            h = self._expect.process_spectrum(frames.spectrum)  # harmony (resonance.expectation)
+            self._h_buf = np.concatenate([self._h_buf, np.repeat(h, _LONG)])
         o = event_strength(frames.onset, jnd_db=cfg.onset_jnd_db, scale_db=cfg.onset_scale_db)
         if frames.binaural_onset is not None and frames.binaural_onset.shape[0]:
             # Binaural events (a binaural beat's swings of interaural
@@ -379,7 +384,20 @@ class Scorer:
         self._f_buf = self._f_buf[:, n_env:]
         certainty = self._expect.process_onsets(f.reshape(B, -1, _POOL).max(axis=2))
         error, predicted, recurring = self._absorb.process(o, certainty)
-        neutral = error * (1.0 - s)
+        # A chord event's content is predicted apart from its timing (the
+        # metrics count its surprise as the sum of the two parts): of the
+        # energy its onset left unabsorbed by the sinks, the share that its
+        # surprise and its context's uncertainty set passes as neutral
+        # energy, beside the precision-weighted rhythmic error
+        # (resonance.expectation.harmony.harmonic_pass_share; Cheung et al.
+        # 2019).  What the sinks absorbed stays absorbed, so an exact loop's
+        # chords habituate with its rhythm.  The energy waits for the chord
+        # to be confirmed (a fixed delay, the chord's hold less one long frame).
+        ev = np.concatenate([self._ev_tail, (o - predicted) ** 2], axis=1)
+        self._ev_tail = ev[:, n_env:]
+        harmonic = ev[:, :n_env] * self._h_buf[None, :n_env]
+        self._h_buf = self._h_buf[n_env:]
+        neutral = (error + harmonic) * (1.0 - s)
         # Loudness weight of each step (0.37 s, about the 400 ms window of
         # momentary loudness, EBU R 128): Stevens' power law, loudness
         # doubles per 10 dB, 1 at loudness_ref_db; the same for every band,
@@ -402,6 +420,7 @@ class Scorer:
         acc["drive"] += float(o.sum())
         acc["absorbed"] += float((predicted * (1.0 - s)).sum())
         acc["semantic"] += float((o * s).sum())
+        acc["harmonic"] += float((harmonic * (1.0 - s)).sum())
         drive = np.concatenate([neutral, total], axis=0)
         drive = drive.reshape(2 * B, -1, _POOL).mean(axis=2)  # to the bank's rate
         z = self._bank.process(drive)  # (2B, J, n_steps)
@@ -530,6 +549,8 @@ class Scorer:
             "tempo_bpm": tempo_bpm,
             "pulse_salience": pulse_salience,
             **expect,
+            # Neutral energy that chord content passed, per unit of event drive.
+            "harmonic_neutral": acc["harmonic"] / drive,
             "absorbed_fraction": acc["absorbed"] / drive,
             "semantic_fraction": acc["semantic"] / drive,
             "neutral_energy": float(timeline["neutral_power"].mean()),

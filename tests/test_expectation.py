@@ -18,6 +18,7 @@ from resonance.expectation import MetreModel
 from resonance.expectation.harmony import (
     HarmonyModel,
     chord_templates,
+    harmonic_pass_share,
     label_chroma,
     load_ltm,
     transition_symbol,
@@ -314,6 +315,78 @@ def test_harmonic_surprise_reaches_the_score_metrics(default_harmonics):
     assert usual["n_chords"] == unusual["n_chords"] == 12
     assert unusual["surprise_harmonic"] > usual["surprise_harmonic"] + 0.3, (usual, unusual)
     assert unusual["surprise"] == pytest.approx(unusual["surprise_rhythmic"] + unusual["surprise_harmonic"])
+
+
+def _progression(seq, chord_s=0.6):
+    """Major/minor triads from C4 (root offset, intervals), ``chord_s`` each, matched in level."""
+    return S.match_rms(np.concatenate([_chord(60 + r, iv, chord_s, 8) for r, iv in seq]))
+
+
+_MAJ, _MIN = [0, 4, 7], [0, 3, 7]
+_STEREOTYPED = [(0, _MAJ), (5, _MAJ), (7, _MAJ), (0, _MAJ)] * 4  # 4 x I-IV-V-I, the final I is "common"
+
+
+def _random_chords(seed, n=15):
+    """``n`` random major/minor triads (no root repeated in a row), ending on a major one."""
+    rng = np.random.default_rng(seed)
+    seq = []
+    while len(seq) < n:
+        c = (int(rng.integers(12)), _MAJ if rng.random() < 0.5 else _MIN)
+        if not seq or c[0] != seq[-1][0]:
+            seq.append(c)
+    seq[-1] = (seq[-1][0], _MAJ)
+    return seq
+
+
+def _last_chord(seq):
+    out = HarmonyModel(FrontEnd().long_freqs_hz).process(FrontEnd().process(_progression(seq)).spectrum)
+    return out.surprise_bits[-1], out.entropy_bits[-1], out.pass_share[-1]
+
+
+def test_chord_pass_share_is_a_saddle_of_surprise_and_uncertainty():
+    """Cheung et al. 2019: surprising chords in predictable contexts and predictable ones in uncertain contexts.
+
+    The common continuation is the same move in both contexts (a fourth up
+    from a major chord, V-I); the rare one a tritone up.
+    """
+    got = {"stereo common": _last_chord(_STEREOTYPED), "stereo rare": _last_chord(_STEREOTYPED[:-1] + [(6, _MAJ)])}
+    for seed in (0, 1):
+        ctx = _random_chords(seed)
+        last = ctx[-1][0]
+        got[f"random{seed} common"] = _last_chord(ctx + [((last + 5) % 12, _MAJ)])
+        got[f"random{seed} rare"] = _last_chord(ctx + [((last + 6) % 12, _MAJ)])
+    ic = {k: v[0] for k, v in got.items()}
+    h = {k: v[1] for k, v in got.items()}
+    share = {k: v[2] for k, v in got.items()}
+    # The contexts are what they claim: the random ones leave the prediction uncertain.
+    assert min(h["random0 common"], h["random1 common"]) > h["stereo common"] + 1.0, h
+    # Predictable context: the rare chord passes more of its energy than the common one.
+    assert share["stereo rare"] > share["stereo common"] + 0.5, share
+    for seed in (0, 1):
+        # Uncertain context: the common chord passes more than after the stereotyped context ...
+        assert share[f"random{seed} common"] > share["stereo common"] + 0.05, share
+        # ... and more than a rare chord there (the fourth corner of the saddle).
+        assert ic[f"random{seed} rare"] > ic[f"random{seed} common"], ic
+        assert share[f"random{seed} common"] > share[f"random{seed} rare"], share
+
+
+def test_pass_share_weighs_error_by_precision():
+    # No context: nothing to weigh.  A certain prediction: the share is the
+    # surprise relative to a uniform guess; a uniform one: nothing is learned.
+    h_max = np.log2(24)
+    assert harmonic_pass_share(float("nan"), float("nan")) == 0.0
+    assert harmonic_pass_share(2.0, 0.0) == pytest.approx(2.0 / h_max)
+    assert harmonic_pass_share(h_max, h_max) == pytest.approx(0.0)
+    assert harmonic_pass_share(30.0, 0.5) == 1.0
+
+
+def test_chord_content_passes_neutral_energy_in_the_score(default_harmonics):
+    common = _score(_progression(_STEREOTYPED), default_harmonics).metrics
+    rare = _score(_progression(_STEREOTYPED[:-1] + [(6, _MAJ)]), default_harmonics).metrics
+    assert common["n_chords"] == rare["n_chords"] == 12
+    assert common["harmonic_neutral"] > 0.0
+    assert rare["harmonic_pass"] > common["harmonic_pass"], (common, rare)
+    assert rare["harmonic_neutral"] > common["harmonic_neutral"], (common, rare)
 
 
 def test_long_term_memory_is_learned_from_real_harmony():

@@ -26,11 +26,31 @@ IDyOM (Pearce 2005; Harrison & Pearce 2018 for harmony):
 
 Surprise is the information content ``-log2 P(chord | context)`` of each
 chord event and uncertainty the entropy of the prediction, both in bits.
+
+**What a chord passes** (:func:`harmonic_pass_share`).  Surprise and
+uncertainty interact: pleasure is high for surprising chords in predictable
+contexts and for predictable chords in uncertain ones (Cheung et al. 2019).
+In predictive coding a prediction error counts in proportion to the
+precision of the prediction (Friston 2005; Feldman & Friston 2010).  The
+precision of a chord prediction is read from its entropy ``H`` before the
+event, ``pi = 1 - H / log2(24)`` (1 for a certain prediction, 0 for a
+uniform guess over the 24 transitions).  A listener who trusts the
+prediction (weight ``pi``) registers its error, the chord's information
+content ``IC``.  One who does not (weight ``1 - pi``) registers what the
+chord tells about the prediction itself: the log Bayes factor
+``log2 P(chord) - (-H) = H - IC`` of "the prediction is right" against "the
+outcome is as unpredictable as the prediction's own entropy says" -- the
+evidence that resolves the uncertainty (positive for a chord better
+predicted than the context promised, negative for one worse).  So a chord
+passes ``pi * IC + (1 - pi) * (H - IC)`` bits (never below 0): the saddle of
+Cheung et al. follows -- high for (high IC, low H) and for (low IC, high H),
+low for (low, low) and (high, high) -- from the precision weighting, with
+no constant chosen for it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 
 import numpy as np
@@ -45,6 +65,7 @@ __all__ = [
     "HarmonyOutput",
     "chord_templates",
     "chroma_from_spectrum",
+    "harmonic_pass_share",
     "label_chroma",
     "transition_symbol",
     "load_ltm",
@@ -190,6 +211,47 @@ def _ppm_c(counts1: np.ndarray, counts2: np.ndarray) -> np.ndarray:
     return p
 
 
+def harmonic_pass_share(surprise_bits, entropy_bits):
+    """Share of a chord event's energy that passes as neutral energy.
+
+    ``pi * IC + (1 - pi) * (H - IC)`` bits with ``pi = 1 - H / log2(24)``
+    (see the module text: precision-weighted prediction error, plus the
+    evidence the chord gives for the prediction where the context is
+    uncertain), relative to the information of a uniform guess among the
+    24 transitions, ``log2(24)`` bits, and clipped to [0, 1].  Relating the
+    bits to that guess is an engineering choice.
+
+    Parameters
+    ----------
+    surprise_bits, entropy_bits : float or ndarray
+        Information content of the chord and entropy of its prediction
+        (bits); NaN (no context) gives 0.
+
+    Returns
+    -------
+    float or ndarray
+        Share in [0, 1].
+
+    Examples
+    --------
+    >>> round(float(harmonic_pass_share(8.0, 1.0)), 2)   # surprising, predictable context
+    1.0
+    >>> round(float(harmonic_pass_share(0.3, 1.0)), 2)   # expected, predictable context
+    0.08
+    >>> round(float(harmonic_pass_share(1.5, 4.0)), 2)   # expected, uncertain context
+    0.52
+    >>> round(float(harmonic_pass_share(8.0, 4.0)), 2)   # surprising, uncertain context
+    0.0
+    """
+    ic = np.asarray(surprise_bits, dtype=float)
+    h = np.asarray(entropy_bits, dtype=float)
+    h_max = np.log2(N_SYMBOLS)
+    precision = np.clip(1.0 - h / h_max, 0.0, 1.0)
+    bits = precision * ic + (1.0 - precision) * (h - ic)
+    share = np.clip(bits / h_max, 0.0, 1.0)
+    return np.where(np.isfinite(share), share, 0.0)
+
+
 def _entropy_bits(p: np.ndarray) -> float:
     q = p[p > 0]
     return float(-(q * np.log2(q)).sum())
@@ -206,11 +268,19 @@ class HarmonyOutput:
     surprise_bits, entropy_bits : list of float
         Information content of each event and entropy of its prediction
         (NaN for the first chord, which has no context).
+    frames : list of int
+        Index, in the block, of the frame at which each event was
+        confirmed (the chord began ``hold_frames - 1`` frames earlier).
+    pass_share : list of float
+        Share of each event's energy that passes as neutral energy
+        (:func:`harmonic_pass_share`; 0 for the first chord).
     """
 
     chords: list
     surprise_bits: list
     entropy_bits: list
+    frames: list = field(default_factory=list)
+    pass_share: list = field(default_factory=list)
 
 
 class HarmonyModel:
@@ -317,6 +387,7 @@ class HarmonyModel:
                 self._candidate, self._run = lab, 1
             if lab >= 0 and lab != self._current and self._run == self.hold_frames:
                 self._event(lab, out)
+                out.frames.append(j)
         return out
 
     def _event(self, chord: int, out: HarmonyOutput) -> None:
@@ -337,3 +408,4 @@ class HarmonyModel:
         out.chords.append(chord)
         out.surprise_bits.append(ic)
         out.entropy_bits.append(ent)
+        out.pass_share.append(float(harmonic_pass_share(ic, ent)))

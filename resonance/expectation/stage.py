@@ -4,14 +4,18 @@
 (:class:`~resonance.expectation.metre.MetreModel`) and harmony
 (:class:`~resonance.expectation.harmony.HarmonyModel`), feeds them the
 frames the front end makes, and gives the scorer what it needs: the
-precision of rhythmic prediction errors (the metre certainty) and the
-metrics of expectation, in bits per event.
+precision of rhythmic prediction errors (the metre certainty), the share
+of each chord event's energy that passes as neutral energy
+(:func:`~resonance.expectation.harmony.harmonic_pass_share`: surprise and
+uncertainty of the chord together, Cheung et al. 2019) and the metrics of
+expectation, in bits per event.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..hearing.consonance import DEFAULT_HPSS_FRAMES, harmonic_part
 from .harmony import HarmonyModel
 from .metre import MetreModel
 
@@ -47,20 +51,69 @@ class Expectation:
         self.metre = MetreModel(frame_rate_hz=frame_rate_hz, certainty_tau_s=certainty_tau_s)
         self.harmony = None if long_freqs_hz is None else HarmonyModel(long_freqs_hz)
         self._acc = {"ic_r": 0.0, "h_r": 0.0, "events_r": 0.0, "cert": 0.0, "n": 0,
-                     "ic_h": 0.0, "h_h": 0.0, "events_h": 0}
+                     "ic_h": 0.0, "h_h": 0.0, "events_h": 0, "pass_h": 0.0}
+        self._window = (0, 0.0)  # long frames left of the last chord's onset window, its pass share
+        self._tail = None  # the last long frames (bins x frames), for the harmonic part of a chord's frame
 
-    def process_spectrum(self, spectrum: np.ndarray) -> list:
-        """Feed long magnitude spectra (bins x frames); return the chord events found."""
+    @property
+    def harmonic_delay_frames(self) -> int:
+        """Long frames from a chord's first frame to the frame that confirms it."""
+        return 0 if self.harmony is None else self.harmony.hold_frames - 1
+
+    def process_spectrum(self, spectrum: np.ndarray) -> np.ndarray:
+        """Feed long magnitude spectra; return the chords' pass share per frame.
+
+        Parameters
+        ----------
+        spectrum : ndarray, shape (n_bins, n)
+
+        Returns
+        -------
+        ndarray, shape (n,)
+            In the ``hold_frames`` frames from the one that confirms a chord
+            event, the share of that chord's energy that passes as neutral
+            energy (its pass share times the harmonic part's share of the
+            confirming frame's energy; the chord's onset window,
+            :attr:`harmonic_delay_frames` later
+            than the chord's own first frames); 0 elsewhere and without
+            harmony.
+        """
+        n = np.asarray(spectrum).shape[1]
+        share = np.zeros(n)
         if self.harmony is None:
-            return []
+            return share
         out = self.harmony.process(spectrum)
         acc = self._acc
-        for ic, h in zip(out.surprise_bits, out.entropy_bits):
+        for ic, h, v in zip(out.surprise_bits, out.entropy_bits, out.pass_share):
             if np.isfinite(ic):
                 acc["ic_h"] += ic
                 acc["h_h"] += h
+                acc["pass_h"] += v
                 acc["events_h"] += 1
-        return out.chords
+        # A chord event's energy is that of a pitched, sustained sound: the
+        # share passes in proportion to the harmonic (non-percussive) part of
+        # the frame that confirms the chord (causal median-filtering HPSS,
+        # Fitzgerald 2010: resonance.hearing.consonance.harmonic_part), so a
+        # drum hit that happens to match a triad template passes little.
+        spectrum = np.asarray(spectrum, dtype=float)
+        stack = spectrum if self._tail is None else np.concatenate([self._tail, spectrum], axis=1)
+        lag = stack.shape[1] - n
+        events = {}
+        for j, v in zip(out.frames, out.pass_share):
+            run = stack[:, max(lag + j + 1 - DEFAULT_HPSS_FRAMES, 0) : lag + j + 1].T
+            total = float(np.sum(run[-1] ** 2))
+            tonal = float(np.sum(harmonic_part(run, self.long_freqs_hz) ** 2)) / total if total > 0 else 0.0
+            events[j] = v * min(tonal, 1.0)
+        self._tail = stack[:, -(DEFAULT_HPSS_FRAMES - 1):]
+        left, value = self._window
+        for j in range(n):
+            if j in events:
+                left, value = self.harmony.hold_frames, events[j]
+            if left > 0:
+                share[j] = value
+                left -= 1
+        self._window = (left, value)
+        return share
 
     def process_onsets(self, o_bands: np.ndarray) -> np.ndarray:
         """Feed onset frames; return the precision of each frame's rhythmic errors.
@@ -104,7 +157,9 @@ class Expectation:
             ``uncertainty`` (their sums: the information of an event that
             carries both an onset and a chord, the parts predicted
             independently; a missing part counts 0), ``n_chords`` (chord
-            changes predicted).
+            changes predicted), ``harmonic_pass`` (mean share of a chord
+            event's energy that passes as neutral energy, in [0, 1]; None
+            without chord changes).
         """
         acc = self._acc
         n_ev = acc["events_r"]
@@ -126,4 +181,5 @@ class Expectation:
             "surprise": (s_r or 0.0) + (s_h or 0.0),
             "uncertainty": (u_r or 0.0) + (u_h or 0.0),
             "n_chords": n_h,
+            "harmonic_pass": acc["pass_h"] / n_h if n_h else None,
         }
