@@ -158,12 +158,13 @@ class Synchrony:
         x = states[:, :, per - 1 :: per]  # (R, F, n_steps) at the model steps
         plv = np.abs(num) / (den + prior)
         order = kuramoto_order(x, axis=0)  # (F, n)
-        xe = x.real**2 + x.imag**2  # (R, F, n)
+        power = states.real**2 + states.imag**2  # (R, F, n_osc)
+        xe = power[:, :, per - 1 :: per]  # (R, F, n)
         locked_time = (xe * plv).sum(axis=0) / np.maximum(xe.sum(axis=0), 1e-300)
         locked = order * locked_time
         energy = xe.sum(axis=0)  # (F, n)
         self._sync.append(np.stack([energy.sum(axis=0), (energy * locked).sum(axis=0)], axis=1))
-        amp2 = (states.real**2 + states.imag**2).mean(axis=(0, 1))
+        amp2 = power.mean(axis=(0, 1))
         self._amp[0] += float(amp2.sum())
         self._amp[1] += amp2.size
 

@@ -50,6 +50,7 @@ no constant chosen for it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -84,6 +85,12 @@ _EPS = 1e-12
 
 def chord_templates() -> np.ndarray:
     """Chroma templates of the 24 triads (rows unit-norm), shape (24, 12)."""
+    return _templates().copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _templates() -> np.ndarray:
+    """The templates of :func:`chord_templates`, built once (read-only; every chord label reads them)."""
     note = np.zeros(12)
     for k in range(1, _N_PARTIALS + 1):
         note[int(round(12 * np.log2(k))) % 12] += (PARTIAL_DECAY ** (k - 1)) ** 2
@@ -92,7 +99,9 @@ def chord_templates() -> np.ndarray:
         for quality, third in ((0, 4), (1, 3)):
             for iv in (0, third, 7):
                 out[quality * 12 + root] += np.roll(note, root + iv)
-    return out / np.linalg.norm(out, axis=1, keepdims=True)
+    out = out / np.linalg.norm(out, axis=1, keepdims=True)
+    out.flags.writeable = False
+    return out
 
 
 def chroma_from_spectrum(mag: np.ndarray, freqs_hz: np.ndarray, *, fmin_hz: float = 55.0, fmax_hz: float = 4200.0):
@@ -151,7 +160,7 @@ def label_chroma(chroma: np.ndarray, *, min_contrast: float = 0.15) -> np.ndarra
     one = c.ndim == 1
     c = c.reshape(12, -1)
     norm = np.linalg.norm(c, axis=0)
-    sim = chord_templates() @ (c / np.maximum(norm, _EPS))
+    sim = _templates() @ (c / np.maximum(norm, _EPS))
     best = np.argmax(sim, axis=0)
     ok = (norm > _EPS) & (sim.max(axis=0) - sim.mean(axis=0) >= min_contrast)
     lab = np.where(ok, best, -1)

@@ -242,13 +242,12 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
             theta[k] = (n1[k] + 0.5) / (n_all[k] + 1.0)
         ot = o[t]
         # Soft Bernoulli likelihood of the accent for each distinct onset
-        # probability (the states share a few hundred values).
+        # probability (the states share a few thousand values); read on
+        # frames with an accent only (without one, the live states use
+        # 1 - q directly and the dormant ones wait).
         if ot > 0.0:
             for k in range(q_levels.size):
                 lik[k] = (1.0 - q_levels[k]) * np.exp(ot * logit_levels[k])
-        else:
-            for k in range(q_levels.size):
-                lik[k] = 1.0 - q_levels[k]
         read = (frame0 + t) % every == 0
         # One pass: the long-term (metrical template) and short-term (this
         # stimulus) predictions of an onset and the beat expectation from the

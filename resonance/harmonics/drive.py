@@ -19,6 +19,7 @@ running average of its gain; :meth:`reset` starts a new stimulus.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from scipy.ndimage import median_filter
 from scipy.signal import lfilter
 
@@ -107,6 +108,31 @@ def modulation_coherence(m: np.ndarray, state, *, a: float, floor: float, expone
     return gain, state
 
 
+@njit(cache=True, nogil=True)
+def _mode_power(a, transfer_power, n):  # pragma: no cover - compiled
+    """Power of each mode's amplitude through its field response, shape (K, 2, J, n).
+
+    ``a`` holds the (re, im) pairs of the amplitudes, shape (K, 2 * 2 J n)
+    (drive c = neutral, total; rhythm frequency j; step); each pair's
+    ``re**2 + im**2`` is scaled by ``transfer_power[k, j]`` (``|T_k(f_j)|^2``):
+    one pass, the same arithmetic as squaring, adding the pairs and scaling.
+    """
+    K = a.shape[0]
+    J = transfer_power.shape[1]
+    out = np.empty((K, 2, J, n))
+    for k in range(K):
+        i = 0
+        for c in range(2):
+            for j in range(J):
+                g = transfer_power[k, j]
+                for t in range(n):
+                    re = a[k, i]
+                    im = a[k, i + 1]
+                    out[k, c, j, t] = (re * re + im * im) * g
+                    i += 2
+    return out
+
+
 class OnsetDrive:
     """Energy that the rhythm of the events delivers to each harmonic.
 
@@ -143,6 +169,12 @@ class OnsetDrive:
         self.coherence_a = coherence_a
         self.floor = floor
         self.exponent = exponent
+        # Entry of each harmonic (bands, then the loop) and its power response.
+        self._entry = np.concatenate([auditory, motor_gain * motor[:, None]], axis=1)
+        self._transfer_power = np.ascontiguousarray(transfer.real**2 + transfer.imag**2)
+        # Compiled (or loaded from numba's cache) now, in the set-up, not on
+        # the first model step of a live stream.
+        _mode_power(np.zeros((1, 4)), np.ones((1, 1)), 1)
         self.reset()
 
     def reset(self) -> None:
@@ -174,7 +206,7 @@ class OnsetDrive:
         """
         B = self.auditory.shape[1]
         zn, zt = z[:B], z[B:]
-        K, J, n = self.transfer.shape[0], zn.shape[1], zn.shape[2]
+        J, n = zn.shape[1], zn.shape[2]
         # Coherence gain of the stimulus at the entry (rhythm_coherence).
         gain, self._state = rhythm_coherence(
             zt, self._state, freqs_hz=self.freqs_hz, a=self.coherence_a, floor=self.floor, exponent=self.exponent
@@ -186,13 +218,10 @@ class OnsetDrive:
         # Auditory entry (tonotopic projection of each band) plus the loop, for
         # the neutral and the total drive: one real product on the (re, im)
         # pairs; each harmonic's response |T_k(f)|^2 then scales the power.
-        entry = np.concatenate([self.auditory, self.motor_gain * self.motor[:, None]], axis=1)
         drive = np.empty((B + 1, 2, J, n), dtype=complex)
         drive[:B, 0], drive[B, 0], drive[:B, 1], drive[B, 1] = zn, loop_n, zt, loop_t
-        a = entry @ drive.reshape(B + 1, -1).view(np.float64)
-        a *= a
-        power = (a[:, 0::2] + a[:, 1::2]).reshape(K, 2, J, n)
-        power *= (self.transfer.real**2 + self.transfer.imag**2)[:, None, :, None]
+        a = self._entry @ drive.reshape(B + 1, -1).view(np.float64)
+        power = _mode_power(a, self._transfer_power, n)
         e = np.einsum("jn,kcjn->kcn", gain, power)
         e_n, e_t = e[:, 0], e[:, 1]
         # Coherent pulse power of the loop.
