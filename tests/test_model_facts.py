@@ -368,6 +368,21 @@ def test_random_eigenvectors_change_the_ranking(default_harmonics, varied_set):
     assert spearmanr(a, b)[0] < 0.99, (a, b)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "the uniform harmonic, which a vertex permutation keeps, holds 62-98 % of these stimuli's neutral energy, "
+    "so the order is kept (bench_connectome.py: Spearman 0.976 on main; 1.000 with the oscillator-path "
+    "experiment kept on branch conn4, session 4); docs/model.md"))
+def test_shuffled_eigenvectors_change_the_ranking(default_harmonics, varied_set):
+    """The "shuffled eigenvectors" control: one permutation of the vertices
+    applied to every harmonic (spectra kept, spatial structure destroyed)
+    changes which stimuli build most."""
+    perm = np.random.default_rng(2).permutation(default_harmonics.vectors.shape[0])
+    shuffled = dataclasses.replace(default_harmonics, vectors=default_harmonics.vectors[perm], regional=())
+    a = _scores(varied_set, default_harmonics)
+    b = _scores(varied_set, shuffled)
+    assert spearmanr(a, b)[0] < 0.9, (a, b)
+
+
 def test_one_percent_weight_noise_changes_no_score_by_more_than_5_percent(default_connectome, default_harmonics,
                                                                       varied_set):
     from resonance.harmonics import connectome_harmonics
