@@ -444,6 +444,12 @@ def test_harmony_model_is_block_split_invariant():
     np.testing.assert_allclose(sum((p.surprise_bits for p in parts), []), whole.surprise_bits)
 
 
+@pytest.mark.parametrize("share", [-0.1, 1.5])
+def test_harmony_model_refuses_bad_harmonic_share(share):
+    with pytest.raises(ParameterError, match=f"min_harmonic_share={share}"):
+        HarmonyModel(FrontEnd().long_freqs_hz, min_harmonic_share=share)
+
+
 def test_training_script_writes_a_memory_the_model_loads(tmp_path):
     """scripts/train_harmony.py on two chorales: a pickle-free .npz of the right shapes."""
     from _scripts import run_script
