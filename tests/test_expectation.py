@@ -326,6 +326,27 @@ def test_drum_groove_gives_almost_no_chords(syncopation):
     assert len(out.chords) * 60.0 / d <= 20.0, out.chords
 
 
+def test_chord_events_are_the_same_from_the_scorers_shared_separation_and_in_any_blocks():
+    """Handed the harmonic part (the scorer's one separation, shared with consonance), in blocks
+    shorter than the median across time, the labeller finds the events it finds separating alone."""
+    import synth_music as M
+    from resonance.hearing.consonance import HarmonicSeparator
+
+    fe = FrontEnd()
+    y = S.match_rms(S.groove(120, 12.0, syncopation=1.0, seed=1)) + S.match_rms(M.chorale(12.0, chord_s=2.0))
+    spec = fe.process(y).spectrum
+    alone = HarmonyModel(fe.long_freqs_hz).process(spec)
+    h, sep = HarmonyModel(fe.long_freqs_hz), HarmonicSeparator(fe.long_freqs_hz)
+    events = []
+    for j in range(0, spec.shape[1], 3):
+        out = h.process(spec[:, j : j + 3], harmonic=sep.process(spec[:, j : j + 3]))
+        events += [(j + f, c, sh) for f, c, sh in zip(out.frames, out.chords, out.harmonic_share)]
+    assert len(alone.chords) >= 3
+    assert [(f, c) for f, c, _ in events] == list(zip(alone.frames, alone.chords))
+    np.testing.assert_allclose([sh for *_, sh in events], alone.harmonic_share, rtol=1e-12)
+    assert all(0.5 < sh <= 1.0 for *_, sh in events)  # labelled only where the sustained part outweighs
+
+
 def test_chorale_keeps_one_chord_event_per_change():
     import synth_music as M
 

@@ -56,7 +56,7 @@ from importlib import resources
 import numpy as np
 
 from ..errors import DataFileError
-from ..hearing.consonance import DEFAULT_HPSS_BAND_HZ, DEFAULT_HPSS_FRAMES, harmonic_part
+from ..hearing.consonance import HarmonicSeparator
 from ..validation import check_float, check_int
 
 __all__ = [
@@ -275,6 +275,9 @@ class HarmonyOutput:
     pass_share : list of float
         Share of each event's energy that passes as neutral energy
         (:func:`harmonic_pass_share`; 0 for the first chord).
+    harmonic_share : list of float
+        Share of the energy of the frame that confirmed each event in its
+        harmonic (sustained) part, in [0, 1].
     """
 
     chords: list
@@ -282,6 +285,7 @@ class HarmonyOutput:
     entropy_bits: list
     frames: list = field(default_factory=list)
     pass_share: list = field(default_factory=list)
+    harmonic_share: list = field(default_factory=list)
 
 
 class HarmonyModel:
@@ -307,7 +311,7 @@ class HarmonyModel:
         more than this share of its energy, and its chroma is taken from
         that part alone (causal median-filtering separation over
         ``DEFAULT_HPSS_FRAMES`` frames, Fitzgerald 2010:
-        :func:`resonance.hearing.consonance.harmonic_part`).  A chord is
+        :class:`resonance.hearing.consonance.HarmonicSeparator`).  A chord is
         sustained pitch: drum hits and their short ringing are not heard as
         harmony.  0.5 is the point where the soft mask's sustained part
         outweighs the percussive part (engineering choice at that boundary,
@@ -354,7 +358,7 @@ class HarmonyModel:
         self._run = 0
         self._current = -1
         self._peak = 0.0
-        self._tail = None  # the last frames (frames x bins) for the harmonic part's median across time
+        self._separator = None  # separates the frames here unless process is handed their harmonic part
 
     def predict(self) -> np.ndarray | None:
         """Distribution over the next transition symbol, or None without context."""
@@ -376,20 +380,32 @@ class HarmonyModel:
         w_s = max(_entropy_bits(p_s) / h_max, 1e-6) ** -self.bias
         return (w_l * p_l + w_s * p_s) / (w_l + w_s)
 
-    def process(self, spectrum: np.ndarray) -> HarmonyOutput:
+    def process(self, spectrum: np.ndarray, *, harmonic=None) -> HarmonyOutput:
         """Feed long magnitude spectra; return the chord events they complete.
 
         Parameters
         ----------
         spectrum : ndarray, shape (n_bins, n)
+        harmonic : ndarray, shape (n_bins, n), or None
+            The harmonic part of the frames, already separated by a
+            :class:`~resonance.hearing.consonance.HarmonicSeparator` of all
+            bins fed every block (the scorer's, shared with consonance);
+            ``None``: separated here by one of the defaults.  Give it for
+            every block or for none.
 
         Returns
         -------
         HarmonyOutput
         """
         spectrum = np.asarray(spectrum, dtype=float)
-        harm, share = self._harmonic(spectrum)
-        power = (spectrum**2).sum(axis=0)
+        if harmonic is None:
+            if self._separator is None:
+                self._separator = HarmonicSeparator(self.freqs_hz)
+            harmonic = self._separator.process(spectrum)
+        harm = np.asarray(harmonic, dtype=float)
+        total = (spectrum**2).sum(axis=0)
+        share = np.where(total > 0, (harm**2).sum(axis=0) / np.maximum(total, _EPS), 0.0)
+        power = total
         labels = label_chroma(self._chroma_m @ harm**2, min_contrast=self.min_contrast)
         out = HarmonyOutput([], [], [])
         for j in range(spectrum.shape[1]):
@@ -403,23 +419,8 @@ class HarmonyModel:
             if lab >= 0 and lab != self._current and self._run == self.hold_frames:
                 self._event(lab, out)
                 out.frames.append(j)
+                out.harmonic_share.append(min(float(share[j]), 1.0))
         return out
-
-    def _harmonic(self, spectrum: np.ndarray):
-        """Harmonic part of each frame (bins x n) and its share of the frame's energy."""
-        n = spectrum.shape[1]
-        frames = spectrum.T
-        stack = frames if self._tail is None else np.concatenate([self._tail, frames], axis=0)
-        lag = stack.shape[0] - n
-        harm = np.empty_like(spectrum)
-        for j in range(n):
-            end = lag + j + 1
-            harm[:, j] = harmonic_part(stack[max(end - DEFAULT_HPSS_FRAMES, 0) : end], self.freqs_hz,
-                                       band_hz=DEFAULT_HPSS_BAND_HZ)
-        self._tail = stack[-(DEFAULT_HPSS_FRAMES - 1):] if DEFAULT_HPSS_FRAMES > 1 else None
-        total = (spectrum**2).sum(axis=0)
-        share = np.where(total > 0, (harm**2).sum(axis=0) / np.maximum(total, _EPS), 0.0)
-        return harm, share
 
     def _event(self, chord: int, out: HarmonyOutput) -> None:
         p = self.predict()

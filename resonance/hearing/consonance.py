@@ -1433,8 +1433,11 @@ class HarmonicSeparator:
     band_hz : float
         Width of the median across frequency (Hz).
     n_bins : int or None
-        Separate only the lowest ``n_bins`` bins (the median across
-        frequency repeats the top one); ``None``: all.
+        Separate only ``n_bins`` bins from ``first_bin`` on (as if the
+        spectrum ended there: the median across frequency repeats the edge
+        bins); ``None``: all from ``first_bin`` on.
+    first_bin : int
+        Index of the first bin separated (>= 0).
 
     Examples
     --------
@@ -1447,14 +1450,16 @@ class HarmonicSeparator:
     """
 
     def __init__(self, freqs_hz, *, n_history: int = DEFAULT_HPSS_FRAMES, band_hz: float = DEFAULT_HPSS_BAND_HZ,
-                 n_bins: int | None = None):
+                 n_bins: int | None = None, first_bin: int = 0):
         freqs = check_finite_array("freqs_hz", freqs_hz, ndim=1)
         if freqs.size < 3 or np.any(np.diff(freqs) <= 0):
             raise ParameterError("freqs_hz must hold at least 3 strictly increasing frequencies")
         self.n_history = check_int("n_history", n_history, low=1)
         band_hz = check_float("band_hz", band_hz, low=0.0, low_inclusive=False)
         self.width = _hpss_width(float(freqs[1] - freqs[0]), band_hz)
-        self.n_bins = freqs.size if n_bins is None else check_int("n_bins", n_bins, low=1, high=freqs.size)
+        self.first_bin = check_int("first_bin", first_bin, low=0, high=freqs.size - 1)
+        left = freqs.size - self.first_bin
+        self.n_bins = left if n_bins is None else check_int("n_bins", n_bins, low=1, high=left)
         self.reset()
 
     def reset(self) -> None:
@@ -1471,7 +1476,7 @@ class HarmonicSeparator:
         """
         s = np.asarray(spectra, dtype=np.float64)
         m = s.shape[1]
-        mags = np.ascontiguousarray(s[: self.n_bins].T)  # (m, n_bins)
+        mags = np.ascontiguousarray(s[self.first_bin : self.first_bin + self.n_bins].T)  # (m, n_bins)
         if m == 0:
             return mags.T.copy()
         stack = mags if self._history is None else np.concatenate([self._history, mags])
@@ -1543,6 +1548,16 @@ class FrameAnalyzer:
         self._previous = None
         self._separator = HarmonicSeparator(self.freqs_hz, n_history=self.n_history, band_hz=band_hz,
                                             n_bins=self._n_bins)
+        # Handed a separation of all bins, only the top half-window of the
+        # band differs from the band's own (whose median across frequency
+        # repeats its edge): those bins are separated here, from the bins
+        # their half-window reaches, so both ways give the same frames.
+        r = self._width // 2
+        self._edge = min(r, self._n_bins, self.freqs_hz.size - self._n_bins)  # 0 where the band is everything
+        self._edge_separator = HarmonicSeparator(
+            self.freqs_hz, n_history=self.n_history, band_hz=band_hz,
+            first_bin=max(self._n_bins - 2 * r, 0), n_bins=min(2 * r, self._n_bins),
+        )
         self._n = 0
         self._loud = np.zeros(2)  # A-weighted band energy: harmonic part, whole frame
         #: One (power, tonalness, roughness, harmonicity, consonance, familiarity) per analysed frame.
@@ -1586,8 +1601,12 @@ class FrameAnalyzer:
         mags = s[: self._n_bins].T  # (m, n_bins)
         silent = np.einsum("ij,ij->j", s, s) < 1e-12  # the whole frame
         if harmonic is None:
-            harmonic = self._separator.process(s)
-        cur = np.ascontiguousarray(np.asarray(harmonic, dtype=np.float64)[: self._n_bins].T)  # (m, n_bins)
+            cur = self._separator.process(s).T  # (m, n_bins)
+        else:
+            cur = np.asarray(harmonic, dtype=np.float64)[: self._n_bins].T.copy()
+            if self._edge:
+                cur[:, -self._edge:] = self._edge_separator.process(s)[-self._edge:].T
+        cur = np.ascontiguousarray(cur)
         # The harmonic part of every frame: its share of the energy is
         # measured on all frames (a beat would alias with every n-th one),
         # and it is the previous frame of the next analysed one.
