@@ -16,6 +16,8 @@ Stages:
 * ``front end``        -- :class:`resonance.hearing.frontend.FrontEnd` (bands, long STFT,
   onsets, flux, binaural);
 * ``speech``           -- :class:`resonance.expectation.semantic.SpeechDetector`;
+* ``harmonic separation`` -- :class:`resonance.hearing.consonance.HarmonicSeparator`
+  (the harmonic part of each long frame, for consonance and harmony);
 * ``consonance``       -- :class:`resonance.hearing.consonance.FrameAnalyzer`;
 * ``harmony``, ``metre`` -- :class:`resonance.expectation.Expectation`;
 * ``sinks``            -- onset, recurrence sinks and timing tolerance;
@@ -58,6 +60,7 @@ __all__ = ["main", "stage_times"]
 _STAGES = (
     ("front end", "resonance.hearing.frontend", "FrontEnd", "process"),
     ("speech", "resonance.expectation.semantic", "SpeechDetector", "process"),
+    ("harmonic separation", "resonance.hearing.consonance", "HarmonicSeparator", "process"),
     ("consonance", "resonance.scorer", "Scorer", "_consonance"),
     ("harmony", "resonance.expectation", "Expectation", "process_spectrum"),
     ("metre", "resonance.expectation", "Expectation", "process_onsets"),

@@ -61,7 +61,7 @@ from .expectation.semantic import SpeechDetector
 from .expectation.sinks import ModulationSink, event_strength
 from .harmonics.drive import ModulationDrive, OnsetDrive, modulation_coherence, rhythm_coherence
 from .harmonics.field import FieldParameters, channel_transfer_power, corticothalamic_transfer
-from .hearing.consonance import FrameAnalyzer, resolve_memory
+from .hearing.consonance import FrameAnalyzer, HarmonicSeparator, resolve_memory
 from .hearing.events import EventPeaks
 from .hearing.frontend import MODEL_SR, FrontEnd
 from .hearing.modulation import ModulationFilterbank, modulation_rates_hz
@@ -277,6 +277,9 @@ class Scorer:
         self._msink = ModulationSink(
             n_bands=B, n_rates=t.mod_rates.size, step_s=_STEP / self._fr, tau_s=cfg.mod_sink_tau_s
         )
+        # The harmonic (non-percussive) part of every long frame, separated
+        # once for consonance and the chord labeller alike.
+        self._hpss = HarmonicSeparator(self._fe_s.long_freqs_hz)
         # Consonance of every n-th long frame, on its harmonic (non-percussive) part.
         self._cons = FrameAnalyzer(self._fe_s.long_freqs_hz, every=cfg.consonance_every, memory=self.harmonic_memory_)
         for stage in (self._onset_drive, self._mod_drive, self._sync):
@@ -328,8 +331,9 @@ class Scorer:
         if frames.spectrum.shape[1]:
             s = self._speech.process(frames.spectrum)
             self._s_buf = np.concatenate([self._s_buf, s])
-            self._consonance(frames.spectrum)
-            h = self._expect.process_spectrum(frames.spectrum)  # harmony (resonance.expectation)
+            harm = self._hpss.process(frames.spectrum)
+            self._consonance(frames.spectrum, harm)
+            h = self._expect.process_spectrum(frames.spectrum, harmonic=harm)  # harmony (resonance.expectation)
             self._h_buf = np.concatenate([self._h_buf, np.repeat(h, _LONG)])
         o = event_strength(frames.onset, jnd_db=cfg.onset_jnd_db, scale_db=cfg.onset_scale_db)
         if frames.binaural_onset is not None and frames.binaural_onset.shape[0]:
@@ -362,9 +366,9 @@ class Scorer:
             self._advance(n_steps)
         return n_steps
 
-    def _consonance(self, spectrum: np.ndarray) -> None:
+    def _consonance(self, spectrum: np.ndarray, harmonic: np.ndarray) -> None:
         """Tonalness, roughness, harmonicity and consonance of every n-th long frame."""
-        self._cons.process(spectrum)
+        self._cons.process(spectrum, harmonic=harmonic)
 
     def _advance(self, n_steps: int) -> None:
         cfg = self.config_

@@ -230,6 +230,30 @@ def test_frames_analysed_in_blocks_are_those_analysed_one_by_one(drums):
     np.testing.assert_array_equal(an._previous, expected)
 
 
+def test_a_separation_of_all_bins_handed_over_gives_the_frames_of_the_analysers_own(drums):
+    """The scorer separates each long frame once (all bins) for consonance and harmony alike."""
+    from resonance.hearing.consonance import HarmonicSeparator, harmonic_part
+
+    y = _with_drums([0, 4, 7], drums)[: 4 * SR]
+    spectra = np.stack([np.abs(np.fft.rfft(y[s : s + N_FFT] * WINDOW)) for s in range(0, y.size - N_FFT + 1, HOP)],
+                       axis=1)
+    own = FrameAnalyzer(FREQS_HZ, every=2, memory=MEMORY)
+    own.process(spectra)
+    sep = HarmonicSeparator(FREQS_HZ)
+    shared = FrameAnalyzer(FREQS_HZ, every=2, memory=MEMORY)
+    parts = []
+    for j in range(0, spectra.shape[1], 3):  # blocks shorter than the median across time
+        parts.append(sep.process(spectra[:, j : j + 3]))
+        shared.process(spectra[:, j : j + 3], harmonic=parts[-1])
+    assert len(shared.frames) >= 10 and shared.frames == own.frames
+    assert shared.summary() == own.summary()
+    # The separator's frames, whatever the blocks, are harmonic_part of each frame and the ones before it.
+    h = np.concatenate(parts, axis=1)
+    assert h.shape == spectra.shape
+    for j in (0, 2, 11):
+        np.testing.assert_array_equal(h[:, j], harmonic_part(spectra[:, max(j - 4, 0) : j + 1].T, FREQS_HZ))
+
+
 def test_a_gliding_tone_is_less_tonal_than_a_steady_one():
     t = np.arange(2 * SR) / SR
     f_hz = 150.0 * 2 ** (np.sin(2 * np.pi * 0.7 * t) * 4 / 12)  # +-4 semitones: intonation-like

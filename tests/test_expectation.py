@@ -309,6 +309,56 @@ def test_unusual_final_chord_is_more_surprising(minor, tonic_midi, n_harmonics):
     assert ic["unusual"] > ic["usual"] + 3.0, ic
 
 
+def _chords_of(y):
+    fe = FrontEnd()
+    return HarmonyModel(fe.long_freqs_hz).process(fe.process(S.match_rms(y)).spectrum)
+
+
+@pytest.mark.parametrize("syncopation", [0.0, 1.0])
+def test_drum_groove_gives_almost_no_chords(syncopation):
+    """A drum kit has no chord progression: its hits and their short ringing are not sustained pitch.
+
+    Before the labeller read the harmonic part only, these grooves gave 28 and 32 chord events per
+    minute (18-48 over seeds 0-2 and syncopation 0-1); since, 6-16 (the snare body's ringing tail).
+    """
+    d = 30.0
+    out = _chords_of(S.groove(120, d, syncopation=syncopation, seed=1))
+    assert len(out.chords) * 60.0 / d <= 20.0, out.chords
+
+
+def test_chord_events_are_the_same_from_the_scorers_shared_separation_and_in_any_blocks():
+    """Handed the harmonic part (the scorer's one separation, shared with consonance), in blocks
+    shorter than the median across time, the labeller finds the events it finds separating alone."""
+    import synth_music as M
+    from resonance.hearing.consonance import HarmonicSeparator
+
+    fe = FrontEnd()
+    y = S.match_rms(S.groove(120, 12.0, syncopation=1.0, seed=1)) + S.match_rms(M.chorale(12.0, chord_s=2.0))
+    spec = fe.process(y).spectrum
+    alone = HarmonyModel(fe.long_freqs_hz).process(spec)
+    h, sep = HarmonyModel(fe.long_freqs_hz), HarmonicSeparator(fe.long_freqs_hz)
+    events = []
+    for j in range(0, spec.shape[1], 3):
+        out = h.process(spec[:, j : j + 3], harmonic=sep.process(spec[:, j : j + 3]))
+        events += [(j + f, c, sh) for f, c, sh in zip(out.frames, out.chords, out.harmonic_share)]
+    assert len(alone.chords) >= 3
+    assert [(f, c) for f, c, _ in events] == list(zip(alone.frames, alone.chords))
+    np.testing.assert_allclose([sh for *_, sh in events], alone.harmonic_share, rtol=1e-12)
+    assert all(0.5 < sh <= 1.0 for *_, sh in events)  # labelled only where the sustained part outweighs
+
+
+def test_chorale_keeps_one_chord_event_per_change():
+    import synth_music as M
+
+    chord_s, n_chords = 2.0, 8
+    out = _chords_of(M.chorale(chord_s * n_chords, chord_s=chord_s))
+    onset_s = np.asarray(out.frames) / (FrontEnd().sr / FrontEnd().hop_length_long)
+    for k in range(n_chords):  # every chord change is heard, within 0.5 s of it
+        assert np.any(np.abs(onset_s - k * chord_s) < 0.5), (k, onset_s)
+    # The open fifth (G-D, no third) may flip between G and g: at most two events more.
+    assert len(out.chords) <= n_chords + 2, out.chords
+
+
 def test_harmonic_surprise_reaches_the_score_metrics(default_harmonics):
     usual = _score(cadence_loop(60, minor=False, final=(0, [0, 4, 7])), default_harmonics).metrics
     unusual = _score(cadence_loop(60, minor=False, final=(6, [0, 4, 7])), default_harmonics).metrics
@@ -413,6 +463,12 @@ def test_harmony_model_is_block_split_invariant():
     parts = [model.process(spec[:, i : i + 7]) for i in range(0, spec.shape[1], 7)]
     assert sum((p.chords for p in parts), []) == whole.chords
     np.testing.assert_allclose(sum((p.surprise_bits for p in parts), []), whole.surprise_bits)
+
+
+@pytest.mark.parametrize("share", [-0.1, 1.5])
+def test_harmony_model_refuses_bad_harmonic_share(share):
+    with pytest.raises(ParameterError, match=f"min_harmonic_share={share}"):
+        HarmonyModel(FrontEnd().long_freqs_hz, min_harmonic_share=share)
 
 
 def test_training_script_writes_a_memory_the_model_loads(tmp_path):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..hearing.consonance import DEFAULT_HPSS_FRAMES, harmonic_part
 from .harmony import HarmonyModel
 from .metre import MetreModel
 
@@ -53,19 +52,22 @@ class Expectation:
         self._acc = {"ic_r": 0.0, "h_r": 0.0, "events_r": 0.0, "cert": 0.0, "n": 0,
                      "ic_h": 0.0, "h_h": 0.0, "events_h": 0, "pass_h": 0.0}
         self._window = (0, 0.0)  # long frames left of the last chord's onset window, its pass share
-        self._tail = None  # the last long frames (bins x frames), for the harmonic part of a chord's frame
 
     @property
     def harmonic_delay_frames(self) -> int:
         """Long frames from a chord's first frame to the frame that confirms it."""
         return 0 if self.harmony is None else self.harmony.hold_frames - 1
 
-    def process_spectrum(self, spectrum: np.ndarray) -> np.ndarray:
+    def process_spectrum(self, spectrum: np.ndarray, *, harmonic=None) -> np.ndarray:
         """Feed long magnitude spectra; return the chords' pass share per frame.
 
         Parameters
         ----------
         spectrum : ndarray, shape (n_bins, n)
+        harmonic : ndarray, shape (n_bins, n), or None
+            Their harmonic part (:meth:`HarmonyModel.process
+            <resonance.expectation.harmony.HarmonyModel.process>`; the
+            scorer's separation, shared with consonance), or ``None``.
 
         Returns
         -------
@@ -82,7 +84,7 @@ class Expectation:
         share = np.zeros(n)
         if self.harmony is None:
             return share
-        out = self.harmony.process(spectrum)
+        out = self.harmony.process(spectrum, harmonic=harmonic)
         acc = self._acc
         for ic, h, v in zip(out.surprise_bits, out.entropy_bits, out.pass_share):
             if np.isfinite(ic):
@@ -93,18 +95,9 @@ class Expectation:
         # A chord event's energy is that of a pitched, sustained sound: the
         # share passes in proportion to the harmonic (non-percussive) part of
         # the frame that confirms the chord (causal median-filtering HPSS,
-        # Fitzgerald 2010: resonance.hearing.consonance.harmonic_part), so a
-        # drum hit that happens to match a triad template passes little.
-        spectrum = np.asarray(spectrum, dtype=float)
-        stack = spectrum if self._tail is None else np.concatenate([self._tail, spectrum], axis=1)
-        lag = stack.shape[1] - n
-        events = {}
-        for j, v in zip(out.frames, out.pass_share):
-            run = stack[:, max(lag + j + 1 - DEFAULT_HPSS_FRAMES, 0) : lag + j + 1].T
-            total = float(np.sum(run[-1] ** 2))
-            tonal = float(np.sum(harmonic_part(run, self.long_freqs_hz) ** 2)) / total if total > 0 else 0.0
-            events[j] = v * min(tonal, 1.0)
-        self._tail = stack[:, -(DEFAULT_HPSS_FRAMES - 1):]
+        # Fitzgerald 2010: the harmony model's separation, out.harmonic_share),
+        # so a drum hit that happens to match a triad template passes little.
+        events = {j: v * t for j, v, t in zip(out.frames, out.pass_share, out.harmonic_share)}
         left, value = self._window
         for j in range(n):
             if j in events:

@@ -116,6 +116,7 @@ __all__ = [
     "DEFAULT_HPSS_BAND_HZ",
     "DEFAULT_MIN_HARMONIC_SHARE",
     "harmonic_part",
+    "HarmonicSeparator",
     "FrameAnalyzer",
     "spectral_peaks",
     "roughness",
@@ -1412,6 +1413,79 @@ def harmonic_part(frames, freqs_hz, *, band_hz: float = DEFAULT_HPSS_BAND_HZ) ->
     return _harmonic_frames(arr, arr.shape[0] - 1, arr.shape[0], width)[0]
 
 
+class HarmonicSeparator:
+    """Harmonic part of a stream of long magnitude frames, block by block.
+
+    :func:`harmonic_part` of every frame (over the ``n_history`` frames
+    ending at it), all frames of a block at once in the compiled kernel,
+    with the last ``n_history - 1`` frames kept for the next block: the
+    frames are the same however the stream is split into blocks.  The
+    scorer separates each long frame once with it and hands the result to
+    consonance (:class:`FrameAnalyzer`) and to the chord labeller
+    (:class:`resonance.expectation.harmony.HarmonyModel`).
+
+    Parameters
+    ----------
+    freqs_hz : array_like, shape (n_bins,)
+        Bin frequencies of the frames (evenly spaced, increasing).
+    n_history : int
+        Frames of the median across time (>= 1).
+    band_hz : float
+        Width of the median across frequency (Hz).
+    n_bins : int or None
+        Separate only ``n_bins`` bins from ``first_bin`` on (as if the
+        spectrum ended there: the median across frequency repeats the edge
+        bins); ``None``: all from ``first_bin`` on.
+    first_bin : int
+        Index of the first bin separated (>= 0).
+
+    Examples
+    --------
+    >>> f = np.fft.rfftfreq(4096, 1 / 22050)
+    >>> sep = HarmonicSeparator(f)
+    >>> x = np.random.default_rng(0).random((f.size, 7))
+    >>> h = np.concatenate([sep.process(x[:, :3]), sep.process(x[:, 3:])], axis=1)
+    >>> bool(np.array_equal(h[:, -1], harmonic_part(x[:, 2:].T, f)))
+    True
+    """
+
+    def __init__(self, freqs_hz, *, n_history: int = DEFAULT_HPSS_FRAMES, band_hz: float = DEFAULT_HPSS_BAND_HZ,
+                 n_bins: int | None = None, first_bin: int = 0):
+        freqs = check_finite_array("freqs_hz", freqs_hz, ndim=1)
+        if freqs.size < 3 or np.any(np.diff(freqs) <= 0):
+            raise ParameterError("freqs_hz must hold at least 3 strictly increasing frequencies")
+        self.n_history = check_int("n_history", n_history, low=1)
+        band_hz = check_float("band_hz", band_hz, low=0.0, low_inclusive=False)
+        self.width = _hpss_width(float(freqs[1] - freqs[0]), band_hz)
+        self.first_bin = check_int("first_bin", first_bin, low=0, high=freqs.size - 1)
+        left = freqs.size - self.first_bin
+        self.n_bins = left if n_bins is None else check_int("n_bins", n_bins, low=1, high=left)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the frames before: the next block starts a new stream."""
+        self._history: np.ndarray | None = None  # the last n_history - 1 frames (frames x n_bins)
+
+    def process(self, spectra) -> np.ndarray:
+        """Harmonic part of the next frames (unvalidated magnitude spectra, shape (n_bins, m)).
+
+        Returns
+        -------
+        numpy.ndarray, shape (self.n_bins, m)
+            The harmonic part of each frame, one per column (<= the frame).
+        """
+        s = np.asarray(spectra, dtype=np.float64)
+        m = s.shape[1]
+        mags = np.ascontiguousarray(s[self.first_bin : self.first_bin + self.n_bins].T)  # (m, n_bins)
+        if m == 0:
+            return mags.T.copy()
+        stack = mags if self._history is None else np.concatenate([self._history, mags])
+        k = stack.shape[0] - m  # frames of history before the first new one
+        cur = _harmonic_frames(stack, k, self.n_history, self.width)  # (m, n_bins)
+        self._history = stack[max(stack.shape[0] - (self.n_history - 1), 0):].copy()
+        return cur.T
+
+
 class FrameAnalyzer:
     """Consonance of a stream of long magnitude frames, block by block.
 
@@ -1472,7 +1546,18 @@ class FrameAnalyzer:
         self._freqs = f
         self._a_weight = _a_weight(f) * ((f >= DEFAULT_MIN_FREQ_HZ) & (f <= DEFAULT_MAX_FREQ_HZ))
         self._previous = None
-        self._history: np.ndarray | None = None  # the last n_history - 1 frames (band only)
+        self._separator = HarmonicSeparator(self.freqs_hz, n_history=self.n_history, band_hz=band_hz,
+                                            n_bins=self._n_bins)
+        # Handed a separation of all bins, only the top half-window of the
+        # band differs from the band's own (whose median across frequency
+        # repeats its edge): those bins are separated here, from the bins
+        # their half-window reaches, so both ways give the same frames.
+        r = self._width // 2
+        self._edge = min(r, self._n_bins, self.freqs_hz.size - self._n_bins)  # 0 where the band is everything
+        self._edge_separator = HarmonicSeparator(
+            self.freqs_hz, n_history=self.n_history, band_hz=band_hz,
+            first_bin=max(self._n_bins - 2 * r, 0), n_bins=min(2 * r, self._n_bins),
+        )
         self._n = 0
         self._loud = np.zeros(2)  # A-weighted band energy: harmonic part, whole frame
         #: One (power, tonalness, roughness, harmonicity, consonance, familiarity) per analysed frame.
@@ -1482,7 +1567,7 @@ class FrameAnalyzer:
         """Add the next frame (unvalidated magnitude spectrum); its analysis, or None if skipped."""
         return self.process(np.asarray(magnitude, dtype=np.float64)[:, None])[0]
 
-    def process(self, spectra) -> list:
+    def process(self, spectra, *, harmonic=None) -> list:
         """Add the next frames, one per column (unvalidated magnitude spectra, shape (n_bins, m)).
 
         The same as :meth:`push` on each column in turn, with the harmonic
@@ -1496,6 +1581,13 @@ class FrameAnalyzer:
             Linear magnitude spectra of consecutive frames, oldest first, on
             the bins ``freqs_hz`` (as :class:`~resonance.hearing.frontend.FrontEnd`
             gives them in ``spectrum``).
+        harmonic : array_like, shape (n_bins, m), or None
+            Their harmonic part, already separated over all bins by a
+            :class:`HarmonicSeparator` of the same ``n_history`` and
+            ``band_hz`` fed every block (the scorer shares one between
+            consonance and harmony); ``None``: separated here, over the
+            band where partials are sought.  Give it for every block or
+            for none.
 
         Returns
         -------
@@ -1506,12 +1598,15 @@ class FrameAnalyzer:
         m = s.shape[1]
         if m == 0:
             return []
-        mags = np.ascontiguousarray(s[: self._n_bins].T)  # (m, n_bins)
+        mags = s[: self._n_bins].T  # (m, n_bins)
         silent = np.einsum("ij,ij->j", s, s) < 1e-12  # the whole frame
-        stack = mags if self._history is None else np.concatenate([self._history, mags])
-        k = stack.shape[0] - m  # frames of history before the first new one
-        cur = _harmonic_frames(stack, k, self.n_history, self._width)  # (m, n_bins)
-        self._history = stack[max(stack.shape[0] - (self.n_history - 1), 0):].copy()
+        if harmonic is None:
+            cur = self._separator.process(s).T  # (m, n_bins)
+        else:
+            cur = np.asarray(harmonic, dtype=np.float64)[: self._n_bins].T.copy()
+            if self._edge:
+                cur[:, -self._edge:] = self._edge_separator.process(s)[-self._edge:].T
+        cur = np.ascontiguousarray(cur)
         # The harmonic part of every frame: its share of the energy is
         # measured on all frames (a beat would alias with every n-th one),
         # and it is the previous frame of the next analysed one.
