@@ -153,10 +153,13 @@ class ModelConfig:
         Time the model's stages need to settle from their blank start (s):
         the score, the reservoir's equilibrium level, averages the neutral
         power delivered after it (after half the excerpt if that is
-        shorter).  10 s: longer than ``coherence_tau_s`` (8 s), the slowest
-        of the stages that shape the neutral power, and about five bars at
-        120 BPM, within which listeners settle on a beat and metre
-        (Toiviainen & Snyder 2003).  Engineering choice.
+        shorter).  10 s: longer than ``coherence_tau_s`` (8 s) and about
+        five bars at 120 BPM, within which listeners settle on a beat and
+        metre (Toiviainen & Snyder 2003).  Engineering choice.  Not every
+        stage has settled by then: the band sinks' precision (their
+        information gain) keeps rising over 30-100 s of a varied groove, so
+        a 20 s excerpt reads on average ~28 % below a 60 s one (docs/model.md,
+        "Duration").
     arc_threshold : float
         Fraction of the peak above which the arc is "above threshold"
         (engineering choice).
