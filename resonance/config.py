@@ -224,6 +224,21 @@ class ModelConfig:
     conduction_speed_mm_per_s : float
         Axonal conduction speed turning tract lengths into delays: 3 m/s,
         the default of The Virtual Brain (Sanz Leon et al. 2013).
+    sink_precision_exponent : float
+        How much the band sinks' own realised precision
+        (:class:`~resonance.expectation.precision.SinkPrecision`, their
+        information gain over the band's event rate) weights their prediction
+        errors, as ``sink_precision ** sink_precision_exponent`` times the
+        metre certainty.  0 (default): the precision of a rhythmic
+        prediction error is the metre model's certainty alone, as in the
+        predictive coding of rhythm (Vuust & Witek 2014; Koelsch, Vuust &
+        Friston 2019) and MODEL.md section 2.7; the band sinks absorb what
+        they predict, and what they cannot read passes.  1: the product used
+        until session 5, which weights down exactly the drive the sinks
+        cannot read (on recorded mixes their precision is 0.002-0.14 against
+        0.6-0.8 on synthetic grooves; docs/model.md "Why real mixes scored
+        low").  Engineering choice between two readings of precision in
+        the literature (0 or 1; not fitted to any file or rating).
     """
 
     n_bands: int = 8
@@ -271,6 +286,7 @@ class ModelConfig:
     oscillator_saturation_per_s: float = 2.0
     oscillator_coupling_per_s: float = 1.0
     conduction_speed_mm_per_s: float = 3000.0
+    sink_precision_exponent: float = 0.0
 
     def validate(self) -> "ModelConfig":
         """Check every value; return ``self``.
@@ -307,6 +323,7 @@ class ModelConfig:
         check_float("normalization_floor", self.normalization_floor, low=0.0, low_inclusive=False)
         check_float("coherence_tau_s", self.coherence_tau_s, low=0.1, high=600.0)
         check_float("precision_tau_s", self.precision_tau_s, low=0.05, high=600.0)
+        check_float("sink_precision_exponent", self.sink_precision_exponent, low=0.0, high=4.0)
         check_float("sync_tau_s", self.sync_tau_s, low=0.5, high=600.0)
         check_float("normalization_exponent", self.normalization_exponent, low=0.0, high=4.0)
         check_float("reservoir_tau_s", self.reservoir_tau_s, low=0.1)
@@ -344,6 +361,7 @@ SECTIONS = {
     "expectation": (
         "sink_memory_s", "sink_learning_rate", "sink_tolerance_frames", "recurrence_min_lag_s",
         "recurrence_max_lag_s", "recurrence_tau_s", "recurrence_prior_events", "precision_tau_s", "mod_sink_tau_s",
+        "sink_precision_exponent",
     ),
     "dynamics": (
         "bank_fmin_hz", "bank_fmax_hz", "bank_per_octave", "bank_q", "pulse_period_s", "pulse_damping_ratio",

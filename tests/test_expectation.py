@@ -249,6 +249,21 @@ def test_random_onsets_leave_the_metre_uncertain(default_harmonics):
     assert rand["metre_certainty"] < 0.25 * groove["metre_certainty"], (rand, groove)
 
 
+def test_rhythmic_errors_are_weighted_by_the_metre_and_optionally_by_the_sinks_reliability(default_harmonics):
+    """The precision of a rhythmic error is the metre certainty; sink_precision_exponent = 1 multiplies in
+    the band sinks' information gain over the event rate (below 1 while they learn a varied groove), so
+    the same groove builds less with it (docs/model.md, "Why recorded mixes scored low")."""
+    from resonance import ModelConfig
+
+    y = S.match_rms(S.groove(120, 12.0, syncopation=0.5, variation=0.5, seed=1))
+    metre = score_signal(y, SR, harmonics=default_harmonics)
+    both = score_signal(y, SR, harmonics=default_harmonics, config=ModelConfig(sink_precision_exponent=1.0))
+    assert 0.0 < both.score < 0.8 * metre.score, (both.score, metre.score)
+    assert both.metrics["metre_certainty"] == pytest.approx(metre.metrics["metre_certainty"])
+    with pytest.raises(ParameterError, match="sink_precision_exponent"):
+        ModelConfig(sink_precision_exponent=-1.0).validate()
+
+
 def test_pulse_z_tells_soft_pulsed_accents_from_chance():
     """Weak beats among as many equally weak extra accents: low certainty, yet a pulse beyond chance.
 

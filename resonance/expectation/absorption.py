@@ -11,13 +11,16 @@ strength.  What passes is the prediction error -- an onset that came
 unexpected, and an expected one that did not come (placed at the frame where
 it was due) -- as precision-weighted squared error, the form of
 prediction-error energy in predictive coding (Friston 2005: precision x
-error^2).  The precision of a rhythmic error is the product of two
-reliabilities: the band sink's own (what it has gained over the event rate,
-learned from its errors) and the metre model's certainty (Feldman & Friston
-2010; Vuust & Witek 2014; Koelsch, Vuust & Friston 2019): a syncopation
-against a sure metre carries energy, onsets that no metre explains carry
-little, and the small residual errors of a learned metronome carry almost
-none.
+error^2).  The precision of a rhythmic error is the metre model's certainty
+(Feldman & Friston 2010; Vuust & Witek 2014; Koelsch, Vuust & Friston 2019):
+a syncopation against a sure metre carries energy, onsets that no metre
+explains carry little, and the small residual errors of a learned metronome
+carry almost none.  The band sink's own realised precision (its information
+gain over the event rate) multiplies in only with
+``ModelConfig.sink_precision_exponent > 0``: it weights down exactly the drive
+that the sinks cannot read, which on recorded mixes (sink precision
+0.002-0.14) removed most of the onset path (docs/model.md, "Why recorded
+mixes scored low").
 """
 
 from __future__ import annotations
@@ -114,7 +117,12 @@ class OnsetAbsorption:
         # Expectations are matched within the timing tolerance (sinks.py).
         expected, omitted_s = self._tol.process(sink_out.o, sink_out.p)
         p = np.repeat(expected, pool, axis=1)
-        precision = self._precision.process(sink_out) * np.repeat(certainty, pool)[None, :]
+        # The precision of a rhythmic error is the metre model's certainty;
+        # the band sinks' own realised precision weighs in only with
+        # sink_precision_exponent > 0 (config.py; docs/model.md).
+        precision = np.repeat(certainty, pool)[None, :]
+        if self.config.sink_precision_exponent > 0.0:
+            precision = precision * self._precision.process(sink_out) ** self.config.sink_precision_exponent
         predicted = np.minimum(o, p)
         omitted = np.zeros_like(o)
         omitted[:, ::pool] = omitted_s
