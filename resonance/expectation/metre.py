@@ -302,7 +302,8 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
                     _catch_up(alpha, s0, L, offset[j], r, pre, ipre, pstart[j], lnorm[j])
                     last[j] = g - 1
                     lnorm[j] = 1.0
-            end = s0 + (offset[j] + L - 1) % L
+            # (offset in [0, L): the slot before it, without an integer division)
+            end = s0 + (offset[j] - 1 if offset[j] > 0 else L - 1)
             if live[j]:
                 leave[j] = alpha[end] * scale
             else:
@@ -323,7 +324,7 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
         norm = 1.0 / (1.0 - left + entered)
         for j in range(T):
             # The slot that held the end of the cycle now holds position 0.
-            off = (offset[j] + lengths[j] - 1) % lengths[j]
+            off = offset[j] - 1 if offset[j] > 0 else lengths[j] - 1
             offset[j] = off
             if live[j]:
                 alpha[starts[j] + off] = enter[j] / scale
