@@ -5,7 +5,8 @@ rag, Mozart, Haydn and Beethoven string quartets, a Mozart sonata, Corelli,
 Schubert, Schumann, Verdi, Weber, folk tunes of the Nottingham and O'Neill
 collections), each given a known tempo (the score's own metronome mark where
 it has one, else a tempo drawn from a seeded generator in 60-160 BPM),
-truncated to about ``--seconds`` and rendered through FluidSynth with the
+truncated to about ``--seconds`` (a score whose repeats music21 cannot
+expand is played through once without them) and rendered through FluidSynth with the
 FluidR3 General MIDI soundfont (Debian packages ``fluidsynth`` and
 ``fluid-soundfont-gm``) on piano, organ, strings or fiddle.  The scores are
 public-domain compositions whose encodings music21 distributes (see
