@@ -5,7 +5,8 @@ rag, Mozart, Haydn and Beethoven string quartets, a Mozart sonata, Corelli,
 Schubert, Schumann, Verdi, Weber, folk tunes of the Nottingham and O'Neill
 collections), each given a known tempo (the score's own metronome mark where
 it has one, else a tempo drawn from a seeded generator in 60-160 BPM),
-truncated to about ``--seconds`` and rendered through FluidSynth with the
+truncated to about ``--seconds`` (a score whose repeats music21 cannot
+expand is played through once without them) and rendered through FluidSynth with the
 FluidR3 General MIDI soundfont (Debian packages ``fluidsynth`` and
 ``fluid-soundfont-gm``) on piano, organ, strings or fiddle.  The scores are
 public-domain compositions whose encodings music21 distributes (see
@@ -80,9 +81,9 @@ PIECES = [
     ("verdi/laDonnaEMobile", None, 0),
     ("weber/concertino_clarinet", None, 0),
     ("leadSheet/fosterBrownHair", None, 0),
-    ("nottingham-dataset/reelsa-c.abc", 1, 110),
-    ("nottingham-dataset/reelsa-c.abc", 2, 0),
-    ("nottingham-dataset/reelsa-c.abc", 3, 110),
+    ("nottingham-dataset/reelsa-c.abc", 80, 110),
+    ("nottingham-dataset/reelsa-c.abc", 81, 0),
+    ("oneills1850/0001-0050.abc", 3, 110),
     ("oneills1850/0001-0050.abc", 1, 110),
     ("oneills1850/0001-0050.abc", 2, 0),
     ("oneills1850/0001-0050.abc", 10, 110),
@@ -96,6 +97,25 @@ def _beat_factor(score) -> float:
     if ts is not None and ts.denominator == 8 and ts.numerator in (6, 9, 12):
         return 1.5
     return 1.0
+
+
+def _without_repeats(score):
+    """The score with its repeat barlines and repeat expressions removed (played through once).
+
+    For scores whose repeats music21 cannot expand ("badly formed repeats");
+    scores whose repeats expand are rendered with them.
+    """
+    from music21 import bar, repeat
+
+    for el in list(score.recurse().getElementsByClass(bar.Repeat)):
+        site = el.activeSite
+        if site is not None and getattr(site, "leftBarline", None) is el:
+            site.leftBarline = None
+        if site is not None and getattr(site, "rightBarline", None) is el:
+            site.rightBarline = None
+    for el in list(score.recurse().getElementsByClass(repeat.RepeatExpression)):
+        el.activeSite.remove(el)
+    return score
 
 
 def render_piece(index: int, path: str, number, program: int, *, seconds: float, folder: Path):
@@ -133,7 +153,12 @@ def render_piece(index: int, path: str, number, program: int, *, seconds: float,
     mid = folder / f"{index:02d}.mid"
     raw = folder / f"{index:02d}.raw"
     wav = folder / f"{index:02d}.wav"
-    score.write("midi", fp=str(mid))
+    try:
+        score.write("midi", fp=str(mid))
+    except Exception as exc:  # music21's RepeatException: repeats it cannot expand
+        if "repeat" not in str(exc).lower():
+            raise
+        _without_repeats(score).write("midi", fp=str(mid))
     # Raw 16-bit stereo at 22.05 kHz, stopped once long enough (a stray
     # long note in a score must not render for hours).
     need = int(seconds * 22050) * 4

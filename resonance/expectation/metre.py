@@ -138,6 +138,100 @@ def _catch_up(alpha, s0, L, off_end, r, pre, ipre, p0, factor):  # pragma: no co
 
 
 @njit(cache=True, nogil=True, fastmath=True)
+def _dormant_accent(a, f, pre1, ipre0, lik, lev):  # pragma: no cover - compiled
+    """Bring a dormant cycle's ring ``a`` up to date and observe an accent; return its mass.
+
+    Slot ``m`` is multiplied by the normalisers since its last update
+    (``f``), the no-accent likelihoods of the positions it passed since
+    (``pre1[m] * ipre0[m]``) and the accent's likelihood at its position
+    now (``lik[lev[m]]``).  A separate function on views of the arrays: the
+    compiler keeps the loop tighter than inside the filter's frame loop
+    (same arithmetic in the same order, so the same result).
+    """
+    tot = 0.0
+    for m in range(a.size):
+        w = a[m] * f * pre1[m] * ipre0[m] * lik[lev[m]]
+        w = w if w > 1e-200 else 0.0
+        a[m] = w
+        tot += w
+    return tot
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _live_pass(a, scale, q, beat_w, theta, bin_of, lik, level, mb4, n_bins, accent, read, cos_a, sin_a,
+               p_ltm, b_t, p_stm):  # pragma: no cover - compiled
+    """Predict, observe and read one followed cycle (views of its ring and position tables).
+
+    Adds the cycle's share of the onset prediction (``p_ltm``), the beat
+    expectation (``b_t``) and the short-term prediction (``p_stm``) to the
+    running sums passed in, multiplies each slot by the likelihood of the
+    frame's accent (``lik[level]``) or, without one, of no onset
+    (``1 - q``), scatters the posterior's mass per beat position into
+    ``mb4`` and returns the sums with the cycle's mass and, on read frames
+    (``read``), its phase vector (``cs``, ``sn``).  One loop per case, so
+    no test runs inside a loop; the arithmetic and its order are those of
+    a single loop over all cycles.
+    """
+    rt = 0.0
+    cs = 0.0
+    sn = 0.0
+    L = a.size
+    if accent:
+        if read:
+            for m in range(L):
+                v = a[m] * scale
+                p_ltm += v * q[m]
+                b_t += v * beat_w[m]
+                p_stm += v * theta[bin_of[m]]
+                w = v * lik[level[m]]
+                w = w if w > 1e-200 else 0.0
+                a[m] = w
+                mb4[(m & 3) * n_bins + bin_of[m]] += w
+                rt += w
+                cs += w * cos_a[m]
+                sn += w * sin_a[m]
+        else:
+            for m in range(L):
+                v = a[m] * scale
+                p_ltm += v * q[m]
+                b_t += v * beat_w[m]
+                p_stm += v * theta[bin_of[m]]
+                w = v * lik[level[m]]
+                w = w if w > 1e-200 else 0.0
+                a[m] = w
+                mb4[(m & 3) * n_bins + bin_of[m]] += w
+                rt += w
+    else:
+        if read:
+            for m in range(L):
+                v = a[m] * scale
+                qm = q[m]
+                p_ltm += v * qm
+                b_t += v * beat_w[m]
+                p_stm += v * theta[bin_of[m]]
+                w = v * (1.0 - qm)
+                w = w if w > 1e-200 else 0.0
+                a[m] = w
+                mb4[(m & 3) * n_bins + bin_of[m]] += w
+                rt += w
+                cs += w * cos_a[m]
+                sn += w * sin_a[m]
+        else:
+            for m in range(L):
+                v = a[m] * scale
+                qm = q[m]
+                p_ltm += v * qm
+                b_t += v * beat_w[m]
+                p_stm += v * theta[bin_of[m]]
+                w = v * (1.0 - qm)
+                w = w if w > 1e-200 else 0.0
+                a[m] = w
+                mb4[(m & 3) * n_bins + bin_of[m]] += w
+                rt += w
+    return p_ltm, b_t, p_stm, rt, cs, sn
+
+
+@njit(cache=True, nogil=True, fastmath=True)
 def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, beat_w, starts, lengths, a_lo, a_hi, A, bin_of,
                     n_bins, n1, n_all, cos_a, sin_a, evidence, occupancy, sc, frame0, cert_a, stm_bias, every,
                     prune, last, lnorm, dmass, pre, ipre, pstart):  # pragma: no cover
@@ -208,7 +302,8 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
                     _catch_up(alpha, s0, L, offset[j], r, pre, ipre, pstart[j], lnorm[j])
                     last[j] = g - 1
                     lnorm[j] = 1.0
-            end = s0 + (offset[j] + L - 1) % L
+            # (offset in [0, L): the slot before it, without an integer division)
+            end = s0 + (offset[j] - 1 if offset[j] > 0 else L - 1)
             if live[j]:
                 leave[j] = alpha[end] * scale
             else:
@@ -229,7 +324,7 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
         norm = 1.0 / (1.0 - left + entered)
         for j in range(T):
             # The slot that held the end of the cycle now holds position 0.
-            off = (offset[j] + lengths[j] - 1) % lengths[j]
+            off = offset[j] - 1 if offset[j] > 0 else lengths[j] - 1
             offset[j] = off
             if live[j]:
                 alpha[starts[j] + off] = enter[j] / scale
@@ -265,9 +360,6 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
             s0 = starts[j]
             L = lengths[j]
             off = offset[j]
-            rt = 0.0
-            cs = 0.0
-            sn = 0.0
             # Slot s holds position (s - off) mod L: index s + L - off of the
             # ring's doubled position tables (positions 0..L-1, twice).
             d0 = 2 * s0 + L - off
@@ -277,35 +369,9 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
             # banks by position mod 4 (neighbouring positions often share a
             # bin, and one accumulator would chain each addition to the one
             # before), and on read frames the phase concentration too.
-            if ot > 0.0:
-                for m in range(L):
-                    v = alpha[s0 + m] * scale
-                    p_ltm += v * q[d0 + m]
-                    b_t += v * beat_w[d0 + m]
-                    p_stm += v * theta[bin_of[d0 + m]]
-                    w = v * lik[level[d0 + m]]
-                    w = w if w > 1e-200 else 0.0
-                    alpha[s0 + m] = w
-                    mb4[(m & 3) * n_bins + bin_of[d0 + m]] += w
-                    rt += w
-                    if read:
-                        cs += w * cos_a[d0 + m]
-                        sn += w * sin_a[d0 + m]
-            else:
-                for m in range(L):
-                    v = alpha[s0 + m] * scale
-                    qm = q[d0 + m]
-                    p_ltm += v * qm
-                    b_t += v * beat_w[d0 + m]
-                    p_stm += v * theta[bin_of[d0 + m]]
-                    w = v * (1.0 - qm)
-                    w = w if w > 1e-200 else 0.0
-                    alpha[s0 + m] = w
-                    mb4[(m & 3) * n_bins + bin_of[d0 + m]] += w
-                    rt += w
-                    if read:
-                        cs += w * cos_a[d0 + m]
-                        sn += w * sin_a[d0 + m]
+            p_ltm, b_t, p_stm, rt, cs, sn = _live_pass(
+                alpha[s0:s0 + L], scale, q[d0:d0 + L], beat_w[d0:d0 + L], theta, bin_of[d0:d0 + L], lik,
+                level[d0:d0 + L], mb4, n_bins, ot > 0.0, read, cos_a[d0:d0 + L], sin_a[d0:d0 + L], p_ltm, b_t, p_stm)
             ring[j] = rt
             tot += rt
             if read:
@@ -347,13 +413,7 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
                 # hold the cycle three times, so no index wraps).
                 b1 = pstart[j] + 2 * L - off
                 b0 = b1 - r
-                tot_j = 0.0
-                for m in range(L):
-                    w = alpha[s0 + m] * f * pre[b1 + m] * ipre[b0 + m] * lik[level[d0 + m]]
-                    w = w if w > 1e-200 else 0.0
-                    alpha[s0 + m] = w
-                    tot_j += w
-                dmass[j] = tot_j
+                dmass[j] = _dormant_accent(alpha[s0:s0 + L], f, pre[b1:b1 + L], ipre[b0:b0 + L], lik, level[d0:d0 + L])
                 last[j] = g
                 lnorm[j] = 1.0
         for k in range(n_bins):
