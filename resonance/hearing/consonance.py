@@ -1605,7 +1605,6 @@ class FrameAnalyzer:
         if m == 0:
             return []
         mags = s[: self._n_bins].T  # (m, n_bins)
-        silent = np.einsum("ij,ij->j", s, s) < 1e-12  # the whole frame
         if harmonic is None:
             cur = self._separator.process(s).T  # (m, n_bins)
         else:
@@ -1623,7 +1622,8 @@ class FrameAnalyzer:
             index = self._n
             self._n += 1
             prev, self._previous = self._previous, cur[j]
-            if prev is None or (index - 1) % self.every or silent[j]:
+            # (A silent frame: the whole frame, measured only where it matters.)
+            if prev is None or (index - 1) % self.every or float(np.dot(s[:, j], s[:, j])) < 1e-12:
                 out.append(None)
                 continue
             power = float(np.sum(cur2[j]))
