@@ -183,17 +183,21 @@ def test_streaming_at_native_rate_is_exact(tmp_path, rng):
 
 @pytest.mark.parametrize("container, subtype", [("WAV", "PCM_16"), ("WAV", "PCM_24"), ("WAV", "PCM_32"),
                                              ("FLAC", "PCM_16"), ("FLAC", "PCM_24"), ("AIFF", "PCM_16")])
-def test_integer_pcm_read_as_integers_equals_libsndfile_floats(tmp_path, rng, container, subtype):
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_integer_pcm_read_as_integers_equals_libsndfile_floats(tmp_path, rng, container, subtype, dtype):
     # The reader decodes integer PCM as integers and scales them itself (a
-    # cheaper path): the samples must be libsndfile's float64 ones bit for bit,
-    # full scale included.
+    # cheaper path; straight to float32 for float32 blocks): the samples must
+    # be libsndfile's float64 ones bit for bit (rounded to float32 for
+    # float32 blocks), full scale included, and so must the peak.
     x = rng.uniform(-1.0, 1.0, size=(20000, 2))
     x[:2] = [[-1.0, 1.0], [1.0, -1.0]]
     path = tmp_path / f"noise.{container.lower()}"
     sf.write(path, x, 8000, subtype=subtype, format=container)
     stored = sf.read(path, dtype="float64", always_2d=True)[0]
-    reader = AudioReader(path, sr=None, block_s=0.7, dtype=np.float64, mono=False)
-    np.testing.assert_array_equal(np.concatenate(list(reader), axis=1), stored.T)
+    reader = AudioReader(path, sr=None, block_s=0.7, dtype=dtype, mono=False)
+    blocks = list(reader)
+    assert all(b.dtype == dtype for b in blocks)
+    np.testing.assert_array_equal(np.concatenate(blocks, axis=1), stored.T.astype(dtype))
     assert reader.peak == np.max(np.abs(stored))
 
 

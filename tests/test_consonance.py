@@ -254,6 +254,25 @@ def test_a_separation_of_all_bins_handed_over_gives_the_frames_of_the_analysers_
         np.testing.assert_array_equal(h[:, j], harmonic_part(spectra[:, max(j - 4, 0) : j + 1].T, FREQS_HZ))
 
 
+def test_the_compiled_separation_equals_plain_medians_with_ties_and_any_window():
+    """The sliding medians of the kernel are exact: the same as NumPy's and SciPy's median filters."""
+    from scipy.ndimage import median_filter
+
+    from resonance.hearing.consonance import harmonic_part
+
+    rng = np.random.default_rng(3)
+    for n_bins, n_frames, band_hz in ((40, 5, 180.0), (40, 3, 60.0), (7, 4, 180.0), (300, 6, 33.0)):
+        freqs = np.arange(n_bins) * (22050 / 4096)
+        frames = rng.integers(0, 6, (n_frames, n_bins)).astype(float) * 0.25  # many equal values
+        frames[:, rng.integers(0, n_bins, 3)] = 0.0
+        width = max(3, int(round(band_hz / freqs[1])) | 1)
+        h = np.median(frames, axis=0)
+        p = median_filter(frames[-1], size=width, mode="nearest")
+        s = h**2 + p**2
+        expected = frames[-1] * np.divide(h**2, s, out=np.zeros_like(s), where=s > 0)
+        np.testing.assert_allclose(harmonic_part(frames, freqs, band_hz=band_hz), expected, rtol=1e-15, atol=0)
+
+
 def test_a_gliding_tone_is_less_tonal_than_a_steady_one():
     t = np.arange(2 * SR) / SR
     f_hz = 150.0 * 2 ** (np.sin(2 * np.pi * 0.7 * t) * 4 / 12)  # +-4 semitones: intonation-like

@@ -1265,7 +1265,11 @@ def _hpss_kernel(stack, k, n_history, width, h, out):  # pragma: no cover  (comp
     r = width // 2
     mid = n_history // 2
     col = np.empty(n_history)
-    win = np.empty(width)
+    # Two sorted windows across frequency (the current one and the next),
+    # each between sentinels: -inf before, +inf after.
+    wins = np.empty((2, width + 2))
+    wins[:, 0] = -np.inf
+    wins[:, width + 1] = np.inf
     p = np.empty(n_bins)
     hrow = np.empty(n_bins)
     for i in range(m):
@@ -1299,36 +1303,38 @@ def _hpss_kernel(stack, k, n_history, width, h, out):  # pragma: no cover  (comp
                     hrow[b] = col[mid]
                 else:
                     hrow[b] = (col[mid - 1] + col[mid]) / 2.0
-        # Median across frequency (edge bins repeated): a sorted sliding window.
+        # Median across frequency (edge bins repeated): a sorted sliding
+        # window, its values at 1..width.
+        win = wins[0]
         for j in range(width):
             b = min(max(j - r, 0), n_bins - 1)
             v = stack[row, b]
             q = j
-            while q > 0 and win[q - 1] > v:
-                win[q] = win[q - 1]
+            while q > 0 and win[q] > v:
+                win[q + 1] = win[q]
                 q -= 1
-            win[q] = v
-        p[0] = win[r]
+            win[q + 1] = v
+        p[0] = win[r + 1]
+        cur = 0
         for b in range(1, n_bins):
             old = stack[row, max(b - 1 - r, 0)]
             new = stack[row, min(b + r, n_bins - 1)]
-            # Replace ``old`` by ``new``: their ranks by counting (a branch-free
-            # pass over the window), then shift the run between them by one.
-            qo = 0
-            qn = 0
-            for q in range(width):
-                v = win[q]
-                qo += v < old
-                qn += v < new
-            if new > old:
-                for q in range(qo, qn - 1):
-                    win[q] = win[q + 1]
-                win[qn - 1] = new
-            else:
-                for q in range(qo, qn, -1):
-                    win[q] = win[q - 1]
-                win[qn] = new
-            p[b] = win[r]
+            # Replace ``old`` by ``new`` without branches (vectorised): with
+            # t the window without ``old`` (the values from ``old`` on moved
+            # down by one; +inf on top), the new window at q is
+            # max(min(t[q], new), t[q - 1]) -- t[q] below the place of
+            # ``new``, ``new`` there, t[q - 1] above.
+            src = wins[cur]
+            dst = wins[1 - cur]
+            for q in range(1, width + 1):
+                s0 = src[q - 1]
+                s1 = src[q]
+                s2 = src[q + 1]
+                t_below = s0 if s0 < old else s1
+                t = s1 if s1 < old else s2
+                dst[q] = max(min(t, new), t_below)
+            cur = 1 - cur
+            p[b] = dst[r + 1]
         for b in range(n_bins):
             h2 = hrow[b] * hrow[b]
             p2 = p[b] * p[b]
@@ -1599,7 +1605,6 @@ class FrameAnalyzer:
         if m == 0:
             return []
         mags = s[: self._n_bins].T  # (m, n_bins)
-        silent = np.einsum("ij,ij->j", s, s) < 1e-12  # the whole frame
         if harmonic is None:
             cur = self._separator.process(s).T  # (m, n_bins)
         else:
@@ -1617,7 +1622,8 @@ class FrameAnalyzer:
             index = self._n
             self._n += 1
             prev, self._previous = self._previous, cur[j]
-            if prev is None or (index - 1) % self.every or silent[j]:
+            # (A silent frame: the whole frame, measured only where it matters.)
+            if prev is None or (index - 1) % self.every or float(np.dot(s[:, j], s[:, j])) < 1e-12:
                 out.append(None)
                 continue
             power = float(np.sum(cur2[j]))

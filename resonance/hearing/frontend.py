@@ -32,6 +32,10 @@ __all__ = ["MODEL_SR", "FrontEnd", "FrontEndFrames", "erb_filterbank"]
 #: Sample rate at which the model runs (Hz).
 MODEL_SR = 22050
 
+#: Short frames windowed and transformed at a time (engineering choice: a
+#: working set of ~0.5 MB stays in cache; the values do not depend on it).
+_CHUNK = 256
+
 
 @dataclass
 class FrontEndFrames:
@@ -240,6 +244,7 @@ class FrontEnd:
         win = np.hanning(self.n_fft + 1)[:-1]
         self._win = win
         self._win32 = win.astype(np.float32)
+        self._chunk_buf = np.empty((_CHUNK, self.n_fft), dtype=np.float32)
         # 0 dB = a full-scale sine: its power summed over all positive-
         # frequency bins is n_fft * sum(win^2) / 4 (Parseval), so a sine read
         # through a band that spans its main lobe has the right level.
@@ -258,6 +263,8 @@ class FrontEnd:
         self._fb_bin = fb[: self.n_binaural_bands, : self._n_bin_bins]
         self._win_long = np.hanning(self.n_fft_long + 1)[:-1]
         self._win_long32 = self._win_long.astype(np.float32)
+        self._long_chunk_buf = np.empty((max(1, _CHUNK * self.n_fft // self.n_fft_long), self.n_fft_long),
+                                        dtype=np.float32)
         self._long_scale = 2.0 / self._win_long.sum()
         self._lag = max(1, int(round(self.onset_lag_s * sr / self.hop_length)))
         self._hold = max(1, int(round(self.onset_hold_s * sr / self.hop_length)))
@@ -352,23 +359,45 @@ class FrontEnd:
             # Single precision is ample for levels in dB (~1e-6 dB) and halves
             # the cost; the band powers are summed in float64 (a float32
             # product's rounding would depend on how the stream is split).
-            # Both ears windowed into one buffer (an FFT of a stacked 3-D
-            # array is slower than one per ear).
-            win = np.empty((len(frames), n, self.n_fft), dtype=np.float32)
-            specs, ear_power = [], []
-            for c, f in enumerate(frames):
-                np.multiply(f, self._win32, out=win[c])
-                spec = scipy.fft.rfft(win[c], axis=-1)
-                p = spec.real**2
-                p += spec.imag**2
-                specs.append(spec)
-                ear_power.append(p)
-            del win
-            power = ear_power[0]
-            if len(specs) == 2:
-                power = power + ear_power[1]
-                power *= np.float32(0.5)
+            # The frames are windowed and transformed _CHUNK at a time (one
+            # ear, then the other, into one reused buffer): the working set
+            # stays in cache, and every value is computed as on the whole
+            # block (each row alone).
             floor = 10.0 ** (self.floor_db / 10.0)
+            stereo = len(frames) == 2
+            nb = self._n_bin_bins
+            power = np.empty((n, self.n_fft // 2 + 1), dtype=np.float32)
+            bin_db = np.empty_like(power)
+            if stereo:  # the bins below BINAURAL_MAX_HZ, for the interaural correlation
+                low_spec = [np.empty((n, nb), dtype=np.complex64) for _ in frames]
+                low_power = [np.empty((n, nb), dtype=np.float32) for _ in frames]
+            win = self._chunk_buf
+            bin_scale, bin_floor = np.float32(1.0 / self._pref), np.float32(floor)
+            for i in range(0, n, _CHUNK):
+                k = min(_CHUNK, n - i)
+                ear_power = []
+                for c, f in enumerate(frames):
+                    np.multiply(f[i : i + k], self._win32, out=win[:k])
+                    spec = scipy.fft.rfft(win[:k], axis=-1)
+                    p = spec.real**2
+                    p += spec.imag**2
+                    ear_power.append(p)
+                    if stereo:
+                        low_spec[c][i : i + k] = spec[:, :nb]
+                        low_power[c][i : i + k] = p[:, :nb]
+                pw = power[i : i + k]
+                if stereo:
+                    np.add(ear_power[0], ear_power[1], out=pw)
+                    pw *= np.float32(0.5)
+                else:
+                    pw[...] = ear_power[0]
+                # Level of each bin (dB above the floor), for the spectral flux.
+                bd = bin_db[i : i + k]
+                np.multiply(pw, bin_scale, out=bd)
+                np.maximum(bd, bin_floor, out=bd)
+                np.log10(bd, out=bd)
+                bd *= np.float32(10.0)
+                bd -= np.float32(self.floor_db)
             band = power.astype(np.float64) @ self._fb.T / self._pref
             level = 10.0 * np.log10(np.maximum(band, floor)) - self.floor_db
             level = level.T  # (n_bands, n)
@@ -391,18 +420,14 @@ class FrontEnd:
             np.maximum(onset, 0.0, out=onset)
             # Spectral change within each band (chord changes, new notes in
             # a dense mix): band-wise SuperFlux against the same reference.
-            bin_db = np.log10(np.maximum(power * np.float32(1.0 / self._pref), np.float32(floor)))
-            bin_db *= np.float32(10.0)
-            bin_db -= np.float32(self.floor_db)
             flux, self._flux_prev = band_flux_db(
                 bin_db, self._flux_prev, lag=self._lag, hold=self._hold, fb_norm=self._fb_norm
             )
             np.maximum(onset, flux, out=onset)
-            if len(specs) == 2:
-                nb = self._n_bin_bins
+            if stereo:
                 binaural = interaural_correlation(
-                    specs[0][:, :nb], specs[1][:, :nb], self._fb_bin, floor=floor * self._pref,
-                    power_l=ear_power[0][:, :nb], power_r=ear_power[1][:, :nb],
+                    low_spec[0], low_spec[1], self._fb_bin, floor=floor * self._pref,
+                    power_l=low_power[0], power_r=low_power[1],
                 )
                 # Binaural events: rises of the interaural correlation.
                 bdb = 20.0 * np.log10(np.maximum(0.5 * (1.0 + binaural), 0.01))
@@ -426,27 +451,34 @@ class FrontEnd:
             binaural_onset = np.zeros((self.n_binaural_bands, 0))
         lframes = [self._long[c].push(x) for c, x in enumerate(chans)]
         if len(lframes[0]):
+            # In chunks of frames, as the short frames (the same values).
             m = len(lframes[0])
-            win = np.empty((len(lframes), m, self.n_fft_long), dtype=np.float32)
-            for c, f in enumerate(lframes):
-                np.multiply(f, self._win_long32, out=win[c])
-            lspec = [scipy.fft.rfft(w, axis=-1) for w in win]
-            del win
-            if len(lframes) == 2:
-                # Power of each ear from (re, im) in float32 (relative rounding
-                # ~1e-7), summed over the ears in float64.
-                lpow = []
-                for spec in lspec:
-                    p = spec.real**2
-                    p += spec.imag**2
-                    lpow.append(p)
-                spectrum = lpow[0].T.astype(np.float64)
-                spectrum += lpow[1].T
-                spectrum *= 0.5 * self._long_scale**2
-                np.sqrt(spectrum, out=spectrum)
-            else:
-                spectrum = np.abs(lspec[0]).T.astype(np.float64)
-                spectrum *= self._long_scale
+            out = np.empty((m, self.n_fft_long // 2 + 1))  # returned transposed: (bins, frames)
+            win = self._long_chunk_buf
+            step = win.shape[0]
+            for i in range(0, m, step):
+                k = min(step, m - i)
+                lspec = []
+                for f in lframes:
+                    np.multiply(f[i : i + k], self._win_long32, out=win[:k])
+                    lspec.append(scipy.fft.rfft(win[:k], axis=-1))
+                o = out[i : i + k]
+                if len(lframes) == 2:
+                    # Power of each ear from (re, im) in float32 (relative
+                    # rounding ~1e-7), summed over the ears in float64.
+                    lpow = []
+                    for spec in lspec:
+                        p = spec.real**2
+                        p += spec.imag**2
+                        lpow.append(p)
+                    o[...] = lpow[0]
+                    o += lpow[1]
+                    o *= 0.5 * self._long_scale**2
+                    np.sqrt(o, out=o)
+                else:
+                    o[...] = np.abs(lspec[0])
+                    o *= self._long_scale
+            spectrum = out.T
         else:
             spectrum = np.zeros((self.n_fft_long // 2 + 1, 0))
         return FrontEndFrames(

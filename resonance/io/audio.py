@@ -324,7 +324,7 @@ class AudioReader:
         work = np.dtype(self.dtype).name
         if self.sr != self.info.sr:
             resampler = soxr.ResampleStream(self.info.sr, self.sr, 2, dtype=work, quality="HQ")
-        for block in self._iter_raw():
+        for block in self._iter_raw(single=work == "float32"):
             if resampler is not None:
                 block = resampler.resample_chunk(np.ascontiguousarray(block, dtype=work))
             if block.size:
@@ -334,8 +334,15 @@ class AudioReader:
             if tail.size:
                 yield np.ascontiguousarray(tail.T).astype(self.dtype, copy=False)
 
-    def _iter_raw(self) -> Iterator[np.ndarray]:
-        """Yield checked native-rate blocks of shape (n_frames, n_channels), float64."""
+    def _iter_raw(self, *, single: bool = False) -> Iterator[np.ndarray]:
+        """Yield checked native-rate blocks of shape (n_frames, n_channels), float64.
+
+        ``single``: fixed-point files are converted straight to float32 (the
+        same values as float64 rounded to float32: a 16- or 24-bit sample is
+        exact in float32 and a 32-bit one rounds once either way), and
+        need no check (integer samples are finite and within full scale).
+        Other files still yield float64.
+        """
         info = self.info
         path = info.path
         block_frames = max(1, int(round(self.block_s * info.sr)))
@@ -353,6 +360,10 @@ class AudioReader:
                     with _quiet_decoder(path):
                         if int_dtype is None:
                             block = handle.read(block_frames, dtype="float64", always_2d=True)
+                        elif single:
+                            raw = handle.read(block_frames, dtype=int_dtype, always_2d=True)
+                            block = raw.astype(np.float32)
+                            block *= np.float32(int_scale)
                         else:
                             block = handle.read(block_frames, dtype=int_dtype, always_2d=True).astype(np.float64)
                             block *= int_scale
@@ -363,13 +374,18 @@ class AudioReader:
                     ) from None
                 if block.shape[0] == 0:
                     break
-                try:
-                    check_audio(block.T, name=f"'{path}'", max_abs=MAX_SAMPLE_ABS, sr=info.sr,
-                                start_sample=self.frames_read, hint="the file is damaged or mis-scaled")
-                except ParameterError as exc:
-                    raise DataFileError(str(exc)) from None
+                if block.dtype == np.float32:  # fixed point: finite and within full scale
+                    # The peak from the integers (times a power of two: exact).
+                    hi, lo = float(raw.max()) * int_scale, float(raw.min()) * int_scale
+                else:
+                    try:
+                        check_audio(block.T, name=f"'{path}'", max_abs=MAX_SAMPLE_ABS, sr=info.sr,
+                                    start_sample=self.frames_read, hint="the file is damaged or mis-scaled")
+                    except ParameterError as exc:
+                        raise DataFileError(str(exc)) from None
+                    hi, lo = float(block.max()), float(block.min())  # no |block| temporary
                 self.frames_read += block.shape[0]
-                self.peak = max(self.peak, float(block.max()), -float(block.min()))  # no |block| temporary
+                self.peak = max(self.peak, hi, -lo)
                 yield block
         if self.frames_read == 0:
             raise DataFileError(f"'{path}': no frames could be decoded; at least one frame is required")
