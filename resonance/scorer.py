@@ -451,14 +451,13 @@ class Scorer:
         drive = np.concatenate([neutral, total], axis=0)
         drive = drive.reshape(2 * B, -1, _POOL).mean(axis=2)  # to the bank's rate
         z = self._bank.process(drive)  # (2B, J, n_steps)
-        e_n, e_t, p_t, pulse = self._onset_drive.process(z)
+        e_n, e_t, rp, pulse = self._onset_drive.process(z)
         # Power of each mode at each rhythm rate (for mode consonance): of the
         # whole drive, not of its neutral share: a harmonic oscillates at the
         # rates of the rhythm that arrives, predicted or not (entrainment is
         # strongest to a predictable rhythm: Lakatos et al. 2008; Nozaradan et
         # al. 2011).  What the sinks predict is absorbed from its energy
         # (which harmonics are energised), not from its rates.
-        rp = p_t.sum(axis=2)
         self._rate_power = rp if self._rate_power is None else self._rate_power + rp
         e_n = e_n * loud_step[:1]
         e_t = e_t * loud_step[:1]
