@@ -43,25 +43,27 @@ SYNC_PRIOR_EVENTS = 4.0
 
 
 @njit(cache=True, nogil=True)
-def _locking_sums(states, pre, u, w):  # pragma: no cover - compiled
-    """Per model step: the weighted drive-times-phase sums, and the oscillators' power.
+def _locking_sums(states, pre, u, w, pole, last):  # pragma: no cover - compiled
+    """Running average of the drive-weighted phase, and the oscillators' power, at the model steps.
 
     For each oscillator, the phase ``z / |z|`` just before each step (``pre``
-    before the first), times the step's drive ``u`` (R, n), summed over each
-    group of ``w.size`` steps with weights ``w`` (the first stage of
-    :func:`step_average`); the power ``|z|^2`` at the last step of each
-    group; and the sum of ``|z|^2`` over every step.  One pass over the
-    states, shape (R, F, n), in place of several array passes.
+    before the first), times the step's drive ``u`` (R, n), is averaged as
+    :func:`step_average` does: summed over each group of ``w.size`` steps
+    with weights ``w``, the groups averaged with pole ``pole`` from ``last``
+    (R, F).  Also returns the power ``|z|^2`` at the last step of each group
+    and the sum of ``|z|^2`` over every step.  One pass over the states,
+    shape (R, F, n), in place of several array passes.
     """
     R, F, n = states.shape
     per = w.size
     m = n // per
     num = np.empty((R, F, m), dtype=np.complex128)
-    last = np.empty((R, F, m))
+    power = np.empty((R, F, m))
     total = 0.0
     for r in range(R):
         for f in range(F):
             br, bi = pre[r, f].real, pre[r, f].imag
+            yr, yi = last[r, f].real, last[r, f].imag
             for k in range(m):
                 sr = 0.0
                 si = 0.0
@@ -79,9 +81,12 @@ def _locking_sums(states, pre, u, w):  # pragma: no cover - compiled
                     br, bi = z.real, z.imag
                     p = br * br + bi * bi
                     total += p
-                num[r, f, k] = complex(sr, si)
-                last[r, f, k] = p
-    return num, last, total
+                # The arithmetic of lfilter([1], [1, -pole]) (transposed direct form II).
+                yr = sr + pole * yr
+                yi = si + pole * yi
+                num[r, f, k] = complex(yr, yi)
+                power[r, f, k] = p
+    return num, power, total
 
 
 class Synchrony:
@@ -194,8 +199,8 @@ class Synchrony:
         per = self.step // OSC_FRAMES
         # Read at the model steps only (step_average); the drive's running
         # sum is the same at every frequency: averaged once.
-        groups, xe, power_sum = _locking_sums(states, pre, u[:, 0, :], _step_weights(a, per))
-        num, num_state = _running_average(groups, a, per, self._state[0])
+        num, xe, power_sum = _locking_sums(states, pre, u[:, 0, :], _step_weights(a, per), a**per, self._state[0])
+        num_state = num[..., -1].copy()
         den, den_state = step_average(u, a, per, self._state[1])
         self._state = (num_state, den_state)
         prior = (1.0 - a) * SYNC_PRIOR_EVENTS
