@@ -156,6 +156,12 @@ class Synchrony:
         self._a = float(np.exp(-(OSC_FRAMES / self.frame_rate_hz) / cfg.sync_tau_s))
         self._ready = True
         self.reset()
+        # The compiled loops are loaded (or compiled) now, in the set-up, not
+        # on the first model step of a live stream.
+        self._osc.process(np.zeros((n_reg, 1, 1)))
+        _locking_sums(np.zeros((1, 1, 1), complex), np.zeros((1, 1), complex), np.zeros((1, 1)), np.ones(1), 0.5,
+                      np.zeros((1, 1), complex))
+        self.reset()
 
     def reset(self) -> None:
         """Start a new stimulus: oscillators at rest, nothing recorded."""
