@@ -22,14 +22,18 @@ Integration splits each step into the linear flow (exact: exponential Euler,
 so an oscillator rings at its frequency even with a step of a quarter of its
 period), the delayed coupling and drive, and the exact flow of the cubic
 saturation ``|z|^2 -> |z|^2 / (1 + 2 b dt |z|^2)`` (stable for any drive),
-vectorised over regions and frequencies, with a ring
-buffer of past states for the delays.  It streams: processing a drive in one
-call or in blocks gives the same trajectory.
+with a ring buffer of past states for the delays.  The step loop is compiled
+(numba, a dependency of librosa; cached on disk) and sums the delayed
+coupling over the connectome's nonzero weights only.  It streams: processing
+a drive in one call or in blocks gives the same trajectory.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from numba import njit
 
 from ..errors import ParameterError
 from ..validation import check_float
@@ -63,6 +67,54 @@ def kuramoto_order(z: np.ndarray, *, axis: int = 0) -> np.ndarray:
     num = np.abs(z.sum(axis=axis))
     den = np.abs(z).sum(axis=axis)
     return np.where(den > 0, num / np.maximum(den, 1e-300), 0.0)
+
+
+@njit(cache=True, nogil=True)
+def _integrate(x, u, kick, decay, phi, indptr, offset, col, val, two_b_dt, n_hist, out):  # pragma: no cover
+    """Integrate one step per column of the drive ``u``; states into ``out`` and the ring ``x``.
+
+    ``x`` is the flat (re, im) view of the states, time-major, shape
+    (n_hist + n, R, F) complex: the last ``n_hist`` known states, then room
+    for the ``n`` new ones.  ``u`` (R, 1 or F, n) is the drive, ``kick`` (F,)
+    its gain.  Row ``r`` of the coupling (global gain and self term folded
+    in) is the sparse sum of ``val[i]`` times the state of region ``col[i]``
+    at ring offset ``offset[i]`` (``x[t + offset[i]]`` for step ``t``), over
+    ``i`` in ``indptr[r]:indptr[r + 1]``.  Each new state is ``decay z +
+    kick u + phi c``, then the exact flow of the saturation divides it by
+    ``sqrt(1 + 2 b dt |z|^2)`` (``two_b_dt`` 0: none).  Indices into ``x``
+    are unsigned, so that the coupling's inner loop compiles to vector loads.
+    """
+    R, F, n = out.shape
+    per_freq = u.shape[1] == F
+    F2 = np.uint64(2 * F)
+    step = np.uint64(R) * F2
+    dr, di = decay.real.copy(), decay.imag.copy()
+    qr, qi = phi.real.copy(), phi.imag.copy()
+    c = np.empty(2 * F)
+    for t in range(n):
+        now = np.uint64(n_hist + t) * step
+        for r in range(R):
+            c[:] = 0.0
+            for i in range(indptr[r], indptr[r + 1]):
+                src = np.uint64(t + offset[i]) * step + np.uint64(col[i]) * F2
+                w = val[i]
+                for q in range(F2):
+                    c[q] += w * x[src + q]
+            new = now + np.uint64(r) * F2
+            prev = new - step
+            for f in range(F):
+                k = np.uint64(2 * f)
+                d = kick[f] * u[r, f if per_freq else 0, t]
+                pr, pi, cr, ci = x[prev + k], x[prev + k + 1], c[k], c[k + 1]
+                re = (dr[f] * pr - di[f] * pi) + d.real + (cr * qr[f] - ci * qi[f])
+                im = (dr[f] * pi + di[f] * pr) + d.imag + (cr * qi[f] + ci * qr[f])
+                if two_b_dt != 0.0:
+                    scale = 1.0 / math.sqrt((re * re + im * im) * two_b_dt + 1.0)
+                    re *= scale
+                    im *= scale
+                x[new + k] = re
+                x[new + k + 1] = im
+                out[r, f, t] = complex(re, im)
 
 
 class RegionalOscillators:
@@ -130,6 +182,14 @@ class RegionalOscillators:
         blocks = [np.where(d == k, w, 0.0) for k in with_now]
         blocks[-1] = blocks[-1] - np.diag(self._rowsum)
         self._w_slots = np.concatenate(blocks, axis=1)
+        # Its nonzero entries, row by row (CSR), with the global gain: entry
+        # (r, s R + j) reads region j at ring offset slots[s].
+        w_g = self.g * self._w_slots if self.g else np.zeros_like(self._w_slots)
+        rows, cols = np.nonzero(w_g)
+        self._indptr = np.searchsorted(rows, np.arange(self.n_regions + 1)).astype(np.int64)
+        self._offset = self._slots[cols // self.n_regions].astype(np.int64)
+        self._col = (cols % self.n_regions).astype(np.int64)
+        self._val = w_g[rows, cols]
         self.reset()
 
     def reset(self, z0=None) -> None:
@@ -160,39 +220,14 @@ class RegionalOscillators:
         u = np.asarray(u)
         n = u.shape[-1]
         R, F, L = self.n_regions, self.freqs_hz.size, self._len
-        decay, phi = self._decay, self._phi
-        kick = phi / self.dt_s
-        two_b_dt = 2.0 * self.b * self.dt_s
-        # Time-major: the last L states, then the n new ones, so that the
-        # delayed states of each step are one contiguous slice.
+        if u.ndim != 3 or u.shape[0] != R or u.shape[1] not in (1, F):
+            raise ParameterError(f"u has shape {u.shape}; expected ({R}, {F} or 1, n_steps)")
+        # Time-major ring: the last L states, then the n new ones, so that the
+        # delayed states of each step lie side by side.
         x = np.empty((L + n, R, F), dtype=complex)
         x[:L] = self._hist
-        # Written time-major at once (a transposing copy of the product costs more).
-        u_k = np.multiply(np.moveaxis(u, -1, 0), kick, order="C")  # (n, R, F)
-        w = self.g * self._w_slots if self.g else None
-        slots = None if self._dense else self._slots
-        # The (re, im) view of the states and buffers reused at every step.
-        xr = x.view(np.float64)  # (L + n, R, 2 F)
-        c_r = np.empty((R, 2 * F))
-        c = c_r.view(complex)  # (R, F)
-        m = np.empty((R, F))
-        for t in range(n):
-            new = x[L + t]
-            np.multiply(decay, x[L + t - 1], out=new)
-            new += u_k[t]
-            if w is not None:
-                past = xr[t : t + L] if slots is None else xr[t + slots]
-                # W is real: one real product on the (re, im) pairs.
-                np.matmul(w, past.reshape(-1, 2 * F), out=c_r)
-                c *= phi
-                new += c
-            if self.b:
-                # Saturation by its exact flow: |z|^2 -> |z|^2 / (1 + 2 b dt |z|^2).
-                np.abs(new, out=m)
-                m *= m
-                m *= two_b_dt
-                m += 1.0
-                np.sqrt(m, out=m)
-                new /= m
+        out = np.empty((R, F, n), dtype=complex)
+        _integrate(x.reshape(-1).view(np.float64), np.asarray(u, dtype=complex), self._phi / self.dt_s, self._decay,
+                   self._phi, self._indptr, self._offset, self._col, self._val, 2.0 * self.b * self.dt_s, L, out)
         self._hist = x[n:].copy()
-        return np.ascontiguousarray(np.moveaxis(x[L:], 0, -1))
+        return out

@@ -18,7 +18,10 @@ over time of each region's oscillation (Lachaux et al. 1999), averaged over
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from numba import njit
 from scipy.signal import lfilter
 
 from .oscillators import RegionalOscillators, delay_steps, kuramoto_order
@@ -37,6 +40,53 @@ OSC_HALF_AMPLITUDE = 0.1
 #: ``sync_tau_s`` (engineering choice: one or two events alone do not make
 #: a rhythm that an oscillator can lock to).
 SYNC_PRIOR_EVENTS = 4.0
+
+
+@njit(cache=True, nogil=True)
+def _locking_sums(states, pre, u, w, pole, last):  # pragma: no cover - compiled
+    """Running average of the drive-weighted phase, and the oscillators' power, at the model steps.
+
+    For each oscillator, the phase ``z / |z|`` just before each step (``pre``
+    before the first), times the step's drive ``u`` (R, n), is averaged as
+    :func:`step_average` does: summed over each group of ``w.size`` steps
+    with weights ``w``, the groups averaged with pole ``pole`` from ``last``
+    (R, F).  Also returns the power ``|z|^2`` at the last step of each group
+    and the sum of ``|z|^2`` over every step.  One pass over the states,
+    shape (R, F, n), in place of several array passes.
+    """
+    R, F, n = states.shape
+    per = w.size
+    m = n // per
+    num = np.empty((R, F, m), dtype=np.complex128)
+    power = np.empty((R, F, m))
+    total = 0.0
+    for r in range(R):
+        for f in range(F):
+            br, bi = pre[r, f].real, pre[r, f].imag
+            yr, yi = last[r, f].real, last[r, f].imag
+            for k in range(m):
+                sr = 0.0
+                si = 0.0
+                p = 0.0
+                for q in range(per):
+                    t = k * per + q
+                    p2 = br * br + bi * bi
+                    # |z| as numpy's abs (hypot) where the squares would underflow.
+                    mag = math.sqrt(p2) if p2 > 1e-290 else math.hypot(br, bi)
+                    inv = 1.0 / max(mag, 1e-300)
+                    d = u[r, t]
+                    sr += (d * (br * inv)) * w[q]
+                    si += (d * (bi * inv)) * w[q]
+                    z = states[r, f, t]
+                    br, bi = z.real, z.imag
+                    p = br * br + bi * bi
+                    total += p
+                # The arithmetic of lfilter([1], [1, -pole]) (transposed direct form II).
+                yr = sr + pole * yr
+                yi = si + pole * yi
+                num[r, f, k] = complex(yr, yi)
+                power[r, f, k] = p
+    return num, power, total
 
 
 class Synchrony:
@@ -106,6 +156,12 @@ class Synchrony:
         self._a = float(np.exp(-(OSC_FRAMES / self.frame_rate_hz) / cfg.sync_tau_s))
         self._ready = True
         self.reset()
+        # The compiled loops are loaded (or compiled) now, in the set-up, not
+        # on the first model step of a live stream.
+        self._osc.process(np.zeros((n_reg, 1, 1)))
+        _locking_sums(np.zeros((1, 1, 1), complex), np.zeros((1, 1), complex), np.zeros((1, 1)), np.ones(1), 0.5,
+                      np.zeros((1, 1), complex))
+        self.reset()
 
     def reset(self) -> None:
         """Start a new stimulus: oscillators at rest, nothing recorded."""
@@ -135,38 +191,36 @@ class Synchrony:
         u = (self._entry @ u_b)[:, None, :]  # (R, 1, n_osc)
         pre = self._osc.state.copy()
         states = self._osc.process(u)  # (R, F, n_osc)
-        # Phase of each oscillator just before each step's drive arrives.
-        before = np.concatenate([pre[..., None], states[..., :-1]], axis=2)
-        ph = before * (1.0 / np.maximum(np.abs(before), 1e-300))
         # Stimulus-locked phase consistency (the inter-trial phase coherence
         # of evoked responses): the drive-weighted mean phasor of the phase
-        # at which events arrive, over ``sync_tau_s``, against the drive plus
-        # a prior of SYNC_PRIOR_EVENTS full events.  Events on a steady
-        # rhythm find an entrained oscillator at the same phase every time;
+        # at which events arrive (the phase of each oscillator just before
+        # each step's drive), over ``sync_tau_s``, against the drive plus a
+        # prior of SYNC_PRIOR_EVENTS full events.  Events on a steady rhythm
+        # find an entrained oscillator at the same phase every time;
         # irregular events find it anywhere.
         a = self._a
         R = u.shape[0]
         if self._state is None:
-            self._state = (np.zeros(ph.shape[:2], dtype=complex), np.zeros((R, 1)))
+            self._state = (np.zeros(states.shape[:2], dtype=complex), np.zeros((R, 1)))
         per = self.step // OSC_FRAMES
-        # Read at the model steps only; the drive's running sum is the same
-        # at every frequency: averaged once.
-        num, num_state = step_average(u * ph, a, per, self._state[0])
+        # Read at the model steps only (step_average); the drive's running
+        # sum is the same at every frequency: averaged once.
+        num, xe, power_sum = _locking_sums(states, pre, u[:, 0, :], _step_weights(a, per), a**per, self._state[0])
+        num_state = num[..., -1].copy()
         den, den_state = step_average(u, a, per, self._state[1])
         self._state = (num_state, den_state)
         prior = (1.0 - a) * SYNC_PRIOR_EVENTS
         x = states[:, :, per - 1 :: per]  # (R, F, n_steps) at the model steps
         plv = np.abs(num) / (den + prior)
         order = kuramoto_order(x, axis=0)  # (F, n)
-        power = states.real**2 + states.imag**2  # (R, F, n_osc)
-        xe = power[:, :, per - 1 :: per]  # (R, F, n)
+        # xe: the oscillators' power at the model steps, (R, F, n).
         locked_time = (xe * plv).sum(axis=0) / np.maximum(xe.sum(axis=0), 1e-300)
         locked = order * locked_time
         energy = xe.sum(axis=0)  # (F, n)
         self._sync.append(np.stack([energy.sum(axis=0), (energy * locked).sum(axis=0)], axis=1))
-        amp2 = power.mean(axis=(0, 1))
-        self._amp[0] += float(amp2.sum())
-        self._amp[1] += amp2.size
+        # Mean squared amplitude of the oscillators, summed over their steps.
+        self._amp[0] += power_sum / (states.shape[0] * states.shape[1])
+        self._amp[1] += states.shape[2]
 
     def value(self) -> float:
         """Synchrony since the last :meth:`reset`, in [0, 1].
@@ -195,7 +249,16 @@ def step_average(x: np.ndarray, a: float, per: int, last: np.ndarray):
     ``x.shape[:-1] + (n / per,)``, and ``y`` after the last sample.
     """
     n = x.shape[-1]
-    w = (1.0 - a) * a ** np.arange(per - 1, -1, -1, dtype=float)
-    g = x.reshape(x.shape[:-1] + (n // per, per)) @ w
+    g = x.reshape(x.shape[:-1] + (n // per, per)) @ _step_weights(a, per)
+    return _running_average(g, a, per, last)
+
+
+def _step_weights(a: float, per: int) -> np.ndarray:
+    """Weights ``(1 - a) a^(per-1-q)`` of the samples of a group (:func:`step_average`)."""
+    return (1.0 - a) * a ** np.arange(per - 1, -1, -1, dtype=float)
+
+
+def _running_average(g: np.ndarray, a: float, per: int, last: np.ndarray):
+    """The groups' weighted sums ``g`` averaged with pole ``a^per`` (:func:`step_average`)."""
     y, _ = lfilter([1.0], [1.0, -(a**per)], g, axis=-1, zi=(a**per) * last[..., None])
     return y, y[..., -1]

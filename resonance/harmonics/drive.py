@@ -109,28 +109,37 @@ def modulation_coherence(m: np.ndarray, state, *, a: float, floor: float, expone
 
 
 @njit(cache=True, nogil=True)
-def _mode_power(a, transfer_power, n):  # pragma: no cover - compiled
-    """Power of each mode's amplitude through its field response, shape (K, 2, J, n).
+def _mode_energy(a, transfer_power, gain):  # pragma: no cover - compiled
+    """Energy of each mode per step, and the total drive's power per rhythm frequency summed over the steps.
 
-    ``a`` holds the (re, im) pairs of the amplitudes, shape (K, 2 * 2 J n)
-    (drive c = neutral, total; rhythm frequency j; step); each pair's
-    ``re**2 + im**2`` is scaled by ``transfer_power[k, j]`` (``|T_k(f_j)|^2``):
-    one pass, the same arithmetic as squaring, adding the pairs and scaling.
+    ``a`` holds the (re, im) pairs of the modes' amplitudes, shape
+    (K, 2 * 2 J n) (drive c = neutral, total; rhythm frequency j; step);
+    each pair's power ``re**2 + im**2`` is scaled by ``transfer_power[k, j]``
+    (``|T_k(f_j)|^2``).  Returns the energy ``e[k, c, t] = sum_j gain[j, t]
+    power[k, c, j, t]``, shape (K, 2, n), and ``sum_t power[k, 1, j, t]``,
+    shape (K, J): one pass, without the (K, 2, J, n) powers.
     """
     K = a.shape[0]
-    J = transfer_power.shape[1]
-    out = np.empty((K, 2, J, n))
+    J, n = gain.shape
+    e = np.zeros((K, 2, n))
+    rate = np.zeros((K, J))
+    p = np.empty(n)
     for k in range(K):
+        row = a[k]
         i = 0
         for c in range(2):
             for j in range(J):
                 g = transfer_power[k, j]
                 for t in range(n):
-                    re = a[k, i]
-                    im = a[k, i + 1]
-                    out[k, c, j, t] = (re * re + im * im) * g
-                    i += 2
-    return out
+                    re = row[i + 2 * t]
+                    im = row[i + 2 * t + 1]
+                    p[t] = (re * re + im * im) * g
+                for t in range(n):
+                    e[k, c, t] += gain[j, t] * p[t]
+                if c == 1:
+                    rate[k, j] = p.sum()
+                i += 2 * n
+    return e, rate
 
 
 class OnsetDrive:
@@ -174,7 +183,7 @@ class OnsetDrive:
         self._transfer_power = np.ascontiguousarray(transfer.real**2 + transfer.imag**2)
         # Compiled (or loaded from numba's cache) now, in the set-up, not on
         # the first model step of a live stream.
-        _mode_power(np.zeros((1, 4)), np.ones((1, 1)), 1)
+        _mode_energy(np.zeros((1, 4)), np.ones((1, 1)), np.ones((1, 1)))
         self.reset()
 
     def reset(self) -> None:
@@ -198,8 +207,9 @@ class OnsetDrive:
         -------
         e_n, e_t : ndarray, shape (K, n)
             Energy delivered to each mode by the neutral and the total drive.
-        p_t : ndarray, shape (K, J, n)
-            Power of the total drive's amplitude of each mode at each rhythm frequency.
+        rate_power : ndarray, shape (K, J)
+            Power of the total drive's amplitude of each mode at each rhythm
+            frequency, summed over the steps.
         pulse : ndarray, shape (J, n)
             Coherent power of the auditory-motor pulse loop (total drive) at
             each rhythm frequency.
@@ -221,12 +231,11 @@ class OnsetDrive:
         drive = np.empty((B + 1, 2, J, n), dtype=complex)
         drive[:B, 0], drive[B, 0], drive[:B, 1], drive[B, 1] = zn, loop_n, zt, loop_t
         a = self._entry @ drive.reshape(B + 1, -1).view(np.float64)
-        power = _mode_power(a, self._transfer_power, n)
-        e = np.einsum("jn,kcjn->kcn", gain, power)
+        e, rate_power = _mode_energy(a, self._transfer_power, np.ascontiguousarray(gain))
         e_n, e_t = e[:, 0], e[:, 1]
         # Coherent pulse power of the loop.
         pulse = gain * (loop_t.real**2 + loop_t.imag**2)
-        return e_n, e_t, power[:, 1], pulse
+        return e_n, e_t, rate_power, pulse
 
 
 class ModulationDrive:
@@ -254,7 +263,10 @@ class ModulationDrive:
         self.coherence_a = coherence_a
         self.floor = floor
         self.exponent = exponent
-        self._aud2 = auditory**2  # (K, B)
+        aud2 = np.asarray(auditory, dtype=float) ** 2  # (K, B)
+        # Each harmonic's weight of each (band, rate) pair: the band's entry
+        # power times the harmonic's gain at the rate, (K, B R).
+        self._weights = (aud2[:, :, None] * np.asarray(rate_gain, dtype=float)[:, None, :]).reshape(aud2.shape[0], -1)
         self.reset()
 
     def reset(self) -> None:
@@ -315,8 +327,9 @@ class ModulationDrive:
             bands, self._state, a=self.coherence_a, floor=self.floor, exponent=self.exponent
         )
         R, n = bands.shape[1], bands.shape[2]
-        K = self._aud2.shape[0]
-        g = self.rate_gain[:, :, None] * gain[None]  # (K, R, n)
-        tot = (self._aud2 @ (bands * total_w[:, None, :]).reshape(B, -1)).reshape(K, R, n)
-        neu = (self._aud2 @ (surprise * neutral_w[:, None, :]).reshape(B, -1)).reshape(K, R, n)
-        return (g * neu).sum(axis=1), (g * tot).sum(axis=1)
+        # sum over bands b and rates r of aud^2[k, b] rate_gain[k, r] gain[r, t] x[b, r, t]:
+        # one product of the (K, B R) weights with the neutral and total drive.
+        x = np.concatenate([surprise * neutral_w[:, None, :], bands * total_w[:, None, :]], axis=2)  # (B, R, 2 n)
+        x *= np.concatenate([gain, gain], axis=1)[None]
+        m = self._weights @ x.reshape(B * R, 2 * n)  # (K, 2 n)
+        return m[:, :n], m[:, n:]
