@@ -482,8 +482,9 @@ class TrackWriter:
         arr = np.asarray(y, dtype=np.float64)
         if arr.ndim != 2 or arr.shape[0] != 2:
             raise ParameterError(f"y has shape {arr.shape}; a track section must have shape (2, n_samples)")
-        peak = float(np.max(np.abs(arr))) if arr.size else 0.0  # NaN if any sample is NaN
-        if not peak <= 1.0 or not np.all(np.isfinite(arr)):
+        # max |y| from the extremes (no temporary); NaN if any sample is NaN, inf if any is infinite.
+        peak = max(float(arr.max()), -float(arr.min())) if arr.size else 0.0
+        if not peak <= 1.0:
             raise ParameterError("a track section holds samples outside [-1, 1] or NaN/inf (master it first)")
         try:
             self._file.write(arr.T if self._int_scale is None
