@@ -197,19 +197,17 @@ class LoudnessMeter:
         while _segment_bound(k, self.sr) <= a + m:
             cuts.append(_segment_bound(k, self.sr) - a)
             k += 1
+        # sums[:, j] covers [starts[j], starts[j + 1]): piece 0 completes the open segment (with _acc),
+        # the pieces before the last cut are whole segments, a piece after it opens the next one.
         starts = [0] + [c for c in cuts if c < m]
         sums = np.add.reduceat(sq, starts, axis=-1)
-        piece = 0
-        for c in cuts:
-            self._acc += sums[:, piece]
-            for channel, value in zip(self._segments, self._acc.tolist()):
-                channel.append(value)
-            self._acc = np.zeros(self.n_channels)
-            piece += 1
-            if c >= m:
-                break
-        if piece < len(starts):
-            self._acc += sums[:, piece]
+        if cuts:
+            sums[:, 0] += self._acc
+            for channel, values in zip(self._segments, sums[:, :len(cuts)].tolist()):
+                channel.extend(values)
+            self._acc = sums[:, len(cuts)].copy() if len(starts) > len(cuts) else np.zeros(self.n_channels)
+        else:
+            self._acc += sums[:, 0]
         self.n_samples = a + m
 
     def _add_hops(self, e: np.ndarray, a: int) -> None:
