@@ -17,6 +17,7 @@ streaming noise (:class:`NoiseStream`) filters white noise instead.
 
 from __future__ import annotations
 
+import copy
 import functools
 
 import numpy as np
@@ -458,6 +459,17 @@ class NotesStream(Stream):
                 kept.append((sample, kept_starts, kept_gains, reach, later))
             self.phrases.append((int(start), length, kept))
         self._first = 0
+
+    def __deepcopy__(self, memo):
+        """A copy with its own read position that shares the phrases (never changed once built).
+
+        :class:`stimgen.session.Session` renders each pass from a copy of a
+        fresh renderer; copying every note's arrays made that copy 3x
+        slower (14 ms against 5 ms for the 45-minute ``deep_anneal``).
+        """
+        clone = copy.copy(self)
+        memo[id(self)] = clone
+        return clone
 
     def _render(self, a, b):
         out = np.zeros(b - a)
