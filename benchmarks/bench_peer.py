@@ -11,10 +11,23 @@ machine; wall-clock time is printed too.  Rows: the peer, stimgen
 ``--no-score`` and stimgen with the score.  The real-time factor is audio
 seconds per CPU second.
 
+Python modules run from their byte-code cache, as in an installed package
+(pip compiles it at install time): stimgen's and resonance's modules are
+byte-compiled once before the timed runs (and a 5 s scored run fills the
+caches of compiled kernels), and the children run without
+``PYTHONDONTWRITEBYTECODE`` (where the environment sets it, every run would
+compile stimgen's ~60 modules again, about 0.1 s).  ``--no-bytecode`` keeps
+the environment as it is.
+
+``--baseline DIR``: also time the stimgen found in ``DIR`` (a checkout of
+another commit, e.g. ``git archive main | tar -x -C DIR``), in the same run,
+as the rows marked "baseline".
+
 Usage::
 
     pip install binaural-generator     # the peer, for this benchmark only
     python benchmarks/bench_peer.py [--minutes 10] [--peer PATH/binaural-generate] [--repeats 3]
+                                    [--baseline DIR] [--no-bytecode]
 """
 
 from __future__ import annotations
@@ -66,16 +79,27 @@ steps:
 """
 
 
-def run(cmd) -> dict:
+def run(cmd, env=None, cwd=None) -> dict:
     if shutil.which("taskset"):
         cmd = ["taskset", "-c", "0", *cmd]
     t0 = time.perf_counter()
-    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - t0
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{cmd} failed: {child.stderr.read().decode()[-2000:]}")
     return {"cpu_s": usage.ru_utime + usage.ru_stime, "wall_s": wall, "rss_mb": usage.ru_maxrss / 1024}
+
+
+def warm_up(env, cwd, preset) -> None:
+    """Byte-compile the stimgen and resonance packages that ``env`` imports (as pip does at install),
+    and fill their compiled-kernel caches (numba's) with a short scored run; not timed."""
+    folders = subprocess.run([sys.executable, "-c", "import stimgen, resonance; print(stimgen.__path__[0]); "
+                              "print(resonance.__path__[0])"], env=env, cwd=cwd, capture_output=True, text=True,
+                             check=True).stdout.split()
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *folders], env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "stimgen", "generate", preset, "-o", os.path.join(cwd, "warm.flac"),
+                    "--duration", "5"], env=env, cwd=cwd, check=True, capture_output=True)
 
 
 def find_peer() -> str | None:
@@ -101,6 +125,10 @@ def main() -> None:
                         help="path of the binaural-generate command (default: on PATH or beside its package)")
     parser.add_argument("--repeats", type=int, default=1,
                         help="runs of each command; the one with the least CPU time is shown (a shared machine)")
+    parser.add_argument("--baseline", default=None,
+                        help="folder holding another stimgen checkout (its stimgen/ and resonance/), timed alongside")
+    parser.add_argument("--no-bytecode", action="store_true",
+                        help="run as the environment says (no byte-code cache of its own)")
     args = parser.parse_args()
     if not args.peer:
         raise SystemExit("binaural-generate not found: pip install binaural-generator, or give --peer PATH")
@@ -113,23 +141,41 @@ def main() -> None:
             fh.write(PRESET.format(duration_s=duration_s))
         with open(script, "w") as fh:
             fh.write(SCRIPT.format(duration_s=int(duration_s)))
+        env = dict(os.environ)
+        if not args.no_bytecode:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
         stimgen = [sys.executable, "-m", "stimgen", "generate", preset]
         commands = {
-            "binaural-generate": [peer, script, "-o", os.path.join(folder, "peer.flac")],
-            "stimgen --no-score": [*stimgen, "-o", os.path.join(folder, "a.flac"), "--no-score"],
-            "stimgen (scored)": [*stimgen, "-o", os.path.join(folder, "b.flac")],
+            "binaural-generate": ([peer, script, "-o", os.path.join(folder, "peer.flac")], env),
+            "stimgen --no-score": ([*stimgen, "-o", os.path.join(folder, "a.flac"), "--no-score"], env),
+            "stimgen (scored)": ([*stimgen, "-o", os.path.join(folder, "b.flac")], env),
         }
+        if args.baseline:
+            base_env = {**env, "PYTHONPATH": os.pathsep.join([os.path.abspath(args.baseline),
+                                                              *filter(None, [env.get("PYTHONPATH")])])}
+            where = subprocess.run([sys.executable, "-c", "import stimgen; print(stimgen.__file__)"], env=base_env,
+                                   cwd=folder, capture_output=True, text=True, check=True).stdout.strip()
+            if not where.startswith(os.path.abspath(args.baseline)):
+                raise SystemExit(f"--baseline {args.baseline}: stimgen is imported from {where}, not from there")
+            commands["baseline --no-score"] = ([*stimgen, "-o", os.path.join(folder, "c.flac"), "--no-score"],
+                                               base_env)
+            commands["baseline (scored)"] = ([*stimgen, "-o", os.path.join(folder, "d.flac")], base_env)
+        if not args.no_bytecode:  # the byte-code cache, as an installed package has it (not timed)
+            warm_up(env, folder, preset)
+            if args.baseline:
+                warm_up(base_env, folder, preset)
         runs = {name: [] for name in commands}
         for _ in range(max(1, args.repeats)):  # interleaved, so a burst of load hits every command alike
-            for name, cmd in commands.items():
-                runs[name].append(run(cmd))
+            for name, (cmd, cmd_env) in commands.items():
+                runs[name].append(run(cmd, cmd_env, cwd=folder))  # not this checkout's folder: PYTHONPATH rules
         rows = {name: min(r, key=lambda x: x["cpu_s"]) for name, r in runs.items()}
     base = rows["binaural-generate"]["cpu_s"]
     print(f"{args.minutes:g} min, 10 Hz binaural beat + pink noise, 44.1 kHz FLAC 16 bit, one core"
-          + (f", least CPU of {args.repeats} runs" if args.repeats > 1 else ""))
-    print(f"{'command':<20} {'CPU s':>8} {'x real time':>12} {'vs peer':>8} {'wall s':>8} {'peak RSS':>9}")
+          + (f", least CPU of {args.repeats} runs" if args.repeats > 1 else "")
+          + (", as the environment runs Python" if args.no_bytecode else ", byte-code cached"))
+    print(f"{'command':<22} {'CPU s':>8} {'x real time':>12} {'vs peer':>8} {'wall s':>8} {'peak RSS':>9}")
     for name, r in rows.items():
-        print(f"{name:<20} {r['cpu_s']:8.2f} {duration_s / r['cpu_s']:11.0f}x {base / r['cpu_s']:7.2f}x "
+        print(f"{name:<22} {r['cpu_s']:8.2f} {duration_s / r['cpu_s']:11.0f}x {base / r['cpu_s']:7.2f}x "
               f"{r['wall_s']:8.1f} {r['rss_mb']:7.0f} MB")
 
 

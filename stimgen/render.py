@@ -260,6 +260,7 @@ class _Layer:
         if "gain_db" in self.layer["automation"]:
             self.gain_points = [(t * self.duration_s, v) for t, v in self.layer["automation"]["gain_db"]]
         self.sum_squares = 0.0
+        self.track_rms = True
 
     def read(self, a: int, b: int, envelope: np.ndarray) -> np.ndarray:
         """Samples ``[a, b)`` (the next ones) after AM, gain and the arc ``envelope[: b - a]``."""
@@ -274,7 +275,8 @@ class _Layer:
             y *= 10.0 ** (layer["gain_db"] / 20.0)  # y is this layer's own array
         if layer["follow_arc"] and not (isinstance(envelope, float) and envelope == 1.0):
             y *= envelope
-        self.sum_squares += float(np.square(y).sum())  # (not BLAS vdot: its threads stall on a busy machine)
+        if self.track_rms:
+            self.sum_squares += float(np.square(y).sum())  # (not BLAS vdot: its threads stall on a busy machine)
         return y
 
 
@@ -291,6 +293,9 @@ class SessionRenderer:
     exclude : collection of int
         Layers left out of the mix (the others keep their random streams:
         layer ``i`` always draws from ``default_rng([seed, i])``).
+    layer_rms : bool
+        Keep each layer's RMS for :attr:`info` (one pass over its samples);
+        without it the layers' ``rms`` is None.
 
     Attributes
     ----------
@@ -309,7 +314,7 @@ class SessionRenderer:
     [(2, 100000), (2, 100000), (2, 40000)]
     """
 
-    def __init__(self, resolved: dict, *, duration_s=None, sr=None, seed=None, exclude=()):
+    def __init__(self, resolved: dict, *, duration_s=None, sr=None, seed=None, exclude=(), layer_rms=True):
         self.p = p = _resolve(resolved, duration_s=duration_s, sr=sr, seed=seed)
         self.exclude = frozenset(exclude)
         self.sr = p["sr"]
@@ -324,6 +329,8 @@ class SessionRenderer:
                                                         hold_s=arc["hold_s"], cool_s=arc["cool_s"])
         self._hold = (heat_s, heat_s + hold_s, float(arc["hold_level"]), cool_s > 0)
         self.layers = [_Layer(p, index) for index in range(len(p["layers"]))]  # excluded ones are never read
+        for layer in self.layers:
+            layer.track_rms = bool(layer_rms)
         self.position = 0
 
     def envelope(self, start: int, stop: int) -> np.ndarray:
@@ -395,7 +402,7 @@ class SessionRenderer:
     def info(self) -> dict:
         """``duration_s``, ``sr``, ``seed``, ``n_samples``, ``arc``, ``layers`` and ``notes``, as :func:`render_preset`.
 
-        The layers' ``rms`` covers the frames read so far.
+        The layers' ``rms`` covers the frames read so far (None if not kept: ``layer_rms=False``).
         """
         p = self.p
         notes = [_MONO_NOTE] if any(layer["kind"] == "binaural" for layer in p["layers"]) else []
@@ -403,7 +410,7 @@ class SessionRenderer:
         for layer in self.layers:
             size = max(1, self.position) * (2 if layer.stereo else 1)
             layers.append({"kind": layer.layer["kind"], "stereo": layer.stereo,
-                           "rms": float(np.sqrt(layer.sum_squares / size))})
+                           "rms": float(np.sqrt(layer.sum_squares / size)) if layer.track_rms else None})
         return {"duration_s": p["duration_s"], "sr": p["sr"], "seed": p["seed"], "n_samples": self.n_frames,
                 "arc": p["arc"], "layers": layers, "notes": notes}
 

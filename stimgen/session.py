@@ -52,13 +52,16 @@ class Session:
         no section is cut.
     exclude : collection of int
         Layers left out (credit assignment), see :class:`stimgen.render.SessionRenderer`.
+
+    :attr:`info` is the renderer's without the layers' RMS (``rms`` None:
+    a pass over every sample that no caller needs).
     """
 
     def __init__(self, resolved, *, duration_s=None, sr=None, seed=None, mix=None, section_frames=None,
                  exclude=()):
         self.resolved = resolved
         self._args = {"duration_s": duration_s, "sr": sr, "seed": seed, "exclude": tuple(exclude)}
-        first = SessionRenderer(resolved, **self._args)
+        first = SessionRenderer(resolved, **self._args, layer_rms=False)  # nobody reads a streamed layer's RMS
         self._fresh = first  # never read: each pass renders a copy (cheaper than drawing the notes again)
         self.p = first.p
         self.sr, self.n_frames = first.sr, first.n_frames

@@ -242,6 +242,29 @@ def test_noise_slopes_and_rms(kind, slope, rng):
     assert abs(_slope_db_per_octave(y, 22050) - slope) < 1.0
 
 
+@pytest.mark.parametrize(("kind", "slope", "kurtosis"), [("white", 0.0, 0.0), ("pink", -3.01, -0.16),
+                                                         ("brown", -6.02, 0.0)])
+def test_streamed_noise_colour_level_and_gaussian_bands(kind, slope, kurtosis):
+    """The streamed noise (filtered uniform draws for pink and brown): the colour's slope, unit RMS,
+    Gaussian within a 1 kHz third-octave band, the broadband excess kurtosis the docstring states,
+    and the same samples for the same seed."""
+    from scipy.stats import kurtosis as excess_kurtosis
+
+    from stimgen.synth.streams import NoiseStream
+
+    sr, n = 22050, 30 * 22050
+    y = NoiseStream(kind, sr=sr, n_samples=n, rng=np.random.default_rng(7)).read(n)
+    again = NoiseStream(kind, sr=sr, n_samples=n, rng=np.random.default_rng(7))
+    assert np.array_equal(np.concatenate([again.read(1234), again.read(n)]), y)
+    assert abs(_slope_db_per_octave(y, sr) - slope) < 1.0
+    rms_tolerance = 0.1 if kind == "brown" else 0.02  # brown noise wanders (its pole is at 3.8 Hz)
+    assert np.sqrt(np.mean(y**2)) == pytest.approx(1.0, abs=rms_tolerance)
+    band = scipy.signal.sosfilt(scipy.signal.butter(4, [891.0, 1122.0], "bandpass", fs=sr, output="sos"), y)
+    assert abs(excess_kurtosis(band[sr:])) < 0.05
+    if kind != "brown":  # brown's broadband values follow its slow wander, not the draws
+        assert excess_kurtosis(y) == pytest.approx(kurtosis, abs=0.05)
+
+
 # ---------------------------------------------------------------- modulation
 
 

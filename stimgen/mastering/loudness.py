@@ -197,19 +197,17 @@ class LoudnessMeter:
         while _segment_bound(k, self.sr) <= a + m:
             cuts.append(_segment_bound(k, self.sr) - a)
             k += 1
+        # sums[:, j] covers [starts[j], starts[j + 1]): piece 0 completes the open segment (with _acc),
+        # the pieces before the last cut are whole segments, a piece after it opens the next one.
         starts = [0] + [c for c in cuts if c < m]
         sums = np.add.reduceat(sq, starts, axis=-1)
-        piece = 0
-        for c in cuts:
-            self._acc += sums[:, piece]
-            for channel, value in zip(self._segments, self._acc.tolist()):
-                channel.append(value)
-            self._acc = np.zeros(self.n_channels)
-            piece += 1
-            if c >= m:
-                break
-        if piece < len(starts):
-            self._acc += sums[:, piece]
+        if cuts:
+            sums[:, 0] += self._acc
+            for channel, values in zip(self._segments, sums[:, :len(cuts)].tolist()):
+                channel.extend(values)
+            self._acc = sums[:, len(cuts)].copy() if len(starts) > len(cuts) else np.zeros(self.n_channels)
+        else:
+            self._acc += sums[:, 0]
         self.n_samples = a + m
 
     def _add_hops(self, e: np.ndarray, a: int) -> None:
@@ -241,14 +239,19 @@ class LoudnessMeter:
             parts = np.append(parts, self._hop_acc)
         return np.concatenate([[0.0], np.cumsum(parts)]) * (gain * gain)
 
-    def block_energies(self) -> np.ndarray:
-        """Mean squares (n_channels, n_blocks) of the K-weighted signal over the complete 400 ms blocks."""
-        if len(self._segments[0]) < _SEGMENTS_PER_BLOCK:
+    def block_energies(self, first: int = 0) -> np.ndarray:
+        """Mean squares (n_channels, n_blocks) of the K-weighted signal over the complete 400 ms blocks.
+
+        ``first``: leave out the blocks before block ``first`` (the others
+        have the same values as in the whole list).
+        """
+        first = max(0, int(first))
+        if len(self._segments[0]) - first < _SEGMENTS_PER_BLOCK:
             return np.zeros((self.n_channels, 0))
-        seg = np.stack([np.frombuffer(channel, dtype=np.float64) for channel in self._segments])
+        seg = np.stack([np.frombuffer(channel, dtype=np.float64)[first:] for channel in self._segments])
         n_blocks = seg.shape[1] - _SEGMENTS_PER_BLOCK + 1
         total = sum(seg[:, j:j + n_blocks] for j in range(_SEGMENTS_PER_BLOCK))
-        bounds = (np.arange(seg.shape[1] + 1, dtype=np.int64) * self.sr) // 10  # _segment_bound, vectorised
+        bounds = (np.arange(first, first + seg.shape[1] + 1, dtype=np.int64) * self.sr) // 10  # _segment_bound
         width = bounds[_SEGMENTS_PER_BLOCK:] - bounds[:n_blocks]
         return total / width
 
