@@ -156,9 +156,11 @@ class ModelConfig:
         shorter).  10 s: longer than ``coherence_tau_s`` (8 s) and about
         five bars at 120 BPM, within which listeners settle on a beat and
         metre (Toiviainen & Snyder 2003).  Engineering choice.  Not every
-        stage has settled by then: the band sinks' precision (their
-        information gain) keeps rising over 30-100 s of a varied groove, so
-        a 20 s excerpt reads on average ~28 % below a 60 s one (docs/model.md,
+        stage has settled by then: the band sinks keep learning a varied
+        groove for minutes, so the same music reads lower later (over
+        10-160 s of grooves of seeds 0-3, 20 s excerpts 1.07, the 180 s
+        excerpt 0.90; with ``sink_precision_exponent=1`` their rising
+        precision made 20 s excerpts read ~28 % low instead; docs/model.md,
         "Duration").
     arc_threshold : float
         Fraction of the peak above which the arc is "above threshold"
