@@ -542,10 +542,19 @@ class SpeechDetector:
 def _masked_median(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Row-wise median of ``x`` over ``mask``; 0 for rows with no entry."""
     out = np.zeros(x.shape[0])
-    rows = mask.any(axis=1)
-    if rows.any():
-        with np.errstate(all="ignore"):
-            out[rows] = np.nanmedian(np.where(mask[rows], x[rows], np.nan), axis=1)
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size:
+        # The value of np.nanmedian(np.where(mask, x, np.nan), axis=1) for all
+        # rows at once (NumPy masks the NaNs and takes np.ma.median, row by
+        # row in effect): rows sorted with the NaNs last, the mean of the two
+        # middle valid entries computed as (low + high) / 2, as NumPy does.
+        vals = np.sort(np.where(mask[rows], x[rows], np.nan), axis=1)  # NaNs sort last
+        n = (~np.isnan(vals)).sum(axis=1)
+        h = n // 2
+        lo = np.where(n % 2 == 1, h, h - 1)
+        a = np.take_along_axis(vals, lo[:, None], axis=1)[:, 0]
+        b = np.take_along_axis(vals, h[:, None], axis=1)[:, 0]
+        out[rows] = (a + b) / 2.0
     return out
 
 
