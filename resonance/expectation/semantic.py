@@ -395,7 +395,8 @@ class SpeechDetector:
         spectrum (compressed, local mean removed) and the previous frame's
         (NaN for the first frame of a stimulus).
         """
-        power = np.einsum("ft,ft->t", S[self._speech], S[self._speech])
+        band = S[self._speech]  # one copy of the band, C-ordered (the einsum's order of summation)
+        power = np.einsum("ft,ft->t", band, band)
         X = np.sqrt(S[self._h_lo : self._h_hi].T)  # (n_frames, n_region), compressed
         energy = np.einsum("tf,tf->t", X, X)
         X = X - uniform_filter1d(X, size=self._smooth_bins, axis=1, mode="nearest")
@@ -459,9 +460,13 @@ class SpeechDetector:
             )
         if S.shape[1] == 0:
             return np.zeros(0)
-        S = check_finite_array("S_block", S, ndim=2)
-        if np.any(S < 0):
-            raise ParameterError("S_block holds negative values; it must be a magnitude spectrogram")
+        # Two reductions tell a valid block (the scorer's case) from one that
+        # holds NaN (min is NaN), infinities or negative values; only the
+        # latter pays for the checks that name what is wrong.
+        if not (S.min() >= 0.0 and S.max() < np.inf):
+            S = check_finite_array("S_block", S, ndim=2)
+            if np.any(S < 0):
+                raise ParameterError("S_block holds negative values; it must be a magnitude spectrogram")
         measures = np.stack(self._frame_measures(S))
         return self._judge(measures)
 
