@@ -24,6 +24,7 @@ et al. (2019).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -225,8 +226,15 @@ class OnsetSinks:
         # ones, then the new frames; each frame is predicted from the L frames
         # before it in this record (own band, newest first, and the band mean).
         ext = np.concatenate([self._hist, self._pending, o], axis=1)
-        win_own = sliding_window_view(ext, L, axis=1)[:, :-1, ::-1]  # frame L + j from window j
-        win_all = sliding_window_view(ext.mean(axis=0), L)[:-1, ::-1]
+        # Windows oldest first (views with positive strides, which einsum and
+        # matmul read fastest); the weights, newest lag first, are read
+        # reversed to match.
+        win_own = sliding_window_view(ext, L, axis=1)[:, :-1]  # frame L + j from window j
+        ext_all = ext.mean(axis=0)
+        win_all = sliding_window_view(ext_all, L)[:-1]
+        # Squared norms of a learning block's features: each frame of the
+        # block's span counts once per window holding it.
+        sq_own, sq_all = ext * ext, ext_all * ext_all
         q = L + self._pending.shape[1]  # next frame of ext to predict
         first = L  # first pending frame
         start = 0
@@ -239,11 +247,15 @@ class OnsetSinks:
             n_new = stop - start
             # Predictions for the pending frames of this block (features: past only).
             phi_own, phi_all = win_own[:, first - L : q_stop - L], win_all[first - L : q_stop - L]
-            z = np.einsum("bnl,bl->bn", phi_own, self.w_[:, :L]) + (phi_all @ self.w_[:, L:].T).T + self.b_[:, None]
+            w_own, w_all = self.w_[:, L - 1 :: -1], self.w_[:, : L - 1 : -1]
+            z = np.einsum("bnl,bl->bn", phi_own, w_own) + (phi_all @ w_all.T).T + self.b_[:, None]
             p = 1.0 / (1.0 + np.exp(-z))
             p_all[:, start:stop] = p[:, m - n_new :]
             if m == self.block_frames:
-                self._learn(phi_own, phi_all, p, ext[:, first:q_stop])
+                span = slice(first - L, q_stop - 1)
+                count = _window_counts(L, m)
+                norm = sq_own[:, span] @ count + sq_all[span] @ count + 1.0
+                self._learn(phi_own, phi_all, p, ext[:, first:q_stop], norm)
                 first = q_stop
             q = q_stop
             start = stop
@@ -251,26 +263,26 @@ class OnsetSinks:
         self._pending = ext[:, first:].copy()
         return _output(o, p_all)
 
-    def _features(self, full: np.ndarray, m: int):
-        """History features for the last ``m`` frames of ``full``."""
-        L = self.n_lags_
-        # windows[:, j, :] = full[:, j : j + L]; frame L + j is predicted from it.
-        win = sliding_window_view(full, L, axis=1)[:, -m - 1 : -1, ::-1]  # (bands, m, L) newest first
-        phi_own = win
-        phi_all = win.mean(axis=0)  # (m, L)
-        return phi_own, phi_all
-
-    def _learn(self, phi_own, phi_all, p, target) -> None:
+    def _learn(self, phi_own, phi_all, p, target, norm) -> None:
+        """Delta rule on one block; ``phi_*`` oldest lag first, ``norm`` the features' squared norm + 1."""
         err = target - p  # prediction error per band and frame
-        norm = np.einsum("bnl,bnl->b", phi_own, phi_own) + np.einsum("nl,nl->", phi_all, phi_all) + 1.0
         step = self.learning_rate / norm
-        grad_own = np.einsum("bn,bnl->bl", err, phi_own)
-        grad_all = err @ phi_all
+        grad_own = np.einsum("bn,bnl->bl", err, phi_own)[:, ::-1]
+        grad_all = (err @ phi_all)[:, ::-1]
         L = self.n_lags_
         self.w_ *= 1.0 - self.l2_decay
         self.w_[:, :L] += step[:, None] * grad_own
         self.w_[:, L:] += step[:, None] * grad_all
         self.b_ += step * err.sum(axis=1)
+
+
+@functools.lru_cache(maxsize=8)
+def _window_counts(n_lags: int, m: int) -> np.ndarray:
+    """How many of ``m`` consecutive windows of ``n_lags`` frames hold each frame of their span."""
+    j = np.arange(n_lags + m - 1)
+    count = np.minimum(np.minimum(j + 1, n_lags + m - 1 - j), min(n_lags, m)).astype(float)
+    count.flags.writeable = False
+    return count
 
 
 class TimingTolerance:
