@@ -92,20 +92,35 @@ class SinkOutput:
         Information content of what arrived, ``-[o log2 p + (1-o) log2(1-p)]``.
     entropy_bits : ndarray, shape (n_bands, n)
         Entropy of the predictive distribution, ``H(p)``.
+
+    Notes
+    -----
+    ``surprise_bits`` and ``entropy_bits`` are computed when first read:
+    only the sinks' realised precision
+    (:class:`~resonance.expectation.precision.SinkPrecision`) reads them,
+    and the scorer uses it only with ``sink_precision_exponent > 0``.
     """
 
     p: np.ndarray
     o: np.ndarray
-    surprise_bits: np.ndarray
-    entropy_bits: np.ndarray
+
+    @functools.cached_property
+    def _log2_pq(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.log2(self.p), np.log2(1.0 - self.p)
+
+    @functools.cached_property
+    def surprise_bits(self) -> np.ndarray:
+        log_p, log_q = self._log2_pq
+        return -(self.o * log_p + (1.0 - self.o) * log_q)
+
+    @functools.cached_property
+    def entropy_bits(self) -> np.ndarray:
+        log_p, log_q = self._log2_pq
+        return -(self.p * log_p + (1.0 - self.p) * log_q)
 
 
 def _output(o: np.ndarray, p: np.ndarray) -> SinkOutput:
-    p = np.clip(p, _EPS, 1.0 - _EPS)
-    log_p, log_q = np.log2(p), np.log2(1.0 - p)
-    surprise = -(o * log_p + (1.0 - o) * log_q)
-    entropy = -(p * log_p + (1.0 - p) * log_q)
-    return SinkOutput(p=p, o=o, surprise_bits=surprise, entropy_bits=entropy)
+    return SinkOutput(p=np.clip(p, _EPS, 1.0 - _EPS), o=o)
 
 
 def combine_predictions(out: SinkOutput, p: np.ndarray) -> SinkOutput:
