@@ -379,14 +379,26 @@ class TimingTolerance:
         n = o.shape[1]
         p_ext = np.concatenate([self._p, p], axis=1)
         o_ext = np.concatenate([self._o, o], axis=1)
-        p_win = sliding_window_view(p_ext, k + 1, axis=1).max(axis=2)  # frames t-k..t
-        expected = p_win[:, -n:]
+        expected = _running_max(p_ext, k + 1)  # frames t-k..t
         # Expectation due at frame t - k against events in t - 2k .. t.
-        o_win = sliding_window_view(o_ext, 2 * k + 1, axis=1).max(axis=2)[:, -n:]
+        o_win = _running_max(o_ext, 2 * k + 1)
         omitted = np.maximum(p_ext[:, :n] - o_win, 0.0)
         self._p = p_ext[:, -k:]
         self._o = o_ext[:, -2 * k :]
         return expected, omitted
+
+
+def _running_max(x: np.ndarray, width: int) -> np.ndarray:
+    """``max(x[:, t : t + width])`` for each ``t`` (the last axis), as ``width`` shifted maxima.
+
+    The same values as ``sliding_window_view(x, width, axis=1).max(axis=2)``
+    (a maximum is exact), without a reduction over a short axis per window.
+    """
+    n = x.shape[1] - width + 1
+    out = x[:, :n].copy()
+    for i in range(1, width):
+        np.maximum(out, x[:, i : i + n], out=out)
+    return out
 
 
 class RecurrenceSink:
