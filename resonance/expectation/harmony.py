@@ -435,6 +435,10 @@ class HarmonyModel:
                 self._event(lab, out)
                 out.frames.append(j)
                 out.harmonic_share.append(min(sh, 1.0))
+        # The events' pass shares in one call (elementwise: the same values
+        # as one call per event).
+        shares = harmonic_pass_share(np.asarray(out.surprise_bits, dtype=float), np.asarray(out.entropy_bits, dtype=float))
+        out.pass_share = shares.tolist()
         return out
 
     def _event(self, chord: int, out: HarmonyOutput) -> None:
@@ -455,4 +459,3 @@ class HarmonyModel:
         out.chords.append(chord)
         out.surprise_bits.append(ic)
         out.entropy_bits.append(ent)
-        out.pass_share.append(float(harmonic_pass_share(ic, ent)))
