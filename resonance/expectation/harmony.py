@@ -413,14 +413,20 @@ class HarmonyModel:
             harmonic = self._separator.process(spectrum)
         harm = np.asarray(harmonic, dtype=float)
         total = (spectrum**2).sum(axis=0)
-        share = np.where(total > 0, (harm**2).sum(axis=0) / np.maximum(total, _EPS), 0.0)
+        harm2 = harm**2
+        share = np.where(total > 0, harm2.sum(axis=0) / np.maximum(total, _EPS), 0.0)
         power = total
-        labels = label_chroma(self._chroma_m @ harm**2, min_contrast=self.min_contrast)
+        labels = label_chroma(self._chroma_m @ harm2, min_contrast=self.min_contrast)
         out = HarmonyOutput([], [], [])
+        # Python floats and ints in the frame loop (the same values; no NumPy
+        # scalar per frame).
+        power_l, share_l, labels_l = power.tolist(), share.tolist(), labels.tolist()
+        min_level, min_share = self.min_level, self.min_harmonic_share
         for j in range(spectrum.shape[1]):
-            self._peak = max(self._peak, float(power[j]))
-            heard = power[j] >= self.min_level * self._peak and power[j] > _EPS and share[j] > self.min_harmonic_share
-            lab = int(labels[j]) if heard else -1
+            pw, sh = power_l[j], share_l[j]
+            self._peak = max(self._peak, pw)
+            heard = pw >= min_level * self._peak and pw > _EPS and sh > min_share
+            lab = labels_l[j] if heard else -1
             if lab == self._candidate:
                 self._run += 1
             else:
@@ -428,7 +434,11 @@ class HarmonyModel:
             if lab >= 0 and lab != self._current and self._run == self.hold_frames:
                 self._event(lab, out)
                 out.frames.append(j)
-                out.harmonic_share.append(min(float(share[j]), 1.0))
+                out.harmonic_share.append(min(sh, 1.0))
+        # The events' pass shares in one call (elementwise: the same values
+        # as one call per event).
+        shares = harmonic_pass_share(np.asarray(out.surprise_bits, dtype=float), np.asarray(out.entropy_bits, dtype=float))
+        out.pass_share = shares.tolist()
         return out
 
     def _event(self, chord: int, out: HarmonyOutput) -> None:
@@ -449,4 +459,3 @@ class HarmonyModel:
         out.chords.append(chord)
         out.surprise_bits.append(ic)
         out.entropy_bits.append(ent)
-        out.pass_share.append(float(harmonic_pass_share(ic, ent)))

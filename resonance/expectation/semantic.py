@@ -395,7 +395,8 @@ class SpeechDetector:
         spectrum (compressed, local mean removed) and the previous frame's
         (NaN for the first frame of a stimulus).
         """
-        power = np.einsum("ft,ft->t", S[self._speech], S[self._speech])
+        band = S[self._speech]  # one copy of the band, C-ordered (the einsum's order of summation)
+        power = np.einsum("ft,ft->t", band, band)
         X = np.sqrt(S[self._h_lo : self._h_hi].T)  # (n_frames, n_region), compressed
         energy = np.einsum("tf,tf->t", X, X)
         X = X - uniform_filter1d(X, size=self._smooth_bins, axis=1, mode="nearest")
@@ -459,9 +460,13 @@ class SpeechDetector:
             )
         if S.shape[1] == 0:
             return np.zeros(0)
-        S = check_finite_array("S_block", S, ndim=2)
-        if np.any(S < 0):
-            raise ParameterError("S_block holds negative values; it must be a magnitude spectrogram")
+        # Two reductions tell a valid block (the scorer's case) from one that
+        # holds NaN (min is NaN), infinities or negative values; only the
+        # latter pays for the checks that name what is wrong.
+        if not (S.min() >= 0.0 and S.max() < np.inf):
+            S = check_finite_array("S_block", S, ndim=2)
+            if np.any(S < 0):
+                raise ParameterError("S_block holds negative values; it must be a magnitude spectrogram")
         measures = np.stack(self._frame_measures(S))
         return self._judge(measures)
 
@@ -542,10 +547,19 @@ class SpeechDetector:
 def _masked_median(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Row-wise median of ``x`` over ``mask``; 0 for rows with no entry."""
     out = np.zeros(x.shape[0])
-    rows = mask.any(axis=1)
-    if rows.any():
-        with np.errstate(all="ignore"):
-            out[rows] = np.nanmedian(np.where(mask[rows], x[rows], np.nan), axis=1)
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size:
+        # The value of np.nanmedian(np.where(mask, x, np.nan), axis=1) for all
+        # rows at once (NumPy masks the NaNs and takes np.ma.median, row by
+        # row in effect): rows sorted with the NaNs last, the mean of the two
+        # middle valid entries computed as (low + high) / 2, as NumPy does.
+        vals = np.sort(np.where(mask[rows], x[rows], np.nan), axis=1)  # NaNs sort last
+        n = (~np.isnan(vals)).sum(axis=1)
+        h = n // 2
+        lo = np.where(n % 2 == 1, h, h - 1)
+        a = np.take_along_axis(vals, lo[:, None], axis=1)[:, 0]
+        b = np.take_along_axis(vals, h[:, None], axis=1)[:, 0]
+        out[rows] = (a + b) / 2.0
     return out
 
 

@@ -24,6 +24,7 @@ et al. (2019).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,20 +92,35 @@ class SinkOutput:
         Information content of what arrived, ``-[o log2 p + (1-o) log2(1-p)]``.
     entropy_bits : ndarray, shape (n_bands, n)
         Entropy of the predictive distribution, ``H(p)``.
+
+    Notes
+    -----
+    ``surprise_bits`` and ``entropy_bits`` are computed when first read:
+    only the sinks' realised precision
+    (:class:`~resonance.expectation.precision.SinkPrecision`) reads them,
+    and the scorer uses it only with ``sink_precision_exponent > 0``.
     """
 
     p: np.ndarray
     o: np.ndarray
-    surprise_bits: np.ndarray
-    entropy_bits: np.ndarray
+
+    @functools.cached_property
+    def _log2_pq(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.log2(self.p), np.log2(1.0 - self.p)
+
+    @functools.cached_property
+    def surprise_bits(self) -> np.ndarray:
+        log_p, log_q = self._log2_pq
+        return -(self.o * log_p + (1.0 - self.o) * log_q)
+
+    @functools.cached_property
+    def entropy_bits(self) -> np.ndarray:
+        log_p, log_q = self._log2_pq
+        return -(self.p * log_p + (1.0 - self.p) * log_q)
 
 
 def _output(o: np.ndarray, p: np.ndarray) -> SinkOutput:
-    p = np.clip(p, _EPS, 1.0 - _EPS)
-    log_p, log_q = np.log2(p), np.log2(1.0 - p)
-    surprise = -(o * log_p + (1.0 - o) * log_q)
-    entropy = -(p * log_p + (1.0 - p) * log_q)
-    return SinkOutput(p=p, o=o, surprise_bits=surprise, entropy_bits=entropy)
+    return SinkOutput(p=np.clip(p, _EPS, 1.0 - _EPS), o=o)
 
 
 def combine_predictions(out: SinkOutput, p: np.ndarray) -> SinkOutput:
@@ -225,8 +241,15 @@ class OnsetSinks:
         # ones, then the new frames; each frame is predicted from the L frames
         # before it in this record (own band, newest first, and the band mean).
         ext = np.concatenate([self._hist, self._pending, o], axis=1)
-        win_own = sliding_window_view(ext, L, axis=1)[:, :-1, ::-1]  # frame L + j from window j
-        win_all = sliding_window_view(ext.mean(axis=0), L)[:-1, ::-1]
+        # Windows oldest first (views with positive strides, which einsum and
+        # matmul read fastest); the weights, newest lag first, are read
+        # reversed to match.
+        win_own = sliding_window_view(ext, L, axis=1)[:, :-1]  # frame L + j from window j
+        ext_all = ext.mean(axis=0)
+        win_all = sliding_window_view(ext_all, L)[:-1]
+        # Squared norms of a learning block's features: each frame of the
+        # block's span counts once per window holding it.
+        sq_own, sq_all = ext * ext, ext_all * ext_all
         q = L + self._pending.shape[1]  # next frame of ext to predict
         first = L  # first pending frame
         start = 0
@@ -239,11 +262,15 @@ class OnsetSinks:
             n_new = stop - start
             # Predictions for the pending frames of this block (features: past only).
             phi_own, phi_all = win_own[:, first - L : q_stop - L], win_all[first - L : q_stop - L]
-            z = np.einsum("bnl,bl->bn", phi_own, self.w_[:, :L]) + (phi_all @ self.w_[:, L:].T).T + self.b_[:, None]
+            w_rev = self.w_[:, ::-1].copy()  # contiguous rows: einsum reads them fastest
+            z = np.einsum("bnl,bl->bn", phi_own, w_rev[:, L:]) + (phi_all @ w_rev[:, :L].T).T + self.b_[:, None]
             p = 1.0 / (1.0 + np.exp(-z))
             p_all[:, start:stop] = p[:, m - n_new :]
             if m == self.block_frames:
-                self._learn(phi_own, phi_all, p, ext[:, first:q_stop])
+                span = slice(first - L, q_stop - 1)
+                count = _window_counts(L, m)
+                norm = sq_own[:, span] @ count + sq_all[span] @ count + 1.0
+                self._learn(phi_own, phi_all, p, ext[:, first:q_stop], norm)
                 first = q_stop
             q = q_stop
             start = stop
@@ -251,26 +278,26 @@ class OnsetSinks:
         self._pending = ext[:, first:].copy()
         return _output(o, p_all)
 
-    def _features(self, full: np.ndarray, m: int):
-        """History features for the last ``m`` frames of ``full``."""
-        L = self.n_lags_
-        # windows[:, j, :] = full[:, j : j + L]; frame L + j is predicted from it.
-        win = sliding_window_view(full, L, axis=1)[:, -m - 1 : -1, ::-1]  # (bands, m, L) newest first
-        phi_own = win
-        phi_all = win.mean(axis=0)  # (m, L)
-        return phi_own, phi_all
-
-    def _learn(self, phi_own, phi_all, p, target) -> None:
+    def _learn(self, phi_own, phi_all, p, target, norm) -> None:
+        """Delta rule on one block; ``phi_*`` oldest lag first, ``norm`` the features' squared norm + 1."""
         err = target - p  # prediction error per band and frame
-        norm = np.einsum("bnl,bnl->b", phi_own, phi_own) + np.einsum("nl,nl->", phi_all, phi_all) + 1.0
         step = self.learning_rate / norm
-        grad_own = np.einsum("bn,bnl->bl", err, phi_own)
-        grad_all = err @ phi_all
-        L = self.n_lags_
+        grad_own = np.einsum("bn,bnl->bl", err, phi_own)[:, ::-1]
+        grad_all = (err @ phi_all)[:, ::-1]
+        delta = np.concatenate([grad_own, grad_all], axis=1)
+        delta *= step[:, None]
         self.w_ *= 1.0 - self.l2_decay
-        self.w_[:, :L] += step[:, None] * grad_own
-        self.w_[:, L:] += step[:, None] * grad_all
+        self.w_ += delta
         self.b_ += step * err.sum(axis=1)
+
+
+@functools.lru_cache(maxsize=8)
+def _window_counts(n_lags: int, m: int) -> np.ndarray:
+    """How many of ``m`` consecutive windows of ``n_lags`` frames hold each frame of their span."""
+    j = np.arange(n_lags + m - 1)
+    count = np.minimum(np.minimum(j + 1, n_lags + m - 1 - j), min(n_lags, m)).astype(float)
+    count.flags.writeable = False
+    return count
 
 
 class TimingTolerance:
@@ -352,14 +379,26 @@ class TimingTolerance:
         n = o.shape[1]
         p_ext = np.concatenate([self._p, p], axis=1)
         o_ext = np.concatenate([self._o, o], axis=1)
-        p_win = sliding_window_view(p_ext, k + 1, axis=1).max(axis=2)  # frames t-k..t
-        expected = p_win[:, -n:]
+        expected = _running_max(p_ext, k + 1)  # frames t-k..t
         # Expectation due at frame t - k against events in t - 2k .. t.
-        o_win = sliding_window_view(o_ext, 2 * k + 1, axis=1).max(axis=2)[:, -n:]
+        o_win = _running_max(o_ext, 2 * k + 1)
         omitted = np.maximum(p_ext[:, :n] - o_win, 0.0)
         self._p = p_ext[:, -k:]
         self._o = o_ext[:, -2 * k :]
         return expected, omitted
+
+
+def _running_max(x: np.ndarray, width: int) -> np.ndarray:
+    """``max(x[:, t : t + width])`` for each ``t`` (the last axis), as ``width`` shifted maxima.
+
+    The same values as ``sliding_window_view(x, width, axis=1).max(axis=2)``
+    (a maximum is exact), without a reduction over a short axis per window.
+    """
+    n = x.shape[1] - width + 1
+    out = x[:, :n].copy()
+    for i in range(1, width):
+        np.maximum(out, x[:, i : i + n], out=out)
+    return out
 
 
 class RecurrenceSink:
