@@ -444,8 +444,8 @@ def test_random_eigenvectors_change_the_ranking(default_harmonics, varied_set):
 
 @pytest.mark.xfail(strict=True, reason=(
     "the uniform harmonic, which a vertex permutation keeps, holds 62-98 % of these stimuli's neutral energy, "
-    "so the order is kept (bench_connectome.py: Spearman 0.976 in session 4, 1.000 in session 5 after the precision change; 1.000 with the oscillator-path "
-    "experiment kept on branch conn4, session 4); docs/model.md"))
+    "so the order is kept (bench_connectome.py: Spearman 0.976 in session 4, 1.000 in session 5 after the "
+    "precision change; 1.000 with the oscillator-path experiment kept on branch conn4, session 4); docs/model.md"))
 def test_shuffled_eigenvectors_change_the_ranking(default_harmonics, varied_set):
     """The "shuffled eigenvectors" control: one permutation of the vertices
     applied to every harmonic (spectra kept, spatial structure destroyed)
