@@ -453,6 +453,85 @@ def _salient(mag, band, width, salience_db, noise_percentile, floor=None):
     return np.flatnonzero(is_peak) + 1, floor
 
 
+@njit(cache=True, nogil=True)
+def _peak_kernel(mag, previous, has_previous, band, floor, salience, level, track_tolerance, freqs,
+                 df):  # pragma: no cover  (compiled)
+    """Bins of the salient, steady partials of one frame and the mask of their main lobes.
+
+    What :func:`_salient` and the selection in :func:`_peaks` do with
+    NumPy, bin by bin: a salient local maximum of ``mag`` (``salience``
+    times the noise ``floor``) in ``band``; if ``has_previous``, one with a
+    salient maximum of ``previous`` (same floor) within the tracking
+    tolerance; within ``level`` of the strongest; the main lobes (+-2 bins)
+    of those; then the weaker of two maxima closer than 2 bins dropped.
+    Only comparisons and the products NumPy forms too: the same bits.
+    """
+    n = mag.size
+    idx = np.empty(n, dtype=np.int64)
+    lobe = np.zeros(n, dtype=np.bool_)
+    count = 0
+    for b in range(1, n - 1):
+        c = mag[b]
+        if c > mag[b - 1] and c >= mag[b + 1] and band[b] and c >= floor[b] * salience:
+            idx[count] = b
+            count += 1
+    if count == 0:
+        return idx[:0], lobe
+    if has_previous:
+        prev = np.empty(n, dtype=np.int64)
+        n_prev = 0
+        for b in range(1, n - 1):
+            c = previous[b]
+            if c > previous[b - 1] and c >= previous[b + 1] and band[b] and c >= floor[b] * salience:
+                prev[n_prev] = b
+                n_prev += 1
+        if n_prev == 0:
+            return idx[:0], lobe
+        kept = 0
+        pos = 0
+        for q in range(count):
+            i = idx[q]
+            tol_bins = max(1.0, track_tolerance * freqs[i] / df)
+            while pos < n_prev and prev[pos] < i:  # np.searchsorted(prev, i), side="left"
+                pos += 1
+            left = prev[max(pos - 1, 0)]
+            right = prev[min(pos, n_prev - 1)]
+            if min(abs(i - left), abs(i - right)) <= tol_bins:
+                idx[kept] = i
+                kept += 1
+        count = kept
+        if count == 0:
+            return idx[:0], lobe
+    top = mag[idx[0]]
+    for q in range(1, count):
+        if mag[idx[q]] > top:
+            top = mag[idx[q]]
+    threshold = top * level
+    kept = 0
+    for q in range(count):
+        if mag[idx[q]] >= threshold:
+            idx[kept] = idx[q]
+            kept += 1
+    count = kept
+    for q in range(count):
+        for j in range(idx[q] - 2, idx[q] + 3):
+            if 0 <= j < n:
+                lobe[j] = True
+    keep = np.ones(count, dtype=np.bool_)
+    for q in range(count - 1):
+        if idx[q + 1] - idx[q] < 2:
+            if mag[idx[q]] < mag[idx[q + 1]]:
+                keep[q] = False
+            else:
+                keep[q + 1] = False
+    kept = 0
+    for q in range(count):
+        if keep[q]:
+            idx[kept] = idx[q]
+            kept += 1
+    return idx[:kept].copy(), lobe
+
+
 def _peaks(mag, freqs, *, max_peaks, floor_db, salience_db, noise_band_hz, noise_percentile, min_freq_hz,
            max_freq_hz, previous=None, track_tolerance=DEFAULT_TRACK_TOLERANCE):
     """Salient, steady peaks and tonalness of one frame (unvalidated)."""
@@ -471,39 +550,16 @@ def _peaks(mag, freqs, *, max_peaks, floor_db, salience_db, noise_band_hz, noise
         return empty
     df = float(freqs[1] - freqs[0])
     width = max(3, int(round(noise_band_hz / df)) | 1)
-    idx, floor = _salient(mag, band, width, salience_db, noise_percentile)
-    if previous is not None and idx.size:
-        # A partial is steady: the previous frame has a salient peak within
-        # the tolerance (one bin, or the relative tolerance if wider).
-        prev, _ = _salient(previous, band, width, salience_db, noise_percentile, floor=floor)
-        if prev.size == 0:
-            return empty
-        tol_bins = np.maximum(1.0, track_tolerance * freqs[idx] / df)
-        pos = np.searchsorted(prev, idx)
-        left = prev[np.maximum(pos - 1, 0)]
-        right = prev[np.minimum(pos, prev.size - 1)]
-        dist = np.minimum(np.abs(idx - left), np.abs(idx - right))
-        idx = idx[dist <= tol_bins]
+    floor = _noise_floor(mag, width, noise_percentile)
+    # Salience, steadiness, the level floor, the main lobes and the merging
+    # of ripples in one compiled pass (comparisons only: exact).
+    idx, lobe = _peak_kernel(mag, mag if previous is None else previous, previous is not None, band, floor,
+                             10.0 ** (salience_db / 20.0), 10.0 ** (floor_db / 20.0), track_tolerance, freqs, df)
     if idx.size == 0:
         return empty
-    heights = mag[idx]
-    keep = heights >= heights.max() * 10.0 ** (floor_db / 20.0)
-    idx, heights = idx[keep], heights[keep]
     # Tonal energy: the main lobe (+-2 bins of a Hann window) of every partial.
-    lobe = np.zeros(mag.size, dtype=bool)
-    j = (idx[:, None] + np.arange(-2, 3)[None, :]).ravel()
-    lobe[j[(j >= 0) & (j < mag.size)]] = True
     tonal = float(np.sum(loud[lobe & band])) / total
-    # Maxima closer than the half-width of the main lobe (2 bins; Harris
-    # 1978) are ripples of one smeared lobe (vibrato), not resolved
-    # partials: keep the strongest of each such run.
-    close = np.flatnonzero(np.diff(idx) < 2)
-    if close.size:
-        keep = np.ones(idx.size, dtype=bool)
-        for i in close:
-            weaker = i if heights[i] < heights[i + 1] else i + 1
-            keep[weaker] = False
-        idx, heights = idx[keep], heights[keep]
+    heights = mag[idx]
     if idx.size > max_peaks:
         idx = np.sort(idx[np.argpartition(heights, -max_peaks)[-max_peaks:]])
     # Parabola through the log magnitudes of the peak bin and its neighbours.
