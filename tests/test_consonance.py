@@ -553,3 +553,30 @@ def test_compiled_separation_equals_the_numpy_medians():
                 with np.errstate(invalid="ignore", divide="ignore"):
                     want = stack[row] * np.where(h2 + p2 > 0, h2 / (h2 + p2), 0.0)
                 np.testing.assert_array_equal(got[i], want)
+
+
+def test_the_compiled_sum_of_the_note_sieve_is_numpys_sum_bit_for_bit():
+    """The sieve's kernel sums a note's partials as NumPy does, so note profiles keep their last bit."""
+    from resonance.hearing.consonance import _pairwise_sum
+
+    rng = np.random.default_rng(7)
+    for n in [0, 1, 7, 8, 9, 15, 16, 17, 40, 127, 128, 129, 300, 1000, 5003]:
+        x = rng.random(n) * 10.0 ** rng.uniform(-6, 6, n)
+        assert _pairwise_sum(x, n) == float(x.sum()), n
+
+
+def test_peaks_of_a_steady_frame_match_a_numpy_reading():
+    """The compiled peak picking finds the salient local maxima the definition names, and needs a steady partner."""
+    from resonance.hearing.consonance import _DEFAULT_PEAK_OPTIONS, _peaks
+
+    sr, n = 22050, 4096
+    t = np.arange(n) / sr
+    y = sum(np.sin(2 * np.pi * 220.0 * k * t) / k for k in range(1, 7))
+    mag = np.abs(np.fft.rfft(y * np.hanning(n)))
+    freqs = np.fft.rfftfreq(n, 1 / sr)
+    f, a, tonal = _peaks(mag, freqs, previous=mag, **_DEFAULT_PEAK_OPTIONS)
+    assert np.allclose(f, 220.0 * np.arange(1, 7), rtol=2e-3)
+    assert tonal > 0.9
+    shifted = np.roll(mag, 20)  # every partial moved half a harmonic spacing: beyond the tolerance
+    f2, _, _ = _peaks(mag, freqs, previous=shifted, **_DEFAULT_PEAK_OPTIONS)
+    assert f2.size == 0

@@ -889,14 +889,100 @@ def _note_profile(f: np.ndarray, a: np.ndarray, tolerance_cents: float, max_harm
     k = np.round(ratio)
     fits = (k >= 1) & (k <= max_harmonic)
     fits &= np.abs(_CENTS * np.log2(ratio / np.maximum(k, 1.0))) <= tolerance_cents
-    free = np.ones(f.size, dtype=bool)
-    for row, c in zip(fits, candidates.tolist()):
-        if not free[c]:
-            continue
-        explained = free & row
-        out[int(round(12.0 * math.log2(f[c] / _PC_REF_HZ))) % 12] += float(a[explained].sum())
-        free &= ~row
+    shares = _sieve_kernel(fits, candidates, a)
+    for c, share in zip(candidates.tolist(), shares.tolist()):
+        if share >= 0:
+            out[int(round(12.0 * math.log2(f[c] / _PC_REF_HZ))) % 12] += share
     return out / out.sum()
+
+
+@njit(cache=True, nogil=True)
+def _block_sum(x, start, n):  # pragma: no cover  (compiled)
+    """NumPy's float64 sum of ``x[start:start + n]`` for ``n <= 128`` (8 running sums)."""
+    if n < 8:
+        res = -0.0
+        for i in range(n):
+            res += x[start + i]
+        return res
+    r = x[start:start + 8].copy()
+    i = 8
+    while i < n - (n % 8):
+        for q in range(8):
+            r[q] += x[start + i + q]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += x[start + i]
+        i += 1
+    return res
+
+
+@njit(cache=True, nogil=True)
+def _pairwise_sum(x, n):  # pragma: no cover  (compiled)
+    """``x[:n].sum()`` the way NumPy sums float64 (pairwise halves of blocks of 8): the same bits.
+
+    NumPy's recursion, walked with an explicit stack (a cached recursive
+    kernel does not load back safely).
+    """
+    if n <= 128:
+        return _block_sum(x, 0, n)
+    starts = np.empty(64, dtype=np.int64)
+    sizes = np.empty(64, dtype=np.int64)
+    split = np.empty(64, dtype=np.int64)
+    left = np.empty(64)
+    stage = np.zeros(64, dtype=np.int64)  # 0: not split yet, 1: left half pending, 2: right half pending
+    depth = 0
+    starts[0], sizes[0], stage[0] = 0, n, 0
+    while True:
+        m = sizes[depth]
+        if m > 128:
+            n2 = m // 2
+            n2 -= n2 % 8
+            split[depth] = n2
+            stage[depth] = 1
+            depth += 1
+            starts[depth], sizes[depth], stage[depth] = starts[depth - 1], n2, 0
+            continue
+        v = _block_sum(x, starts[depth], m)
+        while True:
+            if depth == 0:
+                return v
+            depth -= 1
+            if stage[depth] == 1:
+                left[depth] = v
+                stage[depth] = 2
+                depth += 1
+                starts[depth] = starts[depth - 1] + split[depth - 1]
+                sizes[depth] = sizes[depth - 1] - split[depth - 1]
+                stage[depth] = 0
+                break
+            v = left[depth] + v
+
+
+@njit(cache=True, nogil=True)
+def _sieve_kernel(fits, candidates, a):  # pragma: no cover  (compiled)
+    """The harmonic sieve of :func:`_note_profile`: each candidate's share of ``a``, -1 if it is no note.
+
+    Lowest first, a candidate not yet explained by a lower note takes the
+    amplitude of the partials its row of ``fits`` explains that no lower
+    note took (summed as NumPy sums).
+    """
+    n = a.size
+    free = np.ones(n, dtype=np.bool_)
+    taken = np.empty(n)
+    out = np.full(candidates.size, -1.0)
+    for r in range(candidates.size):
+        if not free[candidates[r]]:
+            continue
+        m = 0
+        for i in range(n):
+            if fits[r, i]:
+                if free[i]:
+                    taken[m] = a[i]
+                    m += 1
+                free[i] = False
+        out[r] = _pairwise_sum(taken, m)
+    return out
 
 
 def note_profile(
