@@ -732,8 +732,19 @@ def _gaussians(centres_cents: np.ndarray, weights: np.ndarray, n_bins: int, temp
     offsets = np.arange(-reach, reach + 1)
     j = np.round(centres_cents / step).astype(np.int64)[:, None] + offsets[None, :]
     values = weights[:, None] * np.exp(-0.5 * ((j * step - centres_cents[:, None]) / sigma) ** 2)
-    ok = (j >= 0) & (j < n_bins)
-    return np.bincount(j[ok], weights=values[ok], minlength=n_bins)[:n_bins]
+    return _scatter_add(j, values, n_bins)
+
+
+@njit(cache=True, nogil=True)
+def _scatter_add(j, values, n_bins):  # pragma: no cover  (compiled)
+    """``np.bincount`` of ``values`` on the bins ``j`` that lie in ``[0, n_bins)``, in the same order: the same bits."""
+    out = np.zeros(n_bins)
+    for r in range(j.shape[0]):
+        for q in range(j.shape[1]):
+            b = j[r, q]
+            if 0 <= b < n_bins:
+                out[b] += values[r, q]
+    return out
 
 
 def _reach_bins(template: HarmonicTemplate) -> int:
