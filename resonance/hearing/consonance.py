@@ -439,32 +439,19 @@ def _noise_floor(m: np.ndarray, width: int, percentile: float) -> np.ndarray:
     return np.interp(np.arange(m.size), centres, level)
 
 
-def _salient(mag, band, width, salience_db, noise_percentile, floor=None):
-    """Salient local maxima inside ``band`` and the noise floor (unvalidated).
-
-    ``floor`` reuses a noise floor already estimated (for the previous
-    frame: consecutive frames share their noise floor closely enough).
-    """
-    if floor is None:
-        floor = _noise_floor(mag, width, noise_percentile)
-    centre = mag[1:-1]
-    is_peak = (centre > mag[:-2]) & (centre >= mag[2:]) & band[1:-1]
-    is_peak &= centre >= floor[1:-1] * 10.0 ** (salience_db / 20.0)
-    return np.flatnonzero(is_peak) + 1, floor
-
-
 @njit(cache=True, nogil=True)
 def _peak_kernel(mag, previous, has_previous, band, floor, salience, level, track_tolerance, freqs,
                  df):  # pragma: no cover  (compiled)
     """Bins of the salient, steady partials of one frame and the mask of their main lobes.
 
-    What :func:`_salient` and the selection in :func:`_peaks` do with
-    NumPy, bin by bin: a salient local maximum of ``mag`` (``salience``
-    times the noise ``floor``) in ``band``; if ``has_previous``, one with a
-    salient maximum of ``previous`` (same floor) within the tracking
-    tolerance; within ``level`` of the strongest; the main lobes (+-2 bins)
-    of those; then the weaker of two maxima closer than 2 bins dropped.
-    Only comparisons and the products NumPy forms too: the same bits.
+    Bin by bin: a salient local maximum of ``mag`` (larger than the bin
+    below, not smaller than the bin above, in ``band`` and at least
+    ``salience`` times the noise ``floor``); if ``has_previous``, one with
+    a salient maximum of ``previous`` within the tracking tolerance (the
+    same floor: consecutive frames share it closely enough); within
+    ``level`` of the strongest; the main lobes (+-2 bins) of those; then
+    the weaker of two maxima closer than 2 bins dropped.  Only comparisons
+    and the products NumPy formed before: the same bits.
     """
     n = mag.size
     idx = np.empty(n, dtype=np.int64)
