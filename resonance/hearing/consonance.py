@@ -440,6 +440,22 @@ def _noise_floor(m: np.ndarray, width: int, percentile: float) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
+def _salient_maxima(x, band, floor, salience, out):  # pragma: no cover  (compiled)
+    """Write the bins of ``x``'s salient local maxima to ``out``; return how many.
+
+    A bin is one if it is larger than the bin below, not smaller than the bin
+    above, in ``band``, and at least ``salience`` times the noise ``floor``.
+    """
+    count = 0
+    for b in range(1, x.size - 1):
+        c = x[b]
+        if c > x[b - 1] and c >= x[b + 1] and band[b] and c >= floor[b] * salience:
+            out[count] = b
+            count += 1
+    return count
+
+
+@njit(cache=True, nogil=True)
 def _peak_kernel(mag, previous, has_previous, band, floor, salience, level, track_tolerance, freqs,
                  df):  # pragma: no cover  (compiled)
     """Bins of the salient, steady partials of one frame and the mask of their main lobes.
@@ -456,22 +472,12 @@ def _peak_kernel(mag, previous, has_previous, band, floor, salience, level, trac
     n = mag.size
     idx = np.empty(n, dtype=np.int64)
     lobe = np.zeros(n, dtype=np.bool_)
-    count = 0
-    for b in range(1, n - 1):
-        c = mag[b]
-        if c > mag[b - 1] and c >= mag[b + 1] and band[b] and c >= floor[b] * salience:
-            idx[count] = b
-            count += 1
+    count = _salient_maxima(mag, band, floor, salience, idx)
     if count == 0:
         return idx[:0], lobe
     if has_previous:
         prev = np.empty(n, dtype=np.int64)
-        n_prev = 0
-        for b in range(1, n - 1):
-            c = previous[b]
-            if c > previous[b - 1] and c >= previous[b + 1] and band[b] and c >= floor[b] * salience:
-                prev[n_prev] = b
-                n_prev += 1
+        n_prev = _salient_maxima(previous, band, floor, salience, prev)
         if n_prev == 0:
             return idx[:0], lobe
         kept = 0
