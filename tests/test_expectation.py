@@ -292,6 +292,24 @@ def test_pulse_z_tells_soft_pulsed_accents_from_chance():
     assert abs(model.tempo_bpm() / 100.0 - 1.0) < 0.04, model.tempo_bpm()
 
 
+def test_soft_onsets_are_scaled_by_the_stimulus_own_loudest_down_to_the_floor():
+    """A train of soft onsets (a 3 dB rise in one band, as bowed strings give) makes full accents, as a loud train
+    does; fainter ones stay proportional (``accent_floor``), and the soft train's tempo is found."""
+    n = int(20 * FRAME_HZ)
+    at = np.floor(np.arange(10, n - 2, 60.0 * FRAME_HZ / 140.0)).astype(int)
+    peaks = {}
+    for strength in (0.1, 0.5, 2.0):
+        o = np.zeros((1, n))
+        o[0, at] = strength
+        model = MetreModel(frame_rate_hz=FRAME_HZ)
+        out = model.process(o)
+        peaks[strength] = float(np.median(out.o[at[5:] + 1]))  # one frame of delay
+        if strength == 0.5:
+            assert abs(model.tempo_bpm() / 140.0 - 1.0) < 0.04, model.tempo_bpm()
+    assert peaks[0.5] > 0.9 and peaks[2.0] > 0.9, peaks
+    assert 0.1 < peaks[0.1] < 0.3, peaks
+
+
 def test_metre_model_is_block_split_invariant(rng):
     o = (rng.random((4, 700)) < 0.05) * rng.random((4, 700))
     whole = MetreModel(frame_rate_hz=FRAME_HZ).process(o)
@@ -302,7 +320,8 @@ def test_metre_model_is_block_split_invariant(rng):
 
 
 @pytest.mark.parametrize("kw, match", [({"min_bpm": 0.0}, "min_bpm=0"), ({"beat_prob": 1.5}, "beat_prob=1.5"),
-                                       ({"frame_rate_hz": -1.0}, "frame_rate_hz=-1")])
+                                       ({"frame_rate_hz": -1.0}, "frame_rate_hz=-1"),
+                                       ({"accent_floor": 0.0}, "accent_floor=0")])
 def test_metre_model_refuses_bad_parameters(kw, match):
     with pytest.raises(ParameterError, match=match):
         MetreModel(**kw).process(np.zeros((1, 10)))

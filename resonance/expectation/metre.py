@@ -88,7 +88,7 @@ _EPS = 1e-6
 
 # --------------------------------------------------------------------- kernel
 @njit(cache=True, nogil=True)
-def _accent_kernel(s, sc, accent_a, thr_a):  # pragma: no cover - compiled
+def _accent_kernel(s, sc, accent_a, thr_a, floor):  # pragma: no cover - compiled
     """Adaptive-threshold peak picking of the summed event strength (see :meth:`MetreModel.accent`)."""
     n = s.size
     out = np.empty(n)
@@ -103,7 +103,7 @@ def _accent_kernel(s, sc, accent_a, thr_a):  # pragma: no cover - compiled
         # strength (causal, before this frame) is an event.
         x = max(x - thr, 0.0)
         thr = thr_a * thr + (1.0 - thr_a) * centre
-        peak = max(x, peak * accent_a, 1.0)
+        peak = max(x, peak * accent_a, floor)
         out[t] = x / peak
         last0, last1 = last1, nxt
     sc[0], sc[1], sc[2], sc[3] = last0, last1, peak, thr
@@ -580,6 +580,18 @@ class MetreModel:
         Exponent ``b`` of the entropy weights that combine the long- and
         short-term predictions (Pearce 2005, weighted arithmetic mean;
         engineering choice: 1).
+    accent_floor : float
+        The least value of the running peak that divides the accent, in the
+        input's units (one band's event of ``onset_scale_db``, 6 dB, is 1):
+        accents of a stimulus whose onsets are all soft (bowed strings, whose
+        spectral flux rises a few dB) are scaled by the stimulus's own
+        loudest onsets, down to this floor, so a soft onset on the beat is
+        evidence for the beat; below the floor, faint fluctuations (noise,
+        a steady tone) stay weak accents.  Engineering choice: 0.5 (a 3 dB
+        rise in one band, a doubling of power), chosen on
+        ``benchmarks/bench_tempo.py``'s 21 older pieces (floors 1 / 0.5 /
+        0.3 / 0.1 / 0.03: 15 / 17 / 16 / 16 / 16 within 4 %; its 8 newer
+        pieces 4 at every floor); it was 1 (one band's full event).
     prune : float
         A tempo whose cycle holds less than this share of the posterior goes
         dormant: it leaves the predictions, the phase concentration and the
@@ -629,6 +641,7 @@ class MetreModel:
         n_bins: int = 16,
         stm_bias: float = 1.0,
         prune: float = 1e-4,
+        accent_floor: float = 0.5,
     ):
         self.frame_rate_hz = frame_rate_hz
         self.min_bpm = min_bpm
@@ -651,6 +664,7 @@ class MetreModel:
         self.n_bins = n_bins
         self.stm_bias = stm_bias
         self.prune = prune
+        self.accent_floor = accent_floor
         self._ready = False
 
     # -- set-up -----------------------------------------------------------------
@@ -666,6 +680,7 @@ class MetreModel:
             check_float(name, getattr(self, name), low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
         sd = check_float("timing_sd_s", self.timing_sd_s, low=0.0, high=0.2, low_inclusive=False)
         check_float("accent_tau_s", self.accent_tau_s, low=0.01)
+        check_float("accent_floor", self.accent_floor, low=0.0, high=100.0, low_inclusive=False)
         check_float("threshold_tau_s", self.threshold_tau_s, low=0.01)
         check_float("certainty_tau_s", self.certainty_tau_s, low=0.01)
         check_float("horizon_s", self.horizon_s, low=0.0, high=10.0)
@@ -779,7 +794,7 @@ class MetreModel:
         self._lnorm = np.ones(lengths.size)  # ... the product of the normalisers since, inverted
         self._dmass = np.zeros(lengths.size)  # ... and their share then
         # Accent state: last two frames, running peak, adaptive threshold.
-        self._acc_state = np.array([0.0, 0.0, 1.0, 0.0])
+        self._acc_state = np.array([0.0, 0.0, float(self.accent_floor), 0.0])
         self._n1 = np.zeros(self.n_bins)
         self._n = np.zeros(self.n_bins)
         # Filter scalars: smoothed phase concentration, IC of model and of
@@ -802,12 +817,13 @@ class MetreModel:
         frame of delay: output frame t holds the accent of input frame
         t - 1), and only by what they rise above the recent mean of the sum
         (adaptive threshold, ``threshold_tau_s``); the result is divided by
-        the running peak, never by less than one band's full event.
+        the running peak (``accent_tau_s``), never by less than
+        ``accent_floor`` (half of one band's full event).
         """
         if not self._ready:
             self._setup()
         s = np.ascontiguousarray(np.asarray(o_bands, dtype=float).sum(axis=0))
-        return _accent_kernel(s, self._acc_state, self._accent_a, self._thr_a)
+        return _accent_kernel(s, self._acc_state, self._accent_a, self._thr_a, float(self.accent_floor))
 
     def process(self, o_bands: np.ndarray) -> MetreOutput:
         """Predict, then observe, the next frames.
