@@ -56,9 +56,8 @@ from ._common import (
     _check_sr,
     _lin_to_db,
 )
-from ._kernels import sosfilt
 from .limiter import _limiter_gain
-from .loudness import LoudnessMeter, k_weighting_sos
+from .loudness import KWeighting, LoudnessMeter
 from .truepeak import _SCREEN_BLOCK, _block_peaks, _interp_taps
 
 __all__ = [
@@ -410,7 +409,6 @@ class StreamMaster:
         ParameterError
             If the windows are silent (below the -70 LUFS gate after the fades).
         """
-        sos = np.array(k_weighting_sos(self.sr))
         probes = []
         for (start, stop), (lo, y) in zip(self.windows, windows):
             y = _as_channels(np.asarray(y, dtype=np.float64), name="probe window")
@@ -429,14 +427,13 @@ class StreamMaster:
                 # Measured whole: the gating blocks that end in this window start in it or in the 300 ms
                 # before it (the pre-roll), so the windows together hold every block of the programme once.
                 skip = max(0, skip - 3 * (self.sr // 10))
-            probes.append({"y": y, "skip": skip, "z": _block_energies(sos, y, skip, self.sr),
+            probes.append({"y": y, "skip": skip, "z": _block_energies(y, skip, self.sr),
                            "peak": float(np.max(np.abs(y))),
                            "estimate": max(_survey_peak(tail, part, np.zeros((y.shape[0], 0))),
                                            float(np.max(np.abs(part))))})
         if len(probes) != len(self.windows):
             raise ParameterError(f"{len(probes)} probe windows given; expected {len(self.windows)}")
         self._probes = probes
-        self._sos = sos
         self.peak0 = max(p["estimate"] for p in probes)
         self._weights = np.concatenate([np.full(p["z"].shape[1], w) for p, w in zip(probes, self.window_weights)])
         self.loudness0 = _weighted_gated_loudness(np.concatenate([p["z"] for p in probes], axis=1).sum(axis=0),
@@ -483,7 +480,7 @@ class StreamMaster:
             self.probe_limited = True
             y = p["y"] * gain
             y = y * _limiter_gain(y, self.sr, self.ceiling_dbtp - LIMITER_MARGIN_DB, _LOOKAHEAD_S, _RELEASE_S)
-            z.append(_block_energies(self._sos, y, p["skip"], self.sr))
+            z.append(_block_energies(y, p["skip"], self.sr))
         return _weighted_gated_loudness(np.concatenate(z, axis=1).sum(axis=0), self._weights)
 
     def plan_report(self) -> dict:
@@ -751,7 +748,7 @@ def _split_gated_loudness(done: _SortedEnergies, e: np.ndarray, w: np.ndarray) -
     return -0.691 + 10.0 * math.log10((float(np.dot(w[gated], e[gated])) + s_done) / weight)
 
 
-def _block_energies(sos, y, skip, sr):
+def _block_energies(y, skip, sr):
     """Mean squares (n_channels, n_blocks) of K-weighted ``y[:, skip:]`` over 400 ms gating blocks, 100 ms hop.
 
     The filter starts at rest at ``y``'s first sample; the first ``skip``
@@ -764,16 +761,15 @@ def _block_energies(sos, y, skip, sr):
     n_seg = (y.shape[1] - skip) // seg
     if n_seg < 4:
         return np.zeros((n_channels, 0))
-    zi = np.zeros((sos.shape[0], n_channels, 2))
+    weighting = KWeighting(sr=sr, n_channels=n_channels)
     if skip:
-        _, zi = sosfilt(sos, y[:, :skip], axis=-1, zi=zi)
+        weighting.squares(y[:, :skip])
     sums = np.empty((n_channels, n_seg))
     step = max(1, (1 << 17) // seg)  # segments per piece
     for k in range(0, n_seg, step):
         m = min(step, n_seg - k)
-        piece, zi = sosfilt(sos, y[:, skip + k * seg:skip + (k + m) * seg], axis=-1, zi=zi)
-        np.square(piece, out=piece)
-        sums[:, k:k + m] = piece.reshape(n_channels, m, seg).sum(axis=2)
+        sq = weighting.squares(y[:, skip + k * seg:skip + (k + m) * seg])
+        sums[:, k:k + m] = sq.reshape(n_channels, m, seg).sum(axis=2)
     n_blocks = n_seg - 3
     return (sums[:, :n_blocks] + sums[:, 1:n_blocks + 1] + sums[:, 2:n_blocks + 2] + sums[:, 3:]) / (4 * seg)
 
