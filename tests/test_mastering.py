@@ -366,3 +366,8 @@ def test_peak_of_product_and_block_peaks_equal_the_whole_signal_references(rng):
     none = np.zeros((2, 0))  # no context: zeros, as at the ends of a signal
     ref = max(np.abs(resample_poly(part, f, 1, axis=-1)).max() for f in (4, 8))
     assert _survey_peak(none, part, none) == pytest.approx(max(ref, np.abs(part).max()), rel=1e-12)
+    # Inside a longer block: the 8 loudest stretches (here 5 to 12 of 20) are interpolated, with their neighbours.
+    quiet = 0.01 * rng.standard_normal((2, 20 * 64))
+    quiet[:, 5 * 64:13 * 64] = 0.9 * rng.standard_normal((2, 8 * 64))
+    ref = max(np.abs(resample_poly(quiet, f, 1, axis=-1)[:, f * 5 * 64:f * 13 * 64]).max() for f in (4, 8))
+    assert _survey_peak(none, quiet, none) == pytest.approx(max(ref, np.abs(quiet).max()), rel=1e-12)

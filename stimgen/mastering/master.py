@@ -796,28 +796,24 @@ def _survey_peak(tail, y, head, screen=None) -> float:
     top = np.argpartition(screen, n_screen - k)[n_screen - k:]
     r = _INTERP_RADIUS
     n_channels = y.shape[0]
-    # Each chosen stretch with R samples either side (from the tail and head, zeros beyond them), and
-    # the 2R + 1 samples around each of its samples as rows (a strided view, copied once when joined).
-    rows, best = [], 0.0
-    for start in (top * _SCREEN_BLOCK).tolist():
-        stop = min(m, start + _SCREEN_BLOCK)
-        lo, hi = start - r, stop + r
-        if lo >= 0 and hi <= m:
-            part = y[:, lo:hi]
-        else:
-            part = np.zeros((n_channels, hi - lo))
-            a, b = max(0, lo), min(m, hi)
-            part[:, a - lo:b - lo] = y[:, a:b]
-            if lo < 0:
-                n_tail = min(-lo, tail.shape[1])
-                if n_tail:
-                    part[:, -lo - n_tail:-lo] = tail[:, tail.shape[1] - n_tail:]
-            if hi > m:
-                n_head = min(hi - m, head.shape[1])
-                part[:, m - lo:m - lo + n_head] = head[:, :n_head]
-        best = max(best, float(screen[start // _SCREEN_BLOCK]))
-        rows.append(np.lib.stride_tricks.sliding_window_view(part, 2 * r + 1, axis=1))
-    windows = np.concatenate(rows, axis=1)  # (n_channels, n_at, 2R + 1)
+    # Each chosen stretch with R samples either side (from the tail and head, zeros beyond them), then the
+    # 2R + 1 samples around each of its samples as rows (a strided view, copied once).
+    starts = top * _SCREEN_BLOCK
+    offsets = np.arange(-r, _SCREEN_BLOCK + r)
+    if starts.min() >= r and starts.max() + _SCREEN_BLOCK + r <= m:
+        parts = y[:, starts[:, np.newaxis] + offsets]  # (n_channels, k, 64 + 2R)
+    else:  # a stretch at an edge: the block with its context (rare: only then a full copy)
+        ext = np.zeros((n_channels, m + 2 * r + _SCREEN_BLOCK))
+        ext[:, r:r + m] = y
+        n_tail, n_head = min(r, tail.shape[1]), min(r, head.shape[1])
+        if n_tail:
+            ext[:, r - n_tail:r] = tail[:, tail.shape[1] - n_tail:]
+        ext[:, r + m:r + m + n_head] = head[:, :n_head]
+        parts = ext[:, starts[:, np.newaxis] + offsets + r]
+    windows = np.lib.stride_tricks.sliding_window_view(parts, 2 * r + 1, axis=2).reshape(n_channels, -1, 2 * r + 1)
+    if starts.max() + _SCREEN_BLOCK > m:  # the last stretch is shorter: only the block's own samples
+        windows = windows[:, ((starts[:, np.newaxis] + np.arange(_SCREEN_BLOCK)) < m).ravel()]
+    best = float(np.max(screen[top]))
     values = windows @ _survey_taps()  # (n_channels, n_at, both factors' phases)
     return max(best, float(np.max(np.abs(values))))
 
