@@ -72,13 +72,14 @@ def _block_peaks(arr: np.ndarray) -> np.ndarray:
 
     ``arr`` has shape (n_channels, n_samples), n_samples >= 1; returns shape
     (ceil(n_samples / _SCREEN_BLOCK),).  The same values as the block maxima
-    of :func:`_sample_envelope` (a maximum is exact in any order), in one
-    ``maximum.reduceat`` instead of a reduction per block.
+    of :func:`_sample_envelope` (``max |x| = max(max x, -min x)``, exactly),
+    from two reductions that read the signal and write nothing of its size.
     """
-    peak = np.abs(arr[0])
-    for channel in arr[1:]:
-        np.maximum(peak, np.abs(channel), out=peak)
-    return np.maximum.reduceat(peak, np.arange(0, arr.shape[1], _SCREEN_BLOCK))
+    starts = np.arange(0, arr.shape[1], _SCREEN_BLOCK)
+    peak = np.maximum.reduceat(arr, starts, axis=1)
+    low = np.minimum.reduceat(arr, starts, axis=1)
+    np.maximum(peak, np.negative(low, out=low), out=peak)
+    return peak.max(axis=0)
 
 
 def _candidate_spans(block_peaks: np.ndarray, bound: float, threshold: float, n: int) -> list[tuple[int, int]]:
