@@ -9,7 +9,9 @@ spent in each stage is summed over the session:
   (:class:`stimgen.mastering.LoudnessMeter`);
 * ``probe energies``: the probe windows' K-weighted block energies;
 * ``true-peak survey`` and ``screen``: the estimated true peak of each
-  block and the block peaks that choose its stretches;
+  block (with the block peaks of the probe windows it screens itself), and
+  the block peaks of the streamed pass, which choose the survey's stretches
+  and decide whether the limiter runs;
 * ``limiter``: the look-ahead true-peak limiter with its 4x/8x check, on
   the blocks (and probe windows) that can reach the ceiling;
 * ``gain correction``: the gain steered while the session is written;
@@ -66,15 +68,22 @@ def child(job: str, minutes: float) -> None:
     import numpy as np
 
     totals = {}
+    depth = [0]
 
     def timed(function, stage):
+        # A call inside another timed call stays with the outer stage (e.g. the limiter's own sample
+        # envelope is the limiter's, not the screen's), so the stages never count the same time twice.
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
+            if depth[0]:
+                return function(*args, **kwargs)
+            depth[0] += 1
             t0 = time.process_time()
             try:
                 return function(*args, **kwargs)
             finally:
                 totals[stage] = totals.get(stage, 0.0) + time.process_time() - t0
+                depth[0] -= 1
         return wrapper
 
     for stage, places in STAGES.items():
