@@ -336,3 +336,38 @@ def test_stream_master_output_does_not_depend_on_the_sections_and_keeps_the_ceil
     assert abs(pyloudnorm_lufs(outs[0]) + 14.0) <= LOUDNESS_TOL_LU
     assert true_peak_dbtp(outs[0], sr=SR, oversample=4) <= -1.0
     assert peak_8x_dbtp(outs[0]) <= -1.0 + PEAK_ROUNDING_DB
+
+
+def test_peak_of_product_and_block_peaks_equal_the_whole_signal_references(rng):
+    """The limiter's verification (the product formed on candidate spans only) is resample_poly's true peak,
+    and the block peaks and survey see the same samples as the per-sample envelope."""
+    from stimgen.mastering.truepeak import _block_peaks, _peak_of_product, _sample_envelope
+    from stimgen.mastering.master import _survey_peak
+
+    y = drums(rng, duration_s=2.0, level=0.9)[:, :95_999]  # not a whole number of 64-sample blocks
+    gain = np.clip(np.linspace(1.4, 0.6, y.shape[1]), None, 1.0)  # >= 0, 1 at the start
+    product = y * gain
+    whole = max(np.abs(resample_poly(product, f, 1, axis=-1)).max() for f in (4, 8))
+    whole = max(whole, np.abs(product).max())
+    assert _peak_of_product(y, gain, 0.0) == pytest.approx(whole, rel=1e-12)
+    # Above the threshold the value is exact; below it, it is only known not to exceed the threshold.
+    assert _peak_of_product(y, gain, 0.5 * whole) == pytest.approx(whole, rel=1e-12)
+    assert _peak_of_product(y, gain, 2.0 * whole) <= 2.0 * whole
+    env = _sample_envelope(y)
+    n_blocks = -(-y.shape[1] // 64)
+    padded = np.zeros(n_blocks * 64)
+    padded[:env.size] = env
+    np.testing.assert_array_equal(_block_peaks(y), padded.reshape(n_blocks, 64).max(axis=1))
+    # At most 8 stretches of 64 samples: the survey interpolates all of them, with the neighbours as context.
+    a, m = 13_750, 64  # a snare: both the tail and the head change the interpolated values at the edges
+    tail, part, head = y[:, a - 10:a], y[:, a:a + m], y[:, a + m:a + m + 10]
+    ref = max(np.abs(resample_poly(y, f, 1, axis=-1)[:, f * a:f * (a + m)]).max() for f in (4, 8))
+    assert _survey_peak(tail, part, head) == pytest.approx(max(ref, np.abs(part).max()), rel=1e-12)
+    none = np.zeros((2, 0))  # no context: zeros, as at the ends of a signal
+    ref = max(np.abs(resample_poly(part, f, 1, axis=-1)).max() for f in (4, 8))
+    assert _survey_peak(none, part, none) == pytest.approx(max(ref, np.abs(part).max()), rel=1e-12)
+    # Inside a longer block: the 8 loudest stretches (here 5 to 12 of 20) are interpolated, with their neighbours.
+    quiet = 0.01 * rng.standard_normal((2, 20 * 64))
+    quiet[:, 5 * 64:13 * 64] = 0.9 * rng.standard_normal((2, 8 * 64))
+    ref = max(np.abs(resample_poly(quiet, f, 1, axis=-1)[:, f * 5 * 64:f * 13 * 64]).max() for f in (4, 8))
+    assert _survey_peak(none, quiet, none) == pytest.approx(max(ref, np.abs(quiet).max()), rel=1e-12)

@@ -36,7 +36,7 @@ import sys
 
 import numpy as np
 
-__all__ = ["sosfilt", "sosfilt_rows", "lfilter", "kaiser_lowpass", "ahead_min"]
+__all__ = ["sosfilt", "sosfilt_rows", "sosfilt_pair", "lfilter", "kaiser_lowpass", "ahead_min"]
 
 
 @functools.lru_cache(maxsize=4)
@@ -171,6 +171,34 @@ def sosfilt_rows(sos: np.ndarray, x: np.ndarray, state: np.ndarray) -> None:
         state[...] = np.swapaxes(zf, 0, 1)
         return
     kernel(sos, x, state)
+
+
+def sosfilt_pair(sos: np.ndarray, pair: np.ndarray, state: np.ndarray) -> None:
+    """Two real signals filtered at once, as the real and imaginary parts of one complex row, in place.
+
+    With real coefficients (given as complex numbers with zero imaginary
+    parts) the complex recursion does, on each part, the same multiplications
+    and additions in the same order as :func:`sosfilt_rows` on each row: the
+    same values, bit for bit (up to the sign of an exact zero), in about
+    three quarters of the time (one pass of the compiled kernel, whose
+    latency-bound recursion then carries two signals).
+
+    Parameters
+    ----------
+    sos : numpy.ndarray of complex128, shape (n_sections, 6), C order
+        Second-order sections with zero imaginary parts.
+    pair : numpy.ndarray of complex128, shape (n,)
+        ``x0 + 1j * x1``; filtered in place.
+    state : numpy.ndarray of complex128, shape (1, n_sections, 2), C order
+        The two filter states (real: ``x0``'s, imaginary: ``x1``'s), updated in place.
+    """
+    kernel = _sosfilt_kernel()
+    if kernel is None:
+        from scipy.signal import sosfilt as scipy_sosfilt
+
+        pair[...], state[0] = scipy_sosfilt(sos, pair, zi=state[0])
+        return
+    kernel(sos, pair.reshape(1, -1), state)
 
 
 def kaiser_lowpass(numtaps: int, cutoff: float, beta: float) -> np.ndarray:

@@ -8,17 +8,15 @@ from ._common import (
     LIMITER_OVERSAMPLE,
     MAX_CEILING_DBTP,
     MIN_CEILING_DBTP,
-    _CHUNK,
     _DIRECT_CONV_MAX,
     _RELEASE_DB_PER_TIME_CONSTANT,
     _TRIM_MARGIN,
-    _VERIFY_OVERSAMPLES,
     _as_channels,
     _check_float,
     _check_sr,
 )
 from ._kernels import ahead_min
-from .truepeak import TruePeakMeter, _peak_envelope
+from .truepeak import _peak_envelope, _peak_of_product, _sample_envelope
 
 __all__ = ["limiter_gain", "limit_true_peak"]
 
@@ -31,7 +29,8 @@ def _limiter_gain(arr: np.ndarray, sr: int, ceiling_dbtp: float, lookahead_s: fl
     """
     n = arr.shape[1]
     ceiling = 10.0 ** (ceiling_dbtp / 20.0)
-    env = _peak_envelope(arr, LIMITER_OVERSAMPLE, ceiling)
+    samples = _sample_envelope(arr)
+    env = _peak_envelope(arr, LIMITER_OVERSAMPLE, ceiling, samples)
     over = np.flatnonzero(env > ceiling)
     smoothed = np.ones(n)
     if over.size:
@@ -88,23 +87,10 @@ def _limiter_gain(arr: np.ndarray, sr: int, ceiling_dbtp: float, lookahead_s: fl
             smoothed[lo:hi] = np.minimum(local, gain[lo:hi])
     # Interpolated peaks of the gain-shaped signal may still differ slightly
     # from the detector's; a final static trim guarantees the ceiling.
-    peak = _verified_peak_of_product(arr, smoothed, ceiling)
+    peak = _peak_of_product(arr, smoothed, ceiling, env=samples)  # at 4x and 8x
     if peak > ceiling:
         smoothed *= (ceiling / peak) * (1.0 - _TRIM_MARGIN)
     return smoothed
-
-
-def _verified_peak_of_product(arr: np.ndarray, gain: np.ndarray, threshold: float) -> float:
-    """True peak of ``arr * gain`` at 4x and 8x (exact above ``threshold``), formed in pieces.
-
-    The pieces go through :class:`~stimgen.mastering.truepeak.TruePeakMeter`,
-    which carries the interpolator's context across them: no full-length product.
-    """
-    meter = TruePeakMeter(oversamples=_VERIFY_OVERSAMPLES, floor=threshold)
-    size = _CHUNK * 8
-    for a in range(0, arr.shape[1], size):
-        meter.process(arr[:, a:a + size] * gain[a:a + size])
-    return meter.finish()
 
 
 def _check_limiter_args(sr, ceiling_dbtp, lookahead_s, release_s):

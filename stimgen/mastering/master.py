@@ -31,6 +31,7 @@ measures every bundled preset at full length against its target).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 
@@ -55,10 +56,9 @@ from ._common import (
     _check_sr,
     _lin_to_db,
 )
-from ._kernels import sosfilt
 from .limiter import _limiter_gain
-from .loudness import LoudnessMeter, k_weighting_sos
-from .truepeak import _SCREEN_BLOCK, _interp_taps, _sample_envelope
+from .loudness import KWeighting, LoudnessMeter
+from .truepeak import _SCREEN_BLOCK, _block_peaks, _interp_taps
 
 __all__ = [
     "MASTER_BLOCK_S",
@@ -409,7 +409,6 @@ class StreamMaster:
         ParameterError
             If the windows are silent (below the -70 LUFS gate after the fades).
         """
-        sos = np.array(k_weighting_sos(self.sr))
         probes = []
         for (start, stop), (lo, y) in zip(self.windows, windows):
             y = _as_channels(np.asarray(y, dtype=np.float64), name="probe window")
@@ -428,14 +427,13 @@ class StreamMaster:
                 # Measured whole: the gating blocks that end in this window start in it or in the 300 ms
                 # before it (the pre-roll), so the windows together hold every block of the programme once.
                 skip = max(0, skip - 3 * (self.sr // 10))
-            probes.append({"y": y, "skip": skip, "z": _block_energies(sos, y, skip, self.sr),
+            probes.append({"y": y, "skip": skip, "z": _block_energies(y, skip, self.sr),
                            "peak": float(np.max(np.abs(y))),
                            "estimate": max(_survey_peak(tail, part, np.zeros((y.shape[0], 0))),
                                            float(np.max(np.abs(part))))})
         if len(probes) != len(self.windows):
             raise ParameterError(f"{len(probes)} probe windows given; expected {len(self.windows)}")
         self._probes = probes
-        self._sos = sos
         self.peak0 = max(p["estimate"] for p in probes)
         self._weights = np.concatenate([np.full(p["z"].shape[1], w) for p, w in zip(probes, self.window_weights)])
         self.loudness0 = _weighted_gated_loudness(np.concatenate([p["z"] for p in probes], axis=1).sum(axis=0),
@@ -459,8 +457,12 @@ class StreamMaster:
         self.set_gain(gain_db)
         # For the correction while the programme plays: each window's block energies (summed over the
         # channels, before the gain) and the share of energy the limiter keeps.
-        self._probe_energy = [(start, p["z"].sum(axis=0), w)
-                              for (start, _), p, w in zip(self.windows, probes, self.window_weights)]
+        # Joined once (the correction slices them): the windows' energies and weights, and where each starts.
+        energies = [p["z"].sum(axis=0) for p in probes]
+        self._probe_starts = [start for start, _ in self.windows]
+        self._probe_offsets = np.cumsum([0] + [e.size for e in energies]).tolist()
+        self._probe_e = np.concatenate(energies)
+        self._probe_w = np.concatenate([np.full(e.size, w) for e, w in zip(energies, self.window_weights)])
         unlimited = self.loudness0 + self.gain_db
         self._limit_keep = 10.0 ** ((loudness - unlimited) / 10.0) if math.isfinite(unlimited) else 1.0
         self._probes = None  # the probe audio is not kept
@@ -478,7 +480,7 @@ class StreamMaster:
             self.probe_limited = True
             y = p["y"] * gain
             y = y * _limiter_gain(y, self.sr, self.ceiling_dbtp - LIMITER_MARGIN_DB, _LOOKAHEAD_S, _RELEASE_S)
-            z.append(_block_energies(self._sos, y, p["skip"], self.sr))
+            z.append(_block_energies(y, p["skip"], self.sr))
         return _weighted_gated_loudness(np.concatenate(z, axis=1).sum(axis=0), self._weights)
 
     def plan_report(self) -> dict:
@@ -573,11 +575,11 @@ class StreamMaster:
         meter = self._out_meter
         done = self._done
         done.add(meter.block_energies(first=done.size).sum(axis=0))  # the blocks completed since the last call
-        ahead = [(e, np.full(e.size, w)) for start, e, w in self._probe_energy if start >= meter.n_samples]
-        if not ahead:
+        first = bisect.bisect_left(self._probe_starts, meter.n_samples)  # the first window not yet reached
+        if first == len(self._probe_starts):
             return current
-        ahead_w = np.concatenate([w for _, w in ahead])
-        ahead = np.concatenate([e for e, _ in ahead]) * (self._limit_keep * 10.0 ** (current / 10.0))
+        ahead_w = self._probe_w[self._probe_offsets[first]:]
+        ahead = self._probe_e[self._probe_offsets[first]:] * (self._limit_keep * 10.0 ** (current / 10.0))
         n_rest = max(0.0, (self.n_frames - meter.n_samples) / (self.sr / 10.0))
         weights = ahead_w * (n_rest / ahead_w.sum())
         estimate = _split_gated_loudness(done, ahead, weights)
@@ -597,29 +599,29 @@ class StreamMaster:
         before = int(round(_LIMITER_CONTEXT_S * sr))
         after = int(round(_LOOKAHEAD_S * sr)) + 2 * _INTERP_RADIUS + 2
         history = np.zeros((self.n_channels, 0))
-        pending, pending_env, pending_peak, previous_peak = None, None, 0.0, 0.0
+        pending, pending_screen, pending_peak, previous_peak = None, None, 0.0, 0.0
         for y in blocks:
-            env = _sample_envelope(y)
-            peak = float(np.max(env)) if env.size else 0.0
+            screen = _block_peaks(y) if y.shape[1] else np.zeros(0)
+            peak = float(np.max(screen)) if screen.size else 0.0
             if pending is not None:
                 near = max(previous_peak, pending_peak, peak)
-                yield self._limit_block(history, pending, y[:, :after], near, pending_env)
+                yield self._limit_block(history, pending, y[:, :after], near, pending_screen)
                 if pending.shape[1] >= before:
                     history = pending[:, pending.shape[1] - before:]
                 else:
                     history = np.concatenate([history, pending], axis=1)[:, -before:]
                 previous_peak = pending_peak
-            pending, pending_env, pending_peak = y, env, peak
+            pending, pending_screen, pending_peak = y, screen, peak
         if pending is not None:
             near = max(previous_peak, pending_peak)
-            yield self._limit_block(history, pending, np.zeros((self.n_channels, 0)), near, pending_env)
+            yield self._limit_block(history, pending, np.zeros((self.n_channels, 0)), near, pending_screen)
 
-    def _limit_block(self, history, y, head, near_peak, env):
+    def _limit_block(self, history, y, head, near_peak, screen):
         r = _INTERP_RADIUS
         if near_peak * self._bound <= self._ceiling:
             # No interpolated peak of this block can reach the ceiling: measure an estimate, pass it on.
             if y.size:
-                self._out_peak = max(self._out_peak, _survey_peak(history[:, -r:], y, head[:, :r], env))
+                self._out_peak = max(self._out_peak, _survey_peak(history[:, -r:], y, head[:, :r], screen))
             return y
         window = np.concatenate([history, y, head], axis=1)
         gain = _limiter_gain(window, self.sr, self.ceiling_dbtp - LIMITER_MARGIN_DB, _LOOKAHEAD_S, _RELEASE_S)
@@ -746,7 +748,7 @@ def _split_gated_loudness(done: _SortedEnergies, e: np.ndarray, w: np.ndarray) -
     return -0.691 + 10.0 * math.log10((float(np.dot(w[gated], e[gated])) + s_done) / weight)
 
 
-def _block_energies(sos, y, skip, sr):
+def _block_energies(y, skip, sr):
     """Mean squares (n_channels, n_blocks) of K-weighted ``y[:, skip:]`` over 400 ms gating blocks, 100 ms hop.
 
     The filter starts at rest at ``y``'s first sample; the first ``skip``
@@ -759,63 +761,59 @@ def _block_energies(sos, y, skip, sr):
     n_seg = (y.shape[1] - skip) // seg
     if n_seg < 4:
         return np.zeros((n_channels, 0))
-    zi = np.zeros((sos.shape[0], n_channels, 2))
+    weighting = KWeighting(sr=sr, n_channels=n_channels)
     if skip:
-        _, zi = sosfilt(sos, y[:, :skip], axis=-1, zi=zi)
+        weighting.squares(y[:, :skip])
     sums = np.empty((n_channels, n_seg))
     step = max(1, (1 << 17) // seg)  # segments per piece
     for k in range(0, n_seg, step):
         m = min(step, n_seg - k)
-        piece, zi = sosfilt(sos, y[:, skip + k * seg:skip + (k + m) * seg], axis=-1, zi=zi)
-        np.square(piece, out=piece)
-        sums[:, k:k + m] = piece.reshape(n_channels, m, seg).sum(axis=2)
+        sq = weighting.squares(y[:, skip + k * seg:skip + (k + m) * seg])
+        sums[:, k:k + m] = sq.reshape(n_channels, m, seg).sum(axis=2)
     n_blocks = n_seg - 3
     return (sums[:, :n_blocks] + sums[:, 1:n_blocks + 1] + sums[:, 2:n_blocks + 2] + sums[:, 3:]) / (4 * seg)
 
 
-def _survey_peak(tail, y, head, env=None) -> float:
+def _survey_peak(tail, y, head, screen=None) -> float:
     """Estimated true peak of block ``y``: 4x and 8x interpolation of its loudest 64-sample stretches.
 
     ``tail`` and ``head`` are the neighbouring samples (up to the
     interpolator's radius; zeros beyond them), so the interpolated values are
-    those of the whole signal; ``env`` is ``y``'s sample envelope if already
-    known.  Only the chosen stretches are read: the windows of
-    2 R + 1 samples around each of their samples are gathered and multiplied
-    by the polyphase taps of both factors at once (the correlations of
+    those of the whole signal; ``screen`` is ``y``'s
+    :func:`~stimgen.mastering.truepeak._block_peaks` if already known.  Only
+    the chosen stretches are read: the windows of 2 R + 1 samples around each
+    of their samples are gathered and multiplied by the polyphase taps of
+    both factors at once (the correlations of
     :func:`~stimgen.mastering.truepeak._peak_envelope`, summed in another
     order: the same values to within float rounding).
     """
     m = y.shape[1]
     if m == 0:
         return 0.0
-    env = _sample_envelope(y) if env is None else env
-    n_screen = -(-m // _SCREEN_BLOCK)
-    full = m // _SCREEN_BLOCK
-    screen = np.empty(n_screen)
-    screen[:full] = env[:full * _SCREEN_BLOCK].reshape(full, _SCREEN_BLOCK).max(axis=1)
-    if n_screen > full:
-        screen[full] = env[full * _SCREEN_BLOCK:].max()
+    screen = _block_peaks(y) if screen is None else screen
+    n_screen = screen.size
     k = min(_SURVEY_SPANS, n_screen)
     top = np.argpartition(screen, n_screen - k)[n_screen - k:]
     r = _INTERP_RADIUS
-    # Positions of the chosen stretches' samples, and of the 2R + 1 samples around each.
-    at = (top[:, np.newaxis] * _SCREEN_BLOCK + np.arange(_SCREEN_BLOCK)).ravel()
-    at = at[at < m]
-    pos = at[:, np.newaxis] + np.arange(-r, r + 1)
-    windows = y[:, np.clip(pos, 0, m - 1)]  # (n_channels, n_at, 2R + 1)
-    before, after = pos < 0, pos >= m
-    if np.any(before):  # from the tail (zeros beyond it)
-        pad = np.zeros((y.shape[0], r))
-        n_tail = min(r, tail.shape[1])
+    n_channels = y.shape[0]
+    # Each chosen stretch with R samples either side (from the tail and head, zeros beyond them), then the
+    # 2R + 1 samples around each of its samples as rows (a strided view, copied once).
+    starts = top * _SCREEN_BLOCK
+    offsets = np.arange(-r, _SCREEN_BLOCK + r)
+    if starts.min() >= r and starts.max() + _SCREEN_BLOCK + r <= m:
+        parts = y[:, starts[:, np.newaxis] + offsets]  # (n_channels, k, 64 + 2R)
+    else:  # a stretch at an edge: the block with its context (rare: only then a full copy)
+        ext = np.zeros((n_channels, m + 2 * r + _SCREEN_BLOCK))
+        ext[:, r:r + m] = y
+        n_tail, n_head = min(r, tail.shape[1]), min(r, head.shape[1])
         if n_tail:
-            pad[:, r - n_tail:] = tail[:, tail.shape[1] - n_tail:]
-        windows[:, before] = pad[:, pos[before] + r]
-    if np.any(after):  # from the head (zeros beyond it)
-        pad = np.zeros((y.shape[0], r))
-        n_head = min(r, head.shape[1])
-        pad[:, :n_head] = head[:, :n_head]
-        windows[:, after] = pad[:, pos[after] - m]
-    best = float(np.max(np.abs(y[:, at])))
+            ext[:, r - n_tail:r] = tail[:, tail.shape[1] - n_tail:]
+        ext[:, r + m:r + m + n_head] = head[:, :n_head]
+        parts = ext[:, starts[:, np.newaxis] + offsets + r]
+    windows = np.lib.stride_tricks.sliding_window_view(parts, 2 * r + 1, axis=2).reshape(n_channels, -1, 2 * r + 1)
+    if starts.max() + _SCREEN_BLOCK > m:  # the last stretch is shorter: only the block's own samples
+        windows = windows[:, ((starts[:, np.newaxis] + np.arange(_SCREEN_BLOCK)) < m).ravel()]
+    best = float(np.max(screen[top]))
     values = windows @ _survey_taps()  # (n_channels, n_at, both factors' phases)
     return max(best, float(np.max(np.abs(values))))
 

@@ -67,6 +67,62 @@ def _sample_envelope(arr: np.ndarray) -> np.ndarray:
     return env
 
 
+def _block_peaks(arr: np.ndarray) -> np.ndarray:
+    """Sample peak over channels of each :data:`_SCREEN_BLOCK`-sample stretch of ``arr`` (the last may be shorter).
+
+    ``arr`` has shape (n_channels, n_samples), n_samples >= 1; returns shape
+    (ceil(n_samples / _SCREEN_BLOCK),).  The same values as the block maxima
+    of :func:`_sample_envelope` (``max |x| = max(max x, -min x)``, exactly),
+    from two reductions that read the signal and write nothing of its size.
+    """
+    starts = np.arange(0, arr.shape[1], _SCREEN_BLOCK)
+    peak = np.maximum.reduceat(arr, starts, axis=1)
+    low = np.minimum.reduceat(arr, starts, axis=1)
+    np.maximum(peak, np.negative(low, out=low), out=peak)
+    return peak.max(axis=0)
+
+
+def _candidate_spans(block_peaks: np.ndarray, bound: float, threshold: float, n: int) -> list[tuple[int, int]]:
+    """Sample ranges ``[a, b)`` whose interpolated values can exceed ``threshold`` (whole screening blocks).
+
+    A block of :data:`_SCREEN_BLOCK` samples is a candidate if ``bound``
+    times the sample peak of it and its two neighbours (``block_peaks``, as
+    :func:`_block_peaks` gives them) exceeds ``threshold``.  Candidates less
+    than :data:`_MERGE_BLOCKS` apart are merged (interpolating a few extra
+    samples is cheaper than another call), and long runs are cut into pieces
+    of at most ``_CHUNK * 8`` samples (bounded temporaries).
+    """
+    near = block_peaks.copy()
+    np.maximum(near[1:], block_peaks[:-1], out=near[1:])
+    np.maximum(near[:-1], block_peaks[1:], out=near[:-1])
+    blocks = np.flatnonzero(near * bound > threshold)
+    if blocks.size == 0:
+        return []
+    gap = np.flatnonzero(np.diff(blocks) > _MERGE_BLOCKS)
+    run_first = blocks[np.concatenate([[0], gap + 1])]
+    run_last = blocks[np.concatenate([gap, [blocks.size - 1]])]
+    piece = _CHUNK * 8 // _SCREEN_BLOCK
+    return [(p0 * _SCREEN_BLOCK, min(n, (min(p0 + piece - 1, b1) + 1) * _SCREEN_BLOCK))
+            for b0, b1 in zip(run_first.tolist(), run_last.tolist()) for p0 in range(b0, b1 + 1, piece)]
+
+
+def _padded(arr: np.ndarray, a: int, b: int, gain: np.ndarray | None = None) -> np.ndarray:
+    """``arr[:, a - R : b + R]`` (R = :data:`_INTERP_RADIUS`), zeros beyond the signal (as resample_poly pads).
+
+    With ``gain`` (n_samples,), the samples are multiplied by it (the same
+    products as ``arr * gain`` formed whole).
+    """
+    r = _INTERP_RADIUS
+    n = arr.shape[1]
+    seg = np.zeros((arr.shape[0], b - a + 2 * r))
+    lo, hi = max(0, a - r), min(n, b + r)
+    if gain is None:
+        seg[:, lo - (a - r):hi - (a - r)] = arr[:, lo:hi]
+    else:
+        np.multiply(arr[:, lo:hi], gain[lo:hi], out=seg[:, lo - (a - r):hi - (a - r)])
+    return seg
+
+
 def _peak_envelope(arr: np.ndarray, oversample: int, threshold: float = 0.0, env=None) -> np.ndarray:
     """Per-sample peak of |y| over channels and the ``oversample`` interpolated points after each sample.
 
@@ -77,43 +133,19 @@ def _peak_envelope(arr: np.ndarray, oversample: int, threshold: float = 0.0, env
     screened in blocks of :data:`_SCREEN_BLOCK` samples, and a block is
     interpolated only if ``bound * (sample peak of it and its neighbours)``
     exceeds ``threshold`` (``bound`` from :func:`_interp_taps`, 2.24 =
-    +7.0 dB at 4x and at 8x).  Elsewhere the result is the sample peak, which
-    is at most ``threshold`` like the true envelope there.  So values above
-    ``threshold`` are exact, and ``threshold=0`` gives the full envelope.
+    +7.0 dB at 4x and at 8x; :func:`_candidate_spans`).  Elsewhere the result
+    is the sample peak, which is at most ``threshold`` like the true envelope
+    there.  So values above ``threshold`` are exact, and ``threshold=0``
+    gives the full envelope.
     """
     env = _sample_envelope(arr) if env is None else env.copy()
     if oversample == 1:
         return env
     taps, bound = _interp_taps(oversample)
     n_channels, n = arr.shape
-    n_blocks = -(-n // _SCREEN_BLOCK)
-    block_peak = np.zeros(n_blocks * _SCREEN_BLOCK)
-    block_peak[:n] = env
-    block_peak = block_peak.reshape(n_blocks, _SCREEN_BLOCK).max(axis=1)
-    near = block_peak.copy()
-    np.maximum(near[1:], block_peak[:-1], out=near[1:])
-    np.maximum(near[:-1], block_peak[1:], out=near[:-1])
-    blocks = np.flatnonzero(near * bound > threshold)
-    if blocks.size == 0:
-        return env
-    # Runs of selected blocks; runs less than _MERGE_BLOCKS apart are merged
-    # (interpolating a few extra samples is cheaper than another call), so
-    # that each run is one vectorised correlation per channel and phase.
-    gap = np.flatnonzero(np.diff(blocks) > _MERGE_BLOCKS)
-    run_first = blocks[np.concatenate([[0], gap + 1])]
-    run_last = blocks[np.concatenate([gap, [blocks.size - 1]])]
-    r = _INTERP_RADIUS
-    # Long runs are cut into pieces of at most _CHUNK * 8 samples (bounded temporaries).
-    piece = _CHUNK * 8 // _SCREEN_BLOCK
-    spans = [(p0, min(p0 + piece - 1, b1)) for b0, b1 in zip(run_first.tolist(), run_last.tolist())
-             for p0 in range(b0, b1 + 1, piece)]
-    for b0, b1 in spans:
-        a = b0 * _SCREEN_BLOCK
-        b = min(n, (b1 + 1) * _SCREEN_BLOCK)
-        # seg[j] = arr[a - R + j], zeros beyond the signal (as resample_poly pads).
-        seg = np.zeros((n_channels, b - a + 2 * r))
-        lo, hi = max(0, a - r), min(n, b + r)
-        seg[:, lo - (a - r):hi - (a - r)] = arr[:, lo:hi]
+    block_peaks = np.maximum.reduceat(env, np.arange(0, n, _SCREEN_BLOCK))
+    for a, b in _candidate_spans(block_peaks, bound, threshold, n):
+        seg = _padded(arr, a, b)  # seg[j] = arr[a - R + j]
         peak = env[a:b]
         for c in range(n_channels):
             for p in range(oversample):
@@ -121,6 +153,37 @@ def _peak_envelope(arr: np.ndarray, oversample: int, threshold: float = 0.0, env
                 values = np.correlate(seg[c], taps[:, p], mode="valid")
                 np.maximum(peak, np.abs(values, out=values), out=peak)
     return env
+
+
+def _peak_of_product(arr: np.ndarray, gain: np.ndarray, threshold: float, oversamples=_VERIFY_OVERSAMPLES,
+                     env: np.ndarray | None = None) -> float:
+    """True peak (linear) of ``arr * gain`` at each factor of ``oversamples``, the largest; exact above ``threshold``.
+
+    The same values as :class:`TruePeakMeter` (``floor=threshold``) fed the
+    product, which is at most ``threshold`` whenever the result is: the
+    interpolated points of a whole-signal resample_poly (zero padding at the
+    ends) and the samples, interpolated only on :func:`_candidate_spans` of
+    the product (the larger of the factors' bounds).  ``gain`` is >= 0, so
+    the product's sample envelope is ``env * gain`` exactly (``env``:
+    :func:`_sample_envelope` of ``arr``, if known); the product itself is
+    formed only on the candidate spans.
+    """
+    n_channels, n = arr.shape
+    env = _sample_envelope(arr) if env is None else env
+    # |a * g| == |a| * g for g >= 0 (rounding is symmetric and monotonic): the product's block peaks.
+    block_peaks = np.maximum.reduceat(env * gain, np.arange(0, n, _SCREEN_BLOCK))
+    best = float(np.max(block_peaks))
+    threshold = max(threshold, best)
+    bound = max(_interp_taps(factor)[1] for factor in oversamples)
+    for a, b in _candidate_spans(block_peaks, bound, threshold, n):
+        seg = _padded(arr, a, b, gain)
+        for factor in oversamples:
+            taps = _interp_taps(factor)[0]
+            for c in range(n_channels):
+                for p in range(factor):
+                    values = np.correlate(seg[c], taps[:, p], mode="valid")
+                    best = max(best, float(values.max()), -float(values.min()))  # max |values|
+    return best
 
 
 def _peak_max(arr: np.ndarray, oversample: int, threshold: float | None = None) -> float:
