@@ -71,15 +71,56 @@ def _fma(typingctx, a, b, c):  # pragma: no cover  (compiled)
 
 
 @njit(cache=True, nogil=True)
-def _band_rises(prev, bin_db, hold, fb, lo, hi, flux):  # pragma: no cover  (compiled)
-    """Band means of the half-wave rectified rise of each bin, into ``flux`` (n_bands, n).
+def _band_sums(x, fb, lo, hi, scale, out):  # pragma: no cover  (compiled)
+    """``out[t, j] = sum_f fb[j, f] * x[t, f] / scale`` in float64, over the bins ``lo[j]:hi[j]``.
+
+    Each sum is one chain of fused multiply-adds in bin order (see
+    :func:`_fma`); eight frames are summed side by side, so that their
+    independent chains fill the pipeline instead of waiting on one another.
+    """
+    n = x.shape[0]
+    t = 0
+    while t + 8 <= n:
+        for j in range(fb.shape[0]):
+            w = fb[j]
+            a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
+            for f in range(lo[j], hi[j]):
+                wf = w[f]
+                a0 = _fma(np.float64(x[t, f]), wf, a0)
+                a1 = _fma(np.float64(x[t + 1, f]), wf, a1)
+                a2 = _fma(np.float64(x[t + 2, f]), wf, a2)
+                a3 = _fma(np.float64(x[t + 3, f]), wf, a3)
+                a4 = _fma(np.float64(x[t + 4, f]), wf, a4)
+                a5 = _fma(np.float64(x[t + 5, f]), wf, a5)
+                a6 = _fma(np.float64(x[t + 6, f]), wf, a6)
+                a7 = _fma(np.float64(x[t + 7, f]), wf, a7)
+            out[t, j] = a0 / scale
+            out[t + 1, j] = a1 / scale
+            out[t + 2, j] = a2 / scale
+            out[t + 3, j] = a3 / scale
+            out[t + 4, j] = a4 / scale
+            out[t + 5, j] = a5 / scale
+            out[t + 6, j] = a6 / scale
+            out[t + 7, j] = a7 / scale
+        t += 8
+    for t in range(t, n):
+        for j in range(fb.shape[0]):
+            w = fb[j]
+            a0 = 0.0
+            for f in range(lo[j], hi[j]):
+                a0 = _fma(np.float64(x[t, f]), w[f], a0)
+            out[t, j] = a0 / scale
+
+
+@njit(cache=True, nogil=True)
+def _rises(prev, bin_db, hold, rise):  # pragma: no cover  (compiled)
+    """Half-wave rectified rise of each bin over the reference, into ``rise`` (n, n_bins).
 
     The frames are ``prev`` followed by ``bin_db``; frame ``t`` of
     ``bin_db`` is compared with the maximum over the ``hold`` frames from
     ``t`` of the stream (``span`` frames before it) of the +-1 bin maximum.
-    Only maxima and one subtraction: the same rises as the NumPy form.  Each
-    band's mean ``sum_f fb[j, f] * rise_f`` is summed in float64 over the
-    bins ``lo[j]:hi[j]`` its weights cover.
+    Only maxima and one subtraction: the same values as the NumPy form
+    (written as selects, which compile to vector maxima).
     """
     span = prev.shape[0]
     n, nb = bin_db.shape
@@ -102,25 +143,19 @@ def _band_rises(prev, bin_db, hold, fb, lo, hi, flux):  # pragma: no cover  (com
         a, b = row[nb - 1], row[nb - 2]
         out[nb - 1] = b if b > a else a
     zero = bin_db.dtype.type(0.0)
-    r = np.empty(nb, dtype=bin_db.dtype)
     for t in range(n):
+        r = rise[t]
         r[:] = fmax[t]
         for s in range(1, hold):
             f = fmax[t + s]
             for k in range(nb):
                 v = f[k]
-                if v > r[k]:
-                    r[k] = v
+                c = r[k]
+                r[k] = v if v > c else c
         x = bin_db[t]
         for k in range(nb):
             d = x[k] - r[k]
             r[k] = d if d > zero else zero
-        for j in range(fb.shape[0]):
-            acc = 0.0
-            w = fb[j]
-            for k in range(lo[j], hi[j]):
-                acc = _fma(np.float64(r[k]), w[k], acc)
-            flux[j, t] = acc
 
 
 def band_flux_db(bin_db: np.ndarray, prev: np.ndarray, *, lag: int, hold: int, fb_norm: np.ndarray):
@@ -160,9 +195,11 @@ def band_flux_db(bin_db: np.ndarray, prev: np.ndarray, *, lag: int, hold: int, f
     n = bin_db.shape[0]
     fb = np.ascontiguousarray(fb_norm, dtype=np.float64)
     lo, hi = _support(fb)
+    rise = np.empty_like(bin_db)
+    _rises(np.ascontiguousarray(prev, dtype=bin_db.dtype), np.ascontiguousarray(bin_db), hold, rise)
+    # The band sums in float64 (a float32 sum's rounding would depend on how
+    # the stream is split into blocks), frame by frame.
     flux = np.empty((fb.shape[0], n))
-    # The band sums in float64, frame by frame (a float32 sum's rounding
-    # would depend on how the stream is split into blocks).
-    _band_rises(np.ascontiguousarray(prev, dtype=bin_db.dtype), np.ascontiguousarray(bin_db), hold, fb, lo, hi, flux)
+    _band_sums(rise, fb, lo, hi, 1.0, flux.T)
     state = np.concatenate([prev, bin_db], axis=0)[-span:] if n < span else bin_db[n - span :].copy()
     return flux, state

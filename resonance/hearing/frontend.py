@@ -25,7 +25,7 @@ from numba import njit
 from numpy.lib.stride_tricks import as_strided
 
 from .binaural import BINAURAL_MAX_HZ, correlation_from_sums
-from .flux import _fma, _running_max, _support, band_flux_db
+from .flux import _band_sums, _running_max, _support, band_flux_db
 from ..validation import check_finite_array, check_float, check_int
 
 __all__ = ["MODEL_SR", "FrontEnd", "FrontEndFrames", "erb_filterbank"]
@@ -124,36 +124,35 @@ def erb_filterbank(*, sr: int, n_fft: int, n_bands: int, fmin_hz: float, fmax_hz
 
 @njit(cache=True, nogil=True)
 def _short_bins(spec, k, scale, floor, fb, lo, hi, pref, n_bin_bins, fb_bin, lo_bin, hi_bin,
-                bin_pow, band, bin_sums):  # pragma: no cover  (compiled)
+                pw, low, bin_pow, band, bin_sums):  # pragma: no cover  (compiled)
     """Ear powers, bin levels and band sums of ``k`` short frames in one pass.
 
     ``spec`` holds the frames' spectra (complex64), the left ear's ``k``
     rows then, for stereo, the right ear's.  Per frame: the power of each
     bin averaged over the ears in float32 (``(p_l + p_r) * 0.5``, each
-    ``p = re * re + im * im``, as NumPy rounds them), into ``bin_pow`` as
-    ``max(power * scale, floor)`` (the caller takes the log); each band's
-    power ``sum_f fb[j, f] * power_f / pref`` summed in float64 over the
-    bins its filter weighs; for stereo, per binaural band, the band sums of
-    the interaural cross-power ``re_l re_r + im_l im_r`` and of each ear's
-    power over the first ``n_bin_bins`` bins, into ``bin_sums`` (3, k, n).
+    ``p = re * re + im * im``, as NumPy rounds them), into ``pw`` and, as
+    ``max(power * scale, floor)``, into ``bin_pow`` (the caller takes the
+    log); each band's power ``sum_f fb[j, f] * power_f / pref`` into
+    ``band`` (:func:`~resonance.hearing.flux._band_sums`); for stereo, per
+    binaural band, the sums of the interaural cross-power
+    ``re_l re_r + im_l im_r`` and of each ear's power over the first
+    ``n_bin_bins`` bins (kept in ``low``), into ``bin_sums`` (3, k, n).
     """
     n_bins = spec.shape[1]
     stereo = spec.shape[0] == 2 * k
     half = np.float32(0.5)
-    pw = np.empty(n_bins, dtype=np.float32)
-    pl = np.empty(n_bin_bins, dtype=np.float32)
-    pr = np.empty(n_bin_bins, dtype=np.float32)
-    cr = np.empty(n_bin_bins, dtype=np.float32)
     for t in range(k):
         left = spec[t]
+        p = pw[t]
         if stereo:
             right = spec[k + t]
+            cr, pl, pr = low[0, t], low[1, t], low[2, t]
             for f in range(n_bins):
                 a = left[f]
                 b = right[f]
                 p0 = a.real * a.real + a.imag * a.imag
                 p1 = b.real * b.real + b.imag * b.imag
-                pw[f] = (p0 + p1) * half
+                p[f] = (p0 + p1) * half
                 if f < n_bin_bins:
                     pl[f] = p0
                     pr[f] = p1
@@ -161,30 +160,15 @@ def _short_bins(spec, k, scale, floor, fb, lo, hi, pref, n_bin_bins, fb_bin, lo_
         else:
             for f in range(n_bins):
                 a = left[f]
-                pw[f] = a.real * a.real + a.imag * a.imag
+                p[f] = a.real * a.real + a.imag * a.imag
         row = bin_pow[t]
         for f in range(n_bins):
-            v = pw[f] * scale
+            v = p[f] * scale
             row[f] = v if v > floor else floor
-        for j in range(fb.shape[0]):
-            s = 0.0
-            w = fb[j]
-            for f in range(lo[j], hi[j]):
-                s = _fma(np.float64(pw[f]), w[f], s)
-            band[t, j] = s / pref
-        if stereo:
-            for j in range(fb_bin.shape[0]):
-                s0 = 0.0
-                s1 = 0.0
-                s2 = 0.0
-                w = fb_bin[j]
-                for f in range(lo_bin[j], hi_bin[j]):
-                    s0 = _fma(np.float64(cr[f]), w[f], s0)
-                    s1 = _fma(np.float64(pl[f]), w[f], s1)
-                    s2 = _fma(np.float64(pr[f]), w[f], s2)
-                bin_sums[0, t, j] = s0
-                bin_sums[1, t, j] = s1
-                bin_sums[2, t, j] = s2
+    _band_sums(pw[:k], fb, lo, hi, pref, band)
+    if stereo:
+        for q in range(3):
+            _band_sums(low[q, :k], fb_bin, lo_bin, hi_bin, 1.0, bin_sums[q])
 
 
 @njit(cache=True, nogil=True)
@@ -331,6 +315,7 @@ class FrontEnd:
         self._win = win
         self._win32 = win.astype(np.float32)
         self._chunk_buf = np.empty((2 * _CHUNK, self.n_fft), dtype=np.float32)  # both ears' windowed frames
+        self._pw_buf = np.empty((_CHUNK, self.n_fft // 2 + 1), dtype=np.float32)  # the chunk's bin powers
         # 0 dB = a full-scale sine: its power summed over all positive-
         # frequency bins is n_fft * sum(win^2) / 4 (Parseval), so a sine read
         # through a band that spans its main lobe has the right level.
@@ -349,6 +334,7 @@ class FrontEnd:
         self._n_bin_bins = int(np.count_nonzero(freqs <= BINAURAL_MAX_HZ))
         self._fb_bin = np.ascontiguousarray(fb[: self.n_binaural_bands, : self._n_bin_bins])
         self._fb_bin_lo, self._fb_bin_hi = _support(self._fb_bin)
+        self._low_buf = np.empty((3, _CHUNK, self._n_bin_bins), dtype=np.float32)  # cross power, left, right
         self._win_long = np.hanning(self.n_fft_long + 1)[:-1]
         self._win_long32 = self._win_long.astype(np.float32)
         self._long_chunk = max(1, _CHUNK * self.n_fft // self.n_fft_long)
@@ -468,7 +454,7 @@ class FrontEnd:
                 _short_bins(
                     spec, k, bin_scale, bin_floor, self._fb, self._fb_lo, self._fb_hi, self._pref,
                     self._n_bin_bins, self._fb_bin, self._fb_bin_lo, self._fb_bin_hi,
-                    bd, band[i : i + k], bin_sums[:, i : i + k],
+                    self._pw_buf, self._low_buf, bd, band[i : i + k], bin_sums[:, i : i + k],
                 )
                 # Level of each bin (dB above the floor), for the spectral flux.
                 np.log10(bd, out=bd)
