@@ -192,26 +192,32 @@ def _long_magnitude(spec, k, scale2, out):  # pragma: no cover  (compiled)
 
 
 class _Framer:
-    """Cut a stream into overlapping windows, keeping the unframed tail."""
+    """Cut one ear's stream into overlapping short and long windows, keeping the unframed tails.
 
-    def __init__(self, n_fft: int, hop: int):
-        self.n_fft = n_fft
-        self.hop = hop
+    Both window lengths are cut from one buffer per block (the stream's
+    unframed tail followed by the block), so the block is copied once.
+    """
+
+    def __init__(self, sizes):
+        self.sizes = tuple(sizes)  # ((n_fft, hop), ...)
+        self.left = [0] * len(self.sizes)  # unframed samples at the end of buf, per window length
         self.buf = np.zeros(0, dtype=np.float32)
 
-    def push(self, y: np.ndarray) -> np.ndarray:
+    def push(self, y: np.ndarray) -> list:
         # Single precision: the frames only feed float32 FFTs.
         buf = np.concatenate([self.buf, y], dtype=np.float32) if self.buf.size else np.asarray(y, dtype=np.float32)
-        if buf.size < self.n_fft:
-            self.buf = buf
-            return np.zeros((0, self.n_fft), dtype=np.float32)
-        n_frames = 1 + (buf.size - self.n_fft) // self.hop
-        # Overlapping windows as a read-only strided view (sliding_window_view
-        # costs more than the FFT of a short live block).
-        step = buf.strides[0]
-        frames = as_strided(buf, shape=(n_frames, self.n_fft), strides=(self.hop * step, step), writeable=False)
-        self.buf = buf[n_frames * self.hop :]
-        return frames
+        out = []
+        for i, (n_fft, hop) in enumerate(self.sizes):
+            left = self.left[i] + y.size
+            start = buf.size - left
+            n_frames = 1 + (left - n_fft) // hop if left >= n_fft else 0
+            # Overlapping windows as a read-only strided view (sliding_window_view
+            # costs more than the FFT of a short live block).
+            step = buf.strides[0]
+            out.append(as_strided(buf[start:], shape=(n_frames, n_fft), strides=(hop * step, step), writeable=False))
+            self.left[i] = left - n_frames * hop
+        self.buf = buf[buf.size - max(self.left) :]
+        return out
 
 
 class FrontEnd:
@@ -367,8 +373,8 @@ class FrontEnd:
 
     def reset(self) -> None:
         """Forget all state (buffers, adaptation)."""
-        self._short = [_Framer(self.n_fft, self.hop_length) for _ in range(2)]
-        self._long = [_Framer(self.n_fft_long, self.hop_length_long) for _ in range(2)]
+        self._framers = [_Framer([(self.n_fft, self.hop_length), (self.n_fft_long, self.hop_length_long)])
+                         for _ in range(2)]
         self._prev = None
         self._bin_prev = None
         self._flux_prev = None
@@ -426,7 +432,7 @@ class FrontEnd:
             check_finite_array("y", y)
         # Single precision once for both framers (they feed float32 FFTs).
         chans = tuple(x.astype(np.float32, copy=False) for x in chans)
-        frames = [self._short[c].push(x) for c, x in enumerate(chans)]
+        frames, lframes = zip(*(self._framers[c].push(x) for c, x in enumerate(chans)))
         n = len(frames[0])
         B = self.n_bands
         if n:
@@ -507,7 +513,6 @@ class FrontEnd:
             flux = np.zeros((B, 0))
             binaural = np.ones((self.n_binaural_bands, 0))
             binaural_onset = np.zeros((self.n_binaural_bands, 0))
-        lframes = [self._long[c].push(x) for c, x in enumerate(chans)]
         if len(lframes[0]):
             # In chunks of frames, as the short frames (the same values).
             m = len(lframes[0])
