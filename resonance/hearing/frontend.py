@@ -439,10 +439,11 @@ class FrontEnd:
             # Single precision is ample for levels in dB (~1e-6 dB) and halves
             # the cost; the band powers are summed in float64 (a float32
             # product's rounding would depend on how the stream is split).
-            # The frames are windowed and transformed _CHUNK at a time (one
-            # ear, then the other, into one reused buffer): the working set
-            # stays in cache, and every value is computed as on the whole
-            # block (each row alone).
+            # The frames are windowed and transformed _CHUNK at a time (both
+            # ears into one reused buffer, one FFT call), then reduced by one
+            # compiled pass (_short_bins): the working set stays in cache, and
+            # every value is computed frame by frame (each FFT row alone), so
+            # the same for any split of the stream.
             floor = 10.0 ** (self.floor_db / 10.0)
             stereo = len(frames) == 2
             n_ears = len(frames)
