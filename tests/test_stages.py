@@ -23,14 +23,42 @@ def test_full_scale_sine_reads_about_zero_db_above_the_floor_offset():
     assert frames.level_db[band, 5:].mean() == pytest.approx(-fe.floor_db, abs=1.0)
 
 
-def test_front_end_is_block_split_invariant(rng):
-    y = rng.standard_normal(MODEL_SR * 2) * 0.1
+@pytest.mark.parametrize("shape", [(MODEL_SR * 2,), (2, MODEL_SR * 2)], ids=["mono", "stereo"])
+def test_front_end_is_block_split_invariant(rng, shape):
+    """Every output is the same bit for bit however the stream is split (per-frame sums, per-row FFTs)."""
+    y = rng.standard_normal(shape) * 0.1
     one = FrontEnd().process(y)
     fe = FrontEnd()
-    parts = [fe.process(y[i : i + 1001]) for i in range(0, y.size, 1001)]
-    for name in ("level_db", "onset", "spectrum"):
+    parts = [fe.process(y[..., i : i + 1001]) for i in range(0, y.shape[-1], 1001)]
+    for name in ("level_db", "onset", "envelope", "flux_db", "binaural", "binaural_onset", "spectrum"):
         joined = np.concatenate([getattr(p, name) for p in parts], axis=1)
-        np.testing.assert_allclose(joined, getattr(one, name), rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(joined, getattr(one, name), err_msg=name)
+
+
+def test_front_end_band_sums_equal_the_matrix_products(rng):
+    """The compiled pass (ear powers, bin levels, band and interaural sums) equals the NumPy form."""
+    import scipy.fft
+    from resonance.hearing import interaural_correlation
+
+    y = (rng.standard_normal((2, MODEL_SR)) * 0.1).astype(np.float32)
+    y[1] = 0.6 * y[0] + 0.4 * y[1]  # partly correlated ears
+    fe = FrontEnd()
+    got = fe.process(y)
+    hop, n_fft = fe.hop_length, fe.n_fft
+    n = 1 + (y.shape[1] - n_fft) // hop
+    idx = np.arange(n)[:, None] * hop + np.arange(n_fft)
+    win = np.hanning(n_fft + 1)[:-1].astype(np.float32)
+    spec = [scipy.fft.rfft(y[c][idx] * win, axis=-1) for c in range(2)]
+    pw = [s.real**2 + s.imag**2 for s in spec]
+    power = (pw[0] + pw[1]) * np.float32(0.5)
+    band = power.astype(np.float64) @ fe._fb.T / fe._pref
+    floor = 10.0 ** (fe.floor_db / 10.0)
+    np.testing.assert_allclose(got.level_db, (10.0 * np.log10(np.maximum(band, floor)) - fe.floor_db).T,
+                               rtol=1e-13, atol=1e-12)
+    nb, bb = fe._n_bin_bins, fe.n_binaural_bands
+    rho = interaural_correlation(spec[0][:, :nb], spec[1][:, :nb], fe._fb[:bb, :nb], floor=floor * fe._pref)
+    np.testing.assert_allclose(got.binaural, rho, rtol=1e-13, atol=1e-13)
+    assert 0.3 < np.median(rho) < 0.99  # the ears are neither identical nor independent
 
 
 def test_onsets_mark_clicks_not_steady_tones():

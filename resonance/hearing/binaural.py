@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["BINAURAL_MAX_HZ", "interaural_correlation"]
+__all__ = ["BINAURAL_MAX_HZ", "correlation_from_sums", "interaural_correlation"]
 
 #: Upper frequency of interaural phase sensitivity (Hz): the limit of
 #: interaural phase discrimination for tones (Zwislocki & Feldman 1956;
@@ -68,7 +68,31 @@ def interaural_correlation(spec_l: np.ndarray, spec_r: np.ndarray, fb: np.ndarra
     cross += spec_l.imag * spec_r.imag
     n = cross.shape[0]
     sums = np.concatenate([cross, power_l, power_r], axis=0) @ np.asarray(fb, dtype=np.float64).T
-    cross, pl, pr = sums[:n], sums[n : 2 * n], sums[2 * n :]
-    den = np.sqrt(pl * pr)
+    return correlation_from_sums(sums[:n], sums[n : 2 * n], sums[2 * n :], floor=floor)
+
+
+def correlation_from_sums(cross: np.ndarray, power_l: np.ndarray, power_r: np.ndarray, *, floor: float) -> np.ndarray:
+    """Normalised interaural correlation from its band sums.
+
+    Parameters
+    ----------
+    cross : ndarray, shape (n_frames, n_binaural_bands)
+        Band sums of the interaural cross-power ``Re X_L X_R*``.
+    power_l, power_r : ndarray, shape (n_frames, n_binaural_bands)
+        Band sums of each ear's power.
+    floor : float
+        Power below which a band counts as silent (its correlation is 1).
+
+    Returns
+    -------
+    ndarray, shape (n_binaural_bands, n_frames), float64
+        ``rho = cross / sqrt(power_l * power_r)`` in [-1, 1].
+
+    Examples
+    --------
+    >>> correlation_from_sums(np.array([[-2.0]]), np.array([[4.0]]), np.array([[1.0]]), floor=1e-12).tolist()
+    [[-1.0]]
+    """
+    den = np.sqrt(power_l * power_r)
     rho = np.where(den > floor, cross / np.maximum(den, 1e-300), 1.0)
     return np.clip(rho, -1.0, 1.0).T.astype(np.float64)

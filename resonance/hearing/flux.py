@@ -15,7 +15,10 @@ of the band level.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.core.extending import intrinsic
 
 __all__ = ["band_flux_db"]
 
@@ -35,6 +38,80 @@ def _running_max(x: np.ndarray, width: int) -> np.ndarray:
     return np.maximum(m[:n], m[width - p : width - p + n]) if p < width else m[:n]
 
 
+def _support(fb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and one-past-last nonzero column of each row of ``fb`` (0, 0 for a zero row).
+
+    The bins a band's sum runs over: outside them its weights are 0, and a
+    fused multiply-add of 0 leaves a sum unchanged.
+    """
+    nz = fb != 0
+    any_nz = nz.any(axis=1)
+    lo = np.where(any_nz, nz.argmax(axis=1), 0)
+    hi = np.where(any_nz, fb.shape[1] - nz[:, ::-1].argmax(axis=1), 0)
+    return lo.astype(np.int64), hi.astype(np.int64)
+
+
+@intrinsic
+def _fma(typingctx, a, b, c):  # pragma: no cover  (compiled)
+    """``a * b + c`` rounded once (LLVM's ``llvm.fma.f64``), in compiled kernels.
+
+    The band sums of the front end are chains of fused multiply-adds over
+    the bins, in bin order: the arithmetic of the matrix products they
+    replace (OpenBLAS's double-precision kernels accumulate each dot product
+    that way), so the sums keep their bits.
+    """
+    sig = types.float64(types.float64, types.float64, types.float64)
+
+    def codegen(context, builder, signature, args):
+        d = ir.DoubleType()
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(d, [d, d, d]), "llvm.fma.f64")
+        return builder.call(fn, args)
+
+    return sig, codegen
+
+
+@njit(cache=True, nogil=True)
+def _band_sums(x, fb, lo, hi, scale, out):  # pragma: no cover  (compiled)
+    """``out[t, j] = sum_f fb[j, f] * x[t, f] / scale`` in float64, over the bins ``lo[j]:hi[j]``.
+
+    Each sum is one chain of fused multiply-adds in bin order (see
+    :func:`_fma`); eight frames are summed side by side, so that their
+    independent chains fill the pipeline instead of waiting on one another.
+    """
+    n = x.shape[0]
+    t = 0
+    while t + 8 <= n:
+        for j in range(fb.shape[0]):
+            w = fb[j]
+            a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
+            for f in range(lo[j], hi[j]):
+                wf = w[f]
+                a0 = _fma(np.float64(x[t, f]), wf, a0)
+                a1 = _fma(np.float64(x[t + 1, f]), wf, a1)
+                a2 = _fma(np.float64(x[t + 2, f]), wf, a2)
+                a3 = _fma(np.float64(x[t + 3, f]), wf, a3)
+                a4 = _fma(np.float64(x[t + 4, f]), wf, a4)
+                a5 = _fma(np.float64(x[t + 5, f]), wf, a5)
+                a6 = _fma(np.float64(x[t + 6, f]), wf, a6)
+                a7 = _fma(np.float64(x[t + 7, f]), wf, a7)
+            out[t, j] = a0 / scale
+            out[t + 1, j] = a1 / scale
+            out[t + 2, j] = a2 / scale
+            out[t + 3, j] = a3 / scale
+            out[t + 4, j] = a4 / scale
+            out[t + 5, j] = a5 / scale
+            out[t + 6, j] = a6 / scale
+            out[t + 7, j] = a7 / scale
+        t += 8
+    for t in range(t, n):
+        for j in range(fb.shape[0]):
+            w = fb[j]
+            a0 = 0.0
+            for f in range(lo[j], hi[j]):
+                a0 = _fma(np.float64(x[t, f]), w[f], a0)
+            out[t, j] = a0 / scale
+
+
 @njit(cache=True, nogil=True)
 def _rises(prev, bin_db, hold, rise):  # pragma: no cover  (compiled)
     """Half-wave rectified rise of each bin over the reference, into ``rise`` (n, n_bins).
@@ -42,7 +119,8 @@ def _rises(prev, bin_db, hold, rise):  # pragma: no cover  (compiled)
     The frames are ``prev`` followed by ``bin_db``; frame ``t`` of
     ``bin_db`` is compared with the maximum over the ``hold`` frames from
     ``t`` of the stream (``span`` frames before it) of the +-1 bin maximum.
-    Only maxima and one subtraction: the same values as the NumPy form.
+    Only maxima and one subtraction: the same values as the NumPy form
+    (written as selects, which compile to vector maxima).
     """
     span = prev.shape[0]
     n, nb = bin_db.shape
@@ -58,10 +136,10 @@ def _rises(prev, bin_db, hold, rise):  # pragma: no cover  (compiled)
         out[0] = b if b > a else a
         for k in range(1, nb - 1):
             v = row[k]
-            lo = row[k - 1]
-            hi = row[k + 1]
-            v = lo if lo > v else v
-            out[k] = hi if hi > v else v
+            lo_v = row[k - 1]
+            hi_v = row[k + 1]
+            v = lo_v if lo_v > v else v
+            out[k] = hi_v if hi_v > v else v
         a, b = row[nb - 1], row[nb - 2]
         out[nb - 1] = b if b > a else a
     zero = bin_db.dtype.type(0.0)
@@ -72,8 +150,8 @@ def _rises(prev, bin_db, hold, rise):  # pragma: no cover  (compiled)
             f = fmax[t + s]
             for k in range(nb):
                 v = f[k]
-                if v > r[k]:
-                    r[k] = v
+                c = r[k]
+                r[k] = v if v > c else c
         x = bin_db[t]
         for k in range(nb):
             d = x[k] - r[k]
@@ -115,9 +193,13 @@ def band_flux_db(bin_db: np.ndarray, prev: np.ndarray, *, lag: int, hold: int, f
     if prev is None:
         prev = np.repeat(bin_db[:1], span, axis=0)
     n = bin_db.shape[0]
+    fb = np.ascontiguousarray(fb_norm, dtype=np.float64)
+    lo, hi = _support(fb)
     rise = np.empty_like(bin_db)
     _rises(np.ascontiguousarray(prev, dtype=bin_db.dtype), np.ascontiguousarray(bin_db), hold, rise)
-    # The band sums in float64: a float32 product's rounding would depend on
-    # how the stream is split into blocks.
+    # The band sums in float64 (a float32 sum's rounding would depend on how
+    # the stream is split into blocks), frame by frame.
+    flux = np.empty((fb.shape[0], n))
+    _band_sums(rise, fb, lo, hi, 1.0, flux.T)
     state = np.concatenate([prev, bin_db], axis=0)[-span:] if n < span else bin_db[n - span :].copy()
-    return fb_norm @ rise.T.astype(np.float64), state
+    return flux, state

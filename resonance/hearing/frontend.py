@@ -21,10 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.fft
+from numba import njit
 from numpy.lib.stride_tricks import as_strided
 
-from .binaural import BINAURAL_MAX_HZ, interaural_correlation
-from .flux import _running_max, band_flux_db
+from .binaural import BINAURAL_MAX_HZ, correlation_from_sums
+from .flux import _band_sums, _running_max, _support, band_flux_db
 from ..validation import check_finite_array, check_float, check_int
 
 __all__ = ["MODEL_SR", "FrontEnd", "FrontEndFrames", "erb_filterbank"]
@@ -121,27 +122,102 @@ def erb_filterbank(*, sr: int, n_fft: int, n_bands: int, fmin_hz: float, fmax_hz
     return fb
 
 
-class _Framer:
-    """Cut a stream into overlapping windows, keeping the unframed tail."""
+@njit(cache=True, nogil=True)
+def _short_bins(spec, k, scale, floor, fb, lo, hi, pref, n_bin_bins, fb_bin, lo_bin, hi_bin,
+                pw, low, bin_pow, band, bin_sums):  # pragma: no cover  (compiled)
+    """Ear powers, bin levels and band sums of ``k`` short frames in one pass.
 
-    def __init__(self, n_fft: int, hop: int):
-        self.n_fft = n_fft
-        self.hop = hop
+    ``spec`` holds the frames' spectra (complex64), the left ear's ``k``
+    rows then, for stereo, the right ear's.  Per frame: the power of each
+    bin averaged over the ears in float32 (``(p_l + p_r) * 0.5``, each
+    ``p = re * re + im * im``, as NumPy rounds them), into ``pw`` and, as
+    ``max(power * scale, floor)``, into ``bin_pow`` (the caller takes the
+    log); each band's power ``sum_f fb[j, f] * power_f / pref`` into
+    ``band`` (:func:`~resonance.hearing.flux._band_sums`); for stereo, per
+    binaural band, the sums of the interaural cross-power
+    ``re_l re_r + im_l im_r`` and of each ear's power over the first
+    ``n_bin_bins`` bins (kept in ``low``), into ``bin_sums`` (3, k, n).
+    """
+    n_bins = spec.shape[1]
+    stereo = spec.shape[0] == 2 * k
+    half = np.float32(0.5)
+    for t in range(k):
+        left = spec[t]
+        p = pw[t]
+        if stereo:
+            right = spec[k + t]
+            cr, pl, pr = low[0, t], low[1, t], low[2, t]
+            for f in range(n_bins):
+                a = left[f]
+                b = right[f]
+                p0 = a.real * a.real + a.imag * a.imag
+                p1 = b.real * b.real + b.imag * b.imag
+                p[f] = (p0 + p1) * half
+                if f < n_bin_bins:
+                    pl[f] = p0
+                    pr[f] = p1
+                    cr[f] = a.real * b.real + a.imag * b.imag
+        else:
+            for f in range(n_bins):
+                a = left[f]
+                p[f] = a.real * a.real + a.imag * a.imag
+        row = bin_pow[t]
+        for f in range(n_bins):
+            v = p[f] * scale
+            row[f] = v if v > floor else floor
+    _band_sums(pw[:k], fb, lo, hi, pref, band)
+    if stereo:
+        for q in range(3):
+            _band_sums(low[q, :k], fb_bin, lo_bin, hi_bin, 1.0, bin_sums[q])
+
+
+@njit(cache=True, nogil=True)
+def _long_magnitude(spec, k, scale2, out):  # pragma: no cover  (compiled)
+    """Root-mean-square of the two ears' magnitudes: ``sqrt((p_l + p_r) * scale2)``.
+
+    Each ear's power ``re * re + im * im`` in float32 (as NumPy rounds it),
+    the sum and scaling in float64 -- the operations of the NumPy form.
+    """
+    n_bins = spec.shape[1]
+    for t in range(k):
+        a = spec[t]
+        b = spec[k + t]
+        o = out[t]
+        for f in range(n_bins):
+            x = a[f]
+            y = b[f]
+            p0 = x.real * x.real + x.imag * x.imag
+            p1 = y.real * y.real + y.imag * y.imag
+            o[f] = np.sqrt((np.float64(p0) + np.float64(p1)) * scale2)
+
+
+class _Framer:
+    """Cut one ear's stream into overlapping short and long windows, keeping the unframed tails.
+
+    Both window lengths are cut from one buffer per block (the stream's
+    unframed tail followed by the block), so the block is copied once.
+    """
+
+    def __init__(self, sizes):
+        self.sizes = tuple(sizes)  # ((n_fft, hop), ...)
+        self.left = [0] * len(self.sizes)  # unframed samples at the end of buf, per window length
         self.buf = np.zeros(0, dtype=np.float32)
 
-    def push(self, y: np.ndarray) -> np.ndarray:
+    def push(self, y: np.ndarray) -> list:
         # Single precision: the frames only feed float32 FFTs.
         buf = np.concatenate([self.buf, y], dtype=np.float32) if self.buf.size else np.asarray(y, dtype=np.float32)
-        if buf.size < self.n_fft:
-            self.buf = buf
-            return np.zeros((0, self.n_fft), dtype=np.float32)
-        n_frames = 1 + (buf.size - self.n_fft) // self.hop
-        # Overlapping windows as a read-only strided view (sliding_window_view
-        # costs more than the FFT of a short live block).
-        step = buf.strides[0]
-        frames = as_strided(buf, shape=(n_frames, self.n_fft), strides=(self.hop * step, step), writeable=False)
-        self.buf = buf[n_frames * self.hop :]
-        return frames
+        out = []
+        for i, (n_fft, hop) in enumerate(self.sizes):
+            left = self.left[i] + y.size
+            start = buf.size - left
+            n_frames = 1 + (left - n_fft) // hop if left >= n_fft else 0
+            # Overlapping windows as a read-only strided view (sliding_window_view
+            # costs more than the FFT of a short live block).
+            step = buf.strides[0]
+            out.append(as_strided(buf[start:], shape=(n_frames, n_fft), strides=(hop * step, step), writeable=False))
+            self.left[i] = left - n_frames * hop
+        self.buf = buf[buf.size - max(self.left) :]
+        return out
 
 
 class FrontEnd:
@@ -244,7 +320,8 @@ class FrontEnd:
         win = np.hanning(self.n_fft + 1)[:-1]
         self._win = win
         self._win32 = win.astype(np.float32)
-        self._chunk_buf = np.empty((_CHUNK, self.n_fft), dtype=np.float32)
+        self._chunk_buf = np.empty((2 * _CHUNK, self.n_fft), dtype=np.float32)  # both ears' windowed frames
+        self._pw_buf = np.empty((_CHUNK, self.n_fft // 2 + 1), dtype=np.float32)  # the chunk's bin powers
         # 0 dB = a full-scale sine: its power summed over all positive-
         # frequency bins is n_fft * sum(win^2) / 4 (Parseval), so a sine read
         # through a band that spans its main lobe has the right level.
@@ -253,6 +330,7 @@ class FrontEnd:
             sr=sr, n_fft=self.n_fft, n_bands=self.n_bands, fmin_hz=self.fmin_hz, fmax_hz=self.fmax_hz
         )
         self._fb = fb
+        self._fb_lo, self._fb_hi = _support(fb)
         self._fb_norm = fb / np.maximum(fb.sum(axis=1, keepdims=True), 1e-12)
         # Binaural bands: those centred below the limit of phase locking,
         # restricted to the bins below it.
@@ -260,11 +338,13 @@ class FrontEnd:
         self.n_binaural_bands = int(np.count_nonzero(centres <= BINAURAL_MAX_HZ))
         freqs = np.fft.rfftfreq(self.n_fft, d=1.0 / sr)
         self._n_bin_bins = int(np.count_nonzero(freqs <= BINAURAL_MAX_HZ))
-        self._fb_bin = fb[: self.n_binaural_bands, : self._n_bin_bins]
+        self._fb_bin = np.ascontiguousarray(fb[: self.n_binaural_bands, : self._n_bin_bins])
+        self._fb_bin_lo, self._fb_bin_hi = _support(self._fb_bin)
+        self._low_buf = np.empty((3, _CHUNK, self._n_bin_bins), dtype=np.float32)  # cross power, left, right
         self._win_long = np.hanning(self.n_fft_long + 1)[:-1]
         self._win_long32 = self._win_long.astype(np.float32)
-        self._long_chunk_buf = np.empty((max(1, _CHUNK * self.n_fft // self.n_fft_long), self.n_fft_long),
-                                        dtype=np.float32)
+        self._long_chunk = max(1, _CHUNK * self.n_fft // self.n_fft_long)
+        self._long_chunk_buf = np.empty((2 * self._long_chunk, self.n_fft_long), dtype=np.float32)
         self._long_scale = 2.0 / self._win_long.sum()
         self._lag = max(1, int(round(self.onset_lag_s * sr / self.hop_length)))
         self._hold = max(1, int(round(self.onset_hold_s * sr / self.hop_length)))
@@ -293,8 +373,8 @@ class FrontEnd:
 
     def reset(self) -> None:
         """Forget all state (buffers, adaptation)."""
-        self._short = [_Framer(self.n_fft, self.hop_length) for _ in range(2)]
-        self._long = [_Framer(self.n_fft_long, self.hop_length_long) for _ in range(2)]
+        self._framers = [_Framer([(self.n_fft, self.hop_length), (self.n_fft_long, self.hop_length_long)])
+                         for _ in range(2)]
         self._prev = None
         self._bin_prev = None
         self._flux_prev = None
@@ -352,53 +432,41 @@ class FrontEnd:
             check_finite_array("y", y)
         # Single precision once for both framers (they feed float32 FFTs).
         chans = tuple(x.astype(np.float32, copy=False) for x in chans)
-        frames = [self._short[c].push(x) for c, x in enumerate(chans)]
+        frames, lframes = zip(*(self._framers[c].push(x) for c, x in enumerate(chans)))
         n = len(frames[0])
         B = self.n_bands
         if n:
             # Single precision is ample for levels in dB (~1e-6 dB) and halves
             # the cost; the band powers are summed in float64 (a float32
             # product's rounding would depend on how the stream is split).
-            # The frames are windowed and transformed _CHUNK at a time (one
-            # ear, then the other, into one reused buffer): the working set
-            # stays in cache, and every value is computed as on the whole
-            # block (each row alone).
+            # The frames are windowed and transformed _CHUNK at a time (both
+            # ears into one reused buffer, one FFT call), then reduced by one
+            # compiled pass (_short_bins): the working set stays in cache, and
+            # every value is computed frame by frame (each FFT row alone), so
+            # the same for any split of the stream.
             floor = 10.0 ** (self.floor_db / 10.0)
             stereo = len(frames) == 2
-            nb = self._n_bin_bins
-            power = np.empty((n, self.n_fft // 2 + 1), dtype=np.float32)
-            bin_db = np.empty_like(power)
-            if stereo:  # the bins below BINAURAL_MAX_HZ, for the interaural correlation
-                low_spec = [np.empty((n, nb), dtype=np.complex64) for _ in frames]
-                low_power = [np.empty((n, nb), dtype=np.float32) for _ in frames]
+            n_ears = len(frames)
+            bin_db = np.empty((n, self.n_fft // 2 + 1), dtype=np.float32)
+            band = np.empty((n, B))
+            bin_sums = np.empty((3, n, self.n_binaural_bands) if stereo else (3, 0, 0))
             win = self._chunk_buf
             bin_scale, bin_floor = np.float32(1.0 / self._pref), np.float32(floor)
             for i in range(0, n, _CHUNK):
                 k = min(_CHUNK, n - i)
-                ear_power = []
                 for c, f in enumerate(frames):
-                    np.multiply(f[i : i + k], self._win32, out=win[:k])
-                    spec = scipy.fft.rfft(win[:k], axis=-1)
-                    p = spec.real**2
-                    p += spec.imag**2
-                    ear_power.append(p)
-                    if stereo:
-                        low_spec[c][i : i + k] = spec[:, :nb]
-                        low_power[c][i : i + k] = p[:, :nb]
-                pw = power[i : i + k]
-                if stereo:
-                    np.add(ear_power[0], ear_power[1], out=pw)
-                    pw *= np.float32(0.5)
-                else:
-                    pw[...] = ear_power[0]
-                # Level of each bin (dB above the floor), for the spectral flux.
+                    np.multiply(f[i : i + k], self._win32, out=win[c * k : (c + 1) * k])
+                spec = scipy.fft.rfft(win[: n_ears * k], axis=-1)  # each row as if alone
                 bd = bin_db[i : i + k]
-                np.multiply(pw, bin_scale, out=bd)
-                np.maximum(bd, bin_floor, out=bd)
+                _short_bins(
+                    spec, k, bin_scale, bin_floor, self._fb, self._fb_lo, self._fb_hi, self._pref,
+                    self._n_bin_bins, self._fb_bin, self._fb_bin_lo, self._fb_bin_hi,
+                    self._pw_buf, self._low_buf, bd, band[i : i + k], bin_sums[:, i : i + k],
+                )
+                # Level of each bin (dB above the floor), for the spectral flux.
                 np.log10(bd, out=bd)
                 bd *= np.float32(10.0)
                 bd -= np.float32(self.floor_db)
-            band = power.astype(np.float64) @ self._fb.T / self._pref
             level = 10.0 * np.log10(np.maximum(band, floor)) - self.floor_db
             level = level.T  # (n_bands, n)
             envelope = np.sqrt(np.maximum(band, floor) / floor).T
@@ -425,10 +493,7 @@ class FrontEnd:
             )
             np.maximum(onset, flux, out=onset)
             if stereo:
-                binaural = interaural_correlation(
-                    low_spec[0], low_spec[1], self._fb_bin, floor=floor * self._pref,
-                    power_l=low_power[0], power_r=low_power[1],
-                )
+                binaural = correlation_from_sums(bin_sums[0], bin_sums[1], bin_sums[2], floor=floor * self._pref)
                 # Binaural events: rises of the interaural correlation.
                 bdb = 20.0 * np.log10(np.maximum(0.5 * (1.0 + binaural), 0.01))
                 prev = np.repeat(bdb[:, :1], span, axis=1) if self._bin_prev is None else self._bin_prev
@@ -449,34 +514,24 @@ class FrontEnd:
             flux = np.zeros((B, 0))
             binaural = np.ones((self.n_binaural_bands, 0))
             binaural_onset = np.zeros((self.n_binaural_bands, 0))
-        lframes = [self._long[c].push(x) for c, x in enumerate(chans)]
         if len(lframes[0]):
             # In chunks of frames, as the short frames (the same values).
             m = len(lframes[0])
             out = np.empty((m, self.n_fft_long // 2 + 1))  # returned transposed: (bins, frames)
             win = self._long_chunk_buf
-            step = win.shape[0]
+            step = self._long_chunk
             for i in range(0, m, step):
                 k = min(step, m - i)
-                lspec = []
-                for f in lframes:
-                    np.multiply(f[i : i + k], self._win_long32, out=win[:k])
-                    lspec.append(scipy.fft.rfft(win[:k], axis=-1))
+                for c, f in enumerate(lframes):
+                    np.multiply(f[i : i + k], self._win_long32, out=win[c * k : (c + 1) * k])
+                lspec = scipy.fft.rfft(win[: len(lframes) * k], axis=-1)
                 o = out[i : i + k]
                 if len(lframes) == 2:
                     # Power of each ear from (re, im) in float32 (relative
                     # rounding ~1e-7), summed over the ears in float64.
-                    lpow = []
-                    for spec in lspec:
-                        p = spec.real**2
-                        p += spec.imag**2
-                        lpow.append(p)
-                    o[...] = lpow[0]
-                    o += lpow[1]
-                    o *= 0.5 * self._long_scale**2
-                    np.sqrt(o, out=o)
+                    _long_magnitude(lspec, k, 0.5 * self._long_scale**2, o)
                 else:
-                    o[...] = np.abs(lspec[0])
+                    o[...] = np.abs(lspec)
                     o *= self._long_scale
             spectrum = out.T
         else:

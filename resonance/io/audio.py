@@ -250,7 +250,9 @@ class AudioReader:
     Yields
     ------
     numpy.ndarray, shape (n_samples,), dtype ``dtype``
-        Consecutive mono blocks at ``sr``.  Block lengths are close to
+        Consecutive mono blocks at ``sr`` (with ``mono=False``, two-channel
+        blocks of shape (2, n_samples): a transposed view of the decoded
+        frames, not C-contiguous).  Block lengths are close to
         ``block_s * sr``; the first block is shorter by the resampler delay
         and the last one carries the resampler's flushed tail.
 
@@ -328,11 +330,13 @@ class AudioReader:
             if resampler is not None:
                 block = resampler.resample_chunk(np.ascontiguousarray(block, dtype=work))
             if block.size:
-                yield np.ascontiguousarray(block.T).astype(self.dtype, copy=False)
+                # A transposed view, not a copy: the front end copies each ear
+                # into its framing buffer anyway.
+                yield block.astype(self.dtype, copy=False).T
         if resampler is not None:
             tail = resampler.resample_chunk(np.zeros((0, 2), dtype=work), last=True)
             if tail.size:
-                yield np.ascontiguousarray(tail.T).astype(self.dtype, copy=False)
+                yield tail.astype(self.dtype, copy=False).T
 
     def _iter_raw(self, *, single: bool = False) -> Iterator[np.ndarray]:
         """Yield checked native-rate blocks of shape (n_frames, n_channels), float64.
