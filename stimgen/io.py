@@ -20,7 +20,6 @@ import numpy as np
 from resonance.errors import ParameterError as _ModelParameterError
 from resonance.errors import ResonanceError
 from resonance.io.atomic import atomic_path
-from resonance.io.audio import write_audio
 from resonance.validation import check_audio
 
 from .errors import ParameterError
@@ -304,6 +303,8 @@ def write_track(path, y, *, sr: int, bit_depth: int = 16, sidecar: dict | None =
         raise ParameterError(f"sidecar cannot be written as JSON ({exc}); use str, numbers, lists and dicts") from None
     json_path = sidecar_path(path)
     ext = path.suffix.lower()
+    from resonance.io.audio import write_audio  # (soxr and the reading code: not needed to stream a track)
+
     try:
         with atomic_path(path, suffix=f".tmp{ext}") as tmp_audio:
             write_audio(tmp_audio, arr, sr=sr, subtype=TRACK_BIT_DEPTHS[bit_depth])
