@@ -407,14 +407,14 @@ def _to_int(y: np.ndarray, scale: float, dtype, *, full_scale: bool = True) -> n
     np.rint(work, out=work)
     if full_scale:  # |y| <= 1 was checked; only +1.0 needs the clip
         np.minimum(work, scale - 1.0, out=work)
-    ints = work.astype(dtype)
     if dtype is not np.int16:
-        ints <<= 8
+        work *= 256.0  # the top 24 bits of an int32 (exact: a power of two, at most 2 ** 31 in size)
     # Interleaved (m, 2) in C order, as libsndfile takes it: one row at a time (numpy's copy of the
-    # whole transpose walks memory far less kindly, 3x the time).
-    out = np.empty(ints.shape[::-1], dtype=dtype)
-    for channel in range(ints.shape[0]):
-        out[:, channel] = ints[channel]
+    # whole transpose walks memory far less kindly, 3x the time), cast to integers on the way (exact:
+    # the values are whole numbers in the type's range), so there is no integer temporary.
+    out = np.empty(work.shape[::-1], dtype=dtype)
+    for channel in range(work.shape[0]):
+        out[:, channel] = work[channel]
     return out
 
 
