@@ -107,8 +107,9 @@ class _PlainValue:
     numbers in the plain spellings of :data:`_PLAIN_INT` /
     :data:`_PLAIN_FLOAT`, paths through Typer's own path checks
     (``coerce_cli_path``) given ``Path(s)``, as Pydantic would give it.
-    Anything else (another spelling, a bad value) goes to Typer's conversion
-    unchanged, so its results and error messages are Typer's.
+    Anything else (another spelling, a bad value, a path those checks
+    refuse) goes to Typer's conversion unchanged, so its results and error
+    messages are Typer's.
     """
 
     def __init__(self, kind, typer_runtime, coerce_path=None):
@@ -128,8 +129,11 @@ class _PlainValue:
             if kind is float and _PLAIN_FLOAT.fullmatch(value):
                 return float(value)
             if kind is Path:
-                return self.coerce_path(Path(value), param.type_descriptor.parameter_info, path_type=Path,
-                                        param=param, ctx=ctx)
+                try:
+                    return self.coerce_path(Path(value), param.type_descriptor.parameter_info, path_type=Path,
+                                            param=param, ctx=ctx)
+                except Exception:  # noqa: BLE001 - a refused path: Typer's message names it as typed
+                    pass
         elif type(value) is kind and kind in (int, float):  # a default of the right type
             return value
         return self.typer_runtime().coerce(value, param=param, ctx=ctx)
