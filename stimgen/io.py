@@ -20,7 +20,6 @@ import numpy as np
 from resonance.errors import ParameterError as _ModelParameterError
 from resonance.errors import ResonanceError
 from resonance.io.atomic import atomic_path
-from resonance.io.audio import write_audio
 from resonance.validation import check_audio
 
 from .errors import ParameterError
@@ -304,6 +303,8 @@ def write_track(path, y, *, sr: int, bit_depth: int = 16, sidecar: dict | None =
         raise ParameterError(f"sidecar cannot be written as JSON ({exc}); use str, numbers, lists and dicts") from None
     json_path = sidecar_path(path)
     ext = path.suffix.lower()
+    from resonance.io.audio import write_audio  # (soxr and the reading code: not needed to stream a track)
+
     try:
         with atomic_path(path, suffix=f".tmp{ext}") as tmp_audio:
             write_audio(tmp_audio, arr, sr=sr, subtype=TRACK_BIT_DEPTHS[bit_depth])
@@ -406,14 +407,14 @@ def _to_int(y: np.ndarray, scale: float, dtype, *, full_scale: bool = True) -> n
     np.rint(work, out=work)
     if full_scale:  # |y| <= 1 was checked; only +1.0 needs the clip
         np.minimum(work, scale - 1.0, out=work)
-    ints = work.astype(dtype)
     if dtype is not np.int16:
-        ints <<= 8
+        work *= 256.0  # the top 24 bits of an int32 (exact: a power of two, at most 2 ** 31 in size)
     # Interleaved (m, 2) in C order, as libsndfile takes it: one row at a time (numpy's copy of the
-    # whole transpose walks memory far less kindly, 3x the time).
-    out = np.empty(ints.shape[::-1], dtype=dtype)
-    for channel in range(ints.shape[0]):
-        out[:, channel] = ints[channel]
+    # whole transpose walks memory far less kindly, 3x the time), cast to integers on the way (exact:
+    # the values are whole numbers in the type's range), so there is no integer temporary.
+    out = np.empty(work.shape[::-1], dtype=dtype)
+    for channel in range(work.shape[0]):
+        out[:, channel] = work[channel]
     return out
 
 

@@ -23,6 +23,8 @@ sidecar's ``mix`` entry records the file and its gain.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -81,6 +83,20 @@ def match_length(y: np.ndarray, n_samples: int) -> np.ndarray:
     return np.concatenate([y] * reps, axis=-1)[..., :n_samples]
 
 
+def _may_be_terminal(stream) -> bool:
+    """Whether rich could take ``stream`` for a terminal: a TTY, or an environment that tells rich so.
+
+    False means rich's own test (``Console.is_terminal``) would say no, so
+    the progress bar would not show and rich need not be imported.
+    """
+    if "TTY_COMPATIBLE" in os.environ or "FORCE_COLOR" in os.environ:
+        return True
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
+
+
 class _RenderProgress:
     """A transient rich progress bar on stderr (only on a terminal)."""
 
@@ -88,7 +104,7 @@ class _RenderProgress:
         self.duration_s = duration_s
         self.progress = None
         self.task = None
-        if enabled:
+        if enabled and _may_be_terminal(sys.stderr):  # rich (0.05 s to import) only where it may show
             from rich.console import Console
             from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 

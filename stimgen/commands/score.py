@@ -31,13 +31,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from resonance.io.library import OUT_FORMATS
 
 from ._app import EXIT_USER_ERROR, app, user_errors
 from ._connectome import connectome_option, echo_warnings, entry_regions_option
 
 __all__ = ["LONG_FILE_S", "AUTO_CLUSTER_MIN_FILES", "OUT_FORMATS", "expand_inputs", "record_from_row",
            "score_command"]
+
+
+def __getattr__(name):
+    """``OUT_FORMATS`` (:data:`resonance.io.library.OUT_FORMATS`), imported on first use: the library
+    module loads hashlib and more, which the other commands (``stimgen generate``) do not need."""
+    if name == "OUT_FORMATS":
+        from resonance.io.library import OUT_FORMATS
+
+        return OUT_FORMATS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: A single file longer than this (s) gets a progress bar.
 LONG_FILE_S = 60.0
@@ -244,6 +254,8 @@ def score_command(
         if plot_ymax is not None:
             report.check_plot_ymax(plot_ymax)
         if out is not None:
+            from resonance.io.library import OUT_FORMATS
+
             check_output_path(out, what="--out", extensions=OUT_FORMATS)
         if workers is not None and scheduler is not None:
             raise ParameterError(f"--workers={workers} and --scheduler '{scheduler}' exclude each other; give one")
