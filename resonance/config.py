@@ -248,7 +248,7 @@ class ModelConfig:
     sink_learning_rate: float = 20.0
     sink_tolerance_frames: int = 1
     recurrence_min_lag_s: float = 4.0
-    recurrence_max_lag_s: float = 0.0
+    recurrence_max_lag_s: float = 12.0
     recurrence_tau_s: float = 8.0
     recurrence_prior_events: float = 1.0
     onset_hold_s: float = 0.05
@@ -289,6 +289,7 @@ class ModelConfig:
     oscillator_coupling_per_s: float = 1.0
     conduction_speed_mm_per_s: float = 3000.0
     sink_precision_exponent: float = 0.0
+    sink_forgetting_tau_s: float = 20.0
 
     def validate(self) -> "ModelConfig":
         """Check every value; return ``self``.
@@ -326,6 +327,7 @@ class ModelConfig:
         check_float("coherence_tau_s", self.coherence_tau_s, low=0.1, high=600.0)
         check_float("precision_tau_s", self.precision_tau_s, low=0.05, high=600.0)
         check_float("sink_precision_exponent", self.sink_precision_exponent, low=0.0, high=4.0)
+        check_float("sink_forgetting_tau_s", self.sink_forgetting_tau_s, low=0.0, high=36000.0)
         check_float("sync_tau_s", self.sync_tau_s, low=0.5, high=600.0)
         check_float("normalization_exponent", self.normalization_exponent, low=0.0, high=4.0)
         check_float("reservoir_tau_s", self.reservoir_tau_s, low=0.1)
@@ -363,7 +365,7 @@ SECTIONS = {
     "expectation": (
         "sink_memory_s", "sink_learning_rate", "sink_tolerance_frames", "recurrence_min_lag_s",
         "recurrence_max_lag_s", "recurrence_tau_s", "recurrence_prior_events", "precision_tau_s", "mod_sink_tau_s",
-        "sink_precision_exponent",
+        "sink_precision_exponent", "sink_forgetting_tau_s",
     ),
     "dynamics": (
         "bank_fmin_hz", "bank_fmax_hz", "bank_per_octave", "bank_q", "pulse_period_s", "pulse_damping_ratio",

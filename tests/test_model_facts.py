@@ -368,15 +368,6 @@ def test_steady_groove_scores_alike_on_20_60_and_180_s(default_harmonics):
     assert reads.max() < 1.15 * reads.min(), reads
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "measured (session 5, branch dur7): the model reads the same music lower the longer it has listened. "
-    "Over 10-160 s of this groove, its 20 s excerpts average 0.943, its 60 s excerpts 0.807, the 180 s "
-    "excerpt 0.686 (ratio 1.37); seeds 1-3 give 1.11, 1.28, 1.07 (all declining; mean over seeds 0-3 "
-    "1.073 / 0.990 / 0.902). It is the band sinks' learning: stopping it at 20 s in the 180 s run raises "
-    "that read to 0.952 (holding the metre certainty: 0.637). Over the openings of 16 grooves (seeds "
-    "30-45) the 20 / 60 / 180 s scores are 1.034 / 1.023 / 0.973 (seeds 0-15: 0.982 / 1.037 / 0.946, the "
-    "previous test), but single openings vary too much to show it. docs/model.md, 'Duration'."
-))
 def test_the_same_music_reads_alike_however_long_the_model_has_listened(default_harmonics):
     """A steady groove's 20 s, 60 s and 180 s excerpts read alike on the same music.
 
