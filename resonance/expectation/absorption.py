@@ -26,12 +26,34 @@ mixes scored low").
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from .loops import SectionRecurrence
 from .precision import SinkPrecision
 from .sinks import OnsetSinks, TimingTolerance, _output, combine_predictions
 
 __all__ = ["OnsetAbsorption"]
+
+
+@njit(cache=True, nogil=True)
+def _novelty(full, j0, m, lag, seen, jnd, a, novel):  # pragma: no cover - compiled
+    """The novelty sum after frames ``j0 .. j0 + m - 1`` of ``full`` (see ``_learn_with_recurrence``)."""
+    B = full.shape[0]
+    acc = novel * a**m
+    w = a ** (m - 1)
+    for t in range(m):
+        if seen + t >= lag:
+            j = j0 + t
+            k = j - lag
+            s = 0.0
+            for b in range(B):
+                past = max(full[b, k - 1], max(full[b, k], full[b, k + 1]))
+                d = full[b, j] - past - (1.0 - past) * jnd
+                if d > 0.0:
+                    s += d * d
+            acc += w * s
+        w /= a
+    return acc
 
 
 def _forgetting(tau_s: float, *, block_s: float) -> float:
@@ -92,7 +114,7 @@ class OnsetAbsorption:
         self._precision = SinkPrecision(frame_s=pool / fr, tau_s=cfg.precision_tau_s, repeat=pool)
 
     def _learn_with_recurrence(self, pooled: np.ndarray, n_steps: int):
-        """Band sinks and recurrence sink step by step, the band sinks' forgetting gated by novelty.
+        """Band sinks and recurrence sink block by block, the band sinks' forgetting gated by novelty.
 
         Before each learning block the band sinks' weights decay by
         ``g (1 - exp(-block / sink_forgetting_tau_s))`` (at least 1e-4), with
@@ -100,49 +122,44 @@ class OnsetAbsorption:
         the recent sound: a leaky sum (``recurrence_tau_s``) over frames and
         bands of the squared event strength that did not recur one
         recurrence period ago (the recurrence sink's current lag; the past
-        widened by one frame, as its timing tolerance, and strength
-        differences within the intensity JND not counted).  Sound that
-        recurs exactly as a section (a loop) has ``N ~ 0`` and is
-        consolidated, so the band sinks keep learning it; sound with new
-        events (a varied groove) is forgotten over the span of auditory
-        sensory memory.  Frames with no past one lag ago (the opening) add
-        no novelty.  One model step at a time, in the stimulus clock, so any
-        split of the input gives the same result.
+        widened by one frame, its timing tolerance; strength differences
+        within the intensity JND not counted).  Squared, as the sinks'
+        prediction errors are: what matters is whole new events, not the
+        small differences of strength that the sink-frame grid leaves
+        between two exact repetitions.  Sound that recurs exactly as a
+        section (a loop) has ``N ~ 0`` and is kept, so the band sinks keep
+        learning it; sound with new events (a varied groove) is forgotten
+        over the span of auditory sensory memory.  Frames with no past one
+        lag ago (the opening) add no novelty.  Blocks follow the stimulus
+        clock, so any split of the input gives the same result.
         """
         B = pooled.shape[0]
         spb = self.step // self.pool
         rec = self._rec
-        p_all = np.empty_like(pooled)
-        recurring = np.zeros((B, n_steps))
         H = self._raw.shape[1]
         full = np.concatenate([self._raw, pooled], axis=1)  # frame H + j is pooled[:, j]
-        # Widened event strength (max over frames k-1, k, k+1); the lags
-        # (>= 3 frames) never read a widened frame whose k+1 has not arrived.
-        wide = full.copy()
-        wide[:, 1:-1] = np.maximum(np.maximum(full[:, :-2], full[:, 1:-1]), full[:, 2:])
-        a = rec.decay_
-        w = a ** np.arange(spb - 1, -1, -1)
-        for k in range(n_steps):
-            span = slice(k * spb, (k + 1) * spb)
-            seg = pooled[:, span]
+        pred = np.empty_like(pooled)
+        recurring = np.zeros((B, n_steps))
+        k = 0
+
+        def before_learning(p, o):
+            nonlocal k
             g = self._novel / (self._novel + rec.prior_events)
-            self._sinks.l2_decay = max(1e-4, g * self._decay)
-            pk = self._sinks.process(seg).p
-            # The recurrence sink learns what the band sinks leave unpredicted
-            # (resonance.expectation.loops) and adds its expectation to theirs.
-            residual = np.maximum(seg - pk, 0.0)
-            p_all[:, span] = np.maximum(pk, np.minimum(pk + rec.process(residual), 1.0))
-            recurring[:, k] = rec.reliability_.mean(axis=1)
+            span = slice(k * spb, (k + 1) * spb)
+            # The recurrence sink learns what the band sinks leave
+            # unpredicted (resonance.expectation.loops).
+            pred[:, span] = rec.process(np.maximum(o - p, 0.0))
+            recurring[:, k] = rec.reliability_[:, -1]
             lag = int(rec.lags_[rec._best[0]])
-            j0 = H + k * spb
-            past = wide[:, j0 - lag : j0 - lag + spb]
-            new = np.maximum(full[:, j0 : j0 + spb] - past - (1.0 - past) * self._jnd, 0.0)
-            nov = (new * new).sum(axis=0)
-            nov[: max(0, min(spb, lag - self._seen))] = 0.0  # no past one lag ago yet
+            self._novel = _novelty(full, H + k * spb, spb, lag, self._seen, self._jnd, rec.decay_, self._novel)
             self._seen += spb
-            self._novel = a**spb * self._novel + float(nov @ w)
+            k += 1
+            return max(1e-4, g * self._decay)
+
+        p = self._sinks.process(pooled, before_learning=before_learning).p
         self._raw = full[:, -H:]
-        return _output(pooled, p_all), recurring
+        # The recurrence sink adds its expectation to the band sinks'.
+        return _output(pooled, np.maximum(p, np.minimum(p + pred, 1.0))), recurring
 
     def process(self, o: np.ndarray, certainty: np.ndarray):
         """Absorb the next model steps' events.
