@@ -130,8 +130,14 @@ class OnsetAbsorption:
         section (a loop) has ``N ~ 0`` and is kept, so the band sinks keep
         learning it; sound with new events (a varied groove) is forgotten
         over the span of auditory sensory memory.  Frames with no past one
-        lag ago (the opening) add no novelty.  Blocks follow the stimulus
-        clock, so any split of the input gives the same result.
+        lag ago (the opening) add no novelty.  The recurrence sink's
+        prediction (and the share of modulation it absorbs) is weighted by
+        ``1 - g``: it predicts from one period ago as far as the sound has
+        been recurring without new events, so it learns a loop and leaves a
+        varied groove, whose steady backbeat it would otherwise take for a
+        recurrence while the band sinks are still learning it, to the band
+        sinks.  Blocks follow the stimulus clock, so any split of the input
+        gives the same result.
         """
         B = pooled.shape[0]
         spb = self.step // self.pool
@@ -148,8 +154,10 @@ class OnsetAbsorption:
             span = slice(k * spb, (k + 1) * spb)
             # The recurrence sink learns what the band sinks leave
             # unpredicted (resonance.expectation.loops).
-            pred[:, span] = rec.process(np.maximum(o - p, 0.0))
-            recurring[:, k] = rec.reliability_[:, -1]
+            # It predicts from one period ago as far as the sound has been
+            # recurring without new events: fully for a loop, hardly in varied music.
+            pred[:, span] = (1.0 - g) * rec.process(np.maximum(o - p, 0.0))
+            recurring[:, k] = (1.0 - g) * rec.reliability_[:, -1]
             lag = int(rec.lags_[rec._best[0]])
             self._novel = _novelty(full, H + k * spb, spb, lag, self._seen, self._jnd, rec.decay_, self._novel)
             self._seen += spb
