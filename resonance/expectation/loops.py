@@ -98,6 +98,7 @@ def _section_block(full, j0, m, lo, hi, agree, present, a, prior, choose, state,
                     present[i] -= w * min(x, row[u0 + i])
             w /= a
 
+
 class SectionRecurrence(RecurrenceSink):
     """A recurrence sink with one lag for all bands (see the module docstring).
 
