@@ -15,7 +15,9 @@ import pytest
 import synth_music as M
 import synth_signals as S
 from resonance import ModelConfig, score_signal
-from resonance.expectation.sinks import ModulationSink, TimingTolerance
+from resonance.expectation.absorption import OnsetAbsorption
+from resonance.expectation.loops import SectionRecurrence
+from resonance.expectation.sinks import ModulationSink, RecurrenceSink, TimingTolerance
 
 SR = S.SR
 DURATION_S = 30.0
@@ -39,10 +41,8 @@ def results(default_harmonics):
         "noise": S.white_noise(DURATION_S),
     }
     out = {k: score_signal(_at_loudness(y), SR, harmonics=default_harmonics) for k, y in stimuli.items()}
-    # The recurrence sink (off by default) on the loop and its varied version.
-    on = ModelConfig(recurrence_max_lag_s=12.0)
-    for k in ("mix", "loop"):
-        out[k + "_rec"] = score_signal(_at_loudness(stimuli[k]), SR, harmonics=default_harmonics, config=on)
+    # The recurrence sink is on by default (session 6).
+    out["mix_rec"], out["loop_rec"] = out["mix"], out["loop"]
     return out
 
 
@@ -60,6 +60,77 @@ def test_with_the_recurrence_sink_an_exact_loop_habituates_more_than_the_same_ma
     """
     loop, mix = results["loop_rec"].metrics, results["mix_rec"].metrics
     assert loop["habituation"] > mix["habituation"], (loop["habituation"], mix["habituation"])
+
+
+def test_an_exact_loop_of_a_band_mix_scores_below_the_mix(results):
+    """The recurrence sink learns the 10 s loop once it has come round.
+
+    The model of session 5 (recurrence sink off) scored the loop 1.03x the
+    mix; now 0.86x (it has come round only twice in 30 s, and the sink
+    predicts as far as the recent sound brought no new events;
+    docs/model.md, "Recurrence sink").
+    """
+    loop, mix = results["loop"].score, results["mix"].score
+    assert loop < mix, (loop, mix)
+
+
+class _PerBandSums(RecurrenceSink):
+    """The section recurrence written with the per-band sums of :class:`RecurrenceSink`."""
+
+    def _choose(self):
+        r = self._agree.sum(axis=0) / (self._present.sum(axis=0) + self.prior_events)
+        self._best = np.full(self.n_bands, int(np.argmax(r)))
+        self._r = np.full(self.n_bands, float(r.max()))
+
+
+def test_section_recurrence_kernel_equals_the_per_band_sums_for_any_split(rng):
+    """The compiled pass (band sums, events only) predicts what the per-band sums predict."""
+    o = np.zeros((4, 1500))
+    bar = rng.random((4, 86)) < 0.1
+    for k in range(0, 1500 - 86, 86):  # a recurring bar with 20 % of its events re-drawn
+        o[:, k : k + 86] = np.where(rng.random((4, 86)) < 0.8, bar, rng.random((4, 86)) < 0.1)
+    o *= rng.uniform(0.3, 1.0, o.shape)
+    kw = dict(n_bands=4, frame_rate_hz=43.066, min_lag_s=1.0, max_lag_s=5.0, tau_s=8.0, block_frames=16)
+    ref = _PerBandSums(**kw).process(o)
+    sink = SectionRecurrence(**kw)
+    got = np.concatenate([sink.process(o[:, i : i + 37]) for i in range(0, 1500, 37)], axis=1)
+    assert ref.max() > 0.3  # the recurrence is found and predicts
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12)
+
+
+def _absorb(events, config=None):
+    cfg = config or ModelConfig()
+    absorb = OnsetAbsorption(frame_rate_hz=4 * 43.066, pool=4, step=64, config=cfg)
+    n = 27 * 64
+    for i in range(0, events.shape[1] - n + 1, n):
+        absorb.process(events[:, i : i + n], np.full(n // 4, 0.6))
+    return absorb
+
+
+def test_band_sinks_forget_sound_with_new_events_and_keep_a_loop(rng):
+    """The novelty gate: an exact loop is kept (decay at its floor), a varied one forgotten."""
+    n_bar, n_bars = 4 * 86, 60  # 2 s bars at the envelope rate, 2 minutes
+    bar = (rng.random((8, n_bar)) < 0.01).astype(float)
+    loop = np.tile(bar, n_bars)
+    varied = loop.copy()
+    for k in range(n_bars):  # every bar re-draws a few events
+        extra = rng.random((8, n_bar)) < 0.003
+        varied[:, k * n_bar : (k + 1) * n_bar] = np.maximum(bar, extra)
+    full = -np.expm1(-(64 / (4 * 43.066)) / ModelConfig().sink_forgetting_tau_s)
+    kept, forgot = _absorb(loop)._sinks.l2_decay, _absorb(varied)._sinks.l2_decay
+    assert kept < 0.01 * full, (kept, full)
+    assert forgot > 0.5 * full, (forgot, full)
+
+
+def test_gated_absorption_is_block_split_invariant(rng):
+    o = (rng.random((8, 64 * 27 * 4)) < 0.02) * rng.uniform(0.3, 1.0, (8, 64 * 27 * 4))
+    c = np.full(o.shape[1] // 4, 0.6)
+    whole = OnsetAbsorption(frame_rate_hz=4 * 43.066, pool=4, step=64, config=ModelConfig())
+    split = OnsetAbsorption(frame_rate_hz=4 * 43.066, pool=4, step=64, config=ModelConfig())
+    a = whole.process(o, c)
+    b = [split.process(o[:, i : i + 64 * 5], c[i // 4 : (i + 64 * 5) // 4]) for i in range(0, o.shape[1], 64 * 5)]
+    for x, y in zip(a, [np.concatenate(parts, axis=1) for parts in zip(*b)]):
+        np.testing.assert_array_equal(x, y)
 
 
 def test_a_metronome_habituates_and_a_varied_band_mix_does_not(results):

@@ -26,12 +26,39 @@ mixes scored low").
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from .loops import SectionRecurrence
 from .precision import SinkPrecision
-from .sinks import OnsetSinks, TimingTolerance, combine_predictions
+from .sinks import OnsetSinks, TimingTolerance, _output, combine_predictions
 
 __all__ = ["OnsetAbsorption"]
+
+
+@njit(cache=True, nogil=True)
+def _novelty(full, j0, m, lag, seen, jnd, a, novel):  # pragma: no cover - compiled
+    """The novelty sum after frames ``j0 .. j0 + m - 1`` of ``full`` (see ``_learn_with_recurrence``)."""
+    B = full.shape[0]
+    acc = novel * a**m
+    w = a ** (m - 1)
+    for t in range(m):
+        if seen + t >= lag:
+            j = j0 + t
+            k = j - lag
+            s = 0.0
+            for b in range(B):
+                past = max(full[b, k - 1], max(full[b, k], full[b, k + 1]))
+                d = full[b, j] - past - (1.0 - past) * jnd
+                if d > 0.0:
+                    s += d * d
+            acc += w * s
+        w /= a
+    return acc
+
+
+def _forgetting(tau_s: float, *, block_s: float) -> float:
+    """Weight decay per learning block of the band sinks for a forgetting time constant ``tau_s`` (0: 1e-4)."""
+    return 1e-4 if tau_s <= 0 else float(-np.expm1(-block_s / tau_s))
 
 
 class OnsetAbsorption:
@@ -69,6 +96,7 @@ class OnsetAbsorption:
             memory_s=cfg.sink_memory_s,
             learning_rate=cfg.sink_learning_rate,
             block_frames=step // pool,
+            l2_decay=_forgetting(cfg.sink_forgetting_tau_s, block_s=step / fr),
         )
         self._tol = TimingTolerance(n_bands=B, tolerance_frames=cfg.sink_tolerance_frames)
         self._rec = None if cfg.recurrence_max_lag_s <= 0 else SectionRecurrence(
@@ -76,7 +104,70 @@ class OnsetAbsorption:
             max_lag_s=cfg.recurrence_max_lag_s, tau_s=cfg.recurrence_tau_s,
             prior_events=cfg.recurrence_prior_events, block_frames=step // pool,
         )
+        self._decay = _forgetting(cfg.sink_forgetting_tau_s, block_s=step / fr)
+        self._gate = self._rec is not None and cfg.sink_forgetting_tau_s > 0
+        if self._gate:
+            self._raw = np.zeros((B, self._rec.lag_max_ + 2))
+            self._novel = 0.0
+            self._seen = 0
+            self._jnd = float(-np.expm1(-cfg.onset_jnd_db / cfg.onset_scale_db))
         self._precision = SinkPrecision(frame_s=pool / fr, tau_s=cfg.precision_tau_s, repeat=pool)
+
+    def _learn_with_recurrence(self, pooled: np.ndarray, n_steps: int):
+        """Band sinks and recurrence sink block by block, the band sinks' forgetting gated by novelty.
+
+        Before each learning block the band sinks' weights decay by
+        ``g (1 - exp(-block / sink_forgetting_tau_s))`` (at least 1e-4), with
+        ``g = N / (N + recurrence_prior_events)`` and ``N`` the novelty of
+        the recent sound: a leaky sum (``recurrence_tau_s``) over frames and
+        bands of the squared event strength that did not recur one
+        recurrence period ago (the recurrence sink's current lag; the past
+        widened by one frame, its timing tolerance; strength differences
+        within the intensity JND not counted).  Squared, as the sinks'
+        prediction errors are: what matters is whole new events, not the
+        small differences of strength that the sink-frame grid leaves
+        between two exact repetitions.  Sound that recurs exactly as a
+        section (a loop) has ``N ~ 0`` and is kept, so the band sinks keep
+        learning it; sound with new events (a varied groove) is forgotten
+        over the span of auditory sensory memory.  Frames with no past one
+        lag ago (the opening) add no novelty.  The recurrence sink's
+        prediction (and the share of modulation it absorbs) is weighted by
+        ``1 - g``: it predicts from one period ago as far as the sound has
+        been recurring without new events, so it learns a loop and leaves a
+        varied groove, whose steady backbeat it would otherwise take for a
+        recurrence while the band sinks are still learning it, to the band
+        sinks.  Blocks follow the stimulus clock, so any split of the input
+        gives the same result.
+        """
+        B = pooled.shape[0]
+        spb = self.step // self.pool
+        rec = self._rec
+        H = self._raw.shape[1]
+        full = np.concatenate([self._raw, pooled], axis=1)  # frame H + j is pooled[:, j]
+        pred = np.empty_like(pooled)
+        recurring = np.zeros((B, n_steps))
+        k = 0
+
+        def before_learning(p, o):
+            nonlocal k
+            g = self._novel / (self._novel + rec.prior_events)
+            span = slice(k * spb, (k + 1) * spb)
+            # The recurrence sink learns what the band sinks leave
+            # unpredicted (resonance.expectation.loops).
+            # It predicts from one period ago as far as the sound has been
+            # recurring without new events: fully for a loop, hardly in varied music.
+            pred[:, span] = (1.0 - g) * rec.process(np.maximum(o - p, 0.0))
+            recurring[:, k] = (1.0 - g) * rec.reliability_[:, -1]
+            lag = int(rec.lags_[rec._best[0]])
+            self._novel = _novelty(full, H + k * spb, spb, lag, self._seen, self._jnd, rec.decay_, self._novel)
+            self._seen += spb
+            k += 1
+            return max(1e-4, g * self._decay)
+
+        p = self._sinks.process(pooled, before_learning=before_learning).p
+        self._raw = full[:, -H:]
+        # The recurrence sink adds its expectation to the band sinks'.
+        return _output(pooled, np.maximum(p, np.minimum(p + pred, 1.0))), recurring
 
     def process(self, o: np.ndarray, certainty: np.ndarray):
         """Absorb the next model steps' events.
@@ -104,16 +195,22 @@ class OnsetAbsorption:
         n_steps = o.shape[1] // self.step
         # Sinks on pooled events (43 Hz), predictions held over each pool.
         pooled = o.reshape(B, -1, pool).max(axis=2)
-        sink_out = self._sinks.process(pooled)
-        # The recurrence sink predicts from the period at which the stimulus
-        # repeats itself (a loop, a metronome); the surer sink wins.
         recurring = np.zeros((B, n_steps))
-        if self._rec is not None:
+        if self._rec is None:
+            # Without the recurrence sink the band sinks forget at the plain
+            # time constant (sink_forgetting_tau_s; 0: ~an hour).
+            sink_out = self._sinks.process(pooled)
+        elif not self._gate:
+            sink_out = self._sinks.process(pooled)
+            # The recurrence sink predicts from the period at which the stimulus
+            # repeats itself (a loop, a metronome); the surer sink wins.
             # It learns what the band sinks leave unpredicted (the level
             # above them: resonance.expectation.loops) and adds its expectation to theirs.
             residual = np.maximum(pooled - sink_out.p, 0.0)
             sink_out = combine_predictions(sink_out, np.minimum(sink_out.p + self._rec.process(residual), 1.0))
             recurring = self._rec.reliability_.reshape(B, n_steps, -1).mean(axis=2)
+        else:
+            sink_out, recurring = self._learn_with_recurrence(pooled, n_steps)
         # Expectations are matched within the timing tolerance (sinks.py).
         expected, omitted_s = self._tol.process(sink_out.o, sink_out.p)
         p = np.repeat(expected, pool, axis=1)

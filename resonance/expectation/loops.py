@@ -21,10 +21,82 @@ or two; beyond it the sound must recur as a section to be absorbed.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from .sinks import RecurrenceSink
 
 __all__ = ["SectionRecurrence"]
+
+
+@njit(cache=True, nogil=True)
+def _section_block(full, j0, m, lo, hi, agree, present, a, prior, choose, state, pred):  # pragma: no cover - compiled
+    """One block of :class:`SectionRecurrence` (choose the lag, predict, learn), in place.
+
+    ``full[:, j0 : j0 + m]`` is the block (or the rest of one), the frames
+    before it its past; ``agree`` and ``present`` are the band-summed leaky
+    sums per lag ``lo..hi``; ``state`` holds the chosen lag's index and
+    reliability, chosen anew when ``choose``.
+    The present sum uses ``max(x, y) = x + y - min(x, y)``, so only frames
+    with an event cost a pass over the lags.
+    """
+    B = full.shape[0]
+    n_l = hi - lo + 1
+    if choose:
+        best = 0
+        r_best = -1.0
+        for i in range(n_l):
+            r = agree[i] / (present[i] + prior)
+            if r > r_best:
+                r_best = r
+                best = i
+        state[0] = best
+        state[1] = r_best
+    r_best = state[1]
+    lag = lo + int(state[0])
+    for b in range(B):
+        for t in range(m):
+            k = j0 + t - lag
+            pred[b, t] = r_best * max(full[b, k - 1], max(full[b, k], full[b, k + 1]))
+    am = a**m
+    for i in range(n_l):
+        agree[i] *= am
+        present[i] *= am
+    # Band sums, and each band's widened strength, of the frames that the
+    # lags read, newest first (index u is frame j0 + m - 1 - lo - u), so that
+    # the loops over the lags run forward through memory.
+    n_q = hi + m - lo
+    top = j0 + m - 1 - lo
+    col = np.zeros(n_q)
+    for b in range(B):
+        for u in range(n_q):
+            col[u] += full[b, top - u]
+    w = a ** (m - 1)
+    for t in range(m):
+        now_sum = 0.0
+        for b in range(B):
+            now_sum += full[b, j0 + t]
+        u0 = m - 1 - t  # frame j0 + t - lo - i is index u0 + i
+        for i in range(n_l):
+            present[i] += w * (now_sum + col[u0 + i])
+        w /= a
+    # Recurring strength min(x, widened past), and the min(x, past) that the
+    # present sum takes off, only for frames with an event.
+    row = np.empty(n_q)
+    wrow = np.empty(n_q)
+    for b in range(B):
+        for u in range(n_q):
+            k = top - u
+            row[u] = full[b, k]
+            wrow[u] = max(full[b, k - 1], max(full[b, k], full[b, k + 1]))
+        w = a ** (m - 1)
+        for t in range(m):
+            x = full[b, j0 + t]
+            if x > 0.0:
+                u0 = m - 1 - t
+                for i in range(n_l):
+                    agree[i] += w * min(x, wrow[u0 + i])
+                    present[i] -= w * min(x, row[u0 + i])
+            w /= a
 
 
 class SectionRecurrence(RecurrenceSink):
@@ -41,8 +113,56 @@ class SectionRecurrence(RecurrenceSink):
     (2.0, True)
     """
 
-    def _choose(self) -> None:
-        r = self._agree.sum(axis=0) / (self._present.sum(axis=0) + self.prior_events)
-        best = int(np.argmax(r))
-        self._best = np.full(self.n_bands, best)
-        self._r = np.full(self.n_bands, float(r[best]))
+    def reset(self) -> None:
+        """Blank state: no history, no reliabilities."""
+        super().reset()
+        n_l = self.lags_.size
+        self._agree = np.zeros((1, n_l))  # summed over the bands
+        self._present = np.zeros((1, n_l))
+        self._state = np.zeros(2)
+
+    def process(self, o: np.ndarray) -> np.ndarray:
+        """Predict each frame from the section's recurrence, then learn from it.
+
+        Parameters
+        ----------
+        o : ndarray, shape (n_bands, n)
+            Event strength per band and sink frame.
+
+        Returns
+        -------
+        ndarray, shape (n_bands, n)
+            Predicted event strength, made before each frame arrived; the
+            reliability of the lag used is left in ``reliability_``.
+        """
+        o = np.asarray(o, dtype=float)
+        B, n = o.shape
+        H = self.lag_max_ + 1
+        full = np.concatenate([self._hist, o], axis=1)  # frame H + j is o[:, j]
+        out = np.empty_like(o)
+        self.reliability_ = np.empty_like(o)
+        start = 0
+        while start < n:
+            # Blocks are counted from the start of the stimulus; a block cut
+            # by the input's end is finished, with the lag kept, next time.
+            offset = self._frame % self.block_frames
+            stop = min(n, start + self.block_frames - offset)
+            self._run(full, H + start, stop - start, offset == 0, out[:, start:stop])
+            self.reliability_[:, start:stop] = self._r[:, None]
+            self._frame += stop - start
+            start = stop
+        self._hist = full[:, -H:]
+        return out
+
+    def _run(self, full, j0, m, choose, out) -> None:
+        pred = np.empty((self.n_bands, m))
+        _section_block(full, j0, m, self.lag_min_, self.lag_max_, self._agree[0], self._present[0],
+                       self.decay_, self.prior_events, choose, self._state, pred)
+        self._best[:] = int(self._state[0])
+        self._r[:] = self._state[1]
+        out[:] = pred
+
+    @property
+    def lag_s(self) -> float:
+        """The current recurrence period (s)."""
+        return float(self.lags_[int(self._state[0])] / self.frame_rate_hz)

@@ -218,13 +218,19 @@ class OnsetSinks:
         self._hist = np.zeros((self.n_bands, n_lags))
         self._pending = np.zeros((self.n_bands, 0))
 
-    def process(self, o: np.ndarray) -> SinkOutput:
+    def process(self, o: np.ndarray, *, before_learning=None) -> SinkOutput:
         """Predict, then learn from, the next frames of event strength.
 
         Parameters
         ----------
         o : ndarray, shape (n_bands, n)
             Event strength in [0, 1] per band and sink frame.
+        before_learning : callable, optional
+            Called once per learning block, after the block's predictions
+            and before the sinks learn from it, as ``f(p, o)`` with the
+            block's predictions and events (each ``(n_bands, block_frames)``);
+            it returns the weight decay (``l2_decay``) of this block's
+            learning step.
 
         Returns
         -------
@@ -270,6 +276,8 @@ class OnsetSinks:
                 span = slice(first - L, q_stop - 1)
                 count = _window_counts(L, m)
                 norm = sq_own[:, span] @ count + sq_all[span] @ count + 1.0
+                if before_learning is not None:
+                    self.l2_decay = before_learning(p, ext[:, first:q_stop])
                 self._learn(phi_own, phi_all, p, ext[:, first:q_stop], norm)
                 first = q_stop
             q = q_stop
