@@ -753,6 +753,16 @@ def _template_fft(template: HarmonicTemplate, n_fft: int) -> tuple[np.ndarray, f
     return np.conj(scipy.fft.rfft(t)), math.sqrt(float(np.sum(t * t)))
 
 
+@functools.lru_cache(maxsize=16)
+def _pitch_sizes(template: HarmonicTemplate) -> tuple[int, int, int]:
+    """Bins of the template's reach, candidates and FFT of :func:`_virtual_pitch`."""
+    step = template.step_cents
+    reach = _reach_bins(template)
+    n_cand = int(round(_CENTS * (template.octaves_below + template.octaves_above) / step))
+    n_t = reach + int(math.ceil(_CENTS * math.log2(template.n_harmonics) / step)) + reach + 1
+    return reach, n_cand, scipy.fft.next_fast_len(n_cand + n_t, real=True)
+
+
 def _virtual_pitch(f: np.ndarray, a: np.ndarray, template: HarmonicTemplate) -> tuple[np.ndarray, float]:
     """Virtual-pitch spectrum of a set of partials (all amplitudes > 0).
 
@@ -764,41 +774,86 @@ def _virtual_pitch(f: np.ndarray, a: np.ndarray, template: HarmonicTemplate) -> 
     a window that moves with the sound, so the measure does not depend on
     register.
     """
-    step = template.step_cents
-    reach = _reach_bins(template)
-    cents = _CENTS * np.log2(f)
-    strong = a >= a.max() * _STRONG
-    first = float(cents[strong].min()) - _CENTS * template.octaves_below  # first candidate
-    low = first - reach * step  # origin of the grid
-    n_cand = int(round(_CENTS * (template.octaves_below + template.octaves_above) / step))
-    n_t = reach + int(math.ceil(_CENTS * math.log2(template.n_harmonics) / step)) + reach + 1
-    n_fft = scipy.fft.next_fast_len(n_cand + n_t, real=True)
-    n_x = int(math.ceil((float(cents.max()) - low) / step)) + reach + 1
-    x = _gaussians(cents - low, a, max(n_x, n_fft), template)
-    norm = math.sqrt(float(np.sum(x * x)))  # (np.dot would call BLAS, slower here)
+    y, scale, first, n_cand = _pitch_correlation(f, a, template)
+    return np.maximum(y[:n_cand], 0.0) / scale, 2.0 ** (first / _CENTS)
+
+
+def _pitch_correlation(f: np.ndarray, a: np.ndarray, template: HarmonicTemplate):
+    """The unnormalised correlation of :func:`_virtual_pitch`, its scale, first candidate (cents) and size."""
+    reach, n_cand, n_fft = _pitch_sizes(template)
+    x, norm, first = _pitch_grid(f, a, float(template.step_cents), float(template.sigma_cents), reach,
+                                 float(template.octaves_below), n_fft)
     t_hat, t_norm = _template_fft(template, n_fft)
     # Linear correlation over the first n_fft bins: candidate c sits at bin
     # reach + c; bins beyond n_fft cannot meet the template of any candidate.
-    v = scipy.fft.irfft(scipy.fft.rfft(x[:n_fft]) * t_hat, n=n_fft)[:n_cand]
-    v = np.maximum(v, 0.0) / max(norm * t_norm, 1e-300)
-    return v, 2.0 ** (first / _CENTS)
+    y = scipy.fft.irfft(scipy.fft.rfft(x[:n_fft]) * t_hat, n=n_fft)
+    return y, max(norm * t_norm, 1e-300), first, n_cand
 
 
-def _kl_from_uniform_bits(v: np.ndarray) -> float:
-    total = float(v.sum())
+@njit(cache=True, nogil=True)
+def _pitch_grid(f, a, step, sigma, reach, octaves_below, n_fft):  # pragma: no cover  (compiled)
+    """The smoothed log-frequency spectrum of :func:`_virtual_pitch`, its norm and its first candidate (cents).
+
+    NumPy's operations in NumPy's order (log2 and exp may differ from
+    NumPy's in the last bit; sums are NumPy's pairwise sums).
+    """
+    n = f.size
+    cents = np.empty(n)
+    top = a[0]
+    for i in range(n):
+        cents[i] = 1200.0 * np.log2(f[i])
+        if a[i] > top:
+            top = a[i]
+    lowest = np.inf
+    highest = -np.inf
+    for i in range(n):
+        if a[i] >= top * 0.1 and cents[i] < lowest:
+            lowest = cents[i]
+        if cents[i] > highest:
+            highest = cents[i]
+    first = lowest - 1200.0 * octaves_below
+    low = first - reach * step
+    n_x = int(math.ceil((highest - low) / step)) + reach + 1
+    x = np.zeros(max(n_x, n_fft))
+    for i in range(n):
+        c = cents[i] - low
+        centre = np.rint(c / step)
+        for q in range(-reach, reach + 1):
+            j = int(centre) + q
+            if 0 <= j < x.size:
+                d = (j * step - c) / sigma
+                x[j] += a[i] * np.exp(-0.5 * (d * d))
+    sq = x * x
+    return x, math.sqrt(_pairwise_sum(sq, sq.size)), first
+
+
+@njit(cache=True, nogil=True)
+def _kl_bits(y, n_cand, scale):  # pragma: no cover  (compiled)
+    """:func:`_kl_from_uniform_bits` of ``max(y[:n_cand], 0) / scale`` (NumPy's sums; log2 to the last bit)."""
+    v = np.empty(n_cand)
+    for i in range(n_cand):
+        v[i] = max(y[i], 0.0) / scale
+    total = _pairwise_sum(v, n_cand)
     if not total > 0:
         return 0.0
-    p = v / total
-    nz = p[p > 0]
-    return float(np.sum(nz * np.log2(nz * v.size)))
+    terms = np.empty(n_cand)
+    m = 0
+    for i in range(n_cand):
+        p = v[i] / total
+        if p > 0:
+            terms[m] = p * np.log2(p * n_cand)
+            m += 1
+    return _pairwise_sum(terms, m)
 
 
 def _harmonicity(f: np.ndarray, a: np.ndarray, template: HarmonicTemplate) -> float:
     live = a > 0
     if not np.any(live):
         return 0.0
-    v, _ = _virtual_pitch(f[live], a[live], template)
-    return _kl_from_uniform_bits(v)
+    if not live.all():
+        f, a = f[live], a[live]
+    y, scale, _, n_cand = _pitch_correlation(f, a, template)
+    return float(_kl_bits(y, n_cand, scale))
 
 
 def harmonicity(freqs_hz, amps, *, template: HarmonicTemplate = HARRISON_PEARCE_2018) -> float:
