@@ -334,7 +334,6 @@ DEFAULT_HPSS_BAND_HZ = 180.0
 DEFAULT_MIN_HARMONIC_SHARE = 0.4
 
 _CENTS = 1200.0
-_TINY = float(np.finfo(np.float64).tiny)
 #: Partials within 20 dB of the strongest are "strong" (harmonicity's window, notes).
 _STRONG = 0.1
 #: Pitch-class origin (C); harmonicity does not depend on it.
@@ -427,18 +426,6 @@ def _a_weight_grid(f0_hz: float, df_hz: float, n: int) -> np.ndarray:
     return out
 
 
-def _noise_floor(m: np.ndarray, width: int, percentile: float) -> np.ndarray:
-    """Local ``percentile`` of ``m`` in blocks of ``width`` bins, interpolated between block centres."""
-    n_blocks = max(1, m.size // width)
-    blocks = m[: n_blocks * width].reshape(n_blocks, width)
-    k = int(round(percentile / 100.0 * (width - 1)))
-    level = np.partition(blocks, k, axis=1)[:, k]
-    if n_blocks == 1:
-        return np.full(m.size, level[0])
-    centres = (np.arange(n_blocks) + 0.5) * width
-    return np.interp(np.arange(m.size), centres, level)
-
-
 @njit(cache=True, nogil=True)
 def _salient_maxima(x, band, floor, salience, out):  # pragma: no cover  (compiled)
     """Write the bins of ``x``'s salient local maxima to ``out``; return how many.
@@ -527,45 +514,136 @@ def _peak_kernel(mag, previous, has_previous, band, floor, salience, level, trac
 
 def _peaks(mag, freqs, *, max_peaks, floor_db, salience_db, noise_band_hz, noise_percentile, min_freq_hz,
            max_freq_hz, previous=None, track_tolerance=DEFAULT_TRACK_TOLERANCE):
-    """Salient, steady peaks and tonalness of one frame (unvalidated)."""
-    empty = (np.empty(0), np.empty(0), 0.0)
-    # Work on the band only (plus one bin each side for the local maxima).
-    lo = max(int(np.searchsorted(freqs, min_freq_hz)) - 1, 0)
-    hi = min(int(np.searchsorted(freqs, max_freq_hz, side="right")) + 1, freqs.size)
+    """Salient, steady peaks and tonalness of one frame (unvalidated).
+
+    Peaks are sought in the band (plus one bin each side for the local
+    maxima); tonalness is the A-weighted energy in the main lobes (+-2 bins
+    of a Hann window) of the partials; each partial's frequency and
+    amplitude come from a parabola through the log magnitudes of its bin and
+    its neighbours.  One compiled pass (:func:`_partials_kernel`).
+    """
+    return _partials_kernel(mag, mag if previous is None else previous, previous is not None, _a_weight(freqs),
+                            freqs, float(min_freq_hz), float(max_freq_hz), float(noise_band_hz),
+                            float(noise_percentile), 10.0 ** (salience_db / 20.0), 10.0 ** (floor_db / 20.0),
+                            float(track_tolerance), int(max_peaks))
+
+
+@njit(cache=True, nogil=True)
+def _masked_sum(x, mask):  # pragma: no cover  (compiled)
+    """``np.sum(x[mask])`` with NumPy's pairwise summation: the same bits."""
+    packed = np.empty(x.size)
+    m = 0
+    for i in range(x.size):
+        if mask[i]:
+            packed[m] = x[i]
+            m += 1
+    return _pairwise_sum(packed, m)
+
+
+@njit(cache=True, nogil=True)
+def _floor_kernel(m, width, percentile):  # pragma: no cover  (compiled)
+    """Local ``percentile`` of ``m`` in blocks of ``width`` bins, interpolated between block centres.
+
+    Order statistics and ``np.interp``'s formula: the bits NumPy gives.
+    """
+    n = m.size
+    n_blocks = max(1, n // width)
+    k = int(np.rint(percentile / 100.0 * (width - 1)))
+    level = np.empty(n_blocks)
+    for b in range(n_blocks):
+        block = np.sort(m[b * width:min((b + 1) * width, n)])  # (one short block if n < width)
+        level[b] = block[min(k, block.size - 1)]
+    out = np.empty(n)
+    if n_blocks == 1:
+        out[:] = level[0]
+        return out
+    centres = (np.arange(n_blocks) + 0.5) * width
+    j = 0
+    last = n_blocks - 1
+    for i in range(n):
+        x = float(i)
+        if x < centres[0]:
+            out[i] = level[0]
+        elif x >= centres[last]:
+            out[i] = level[last]
+        else:
+            while centres[j + 1] <= x:
+                j += 1
+            if x == centres[j]:
+                out[i] = level[j]
+            else:
+                slope = (level[j + 1] - level[j]) / (centres[j + 1] - centres[j])
+                out[i] = slope * (x - centres[j]) + level[j]
+                if np.isnan(out[i]):
+                    out[i] = slope * (x - centres[j + 1]) + level[j + 1]
+                    if np.isnan(out[i]) and level[j] == level[j + 1]:
+                        out[i] = level[j]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _partials_kernel(mag, previous, has_previous, a_weight, freqs, min_freq_hz, max_freq_hz, noise_band_hz,
+                     noise_percentile, salience, level, track_tolerance, max_peaks):  # pragma: no cover
+    """:func:`_peaks` compiled: the partials' frequencies and amplitudes and the tonalness.
+
+    The same operations in the same order as NumPy's (sums pairwise as
+    NumPy sums); only log and exp may differ from NumPy's in the last bit.
+    """
+    empty = np.empty(0)
+    lo = max(np.searchsorted(freqs, min_freq_hz) - 1, 0)
+    hi = min(np.searchsorted(freqs, max_freq_hz, side="right") + 1, freqs.size)
     if hi - lo < 3:
-        return empty
-    loud = mag[lo:hi] ** 2 * _a_weight(freqs)[lo:hi]
-    mag, freqs = mag[lo:hi], freqs[lo:hi]
-    previous = None if previous is None else previous[lo:hi]
-    band = (freqs >= min_freq_hz) & (freqs <= max_freq_hz)
-    total = float(np.sum(loud[band]))
+        return empty, empty, 0.0
+    mag = mag[lo:hi]
+    previous = previous[lo:hi]
+    freqs = freqs[lo:hi]
+    n = mag.size
+    loud = np.empty(n)
+    band = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        loud[i] = (mag[i] * mag[i]) * a_weight[lo + i]
+        band[i] = freqs[i] >= min_freq_hz and freqs[i] <= max_freq_hz
+    total = _masked_sum(loud, band)
     if not total > 0:
-        return empty
-    df = float(freqs[1] - freqs[0])
-    width = max(3, int(round(noise_band_hz / df)) | 1)
-    floor = _noise_floor(mag, width, noise_percentile)
-    # Salience, steadiness, the level floor, the main lobes and the merging
-    # of ripples in one compiled pass (comparisons only: exact).
-    idx, lobe = _peak_kernel(mag, mag if previous is None else previous, previous is not None, band, floor,
-                             10.0 ** (salience_db / 20.0), 10.0 ** (floor_db / 20.0), track_tolerance, freqs, df)
+        return empty, empty, 0.0
+    df = freqs[1] - freqs[0]
+    width = max(3, int(np.rint(noise_band_hz / df)) | 1)
+    floor = _floor_kernel(mag, width, noise_percentile)
+    idx, lobe = _peak_kernel(mag, previous, has_previous, band, floor, salience, level, track_tolerance, freqs, df)
     if idx.size == 0:
-        return empty
-    # Tonal energy: the main lobe (+-2 bins of a Hann window) of every partial.
-    tonal = float(np.sum(loud[lobe & band])) / total
-    heights = mag[idx]
+        return empty, empty, 0.0
+    tonal = _masked_sum(loud, lobe & band) / total
     if idx.size > max_peaks:
-        idx = np.sort(idx[np.argpartition(heights, -max_peaks)[-max_peaks:]])
+        heights = np.sort(mag[idx])
+        cut = heights[idx.size - max_peaks]
+        n_above = 0
+        for q in range(idx.size):
+            if mag[idx[q]] > cut:
+                n_above += 1
+        ties = max_peaks - n_above
+        kept = 0
+        for q in range(idx.size):
+            h = mag[idx[q]]
+            if h > cut or (h == cut and ties > 0):
+                if h == cut:
+                    ties -= 1
+                idx[kept] = idx[q]
+                kept += 1
+        idx = idx[:kept]
     # Parabola through the log magnitudes of the peak bin and its neighbours.
-    tiny = _TINY
-    alpha = np.log(np.maximum(mag[idx - 1], tiny))
-    beta = np.log(mag[idx])
-    gamma = np.log(np.maximum(mag[idx + 1], tiny))
-    curvature = alpha - 2.0 * beta + gamma
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = np.where(curvature < 0, 0.5 * (alpha - gamma) / curvature, 0.0)
-    p = np.minimum(np.maximum(p, -0.5), 0.5)
-    f = freqs[idx] + p * (freqs[idx + 1] - freqs[idx - 1]) / 2.0
-    a = np.exp(beta - 0.25 * (alpha - gamma) * p)
+    tiny = np.finfo(np.float64).tiny
+    f = np.empty(idx.size)
+    a = np.empty(idx.size)
+    for q in range(idx.size):
+        i = idx[q]
+        alpha = np.log(max(mag[i - 1], tiny))
+        beta = np.log(mag[i])
+        gamma = np.log(max(mag[i + 1], tiny))
+        curvature = alpha - 2.0 * beta + gamma
+        p = 0.5 * (alpha - gamma) / curvature if curvature < 0 else 0.0
+        p = min(max(p, -0.5), 0.5)
+        f[q] = freqs[i] + p * (freqs[i + 1] - freqs[i - 1]) / 2.0
+        a[q] = np.exp(beta - 0.25 * (alpha - gamma) * p)
     return f, a, min(tonal, 1.0)
 
 
