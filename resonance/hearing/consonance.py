@@ -729,27 +729,37 @@ def _check_peak_options(max_peaks, floor_db, salience_db, min_freq_hz, max_freq_
 # ----------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=128)
-def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
-    i, j = np.triu_indices(n, 1)
-    i.setflags(write=False)
-    j.setflags(write=False)
-    return i, j
-
-
 def _roughness(f: np.ndarray, a: np.ndarray, curve: RoughnessCurve) -> float:
-    energy = float(np.sum(a * a))
-    if f.size < 2 or not energy > 0:
+    return float(_roughness_kernel(f, a, float(curve.cbw_scale), float(curve.cbw_exponent), float(curve.y_peak),
+                                   float(curve.y_max)))
+
+
+@njit(cache=True, nogil=True)
+def _roughness_kernel(f, a, cbw_scale, cbw_exponent, y_peak, y_max):  # pragma: no cover  (compiled)
+    """``sum_{i<j} a_i a_j g(y_ij) / sum_i a_i**2`` over the pairs in NumPy's ``triu_indices`` order.
+
+    NumPy's pairwise sums; only ``**`` and exp may differ from NumPy's in
+    the last bit.
+    """
+    n = f.size
+    sq = a * a
+    energy = _pairwise_sum(sq, n)
+    if n < 2 or not energy > 0:
         return 0.0
-    i, j = _pairs(f.size)
-    cbw = curve.cbw_scale * (0.5 * (f[i] + f[j])) ** curve.cbw_exponent
-    y = np.abs(f[i] - f[j]) / cbw
-    near = y < curve.y_max
-    if not np.any(near):
+    terms = np.empty(n * (n - 1) // 2)
+    m = 0
+    for i in range(n):
+        for j in range(i + 1, n):
+            cbw = cbw_scale * (0.5 * (f[i] + f[j])) ** cbw_exponent
+            y = abs(f[i] - f[j]) / cbw
+            if y < y_max:
+                u = y / y_peak
+                g = math.e * u * np.exp(-u)
+                terms[m] = a[i] * a[j] * (g * g)
+                m += 1
+    if m == 0:
         return 0.0
-    u = y[near] / curve.y_peak
-    g = (math.e * u * np.exp(-u)) ** 2
-    return float(np.sum(a[i[near]] * a[j[near]] * g) / energy)
+    return _pairwise_sum(terms, m) / energy
 
 
 def roughness(freqs_hz, amps, *, curve: RoughnessCurve = HUTCHINSON_KNOPOFF_1978) -> float:
@@ -1011,6 +1021,17 @@ def pitch_class_profile(freqs_hz, amps, *, n_classes: int = 12) -> np.ndarray:
 
 def _note_profile(f: np.ndarray, a: np.ndarray, tolerance_cents: float, max_harmonic: int) -> np.ndarray:
     """:func:`note_profile` without validation (partials with amplitudes > 0)."""
+    return _note_kernel(f, a, float(tolerance_cents), int(max_harmonic), _PC_REF_HZ)
+
+
+@njit(cache=True, nogil=True)
+def _note_kernel(f, a, tolerance_cents, max_harmonic, ref_hz):  # pragma: no cover  (compiled)
+    """The harmonic sieve of :func:`note_profile`, with NumPy's sums (log2 may differ in the last bit).
+
+    Which partials each strong partial explains as a harmonic (all at
+    once); then, lowest first, each still unexplained strong partial is a
+    note that takes the partials no lower note has taken.
+    """
     out = np.zeros(12)
     live = a > 0
     if not np.any(live):
@@ -1018,19 +1039,20 @@ def _note_profile(f: np.ndarray, a: np.ndarray, tolerance_cents: float, max_harm
     f, a = f[live], a[live]
     order = np.argsort(f)
     f, a = f[order], a[order]
-    candidates = np.flatnonzero(a >= a.max() * _STRONG)
-    # Which partials each strong partial explains as a harmonic (all at once);
-    # then, lowest first, each still unexplained strong partial is a note that
-    # takes the partials no lower note has taken.
-    ratio = f[None, :] / f[candidates, None]
-    k = np.round(ratio)
-    fits = (k >= 1) & (k <= max_harmonic)
-    fits &= np.abs(_CENTS * np.log2(ratio / np.maximum(k, 1.0))) <= tolerance_cents
+    candidates = np.flatnonzero(a >= a.max() * 0.1)
+    fits = np.zeros((candidates.size, f.size), dtype=np.bool_)
+    for r in range(candidates.size):
+        base = f[candidates[r]]
+        for i in range(f.size):
+            ratio = f[i] / base
+            k = np.rint(ratio)
+            if k >= 1 and k <= max_harmonic:
+                fits[r, i] = abs(1200.0 * np.log2(ratio / max(k, 1.0))) <= tolerance_cents
     shares = _sieve_kernel(fits, candidates, a)
-    for c, share in zip(candidates.tolist(), shares.tolist()):
-        if share >= 0:
-            out[int(round(12.0 * math.log2(f[c] / _PC_REF_HZ))) % 12] += share
-    return out / out.sum()
+    for r in range(candidates.size):
+        if shares[r] >= 0:
+            out[int(np.rint(12.0 * np.log2(f[candidates[r]] / ref_hz))) % 12] += shares[r]
+    return out / _pairwise_sum(out, 12)
 
 
 @njit(cache=True, nogil=True)
