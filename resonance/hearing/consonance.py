@@ -1793,6 +1793,30 @@ class HarmonicSeparator:
         return cur.T
 
 
+@njit(cache=True, nogil=True)
+def _band_energies(h, edge, s, weight):  # pragma: no cover  (compiled)
+    """The weighted energies ``sum(h**2 @ weight)`` and ``sum(s[:n]**2 @ weight)`` of a block of frames.
+
+    ``h`` and ``s`` hold one frame per column; ``edge`` replaces the top
+    rows of ``h``.  Summed frame by frame (the order differs from a
+    matrix product's: the last bits may).
+    """
+    n = weight.size
+    first_edge = n - edge.shape[0]
+    out = np.zeros(2)
+    for j in range(h.shape[1]):
+        eh = 0.0
+        es = 0.0
+        for b in range(n):
+            v = edge[b - first_edge, j] if b >= first_edge else h[b, j]
+            x = s[b, j]
+            eh += v * v * weight[b]
+            es += x * x * weight[b]
+        out[0] += eh
+        out[1] += es
+    return out
+
+
 class FrameAnalyzer:
     """Consonance of a stream of long magnitude frames, block by block.
 
@@ -1905,36 +1929,48 @@ class FrameAnalyzer:
         m = s.shape[1]
         if m == 0:
             return []
-        mags = s[: self._n_bins].T  # (m, n_bins)
         if harmonic is None:
-            cur = self._separator.process(s).T  # (m, n_bins)
+            h = self._separator.process(s)  # (n_bins, m)
+            edge = np.empty((0, m))
         else:
-            cur = np.asarray(harmonic, dtype=np.float64)[: self._n_bins].T.copy()
-            if self._edge:
-                cur[:, -self._edge:] = self._edge_separator.process(s)[-self._edge:].T
-        cur = np.ascontiguousarray(cur)
+            h = np.asarray(harmonic, dtype=np.float64)[: self._n_bins]
+            edge = self._edge_separator.process(s)[-self._edge:] if self._edge else np.empty((0, m))
         # The harmonic part of every frame: its share of the energy is
         # measured on all frames (a beat would alias with every n-th one),
         # and it is the previous frame of the next analysed one.
-        cur2 = cur * cur
-        self._loud += (float(np.sum(cur2 @ self._a_weight)), float(np.sum((mags * mags) @ self._a_weight)))
+        self._loud += _band_energies(h, edge, s, self._a_weight)
         out = []
         for j in range(m):
             index = self._n
             self._n += 1
-            prev, self._previous = self._previous, cur[j]
+            prev = self._previous
             # (A silent frame: the whole frame, measured only where it matters.)
             if prev is None or (index - 1) % self.every or float(np.dot(s[:, j], s[:, j])) < 1e-12:
+                self._previous = j
                 out.append(None)
                 continue
-            power = float(np.sum(cur2[j]))
-            a = _analyze_frame(cur[j], self._freqs, previous=prev, memory=self.memory)
+            cur = self._column(h, edge, j)
+            if not isinstance(prev, np.ndarray):
+                prev = self._column(h, edge, prev)
+            self._previous = cur
+            power = float(np.sum(cur * cur))
+            a = _analyze_frame(cur, self._freqs, previous=prev, memory=self.memory)
             a["power"] = power
             self.frames.append(
                 (power, a["tonalness"], a["roughness"], a["harmonicity"], a["consonance"], a["familiarity"])
             )
             out.append(a)
+        if not isinstance(self._previous, np.ndarray):  # (a column of this block)
+            self._previous = self._column(h, edge, self._previous)
         return out
+
+    @staticmethod
+    def _column(h, edge, j) -> np.ndarray:
+        """Frame ``j``'s harmonic part (a copy), with the top bins of ``edge`` where it has any."""
+        cur = h[:, j].copy()
+        if edge.shape[0]:
+            cur[-edge.shape[0]:] = edge[:, j]
+        return cur
 
     def summary(self, *, min_tonalness: float = DEFAULT_MIN_TONALNESS,
                 min_harmonic_share: float = DEFAULT_MIN_HARMONIC_SHARE) -> dict:
