@@ -550,9 +550,23 @@ def _floor_kernel(m, width, percentile):  # pragma: no cover  (compiled)
     n_blocks = max(1, n // width)
     k = int(np.rint(percentile / 100.0 * (width - 1)))
     level = np.empty(n_blocks)
+    low = np.empty(k + 1)  # the k + 1 smallest values of a block so far, increasing
     for b in range(n_blocks):
-        block = np.sort(m[b * width:min((b + 1) * width, n)])  # (one short block if n < width)
-        level[b] = block[min(k, block.size - 1)]
+        start = b * width
+        stop = min(start + width, n)  # (one short block if n < width)
+        kept = 0
+        for i in range(start, stop):
+            v = m[i]
+            if kept <= k:
+                kept += 1
+            elif not v < low[k]:
+                continue
+            q = kept - 1
+            while q > 0 and low[q - 1] > v:
+                low[q] = low[q - 1]
+                q -= 1
+            low[q] = v
+        level[b] = low[kept - 1]
     out = np.empty(n)
     if n_blocks == 1:
         out[:] = level[0]
