@@ -857,7 +857,7 @@ def _template_fft(template: HarmonicTemplate, n_fft: int) -> tuple[np.ndarray, f
 
 @functools.lru_cache(maxsize=16)
 def _pitch_sizes(template: HarmonicTemplate) -> tuple[int, int, int]:
-    """Bins of the template's reach, candidates and FFT of :func:`_virtual_pitch`."""
+    """Bins of the template's reach, candidates and FFT of :func:`_harmonicities`."""
     step = template.step_cents
     reach = _reach_bins(template)
     n_cand = int(round(_CENTS * (template.octaves_below + template.octaves_above) / step))
@@ -865,36 +865,45 @@ def _pitch_sizes(template: HarmonicTemplate) -> tuple[int, int, int]:
     return reach, n_cand, scipy.fft.next_fast_len(n_cand + n_t, real=True)
 
 
-def _virtual_pitch(f: np.ndarray, a: np.ndarray, template: HarmonicTemplate) -> tuple[np.ndarray, float]:
-    """Virtual-pitch spectrum of a set of partials (all amplitudes > 0).
+def _harmonicities(partials, template: HarmonicTemplate) -> list[float]:
+    """Harmonicity (bits) of each ``(f, a)`` set of partials, the FFTs of all done at once.
 
-    Returns the cosine similarity between the smoothed log-frequency spectrum
-    of the partials and the harmonic template with its fundamental on each
-    candidate bin, and the frequency (Hz) of the first candidate.  The
+    The virtual-pitch spectrum of a set of partials is the cosine
+    similarity between their smoothed log-frequency spectrum and the
+    harmonic template with its fundamental on each candidate bin.  The
     candidates span ``octaves_below`` octaves below the lowest strong
     partial (within 20 dB of the strongest) to ``octaves_above`` above it:
     a window that moves with the sound, so the measure does not depend on
-    register.
+    register.  Harmonicity is that spectrum's divergence from uniform.
+    One FFT call serves all sets (row by row, the same bits as one by one).
     """
-    y, scale, first, n_cand = _pitch_correlation(f, a, template)
-    return np.maximum(y[:n_cand], 0.0) / scale, 2.0 ** (first / _CENTS)
-
-
-def _pitch_correlation(f: np.ndarray, a: np.ndarray, template: HarmonicTemplate):
-    """The unnormalised correlation of :func:`_virtual_pitch`, its scale, first candidate (cents) and size."""
     reach, n_cand, n_fft = _pitch_sizes(template)
-    x, norm, first = _pitch_grid(f, a, float(template.step_cents), float(template.sigma_cents), reach,
+    out = [0.0] * len(partials)
+    rows, scales, where = [], [], []
+    for r, (f, a) in enumerate(partials):
+        live = a > 0
+        if not np.any(live):
+            continue
+        if not live.all():
+            f, a = f[live], a[live]
+        x, norm, _ = _pitch_grid(f, a, float(template.step_cents), float(template.sigma_cents), reach,
                                  float(template.octaves_below), n_fft)
-    t_hat, t_norm = _template_fft(template, n_fft)
-    # Linear correlation over the first n_fft bins: candidate c sits at bin
-    # reach + c; bins beyond n_fft cannot meet the template of any candidate.
-    y = scipy.fft.irfft(scipy.fft.rfft(x[:n_fft]) * t_hat, n=n_fft)
-    return y, max(norm * t_norm, 1e-300), first, n_cand
+        rows.append(x[:n_fft])
+        scales.append(norm)
+        where.append(r)
+    if rows:
+        t_hat, t_norm = _template_fft(template, n_fft)
+        # Linear correlation over the first n_fft bins: candidate c sits at bin
+        # reach + c; bins beyond n_fft cannot meet the template of any candidate.
+        y = scipy.fft.irfft(scipy.fft.rfft(np.array(rows), axis=1) * t_hat, n=n_fft, axis=1)
+        for q, r in enumerate(where):
+            out[r] = float(_kl_bits(y[q], n_cand, max(scales[q] * t_norm, 1e-300)))
+    return out
 
 
 @njit(cache=True, nogil=True)
 def _pitch_grid(f, a, step, sigma, reach, octaves_below, n_fft):  # pragma: no cover  (compiled)
-    """The smoothed log-frequency spectrum of :func:`_virtual_pitch`, its norm and its first candidate (cents).
+    """The smoothed log-frequency spectrum of :func:`_harmonicities`, its norm and its first candidate (cents).
 
     NumPy's operations in NumPy's order (log2 and exp may differ from
     NumPy's in the last bit; sums are NumPy's pairwise sums).
@@ -949,13 +958,7 @@ def _kl_bits(y, n_cand, scale):  # pragma: no cover  (compiled)
 
 
 def _harmonicity(f: np.ndarray, a: np.ndarray, template: HarmonicTemplate) -> float:
-    live = a > 0
-    if not np.any(live):
-        return 0.0
-    if not live.all():
-        f, a = f[live], a[live]
-    y, scale, _, n_cand = _pitch_correlation(f, a, template)
-    return float(_kl_bits(y, n_cand, scale))
+    return _harmonicities([(f, a)], template)[0]
 
 
 def harmonicity(freqs_hz, amps, *, template: HarmonicTemplate = HARRISON_PEARCE_2018) -> float:
@@ -1413,7 +1416,11 @@ def _familiarity(memory, f, a) -> float | None:
 def _measures(f, a, *, curve, template, weights, memory) -> dict:
     rough = _roughness(f, a, curve)
     harm = _harmonicity(f, a, template)
-    fam = _familiarity(memory, f, a)
+    return _composite(rough, harm, _familiarity(memory, f, a), a, weights)
+
+
+def _composite(rough: float, harm: float, fam, a: np.ndarray, weights) -> dict:
+    """The measures of a set of partials (amplitudes ``a``) and their weighted composite."""
     value = weights.roughness * rough + weights.harmonicity * harm
     if fam is not None:
         value += weights.familiarity * fam
@@ -1953,7 +1960,8 @@ class FrameAnalyzer:
         # measured on all frames (a beat would alias with every n-th one),
         # and it is the previous frame of the next analysed one.
         self._loud += _band_energies(h, edge, s, self._a_weight)
-        out = []
+        out = [None] * m
+        todo = []  # (frame, power, partials' f and a, tonalness)
         for j in range(m):
             index = self._n
             self._n += 1
@@ -1961,19 +1969,25 @@ class FrameAnalyzer:
             # (A silent frame: the whole frame, measured only where it matters.)
             if prev is None or (index - 1) % self.every or float(np.dot(s[:, j], s[:, j])) < 1e-12:
                 self._previous = j
-                out.append(None)
                 continue
             cur = self._column(h, edge, j)
             if not isinstance(prev, np.ndarray):
                 prev = self._column(h, edge, prev)
             self._previous = cur
-            power = float(np.sum(cur * cur))
-            a = _analyze_frame(cur, self._freqs, previous=prev, memory=self.memory)
-            a["power"] = power
+            f, a, tonal = _peaks(cur, self._freqs, previous=prev, **_DEFAULT_PEAK_OPTIONS)
+            todo.append((j, float(np.sum(cur * cur)), f, a, tonal))
+        # The analysed frames' measures (as analyze_spectrum gives them), the
+        # FFTs of their virtual pitch in one call.
+        harms = _harmonicities([(f, a) for _, _, f, a, _ in todo], HARRISON_PEARCE_2018)
+        for (j, power, f, a, tonal), harm in zip(todo, harms):
+            d = _composite(_roughness(f, a, HUTCHINSON_KNOPOFF_1978), harm, _familiarity(self.memory, f, a), a,
+                           HARRISON_PEARCE_2020)
+            d["tonalness"] = tonal
+            d["power"] = power
             self.frames.append(
-                (power, a["tonalness"], a["roughness"], a["harmonicity"], a["consonance"], a["familiarity"])
+                (power, d["tonalness"], d["roughness"], d["harmonicity"], d["consonance"], d["familiarity"])
             )
-            out.append(a)
+            out[j] = d
         if not isinstance(self._previous, np.ndarray):  # (a column of this block)
             self._previous = self._column(h, edge, self._previous)
         return out
