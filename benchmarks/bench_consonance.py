@@ -220,7 +220,7 @@ def consonance_profile(seconds: float = 120.0) -> dict:
     stats = pstats.Stats(prof)
     total = max(v[3] for v in stats.stats.values())  # the outermost call's cumulative time
     wanted = {"_consonance": "scorer.py", "rate_consonance": "readout.py",
-              "_familiarity": "consonance.py", "_harmonicity": "consonance.py", "_roughness": "consonance.py",
+              "_familiarity": "consonance.py", "_harmonicities": "consonance.py", "_roughness": "consonance.py",
               "_peaks": "consonance.py"}
     out = {"seconds": seconds, "wall_s": wall, "profiled_s": total}
     for (file, _, name), v in stats.stats.items():
@@ -403,7 +403,7 @@ def main(argv=None) -> None:
     pr = consonance_profile(args.profile_seconds)
     print(f"   cProfile of score_file on a {pr['seconds']:.0f} s WAV: {pr['profiled_s']:.2f} s profiled "
           f"({pr['wall_s']:.2f} s wall)")
-    for name in ("_consonance", "rate_consonance", "_peaks", "_roughness", "_harmonicity",
+    for name in ("_consonance", "rate_consonance", "_peaks", "_roughness", "_harmonicities",
                  "_familiarity"):
         v = pr.get(name, 0.0)
         print(f"   {name:<18} {v:6.3f} s = {100 * v / pr['profiled_s']:5.2f} % of scoring")

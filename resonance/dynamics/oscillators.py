@@ -197,6 +197,7 @@ class RegionalOscillators:
         shape = (self.n_regions, self.freqs_hz.size)
         z = np.zeros(shape, dtype=complex) if z0 is None else np.broadcast_to(np.asarray(z0, dtype=complex), shape)
         self._hist = np.repeat(z[None], self._len, axis=0).copy()  # the last states, oldest first
+        self._ring = np.empty((0,) + shape, dtype=complex)  # work space of process, kept between calls
 
     @property
     def state(self) -> np.ndarray:
@@ -224,7 +225,11 @@ class RegionalOscillators:
             raise ParameterError(f"u has shape {u.shape}; expected ({R}, {F} or 1, n_steps)")
         # Time-major ring: the last L states, then the n new ones, so that the
         # delayed states of each step lie side by side.
-        x = np.empty((L + n, R, F), dtype=complex)
+        # Its memory is kept from call to call (no fresh 2 MB array, and its
+        # page faults, per 10 s block).
+        if self._ring.shape[0] < L + n:
+            self._ring = np.empty((L + n, R, F), dtype=complex)
+        x = self._ring[: L + n]
         x[:L] = self._hist
         out = np.empty((R, F, n), dtype=complex)
         _integrate(x.reshape(-1).view(np.float64), np.asarray(u, dtype=complex), self._phi / self.dt_s, self._decay,

@@ -108,38 +108,44 @@ def modulation_coherence(m: np.ndarray, state, *, a: float, floor: float, expone
     return gain, state
 
 
-@njit(cache=True, nogil=True)
-def _mode_energy(a, transfer_power, gain):  # pragma: no cover - compiled
-    """Energy of each mode per step, and the total drive's power per rhythm frequency summed over the steps.
+#: Rhythm frequencies per product in :meth:`OnsetDrive.process`: the modes'
+#: amplitudes are formed and read a few frequencies at a time, so that they stay
+#: in the cache (engineering choice: 200 modes x 8 frequencies x 27 steps of
+#: complex amplitudes is 0.7 MB; the whole block's would be 8.5 MB).
+_J_CHUNK = 8
 
-    ``a`` holds the (re, im) pairs of the modes' amplitudes, shape
-    (K, 2 * 2 J n) (drive c = neutral, total; rhythm frequency j; step);
-    each pair's power ``re**2 + im**2`` is scaled by ``transfer_power[k, j]``
-    (``|T_k(f_j)|^2``).  Returns the energy ``e[k, c, t] = sum_j gain[j, t]
-    power[k, c, j, t]``, shape (K, 2, n), and ``sum_t power[k, 1, j, t]``,
-    shape (K, J): one pass, without the (K, 2, J, n) powers.
+
+@njit(cache=True, nogil=True)
+def _mode_energy(a, transfer_power, gain, j0, c, e, rate):  # pragma: no cover - compiled
+    """Add the energy of drive ``c`` at rhythm frequencies ``j0, j0 + 1, ...`` to ``e``.
+
+    ``a`` holds the (re, im) pairs of the modes' amplitudes for those
+    frequencies, shape (K, 2 n_j n) (rhythm frequency, then step); each
+    pair's power ``re**2 + im**2`` is scaled by ``transfer_power[k, j]``
+    (``|T_k(f_j)|^2``).  Adds ``gain[j, t] power[k, j, t]`` to ``e[k, c, t]``
+    (shape (K, 2, n)), frequency after frequency, so that calls in the order
+    of ``j`` sum as one pass over all frequencies would; for the total drive
+    (``c`` 1) also writes ``sum_t power[k, j, t]`` to ``rate[k, j]``.
     """
     K = a.shape[0]
-    J, n = gain.shape
-    e = np.zeros((K, 2, n))
-    rate = np.zeros((K, J))
+    n = gain.shape[1]
+    n_j = a.shape[1] // (2 * n)
     p = np.empty(n)
     for k in range(K):
         row = a[k]
         i = 0
-        for c in range(2):
-            for j in range(J):
-                g = transfer_power[k, j]
-                for t in range(n):
-                    re = row[i + 2 * t]
-                    im = row[i + 2 * t + 1]
-                    p[t] = (re * re + im * im) * g
-                for t in range(n):
-                    e[k, c, t] += gain[j, t] * p[t]
-                if c == 1:
-                    rate[k, j] = p.sum()
-                i += 2 * n
-    return e, rate
+        for jj in range(n_j):
+            j = j0 + jj
+            g = transfer_power[k, j]
+            for t in range(n):
+                re = row[i + 2 * t]
+                im = row[i + 2 * t + 1]
+                p[t] = (re * re + im * im) * g
+            for t in range(n):
+                e[k, c, t] += gain[j, t] * p[t]
+            if c == 1:
+                rate[k, j] = p.sum()
+            i += 2 * n
 
 
 class OnsetDrive:
@@ -183,7 +189,7 @@ class OnsetDrive:
         self._transfer_power = np.ascontiguousarray(transfer.real**2 + transfer.imag**2)
         # Compiled (or loaded from numba's cache) now, in the set-up, not on
         # the first model step of a live stream.
-        _mode_energy(np.zeros((1, 4)), np.ones((1, 1)), np.ones((1, 1)))
+        _mode_energy(np.zeros((1, 2)), np.ones((1, 1)), np.ones((1, 1)), 0, 1, np.zeros((1, 2, 1)), np.zeros((1, 1)))
         self.reset()
 
     def reset(self) -> None:
@@ -230,8 +236,15 @@ class OnsetDrive:
         # pairs; each harmonic's response |T_k(f)|^2 then scales the power.
         drive = np.empty((B + 1, 2, J, n), dtype=complex)
         drive[:B, 0], drive[B, 0], drive[:B, 1], drive[B, 1] = zn, loop_n, zt, loop_t
-        a = self._entry @ drive.reshape(B + 1, -1).view(np.float64)
-        e, rate_power = _mode_energy(a, self._transfer_power, np.ascontiguousarray(gain))
+        flat = drive.reshape(B + 1, -1).view(np.float64)  # columns: drive, frequency, step, (re, im)
+        gain = np.ascontiguousarray(gain)
+        K = self._entry.shape[0]
+        e = np.zeros((K, 2, n))
+        rate_power = np.empty((K, J))
+        for c in range(2):
+            for j0 in range(0, J, _J_CHUNK):
+                cols = slice((c * J + j0) * 2 * n, (c * J + min(j0 + _J_CHUNK, J)) * 2 * n)
+                _mode_energy(self._entry @ flat[:, cols], self._transfer_power, gain, j0, c, e, rate_power)
         e_n, e_t = e[:, 0], e[:, 1]
         # Coherent pulse power of the loop.
         pulse = gain * (loop_t.real**2 + loop_t.imag**2)

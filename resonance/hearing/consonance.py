@@ -334,7 +334,6 @@ DEFAULT_HPSS_BAND_HZ = 180.0
 DEFAULT_MIN_HARMONIC_SHARE = 0.4
 
 _CENTS = 1200.0
-_TINY = float(np.finfo(np.float64).tiny)
 #: Partials within 20 dB of the strongest are "strong" (harmonicity's window, notes).
 _STRONG = 0.1
 #: Pitch-class origin (C); harmonicity does not depend on it.
@@ -427,18 +426,6 @@ def _a_weight_grid(f0_hz: float, df_hz: float, n: int) -> np.ndarray:
     return out
 
 
-def _noise_floor(m: np.ndarray, width: int, percentile: float) -> np.ndarray:
-    """Local ``percentile`` of ``m`` in blocks of ``width`` bins, interpolated between block centres."""
-    n_blocks = max(1, m.size // width)
-    blocks = m[: n_blocks * width].reshape(n_blocks, width)
-    k = int(round(percentile / 100.0 * (width - 1)))
-    level = np.partition(blocks, k, axis=1)[:, k]
-    if n_blocks == 1:
-        return np.full(m.size, level[0])
-    centres = (np.arange(n_blocks) + 0.5) * width
-    return np.interp(np.arange(m.size), centres, level)
-
-
 @njit(cache=True, nogil=True)
 def _salient_maxima(x, band, floor, salience, out):  # pragma: no cover  (compiled)
     """Write the bins of ``x``'s salient local maxima to ``out``; return how many.
@@ -527,45 +514,150 @@ def _peak_kernel(mag, previous, has_previous, band, floor, salience, level, trac
 
 def _peaks(mag, freqs, *, max_peaks, floor_db, salience_db, noise_band_hz, noise_percentile, min_freq_hz,
            max_freq_hz, previous=None, track_tolerance=DEFAULT_TRACK_TOLERANCE):
-    """Salient, steady peaks and tonalness of one frame (unvalidated)."""
-    empty = (np.empty(0), np.empty(0), 0.0)
-    # Work on the band only (plus one bin each side for the local maxima).
-    lo = max(int(np.searchsorted(freqs, min_freq_hz)) - 1, 0)
-    hi = min(int(np.searchsorted(freqs, max_freq_hz, side="right")) + 1, freqs.size)
+    """Salient, steady peaks and tonalness of one frame (unvalidated).
+
+    Peaks are sought in the band (plus one bin each side for the local
+    maxima); tonalness is the A-weighted energy in the main lobes (+-2 bins
+    of a Hann window) of the partials; each partial's frequency and
+    amplitude come from a parabola through the log magnitudes of its bin and
+    its neighbours.  One compiled pass (:func:`_partials_kernel`).
+    """
+    return _partials_kernel(mag, mag if previous is None else previous, previous is not None, _a_weight(freqs),
+                            freqs, float(min_freq_hz), float(max_freq_hz), float(noise_band_hz),
+                            float(noise_percentile), 10.0 ** (salience_db / 20.0), 10.0 ** (floor_db / 20.0),
+                            float(track_tolerance), int(max_peaks))
+
+
+@njit(cache=True, nogil=True)
+def _masked_sum(x, mask):  # pragma: no cover  (compiled)
+    """``np.sum(x[mask])`` with NumPy's pairwise summation: the same bits."""
+    packed = np.empty(x.size)
+    m = 0
+    for i in range(x.size):
+        if mask[i]:
+            packed[m] = x[i]
+            m += 1
+    return _pairwise_sum(packed, m)
+
+
+@njit(cache=True, nogil=True)
+def _floor_kernel(m, width, percentile):  # pragma: no cover  (compiled)
+    """Local ``percentile`` of ``m`` in blocks of ``width`` bins, interpolated between block centres.
+
+    Order statistics and ``np.interp``'s formula: the bits NumPy gives.
+    """
+    n = m.size
+    n_blocks = max(1, n // width)
+    k = int(np.rint(percentile / 100.0 * (width - 1)))
+    level = np.empty(n_blocks)
+    low = np.empty(k + 1)  # the k + 1 smallest values of a block so far, increasing
+    for b in range(n_blocks):
+        start = b * width
+        stop = min(start + width, n)  # (one short block if n < width)
+        kept = 0
+        for i in range(start, stop):
+            v = m[i]
+            if kept <= k:
+                kept += 1
+            elif not v < low[k]:
+                continue
+            q = kept - 1
+            while q > 0 and low[q - 1] > v:
+                low[q] = low[q - 1]
+                q -= 1
+            low[q] = v
+        level[b] = low[kept - 1]
+    out = np.empty(n)
+    if n_blocks == 1:
+        out[:] = level[0]
+        return out
+    centres = (np.arange(n_blocks) + 0.5) * width
+    j = 0
+    last = n_blocks - 1
+    for i in range(n):
+        x = float(i)
+        if x < centres[0]:
+            out[i] = level[0]
+        elif x >= centres[last]:
+            out[i] = level[last]
+        else:
+            while centres[j + 1] <= x:
+                j += 1
+            if x == centres[j]:
+                out[i] = level[j]
+            else:
+                slope = (level[j + 1] - level[j]) / (centres[j + 1] - centres[j])
+                out[i] = slope * (x - centres[j]) + level[j]
+                if np.isnan(out[i]):
+                    out[i] = slope * (x - centres[j + 1]) + level[j + 1]
+                    if np.isnan(out[i]) and level[j] == level[j + 1]:
+                        out[i] = level[j]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _partials_kernel(mag, previous, has_previous, a_weight, freqs, min_freq_hz, max_freq_hz, noise_band_hz,
+                     noise_percentile, salience, level, track_tolerance, max_peaks):  # pragma: no cover
+    """:func:`_peaks` compiled: the partials' frequencies and amplitudes and the tonalness.
+
+    The same operations in the same order as NumPy's (sums pairwise as
+    NumPy sums); only log and exp may differ from NumPy's in the last bit.
+    """
+    empty = np.empty(0)
+    lo = max(np.searchsorted(freqs, min_freq_hz) - 1, 0)
+    hi = min(np.searchsorted(freqs, max_freq_hz, side="right") + 1, freqs.size)
     if hi - lo < 3:
-        return empty
-    loud = mag[lo:hi] ** 2 * _a_weight(freqs)[lo:hi]
-    mag, freqs = mag[lo:hi], freqs[lo:hi]
-    previous = None if previous is None else previous[lo:hi]
-    band = (freqs >= min_freq_hz) & (freqs <= max_freq_hz)
-    total = float(np.sum(loud[band]))
+        return empty, empty, 0.0
+    mag = mag[lo:hi]
+    previous = previous[lo:hi]
+    freqs = freqs[lo:hi]
+    n = mag.size
+    loud = np.empty(n)
+    band = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        loud[i] = (mag[i] * mag[i]) * a_weight[lo + i]
+        band[i] = freqs[i] >= min_freq_hz and freqs[i] <= max_freq_hz
+    total = _masked_sum(loud, band)
     if not total > 0:
-        return empty
-    df = float(freqs[1] - freqs[0])
-    width = max(3, int(round(noise_band_hz / df)) | 1)
-    floor = _noise_floor(mag, width, noise_percentile)
-    # Salience, steadiness, the level floor, the main lobes and the merging
-    # of ripples in one compiled pass (comparisons only: exact).
-    idx, lobe = _peak_kernel(mag, mag if previous is None else previous, previous is not None, band, floor,
-                             10.0 ** (salience_db / 20.0), 10.0 ** (floor_db / 20.0), track_tolerance, freqs, df)
+        return empty, empty, 0.0
+    df = freqs[1] - freqs[0]
+    width = max(3, int(np.rint(noise_band_hz / df)) | 1)
+    floor = _floor_kernel(mag, width, noise_percentile)
+    idx, lobe = _peak_kernel(mag, previous, has_previous, band, floor, salience, level, track_tolerance, freqs, df)
     if idx.size == 0:
-        return empty
-    # Tonal energy: the main lobe (+-2 bins of a Hann window) of every partial.
-    tonal = float(np.sum(loud[lobe & band])) / total
-    heights = mag[idx]
+        return empty, empty, 0.0
+    tonal = _masked_sum(loud, lobe & band) / total
     if idx.size > max_peaks:
-        idx = np.sort(idx[np.argpartition(heights, -max_peaks)[-max_peaks:]])
+        heights = np.sort(mag[idx])
+        cut = heights[idx.size - max_peaks]
+        n_above = 0
+        for q in range(idx.size):
+            if mag[idx[q]] > cut:
+                n_above += 1
+        ties = max_peaks - n_above
+        kept = 0
+        for q in range(idx.size):
+            h = mag[idx[q]]
+            if h > cut or (h == cut and ties > 0):
+                if h == cut:
+                    ties -= 1
+                idx[kept] = idx[q]
+                kept += 1
+        idx = idx[:kept]
     # Parabola through the log magnitudes of the peak bin and its neighbours.
-    tiny = _TINY
-    alpha = np.log(np.maximum(mag[idx - 1], tiny))
-    beta = np.log(mag[idx])
-    gamma = np.log(np.maximum(mag[idx + 1], tiny))
-    curvature = alpha - 2.0 * beta + gamma
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = np.where(curvature < 0, 0.5 * (alpha - gamma) / curvature, 0.0)
-    p = np.minimum(np.maximum(p, -0.5), 0.5)
-    f = freqs[idx] + p * (freqs[idx + 1] - freqs[idx - 1]) / 2.0
-    a = np.exp(beta - 0.25 * (alpha - gamma) * p)
+    tiny = np.finfo(np.float64).tiny
+    f = np.empty(idx.size)
+    a = np.empty(idx.size)
+    for q in range(idx.size):
+        i = idx[q]
+        alpha = np.log(max(mag[i - 1], tiny))
+        beta = np.log(mag[i])
+        gamma = np.log(max(mag[i + 1], tiny))
+        curvature = alpha - 2.0 * beta + gamma
+        p = 0.5 * (alpha - gamma) / curvature if curvature < 0 else 0.0
+        p = min(max(p, -0.5), 0.5)
+        f[q] = freqs[i] + p * (freqs[i + 1] - freqs[i - 1]) / 2.0
+        a[q] = np.exp(beta - 0.25 * (alpha - gamma) * p)
     return f, a, min(tonal, 1.0)
 
 
@@ -651,27 +743,37 @@ def _check_peak_options(max_peaks, floor_db, salience_db, min_freq_hz, max_freq_
 # ----------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=128)
-def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
-    i, j = np.triu_indices(n, 1)
-    i.setflags(write=False)
-    j.setflags(write=False)
-    return i, j
-
-
 def _roughness(f: np.ndarray, a: np.ndarray, curve: RoughnessCurve) -> float:
-    energy = float(np.sum(a * a))
-    if f.size < 2 or not energy > 0:
+    return float(_roughness_kernel(f, a, float(curve.cbw_scale), float(curve.cbw_exponent), float(curve.y_peak),
+                                   float(curve.y_max)))
+
+
+@njit(cache=True, nogil=True)
+def _roughness_kernel(f, a, cbw_scale, cbw_exponent, y_peak, y_max):  # pragma: no cover  (compiled)
+    """``sum_{i<j} a_i a_j g(y_ij) / sum_i a_i**2`` over the pairs in NumPy's ``triu_indices`` order.
+
+    NumPy's pairwise sums; only ``**`` and exp may differ from NumPy's in
+    the last bit.
+    """
+    n = f.size
+    sq = a * a
+    energy = _pairwise_sum(sq, n)
+    if n < 2 or not energy > 0:
         return 0.0
-    i, j = _pairs(f.size)
-    cbw = curve.cbw_scale * (0.5 * (f[i] + f[j])) ** curve.cbw_exponent
-    y = np.abs(f[i] - f[j]) / cbw
-    near = y < curve.y_max
-    if not np.any(near):
+    terms = np.empty(n * (n - 1) // 2)
+    m = 0
+    for i in range(n):
+        for j in range(i + 1, n):
+            cbw = cbw_scale * (0.5 * (f[i] + f[j])) ** cbw_exponent
+            y = abs(f[i] - f[j]) / cbw
+            if y < y_max:
+                u = y / y_peak
+                g = math.e * u * np.exp(-u)
+                terms[m] = a[i] * a[j] * (g * g)
+                m += 1
+    if m == 0:
         return 0.0
-    u = y[near] / curve.y_peak
-    g = (math.e * u * np.exp(-u)) ** 2
-    return float(np.sum(a[i[near]] * a[j[near]] * g) / energy)
+    return _pairwise_sum(terms, m) / energy
 
 
 def roughness(freqs_hz, amps, *, curve: RoughnessCurve = HUTCHINSON_KNOPOFF_1978) -> float:
@@ -753,52 +855,110 @@ def _template_fft(template: HarmonicTemplate, n_fft: int) -> tuple[np.ndarray, f
     return np.conj(scipy.fft.rfft(t)), math.sqrt(float(np.sum(t * t)))
 
 
-def _virtual_pitch(f: np.ndarray, a: np.ndarray, template: HarmonicTemplate) -> tuple[np.ndarray, float]:
-    """Virtual-pitch spectrum of a set of partials (all amplitudes > 0).
+@functools.lru_cache(maxsize=16)
+def _pitch_sizes(template: HarmonicTemplate) -> tuple[int, int, int]:
+    """Bins of the template's reach, candidates and FFT of :func:`_harmonicities`."""
+    step = template.step_cents
+    reach = _reach_bins(template)
+    n_cand = int(round(_CENTS * (template.octaves_below + template.octaves_above) / step))
+    n_t = reach + int(math.ceil(_CENTS * math.log2(template.n_harmonics) / step)) + reach + 1
+    return reach, n_cand, scipy.fft.next_fast_len(n_cand + n_t, real=True)
 
-    Returns the cosine similarity between the smoothed log-frequency spectrum
-    of the partials and the harmonic template with its fundamental on each
-    candidate bin, and the frequency (Hz) of the first candidate.  The
+
+def _harmonicities(partials, template: HarmonicTemplate) -> list[float]:
+    """Harmonicity (bits) of each ``(f, a)`` set of partials, the FFTs of all done at once.
+
+    The virtual-pitch spectrum of a set of partials is the cosine
+    similarity between their smoothed log-frequency spectrum and the
+    harmonic template with its fundamental on each candidate bin.  The
     candidates span ``octaves_below`` octaves below the lowest strong
     partial (within 20 dB of the strongest) to ``octaves_above`` above it:
     a window that moves with the sound, so the measure does not depend on
-    register.
+    register.  Harmonicity is that spectrum's divergence from uniform.
+    One FFT call serves all sets (row by row, the same bits as one by one).
     """
-    step = template.step_cents
-    reach = _reach_bins(template)
-    cents = _CENTS * np.log2(f)
-    strong = a >= a.max() * _STRONG
-    first = float(cents[strong].min()) - _CENTS * template.octaves_below  # first candidate
-    low = first - reach * step  # origin of the grid
-    n_cand = int(round(_CENTS * (template.octaves_below + template.octaves_above) / step))
-    n_t = reach + int(math.ceil(_CENTS * math.log2(template.n_harmonics) / step)) + reach + 1
-    n_fft = scipy.fft.next_fast_len(n_cand + n_t, real=True)
-    n_x = int(math.ceil((float(cents.max()) - low) / step)) + reach + 1
-    x = _gaussians(cents - low, a, max(n_x, n_fft), template)
-    norm = math.sqrt(float(np.sum(x * x)))  # (np.dot would call BLAS, slower here)
-    t_hat, t_norm = _template_fft(template, n_fft)
-    # Linear correlation over the first n_fft bins: candidate c sits at bin
-    # reach + c; bins beyond n_fft cannot meet the template of any candidate.
-    v = scipy.fft.irfft(scipy.fft.rfft(x[:n_fft]) * t_hat, n=n_fft)[:n_cand]
-    v = np.maximum(v, 0.0) / max(norm * t_norm, 1e-300)
-    return v, 2.0 ** (first / _CENTS)
+    reach, n_cand, n_fft = _pitch_sizes(template)
+    out = [0.0] * len(partials)
+    rows, scales, where = [], [], []
+    for r, (f, a) in enumerate(partials):
+        live = a > 0
+        if not np.any(live):
+            continue
+        if not live.all():
+            f, a = f[live], a[live]
+        x, norm, _ = _pitch_grid(f, a, float(template.step_cents), float(template.sigma_cents), reach,
+                                 float(template.octaves_below), n_fft)
+        rows.append(x[:n_fft])
+        scales.append(norm)
+        where.append(r)
+    if rows:
+        t_hat, t_norm = _template_fft(template, n_fft)
+        # Linear correlation over the first n_fft bins: candidate c sits at bin
+        # reach + c; bins beyond n_fft cannot meet the template of any candidate.
+        y = scipy.fft.irfft(scipy.fft.rfft(np.array(rows), axis=1) * t_hat, n=n_fft, axis=1)
+        for q, r in enumerate(where):
+            out[r] = float(_kl_bits(y[q], n_cand, max(scales[q] * t_norm, 1e-300)))
+    return out
 
 
-def _kl_from_uniform_bits(v: np.ndarray) -> float:
-    total = float(v.sum())
+@njit(cache=True, nogil=True)
+def _pitch_grid(f, a, step, sigma, reach, octaves_below, n_fft):  # pragma: no cover  (compiled)
+    """The smoothed log-frequency spectrum of :func:`_harmonicities`, its norm and its first candidate (cents).
+
+    NumPy's operations in NumPy's order (log2 and exp may differ from
+    NumPy's in the last bit; sums are NumPy's pairwise sums).
+    """
+    n = f.size
+    cents = np.empty(n)
+    top = a[0]
+    for i in range(n):
+        cents[i] = 1200.0 * np.log2(f[i])
+        if a[i] > top:
+            top = a[i]
+    lowest = np.inf
+    highest = -np.inf
+    for i in range(n):
+        if a[i] >= top * 0.1 and cents[i] < lowest:
+            lowest = cents[i]
+        if cents[i] > highest:
+            highest = cents[i]
+    first = lowest - 1200.0 * octaves_below
+    low = first - reach * step
+    n_x = int(math.ceil((highest - low) / step)) + reach + 1
+    x = np.zeros(max(n_x, n_fft))
+    for i in range(n):
+        c = cents[i] - low
+        centre = np.rint(c / step)
+        for q in range(-reach, reach + 1):
+            j = int(centre) + q
+            if 0 <= j < x.size:
+                d = (j * step - c) / sigma
+                x[j] += a[i] * np.exp(-0.5 * (d * d))
+    sq = x * x
+    return x, math.sqrt(_pairwise_sum(sq, sq.size)), first
+
+
+@njit(cache=True, nogil=True)
+def _kl_bits(y, n_cand, scale):  # pragma: no cover  (compiled)
+    """:func:`_kl_from_uniform_bits` of ``max(y[:n_cand], 0) / scale`` (NumPy's sums; log2 to the last bit)."""
+    v = np.empty(n_cand)
+    for i in range(n_cand):
+        v[i] = max(y[i], 0.0) / scale
+    total = _pairwise_sum(v, n_cand)
     if not total > 0:
         return 0.0
-    p = v / total
-    nz = p[p > 0]
-    return float(np.sum(nz * np.log2(nz * v.size)))
+    terms = np.empty(n_cand)
+    m = 0
+    for i in range(n_cand):
+        p = v[i] / total
+        if p > 0:
+            terms[m] = p * np.log2(p * n_cand)
+            m += 1
+    return _pairwise_sum(terms, m)
 
 
 def _harmonicity(f: np.ndarray, a: np.ndarray, template: HarmonicTemplate) -> float:
-    live = a > 0
-    if not np.any(live):
-        return 0.0
-    v, _ = _virtual_pitch(f[live], a[live], template)
-    return _kl_from_uniform_bits(v)
+    return _harmonicities([(f, a)], template)[0]
 
 
 def harmonicity(freqs_hz, amps, *, template: HarmonicTemplate = HARRISON_PEARCE_2018) -> float:
@@ -878,6 +1038,17 @@ def pitch_class_profile(freqs_hz, amps, *, n_classes: int = 12) -> np.ndarray:
 
 def _note_profile(f: np.ndarray, a: np.ndarray, tolerance_cents: float, max_harmonic: int) -> np.ndarray:
     """:func:`note_profile` without validation (partials with amplitudes > 0)."""
+    return _note_kernel(f, a, float(tolerance_cents), int(max_harmonic), _PC_REF_HZ)
+
+
+@njit(cache=True, nogil=True)
+def _note_kernel(f, a, tolerance_cents, max_harmonic, ref_hz):  # pragma: no cover  (compiled)
+    """The harmonic sieve of :func:`note_profile`, with NumPy's sums (log2 may differ in the last bit).
+
+    Which partials each strong partial explains as a harmonic (all at
+    once); then, lowest first, each still unexplained strong partial is a
+    note that takes the partials no lower note has taken.
+    """
     out = np.zeros(12)
     live = a > 0
     if not np.any(live):
@@ -885,19 +1056,20 @@ def _note_profile(f: np.ndarray, a: np.ndarray, tolerance_cents: float, max_harm
     f, a = f[live], a[live]
     order = np.argsort(f)
     f, a = f[order], a[order]
-    candidates = np.flatnonzero(a >= a.max() * _STRONG)
-    # Which partials each strong partial explains as a harmonic (all at once);
-    # then, lowest first, each still unexplained strong partial is a note that
-    # takes the partials no lower note has taken.
-    ratio = f[None, :] / f[candidates, None]
-    k = np.round(ratio)
-    fits = (k >= 1) & (k <= max_harmonic)
-    fits &= np.abs(_CENTS * np.log2(ratio / np.maximum(k, 1.0))) <= tolerance_cents
+    candidates = np.flatnonzero(a >= a.max() * 0.1)
+    fits = np.zeros((candidates.size, f.size), dtype=np.bool_)
+    for r in range(candidates.size):
+        base = f[candidates[r]]
+        for i in range(f.size):
+            ratio = f[i] / base
+            k = np.rint(ratio)
+            if k >= 1 and k <= max_harmonic:
+                fits[r, i] = abs(1200.0 * np.log2(ratio / max(k, 1.0))) <= tolerance_cents
     shares = _sieve_kernel(fits, candidates, a)
-    for c, share in zip(candidates.tolist(), shares.tolist()):
-        if share >= 0:
-            out[int(round(12.0 * math.log2(f[c] / _PC_REF_HZ))) % 12] += share
-    return out / out.sum()
+    for r in range(candidates.size):
+        if shares[r] >= 0:
+            out[int(np.rint(12.0 * np.log2(f[candidates[r]] / ref_hz))) % 12] += shares[r]
+    return out / _pairwise_sum(out, 12)
 
 
 @njit(cache=True, nogil=True)
@@ -1244,7 +1416,11 @@ def _familiarity(memory, f, a) -> float | None:
 def _measures(f, a, *, curve, template, weights, memory) -> dict:
     rough = _roughness(f, a, curve)
     harm = _harmonicity(f, a, template)
-    fam = _familiarity(memory, f, a)
+    return _composite(rough, harm, _familiarity(memory, f, a), a, weights)
+
+
+def _composite(rough: float, harm: float, fam, a: np.ndarray, weights) -> dict:
+    """The measures of a set of partials (amplitudes ``a``) and their weighted composite."""
     value = weights.roughness * rough + weights.harmonicity * harm
     if fam is not None:
         value += weights.familiarity * fam
@@ -1638,6 +1814,30 @@ class HarmonicSeparator:
         return cur.T
 
 
+@njit(cache=True, nogil=True)
+def _band_energies(h, edge, s, weight):  # pragma: no cover  (compiled)
+    """The weighted energies ``sum(h**2 @ weight)`` and ``sum(s[:n]**2 @ weight)`` of a block of frames.
+
+    ``h`` and ``s`` hold one frame per column; ``edge`` replaces the top
+    rows of ``h``.  Summed frame by frame (the order differs from a
+    matrix product's: the last bits may).
+    """
+    n = weight.size
+    first_edge = n - edge.shape[0]
+    out = np.zeros(2)
+    for j in range(h.shape[1]):
+        eh = 0.0
+        es = 0.0
+        for b in range(n):
+            v = edge[b - first_edge, j] if b >= first_edge else h[b, j]
+            x = s[b, j]
+            eh += v * v * weight[b]
+            es += x * x * weight[b]
+        out[0] += eh
+        out[1] += es
+    return out
+
+
 class FrameAnalyzer:
     """Consonance of a stream of long magnitude frames, block by block.
 
@@ -1750,36 +1950,55 @@ class FrameAnalyzer:
         m = s.shape[1]
         if m == 0:
             return []
-        mags = s[: self._n_bins].T  # (m, n_bins)
         if harmonic is None:
-            cur = self._separator.process(s).T  # (m, n_bins)
+            h = self._separator.process(s)  # (n_bins, m)
+            edge = np.empty((0, m))
         else:
-            cur = np.asarray(harmonic, dtype=np.float64)[: self._n_bins].T.copy()
-            if self._edge:
-                cur[:, -self._edge:] = self._edge_separator.process(s)[-self._edge:].T
-        cur = np.ascontiguousarray(cur)
+            h = np.asarray(harmonic, dtype=np.float64)[: self._n_bins]
+            edge = self._edge_separator.process(s)[-self._edge:] if self._edge else np.empty((0, m))
         # The harmonic part of every frame: its share of the energy is
         # measured on all frames (a beat would alias with every n-th one),
         # and it is the previous frame of the next analysed one.
-        cur2 = cur * cur
-        self._loud += (float(np.sum(cur2 @ self._a_weight)), float(np.sum((mags * mags) @ self._a_weight)))
-        out = []
+        self._loud += _band_energies(h, edge, s, self._a_weight)
+        out = [None] * m
+        todo = []  # (frame, power, partials' f and a, tonalness)
         for j in range(m):
             index = self._n
             self._n += 1
-            prev, self._previous = self._previous, cur[j]
+            prev = self._previous
             # (A silent frame: the whole frame, measured only where it matters.)
             if prev is None or (index - 1) % self.every or float(np.dot(s[:, j], s[:, j])) < 1e-12:
-                out.append(None)
+                self._previous = j
                 continue
-            power = float(np.sum(cur2[j]))
-            a = _analyze_frame(cur[j], self._freqs, previous=prev, memory=self.memory)
-            a["power"] = power
+            cur = self._column(h, edge, j)
+            if not isinstance(prev, np.ndarray):
+                prev = self._column(h, edge, prev)
+            self._previous = cur
+            f, a, tonal = _peaks(cur, self._freqs, previous=prev, **_DEFAULT_PEAK_OPTIONS)
+            todo.append((j, float(np.sum(cur * cur)), f, a, tonal))
+        # The analysed frames' measures (as analyze_spectrum gives them), the
+        # FFTs of their virtual pitch in one call.
+        harms = _harmonicities([(f, a) for _, _, f, a, _ in todo], HARRISON_PEARCE_2018)
+        for (j, power, f, a, tonal), harm in zip(todo, harms):
+            d = _composite(_roughness(f, a, HUTCHINSON_KNOPOFF_1978), harm, _familiarity(self.memory, f, a), a,
+                           HARRISON_PEARCE_2020)
+            d["tonalness"] = tonal
+            d["power"] = power
             self.frames.append(
-                (power, a["tonalness"], a["roughness"], a["harmonicity"], a["consonance"], a["familiarity"])
+                (power, d["tonalness"], d["roughness"], d["harmonicity"], d["consonance"], d["familiarity"])
             )
-            out.append(a)
+            out[j] = d
+        if not isinstance(self._previous, np.ndarray):  # (a column of this block)
+            self._previous = self._column(h, edge, self._previous)
         return out
+
+    @staticmethod
+    def _column(h, edge, j) -> np.ndarray:
+        """Frame ``j``'s harmonic part (a copy), with the top bins of ``edge`` where it has any."""
+        cur = h[:, j].copy()
+        if edge.shape[0]:
+            cur[-edge.shape[0]:] = edge[:, j]
+        return cur
 
     def summary(self, *, min_tonalness: float = DEFAULT_MIN_TONALNESS,
                 min_harmonic_share: float = DEFAULT_MIN_HARMONIC_SHARE) -> dict:
