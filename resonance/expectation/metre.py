@@ -317,8 +317,9 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
         entered = 0.0
         for i in range(T):
             e = 0.0
-            for j in range(a_lo[i], a_hi[i]):
-                e += A[i, j] * leave[j]
+            j0 = a_lo[i]
+            for jj in range(a_hi[i] - j0):
+                e += A[i, jj] * leave[j0 + jj]
             enter[i] = e
             entered += e
         norm = 1.0 / (1.0 - left + entered)
@@ -767,6 +768,13 @@ class MetreModel:
         nz = A > 0
         self._a_lo = np.argmax(nz, axis=1).astype(np.int64)
         self._a_hi = (A.shape[1] - np.argmax(nz[:, ::-1], axis=1)).astype(np.int64)
+        # The band of each row, left-aligned (row i: A[i, a_lo[i]:a_hi[i]]):
+        # a table of a few kilobytes the filter reads every frame, where the
+        # full matrix spans hundreds.
+        band = np.zeros((A.shape[0], int((self._a_hi - self._a_lo).max())))
+        for i_, (lo_, hi_) in enumerate(zip(self._a_lo, self._a_hi)):
+            band[i_, : hi_ - lo_] = A[i_, lo_:hi_]
+        self._A_band = band
         self._starts = self._starts.astype(np.int64)
         self._lengths = lengths.astype(np.int64)
         # Position tables with each cycle stored twice in a row (see _forward_kernel).
@@ -844,7 +852,7 @@ class MetreModel:
         # accumulated, every 4th frame (they change slowly; 2 s averaging).
         p, p_metre, cert, beat = _forward_kernel(
             o, self._alpha, self._offset, self._live, self._d["q"], self._d["level"], self._q_levels, self._logit_levels,
-            self._d["beat_w"], self._starts, self._lengths, self._a_lo, self._a_hi, self._A, self._d["bin_of"], self.n_bins,
+            self._d["beat_w"], self._starts, self._lengths, self._a_lo, self._a_hi, self._A_band, self._d["bin_of"], self.n_bins,
             self._n1, self._n, self._d["cos"], self._d["sin"], self.tempo_evidence_, self.tempo_occupancy_, self._state,
             self.n_frames_, self._cert_a, float(self.stm_bias), 4, float(self.prune), self._last, self._lnorm,
             self._dmass, self._pre, self._ipre, self._pstart,
