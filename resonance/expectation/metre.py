@@ -279,6 +279,9 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
     mb4 = np.zeros(4 * n_bins)  # mb in 4 banks (position mod 4): see below
     theta = np.empty(n_bins)
     lik = np.empty(q_levels.size)
+    lik1 = np.empty(q_levels.size)  # the likelihoods of a full accent (o = 1)
+    have1 = False
+    lk = lik
     dfac = np.zeros(T)
     r_s, ob, bb, rate, r_now, wn = sc[0], sc[1], sc[2], sc[3], sc[4], sc[5]
     eps = 1e-6
@@ -341,9 +344,18 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
         # probability (the states share a few thousand values); read on
         # frames with an accent only (without one, the live states use
         # 1 - q directly and the dormant ones wait).
-        if ot > 0.0:
+        # A full accent (o = 1: the running peak) recurs in about one accent
+        # frame in ten; its likelihoods are computed once per call.
+        if ot == 1.0:
+            if not have1:
+                for k in range(q_levels.size):
+                    lik1[k] = (1.0 - q_levels[k]) * np.exp(ot * logit_levels[k])
+                have1 = True
+            lk = lik1
+        elif ot > 0.0:
             for k in range(q_levels.size):
                 lik[k] = (1.0 - q_levels[k]) * np.exp(ot * logit_levels[k])
+            lk = lik
         read = (frame0 + t) % every == 0
         # One pass: the long-term (metrical template) and short-term (this
         # stimulus) predictions of an onset and the beat expectation from the
@@ -371,7 +383,7 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
             # bin, and one accumulator would chain each addition to the one
             # before), and on read frames the phase concentration too.
             p_ltm, b_t, p_stm, rt, cs, sn = _live_pass(
-                alpha[s0:s0 + L], scale, q[d0:d0 + L], beat_w[d0:d0 + L], theta, bin_of[d0:d0 + L], lik,
+                alpha[s0:s0 + L], scale, q[d0:d0 + L], beat_w[d0:d0 + L], theta, bin_of[d0:d0 + L], lk,
                 level[d0:d0 + L], mb4, n_bins, ot > 0.0, read, cos_a[d0:d0 + L], sin_a[d0:d0 + L], p_ltm, b_t, p_stm)
             ring[j] = rt
             tot += rt
@@ -414,7 +426,7 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
                 # hold the cycle three times, so no index wraps).
                 b1 = pstart[j] + 2 * L - off
                 b0 = b1 - r
-                dmass[j] = _dormant_accent(alpha[s0:s0 + L], f, pre[b1:b1 + L], ipre[b0:b0 + L], lik, level[d0:d0 + L])
+                dmass[j] = _dormant_accent(alpha[s0:s0 + L], f, pre[b1:b1 + L], ipre[b0:b0 + L], lk, level[d0:d0 + L])
                 last[j] = g
                 lnorm[j] = 1.0
         for k in range(n_bins):
