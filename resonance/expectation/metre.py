@@ -279,6 +279,9 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
     mb4 = np.zeros(4 * n_bins)  # mb in 4 banks (position mod 4): see below
     theta = np.empty(n_bins)
     lik = np.empty(q_levels.size)
+    lik1 = np.empty(q_levels.size)  # the likelihoods of a full accent (o = 1)
+    have1 = False
+    lk = lik
     dfac = np.zeros(T)
     r_s, ob, bb, rate, r_now, wn = sc[0], sc[1], sc[2], sc[3], sc[4], sc[5]
     eps = 1e-6
@@ -317,8 +320,9 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
         entered = 0.0
         for i in range(T):
             e = 0.0
-            for j in range(a_lo[i], a_hi[i]):
-                e += A[i, j] * leave[j]
+            j0 = a_lo[i]
+            for jj in range(a_hi[i] - j0):
+                e += A[i, jj] * leave[j0 + jj]
             enter[i] = e
             entered += e
         norm = 1.0 / (1.0 - left + entered)
@@ -340,9 +344,18 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
         # probability (the states share a few thousand values); read on
         # frames with an accent only (without one, the live states use
         # 1 - q directly and the dormant ones wait).
-        if ot > 0.0:
+        # A full accent (o = 1: the running peak) recurs in about one accent
+        # frame in ten; its likelihoods are computed once per call.
+        if ot == 1.0:
+            if not have1:
+                for k in range(q_levels.size):
+                    lik1[k] = (1.0 - q_levels[k]) * np.exp(ot * logit_levels[k])
+                have1 = True
+            lk = lik1
+        elif ot > 0.0:
             for k in range(q_levels.size):
                 lik[k] = (1.0 - q_levels[k]) * np.exp(ot * logit_levels[k])
+            lk = lik
         read = (frame0 + t) % every == 0
         # One pass: the long-term (metrical template) and short-term (this
         # stimulus) predictions of an onset and the beat expectation from the
@@ -370,7 +383,7 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
             # bin, and one accumulator would chain each addition to the one
             # before), and on read frames the phase concentration too.
             p_ltm, b_t, p_stm, rt, cs, sn = _live_pass(
-                alpha[s0:s0 + L], scale, q[d0:d0 + L], beat_w[d0:d0 + L], theta, bin_of[d0:d0 + L], lik,
+                alpha[s0:s0 + L], scale, q[d0:d0 + L], beat_w[d0:d0 + L], theta, bin_of[d0:d0 + L], lk,
                 level[d0:d0 + L], mb4, n_bins, ot > 0.0, read, cos_a[d0:d0 + L], sin_a[d0:d0 + L], p_ltm, b_t, p_stm)
             ring[j] = rt
             tot += rt
@@ -413,7 +426,7 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
                 # hold the cycle three times, so no index wraps).
                 b1 = pstart[j] + 2 * L - off
                 b0 = b1 - r
-                dmass[j] = _dormant_accent(alpha[s0:s0 + L], f, pre[b1:b1 + L], ipre[b0:b0 + L], lik, level[d0:d0 + L])
+                dmass[j] = _dormant_accent(alpha[s0:s0 + L], f, pre[b1:b1 + L], ipre[b0:b0 + L], lk, level[d0:d0 + L])
                 last[j] = g
                 lnorm[j] = 1.0
         for k in range(n_bins):
@@ -767,6 +780,13 @@ class MetreModel:
         nz = A > 0
         self._a_lo = np.argmax(nz, axis=1).astype(np.int64)
         self._a_hi = (A.shape[1] - np.argmax(nz[:, ::-1], axis=1)).astype(np.int64)
+        # The band of each row, left-aligned (row i: A[i, a_lo[i]:a_hi[i]]):
+        # a table of a few kilobytes the filter reads every frame, where the
+        # full matrix spans hundreds.
+        band = np.zeros((A.shape[0], int((self._a_hi - self._a_lo).max())))
+        for i_, (lo_, hi_) in enumerate(zip(self._a_lo, self._a_hi)):
+            band[i_, : hi_ - lo_] = A[i_, lo_:hi_]
+        self._A_band = band
         self._starts = self._starts.astype(np.int64)
         self._lengths = lengths.astype(np.int64)
         # Position tables with each cycle stored twice in a row (see _forward_kernel).
@@ -844,7 +864,7 @@ class MetreModel:
         # accumulated, every 4th frame (they change slowly; 2 s averaging).
         p, p_metre, cert, beat = _forward_kernel(
             o, self._alpha, self._offset, self._live, self._d["q"], self._d["level"], self._q_levels, self._logit_levels,
-            self._d["beat_w"], self._starts, self._lengths, self._a_lo, self._a_hi, self._A, self._d["bin_of"], self.n_bins,
+            self._d["beat_w"], self._starts, self._lengths, self._a_lo, self._a_hi, self._A_band, self._d["bin_of"], self.n_bins,
             self._n1, self._n, self._d["cos"], self._d["sin"], self.tempo_evidence_, self.tempo_occupancy_, self._state,
             self.n_frames_, self._cert_a, float(self.stm_bias), 4, float(self.prune), self._last, self._lnorm,
             self._dmass, self._pre, self._ipre, self._pstart,
