@@ -70,8 +70,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 
 from .coupling import EntryRegions, resolve_entry_regions
 from ..errors import ParameterError
@@ -505,6 +503,9 @@ def connectome_from_arrays(
             premotor=tuple(x for x in entries.premotor if x not in gone),
             named=entries.named,
         )
+
+    from scipy.sparse import csr_matrix  # here, not at import: 0.2-0.3 s, and a cached connectome never checks
+    from scipy.sparse.csgraph import connected_components
 
     n_groups, _ = connected_components(csr_matrix(matrix), directed=False)
     if n_groups > 1 and warn:
