@@ -504,7 +504,7 @@ def connectome_from_arrays(
             named=entries.named,
         )
 
-    from scipy.sparse import csr_matrix  # here, not at import: 0.2-0.3 s, and a cached connectome never checks
+    from scipy.sparse import csr_matrix  # here, not at import: importing resonance.connectome stays light
     from scipy.sparse.csgraph import connected_components
 
     n_groups, _ = connected_components(csr_matrix(matrix), directed=False)
