@@ -51,7 +51,7 @@ def _linear_filter():
         return None
 
 
-def lfilter(b, a, x, axis: int = -1, zi=None):
+def lfilter(b, a, x, *, axis: int = -1, zi=None):
     """:func:`scipy.signal.lfilter` ``(b, a, x, axis=axis, zi=zi)``, the same bits.
 
     Parameters
