@@ -491,12 +491,14 @@ def entry_coupling(
         motor_pattern /= np.linalg.norm(motor_pattern)
 
     counts = np.bincount(vreg, minlength=n_regions).astype(float)
-    # Sum of each region's vertex rows: a sparse 0/1 membership matrix adds the
-    # rows in vertex order, as np.add.at did (same sums bit for bit, 5x faster).
-    from scipy import sparse
-
-    members = sparse.csr_matrix((np.ones(vreg.size), (vreg, np.arange(vreg.size))), shape=(n_regions, vreg.size))
-    region_means = np.asarray(members @ vecs, dtype=float)
+    # Sum of each region's vertex rows, added in vertex order from 0.0 (a
+    # reduction over the rows of a C-ordered block): the same sums, bit for
+    # bit, as np.add.at and as a sparse 0/1 membership matrix (3x faster than
+    # np.add.at, and scoring needs no scipy.sparse: 0.2-0.3 s to import).
+    rows = np.ascontiguousarray(vecs, dtype=float)
+    region_means = np.zeros((n_regions, rows.shape[1]))
+    for r in np.unique(vreg):
+        region_means[r] = rows[vreg == r].sum(axis=0, initial=0.0)
     region_means /= np.maximum(counts, 1.0)[:, None]
     return Coupling(
         auditory=vecs.T @ patterns,

@@ -22,7 +22,7 @@ Three linear, streaming stages turn onset drive into resonant energy.
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import bilinear, lfilter
+from .._lfilter import lfilter
 
 from ..validation import check_float, check_int
 
@@ -31,6 +31,8 @@ __all__ = ["PulseResonator", "RhythmBank", "Reservoir", "effective_pulse_respons
 
 def _oscillator_ba(f0_hz: float, zeta: float, fs_hz: float):
     """Digital (bilinear) damped oscillator with unit gain at DC."""
+    from scipy.signal import bilinear  # here: importing scipy.signal costs 0.6-0.9 s, and scoring never needs it
+
     w0 = 2.0 * np.pi * f0_hz
     # Pre-warp so the digital resonance sits at f0.
     w0w = 2.0 * fs_hz * np.tan(w0 / (2.0 * fs_hz))

@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 from numba import njit
-from scipy.signal import lfilter
+from .._lfilter import lfilter
 
 from .oscillators import RegionalOscillators, delay_steps, kuramoto_order
 

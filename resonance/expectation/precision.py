@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import lfilter
+from .._lfilter import lfilter
 
 __all__ = ["PASS_EVENTS", "PassShare", "SinkPrecision"]
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.signal import lfilter
+from .._lfilter import lfilter
 
 from ..validation import check_float, check_int
 

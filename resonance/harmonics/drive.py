@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 from scipy.ndimage import median_filter
-from scipy.signal import lfilter
+from .._lfilter import lfilter
 
 __all__ = ["MOD_FLOOR_FILTERS", "ModulationDrive", "OnsetDrive", "modulation_coherence", "rhythm_coherence"]
 

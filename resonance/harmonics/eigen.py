@@ -15,9 +15,6 @@ from __future__ import annotations
 import contextlib
 
 import numpy as np
-import scipy.linalg
-import scipy.sparse as sp
-from scipy.sparse.linalg import LinearOperator, eigsh, splu
 
 from ..validation import check_float, check_int
 from .graph import SEED
@@ -111,6 +108,10 @@ def laplacian_eigenmodes(laplacian, n_modes: int, *, seed: int = SEED) -> tuple[
 
 
 def _laplacian_eigenmodes(laplacian, n_modes: int, *, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    import scipy.linalg  # here, not at import: a cached decomposition needs no SciPy sparse (0.2-0.3 s to import)
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import LinearOperator, eigsh, splu
+
     n = laplacian.shape[0]
     if n <= DENSE_LIMIT:
         n_modes = check_int("n_modes", n_modes, low=1, high=n)

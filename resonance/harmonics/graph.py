@@ -18,7 +18,6 @@ one node per mesh vertex and two kinds of edges:
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..connectome import Connectome
 from ..errors import ParameterError
@@ -215,6 +214,8 @@ def vertex_adjacency(
             cols.append(far[:, 1])
             vals.append(np.full(len(far), weight))
     r, c, v = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+    import scipy.sparse as sp  # here, not at import: a cached decomposition needs no SciPy sparse (0.2-0.3 s to import)
+
     upper = sp.coo_matrix((v, (r, c)), shape=(n, n))
     return (upper + upper.T).tocsr()
 
@@ -239,6 +240,8 @@ def normalized_laplacian(adjacency) -> sp.csc_matrix:
     array([[ 1., -1.],
            [-1.,  1.]])
     """
+    import scipy.sparse as sp  # here, not at import: a cached decomposition needs no SciPy sparse (0.2-0.3 s to import)
+
     a = sp.csr_matrix(adjacency, dtype=np.float64)
     degree = np.asarray(a.sum(axis=1)).ravel()
     with np.errstate(divide="ignore"):
