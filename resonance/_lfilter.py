@@ -24,31 +24,42 @@ import sys
 
 import numpy as np
 
-__all__ = ["lfilter"]
+__all__ = ["lfilter", "scipy_signal_module"]
 
 
-@functools.lru_cache(maxsize=1)
-def _linear_filter():
-    """SciPy's compiled ``scipy.signal._sigtools._linear_filter``, loaded without ``scipy.signal``; or None."""
-    name = "scipy.signal._sigtools"
+@functools.lru_cache(maxsize=4)
+def scipy_signal_module(module: str):
+    """SciPy's compiled module ``scipy.signal.<module>`` loaded without the package's ``__init__``, or None.
+
+    Used here for ``_sigtools`` and by :mod:`stimgen.mastering._kernels` for
+    ``_sosfilt``.  If :mod:`scipy.signal` is already imported, its own module
+    is returned; any failure (another SciPy layout) gives None, and the
+    callers then use :mod:`scipy.signal` itself.
+    """
+    name = f"scipy.signal.{module}"
     try:
         if name in sys.modules or "scipy.signal" in sys.modules:  # already paid for: take it from there
-            module = importlib.import_module(name)
-        else:
-            import scipy
+            return importlib.import_module(name)
+        import scipy
 
-            folder = os.path.join(os.path.dirname(scipy.__file__), "signal")
-            files = [f for f in os.listdir(folder) if f.startswith("_sigtools.") and f.endswith((".so", ".pyd"))]
-            if len(files) != 1:
-                return None
-            spec = importlib.util.spec_from_file_location(name, os.path.join(folder, files[0]))
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            # Registered under its own name, so a later ``import scipy.signal`` reuses this one.
-            sys.modules.setdefault(name, module)
-        return getattr(module, "_linear_filter", None)
-    except Exception:  # noqa: BLE001 - any failure: lfilter uses scipy.signal itself
+        folder = os.path.join(os.path.dirname(scipy.__file__), "signal")
+        files = [f for f in os.listdir(folder) if f.startswith(module + ".") and f.endswith((".so", ".pyd"))]
+        if len(files) != 1:
+            return None
+        spec = importlib.util.spec_from_file_location(name, os.path.join(folder, files[0]))
+        loaded = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(loaded)
+        # Registered under its own name, so a later ``import scipy.signal`` reuses this one.
+        sys.modules.setdefault(name, loaded)
+        return loaded
+    except Exception:  # noqa: BLE001 - any failure: the callers use scipy.signal itself
         return None
+
+
+def _linear_filter():
+    """SciPy's compiled ``scipy.signal._sigtools._linear_filter``, loaded without ``scipy.signal``; or None."""
+    module = scipy_signal_module("_sigtools")
+    return None if module is None else getattr(module, "_linear_filter", None)
 
 
 def lfilter(b, a, x, *, axis: int = -1, zi=None):

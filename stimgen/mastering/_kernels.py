@@ -12,9 +12,10 @@ with SciPy's on random input):
   ``__init__``; the thin argument handling around it (axis, dtype, state) is
   done here.  If the kernel cannot be loaded this way (another SciPy
   layout), :func:`scipy.signal.sosfilt` itself is used.
-* :func:`lfilter` -- the same for :func:`scipy.signal.lfilter` of one
-  channel by a recursive filter (the noise colours), through SciPy's
-  compiled ``_linear_filter``.
+* :func:`lfilter` -- the same for :func:`scipy.signal.lfilter` of a
+  recursive filter (the noise colours), through SciPy's compiled
+  ``_linear_filter``: :func:`resonance._lfilter.lfilter`, re-exported (the
+  model's filters use it too; one loader for both packages).
 * :func:`kaiser_lowpass` -- the windowed-sinc low-pass that
   :func:`scipy.signal.firwin` designs for ``window=("kaiser", beta)``: the
   same formula in the same order of operations, with Cephes' Bessel
@@ -28,75 +29,19 @@ with SciPy's on random input):
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import math
-import os
-import sys
 
 import numpy as np
+
+from resonance._lfilter import lfilter, scipy_signal_module
 
 __all__ = ["sosfilt", "sosfilt_rows", "sosfilt_pair", "lfilter", "kaiser_lowpass", "ahead_min"]
 
 
-@functools.lru_cache(maxsize=4)
-def _compiled(module: str):
-    """SciPy's compiled module ``scipy.signal.<module>`` loaded without the package's ``__init__``, or None."""
-    name = f"scipy.signal.{module}"
-    if name in sys.modules:
-        return sys.modules[name]
-    if "scipy.signal" in sys.modules:  # already paid for: take it from there
-        return importlib.import_module(name)
-    try:
-        import scipy
-
-        folder = os.path.join(os.path.dirname(scipy.__file__), "signal")
-        names = [f for f in os.listdir(folder) if f.startswith(module + ".") and f.endswith((".so", ".pyd"))]
-        if len(names) != 1:
-            return None
-        spec = importlib.util.spec_from_file_location(name, os.path.join(folder, names[0]))
-        loaded = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(loaded)
-        # Registered under its own name, so a later ``import scipy.signal`` reuses it.
-        sys.modules.setdefault(name, loaded)
-        return loaded
-    except Exception:  # noqa: BLE001 - any failure: the caller uses scipy.signal itself
-        return None
-
-
 def _sosfilt_kernel():
     """SciPy's compiled ``_sosfilt(sos, x, zi)`` (in place on ``x`` and ``zi``), or None."""
-    module = _compiled("_sosfilt")
+    module = scipy_signal_module("_sosfilt")
     return None if module is None else getattr(module, "_sosfilt", None)
-
-
-def lfilter(b: np.ndarray, a: np.ndarray, x: np.ndarray, *, zi: np.ndarray | None = None):
-    """:func:`scipy.signal.lfilter` ``(b, a, x, zi=zi)`` of a 1-D float64 signal by a recursive filter (bit for bit).
-
-    Parameters
-    ----------
-    b, a : numpy.ndarray, shape (n_b,), (n_a,)
-        Numerator and denominator (``n_a >= 2``).
-    x : numpy.ndarray, shape (n,)
-        Signal.
-    zi : numpy.ndarray or None, shape (max(n_a, n_b) - 1,)
-        Filter state (None: at rest).
-
-    Returns
-    -------
-    numpy.ndarray or tuple
-        The filtered signal, and the final state if ``zi`` was given.
-    """
-    b, a, x = np.atleast_1d(b), np.atleast_1d(a), np.asarray(x)
-    state = [] if zi is None else [np.asarray(zi)]
-    module = _compiled("_sigtools")
-    linear = None if module is None else getattr(module, "_linear_filter", None)
-    if (linear is None or a.size < 2 or x.ndim != 1 or b.ndim != 1 or a.ndim != 1
-            or np.result_type(b, a, x, *state) != np.float64):
-        from scipy.signal import lfilter as scipy_lfilter
-
-        return scipy_lfilter(b, a, x, zi=zi)
-    return linear(b, a, x, -1, *state)
 
 
 def sosfilt(sos: np.ndarray, x: np.ndarray, *, axis: int = -1, zi: np.ndarray | None = None):
