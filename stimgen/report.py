@@ -9,10 +9,10 @@ Units.  The score and every energy are in *basis points of the references*
 (:data:`resonance.result.SCORE_UNITS`): 10,000 is the energy that an
 unlearnable isochronous 120 BPM train of full-strength onsets in every band
 (and a full-depth 4 Hz amplitude modulation in every band) delivers at the
-auditory entry.  The score is the highest level the reservoir sustains, so
-it compares across files of a minute or more; the metre model needs more
-than 10 s to become certain, so a 20 s excerpt of a steady groove scores
-about half as much as a minute of it.
+auditory entry.  The score is the level the reservoir settles at under the
+sound, read after the first 10 s, so it compares across durations: over 16
+steady grooves, 20 s, 60 s and 3-minute excerpts score alike within 12 %
+(README.md, "Score").
 
 The reading
 -----------
@@ -210,7 +210,7 @@ LEGEND = (
     "units: score and energies in basis points of the references (bp ref: 10,000 = what an unpredictable "
     "120 BPM train of full-strength onsets delivers at the auditory entry); higher = more "
     f"semantically-neutral energy builds up. Above {SCORE_BUILDS:g} a sound builds neutral energy: the 20 s "
-    "sample groove scores ~0.2, the metronome ~0.009, drones ~0.0002, speech and white noise ~0.00005 or less. "
+    "sample groove scores ~0.6, the metronome ~0.1, drones ~0.0002, speech ~0.0001, white noise ~0.00002. "
     "entrainment: coherent 2 Hz-loop power "
     "(x ref: times the reference's); consonance: 1.78 harmonicity - 1.62 roughness + 0.089 familiarity (higher = more consonant; - = no pitch); "
     "surprise: bits per onset of the metre model's predictions plus bits per chord change; absorbed: share of the "
