@@ -301,6 +301,24 @@ class _Sine:
         self.cos, self.sin = np.cos(2 * np.pi * self.step * j), np.sin(2 * np.pi * self.step * j)
 
     def into(self, out, a, b):
+        # Whole grid cells at once as rows of a (cells, _SINE_GRID) view (the same products and sum per
+        # sample as cell by cell, in a few calls); a partial cell at either end on its own.
+        g0, g1 = -(-a // _SINE_GRID), b // _SINE_GRID  # the whole cells are [g0, g1)
+        if g1 <= g0 or not out.flags.c_contiguous:  # (rows must be a view of out)
+            self._cells(out, a, b)
+            return out
+        lo, hi = g0 * _SINE_GRID, g1 * _SINE_GRID
+        if a < lo:
+            self._cells(out[:lo - a], a, lo)
+        phase = 2 * np.pi * self.step * (np.arange(g0, g1) * _SINE_GRID)
+        rows = out[lo - a:hi - a].reshape(g1 - g0, _SINE_GRID)
+        np.multiply(self.cos, np.sin(phase)[:, np.newaxis], out=rows)
+        rows += np.cos(phase)[:, np.newaxis] * self.sin
+        if hi < b:
+            self._cells(out[hi - a:], hi, b)
+        return out
+
+    def _cells(self, out, a, b):
         for g in range(a // _SINE_GRID, (b - 1) // _SINE_GRID + 1):
             k0 = g * _SINE_GRID
             lo, hi = max(a, k0), min(b, k0 + _SINE_GRID)
@@ -308,7 +326,6 @@ class _Sine:
             seg = out[lo - a:hi - a]
             np.multiply(self.cos[lo - k0:hi - k0], np.sin(phase), out=seg)
             seg += np.cos(phase) * self.sin[lo - k0:hi - k0]
-        return out
 
 
 class BinauralStream(Stream):
