@@ -143,13 +143,16 @@ def _rises(prev, bin_db, hold, rise):  # pragma: no cover  (compiled)
     """
     span = prev.shape[0]
     n, nb = bin_db.shape
+    m = n + hold - 1
+    ext = np.empty((m, nb), dtype=bin_db.dtype)  # the frames the references span, contiguous
+    for t in range(m):
+        ext[t] = prev[t] if t < span else bin_db[t - span]
     zero = bin_db.dtype.type(0.0)
     for t in range(n):
         r = rise[t]
-        r[:] = prev[t] if t < span else bin_db[t - span]
+        r[:] = ext[t]
         for s in range(1, hold):
-            u = t + s
-            f = prev[u] if u < span else bin_db[u - span]
+            f = ext[t + s]
             for k in range(nb):
                 v = f[k]
                 c = r[k]
