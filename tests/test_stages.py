@@ -303,3 +303,28 @@ def test_compiled_flux_rises_equal_the_numpy_maxima(rng):
     want = fb @ rise.T.astype(np.float64)
     np.testing.assert_allclose(np.concatenate([f1, f2], axis=1), want, rtol=1e-12, atol=1e-12)
     assert np.count_nonzero(want) > 100  # the check sees rises, not only zeros
+
+
+@pytest.mark.parametrize("n_fft", [512, 4096])
+def test_front_end_ffts_into_reused_arrays_are_scipys_bits(rng, n_fft):
+    """The front end's transforms (written into reused arrays) are scipy.fft.rfft's, bit for bit."""
+    import scipy.fft
+
+    from resonance.hearing.frontend import _r2c, _rfft_rows
+
+    x = (rng.standard_normal((7, n_fft)) * 0.1).astype(np.float32)
+    out = np.full((9, n_fft // 2 + 1), np.nan, dtype=np.complex64)
+    got = _rfft_rows(x, out[:7])
+    want = scipy.fft.rfft(x, axis=-1)
+    assert got.dtype == want.dtype == np.complex64
+    np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))
+    if _r2c() is not None:  # the compiled transform wrote into the given rows, no further
+        assert np.shares_memory(got, out) and np.isnan(out[7:]).all()
+    # The long spectra of a mono stream: |rfft(frame * window)| * 2 / sum(window).
+    fe = FrontEnd()
+    y = (rng.standard_normal(3 * fe.n_fft_long) * 0.1).astype(np.float32)
+    spec = fe.process(y).spectrum
+    win = np.hanning(fe.n_fft_long + 1)[:-1]
+    frames = np.stack([y[i : i + fe.n_fft_long] for i in range(0, y.size - fe.n_fft_long + 1, fe.hop_length_long)])
+    want = np.abs(scipy.fft.rfft(frames * win.astype(np.float32), axis=-1)) * (2.0 / win.sum())
+    np.testing.assert_array_equal(spec, want.T)
