@@ -328,3 +328,28 @@ def test_front_end_ffts_into_reused_arrays_are_scipys_bits(rng, n_fft):
     frames = np.stack([y[i : i + fe.n_fft_long] for i in range(0, y.size - fe.n_fft_long + 1, fe.hop_length_long)])
     want = np.abs(scipy.fft.rfft(frames * win.astype(np.float32), axis=-1)) * (2.0 / win.sum())
     np.testing.assert_array_equal(spec, want.T)
+
+
+def test_identical_ears_are_transformed_once_with_the_same_bits(rng, monkeypatch):
+    """A mono recording stored as stereo (the left ear's spectra copied) gives the bits of two transforms."""
+    import resonance.hearing.frontend as frontend
+
+    y = (rng.standard_normal(MODEL_SR) * 0.1).astype(np.float32)
+    z = np.stack([y, y])
+    z[1, 9000:13000] *= 0.5  # the ears differ for a while, then are identical again
+    blocks = [z[:, i : i + 3001] for i in range(0, z.shape[1], 3001)]
+
+    def run():
+        fe = FrontEnd()
+        return [fe.process(b) for b in blocks]
+
+    fast = run()
+    same = frontend._same
+    seen = []
+    monkeypatch.setattr(frontend, "_same", lambda a, b: seen.append(1) and False)
+    slow = run()
+    assert len(seen) == len(blocks)  # the slow run transformed both ears of every block
+    for name in ("level_db", "onset", "envelope", "flux_db", "binaural", "binaural_onset", "spectrum"):
+        got = np.concatenate([getattr(p, name) for p in fast], axis=1)
+        np.testing.assert_array_equal(got, np.concatenate([getattr(p, name) for p in slow], axis=1), err_msg=name)
+    assert same(y, y.copy()) and not same(y, z[1]) and not same(y, y[:-1])

@@ -76,6 +76,20 @@ def _rfft_rows(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return r2c(x, (1,), True, 0, out, 1)
 
 
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two equally long sample arrays are equal (a different first sample answers at once)."""
+    return a.shape == b.shape and (a.size == 0 or (a[0] == b[0] and np.array_equal(a, b)))
+
+
+def _copy_ear(left: np.ndarray, both: np.ndarray) -> np.ndarray:
+    """Both ears' spectra, ``(2 k, n_bins)``, from the left ear's ``k`` rows (identical ears)."""
+    k = left.shape[0]
+    if not np.shares_memory(left, both):  # (scipy.fft.rfft's own array)
+        both[:k] = left
+    both[k:] = both[:k]
+    return both
+
+
 @dataclass
 class FrontEndFrames:
     """Frames produced by one :meth:`FrontEnd.process` call.
@@ -472,6 +486,10 @@ class FrontEnd:
             check_finite_array("y", y)
         # Single precision once for both framers (they feed float32 FFTs).
         chans = tuple(x.astype(np.float32, copy=False) for x in chans)
+        # Identical ears (a mono recording stored as stereo): the right ear's
+        # frames are the left's, so their spectra are computed once and
+        # copied (the same bits as transforming both).
+        dual = len(chans) == 2 and _same(self._framers[0].buf, self._framers[1].buf) and _same(*chans)
         frames, lframes = zip(*(self._framers[c].push(x) for c, x in enumerate(chans)))
         n = len(frames[0])
         B = self.n_bands
@@ -494,9 +512,12 @@ class FrontEnd:
             bin_scale, bin_floor = np.float32(1.0 / self._pref), np.float32(floor)
             for i in range(0, n, _CHUNK):
                 k = min(_CHUNK, n - i)
-                for c, f in enumerate(frames):
+                for c, f in enumerate(frames[:1] if dual else frames):
                     np.multiply(f[i : i + k], self._win32, out=win[c * k : (c + 1) * k])
-                spec = _rfft_rows(win[: n_ears * k], self._spec_buf[: n_ears * k])  # each row as if alone
+                if dual:
+                    spec = _copy_ear(_rfft_rows(win[:k], self._spec_buf[:k]), self._spec_buf[: 2 * k])
+                else:
+                    spec = _rfft_rows(win[: n_ears * k], self._spec_buf[: n_ears * k])  # each row as if alone
                 bd = bin_db[i : i + k]
                 _short_bins(
                     spec, k, bin_scale, bin_floor, self._fb, self._fb_lo, self._fb_hi, self._pref,
@@ -562,9 +583,12 @@ class FrontEnd:
             step = self._long_chunk
             for i in range(0, m, step):
                 k = min(step, m - i)
-                for c, f in enumerate(lframes):
+                for c, f in enumerate(lframes[:1] if dual else lframes):
                     np.multiply(f[i : i + k], self._win_long32, out=win[c * k : (c + 1) * k])
-                lspec = _rfft_rows(win[: len(lframes) * k], self._long_spec_buf[: len(lframes) * k])
+                if dual:
+                    lspec = _copy_ear(_rfft_rows(win[:k], self._long_spec_buf[:k]), self._long_spec_buf[: 2 * k])
+                else:
+                    lspec = _rfft_rows(win[: len(lframes) * k], self._long_spec_buf[: len(lframes) * k])
                 o = out[i : i + k]
                 if len(lframes) == 2:
                     # Power of each ear from (re, im) in float32 (relative
