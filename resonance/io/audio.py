@@ -394,8 +394,11 @@ class AudioReader:
                             block = handle.read(block_frames, dtype="float64", always_2d=True)
                         elif single:
                             raw = handle.read(block_frames, dtype=int_dtype, always_2d=True)
-                            block = raw.astype(np.float32)
-                            block *= np.float32(int_scale)
+                            # Scaled in one pass into channel rows: the block
+                            # is their transposed view, so each channel is a
+                            # contiguous column (what the resamplers take).
+                            block = np.multiply(raw.T, np.float32(int_scale),
+                                                out=np.empty(raw.shape[::-1], dtype=np.float32)).T
                         else:
                             block = handle.read(block_frames, dtype=int_dtype, always_2d=True).astype(np.float64)
                             block *= int_scale
