@@ -456,3 +456,30 @@ def test_write_audio_to_read_only_directory_is_data_file_error(tmp_path):
         assert list(folder.iterdir()) == []
     finally:
         folder.chmod(0o700)
+
+
+@pytest.mark.parametrize("subtype, dtype", [("PCM_16", np.float32), ("FLOAT", np.float64)])
+@pytest.mark.parametrize("differ_from_s", [None, 0.0, 1.3])
+def test_two_ear_blocks_equal_a_two_channel_resampler(tmp_path, rng, subtype, dtype, differ_from_s):
+    """Identical ears resampled once (and a stream whose ears differ later) give a stereo resampler's bits."""
+    native_sr, sr, block_s = 44100, 22050, 0.37
+    left = rng.uniform(-0.5, 0.5, size=native_sr * 2 + 123)
+    x = np.stack([left, left], axis=1)
+    if differ_from_s is not None:
+        x[int(differ_from_s * native_sr) :, 1] *= 0.5
+    path = tmp_path / "ears.wav"
+    sf.write(path, x, native_sr, subtype=subtype)
+    stored = sf.read(path, dtype="float64", always_2d=True)[0].astype(dtype)
+    reader = AudioReader(path, sr=sr, block_s=block_s, dtype=dtype, mono=False)
+    blocks = list(reader)
+    stream = soxr.ResampleStream(native_sr, sr, 2, dtype=np.dtype(dtype).name, quality="HQ")
+    step = int(round(block_s * native_sr))
+    want = [stream.resample_chunk(stored[i : i + step]) for i in range(0, len(stored), step)]
+    want.append(stream.resample_chunk(np.zeros((0, 2), dtype=dtype), last=True))
+    want = [w.T for w in want if w.size]
+    assert [b.shape for b in blocks] == [w.shape for w in want] and all(b.dtype == dtype for b in blocks)
+    for b, w in zip(blocks, want):
+        np.testing.assert_array_equal(b, w)
+    y = np.concatenate(blocks, axis=1)
+    assert (np.abs(y[0] - y[1]).max() > 0.05) == (differ_from_s is not None)
+    assert reader.frames_read == len(x) and reader.peak == np.max(np.abs(stored.astype(np.float64)))

@@ -320,3 +320,53 @@ def test_a_legato_semitone_step_of_a_low_tone_is_a_flux_event():
         at = int(round(i * step))
         assert flux[:, at - 2 : at + 8].max() >= 6.0, (i, flux[:, at - 2 : at + 8].max())
         assert flux[:, at + 20 : at + 60].max() < 1.0, (i, flux[:, at + 20 : at + 60].max())
+
+
+@pytest.mark.parametrize("n_fft", [512, 4096])
+def test_front_end_ffts_into_reused_arrays_are_scipys_bits(rng, n_fft):
+    """The front end's transforms (written into reused arrays) are scipy.fft.rfft's, bit for bit."""
+    import scipy.fft
+
+    from resonance.hearing.frontend import _r2c, _rfft_rows
+
+    x = (rng.standard_normal((7, n_fft)) * 0.1).astype(np.float32)
+    out = np.full((9, n_fft // 2 + 1), np.nan, dtype=np.complex64)
+    got = _rfft_rows(x, out[:7])
+    want = scipy.fft.rfft(x, axis=-1)
+    assert got.dtype == want.dtype == np.complex64
+    np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))
+    if _r2c() is not None:  # the compiled transform wrote into the given rows, no further
+        assert np.shares_memory(got, out) and np.isnan(out[7:]).all()
+    # The long spectra of a mono stream: |rfft(frame * window)| * 2 / sum(window).
+    fe = FrontEnd()
+    y = (rng.standard_normal(3 * fe.n_fft_long) * 0.1).astype(np.float32)
+    spec = fe.process(y).spectrum
+    win = np.hanning(fe.n_fft_long + 1)[:-1]
+    frames = np.stack([y[i : i + fe.n_fft_long] for i in range(0, y.size - fe.n_fft_long + 1, fe.hop_length_long)])
+    want = np.abs(scipy.fft.rfft(frames * win.astype(np.float32), axis=-1)) * (2.0 / win.sum())
+    np.testing.assert_array_equal(spec, want.T)
+
+
+def test_identical_ears_are_transformed_once_with_the_same_bits(rng, monkeypatch):
+    """A mono recording stored as stereo (the left ear's spectra copied) gives the bits of two transforms."""
+    import resonance.hearing.frontend as frontend
+
+    y = (rng.standard_normal(MODEL_SR) * 0.1).astype(np.float32)
+    z = np.stack([y, y])
+    z[1, 9000:13000] *= 0.5  # the ears differ for a while, then are identical again
+    blocks = [z[:, i : i + 3001] for i in range(0, z.shape[1], 3001)]
+
+    def run():
+        fe = FrontEnd()
+        return [fe.process(b) for b in blocks]
+
+    fast = run()
+    same = frontend._same
+    seen = []
+    monkeypatch.setattr(frontend, "_same", lambda a, b: seen.append(1) and False)
+    slow = run()
+    assert len(seen) == len(blocks)  # the slow run transformed both ears of every block
+    for name in ("level_db", "onset", "envelope", "flux_db", "binaural", "binaural_onset", "spectrum"):
+        got = np.concatenate([getattr(p, name) for p in fast], axis=1)
+        np.testing.assert_array_equal(got, np.concatenate([getattr(p, name) for p in slow], axis=1), err_msg=name)
+    assert same(y, y.copy()) and not same(y, z[1]) and not same(y, y[:-1])

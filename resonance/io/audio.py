@@ -235,6 +235,8 @@ class AudioReader:
         Mix the channels down to mono (default).  With ``False`` a two-channel
         file yields (2, n_samples) blocks (left, right) for the binaural front
         end; files with one or more than two channels are still mixed to mono.
+        Identical channels (a mono recording stored as stereo) are resampled
+        once, the same samples at half the cost.
 
     Attributes
     ----------
@@ -251,8 +253,8 @@ class AudioReader:
     ------
     numpy.ndarray, shape (n_samples,), dtype ``dtype``
         Consecutive mono blocks at ``sr`` (with ``mono=False``, two-channel
-        blocks of shape (2, n_samples): a transposed view of the decoded
-        frames, not C-contiguous).  Block lengths are close to
+        blocks of shape (2, n_samples); at the file's own rate a transposed
+        view of the decoded frames, not C-contiguous).  Block lengths are close to
         ``block_s * sr``; the first block is shorter by the resampler delay
         and the last one carries the resampler's flushed tail.
 
@@ -321,24 +323,45 @@ class AudioReader:
                 yield tail.astype(self.dtype, copy=False)
 
     def _iter_stereo(self) -> Iterator[np.ndarray]:
-        """Two-channel blocks, shape (2, n), for the binaural front end."""
-        resampler = None
+        """Two-channel blocks, shape (2, n), for the binaural front end.
+
+        Each ear has its own one-channel resampler (the same samples as one
+        two-channel resampler: soxr filters the channels independently).
+        While the ears have been identical from the start (a mono recording
+        stored as stereo), only the left one is resampled and the right ear
+        is its copy; at the first block where they differ, the right
+        resampler is brought up to date by feeding it the right channel of
+        the blocks so far (read again), so the output is the same either way.
+        """
         work = np.dtype(self.dtype).name
-        if self.sr != self.info.sr:
-            resampler = soxr.ResampleStream(self.info.sr, self.sr, 2, dtype=work, quality="HQ")
-        for block in self._iter_raw(single=work == "float32"):
-            if resampler is not None:
-                block = resampler.resample_chunk(np.ascontiguousarray(block, dtype=work))
-            if block.size:
+        single = work == "float32"
+        if self.sr == self.info.sr:
+            for block in self._iter_raw(single=single):
                 # A transposed view, not a copy: the front end copies each ear
                 # into its framing buffer anyway.
                 yield block.astype(self.dtype, copy=False).T
-        if resampler is not None:
-            tail = resampler.resample_chunk(np.zeros((0, 2), dtype=work), last=True)
-            if tail.size:
-                yield tail.astype(self.dtype, copy=False).T
+            return
+        ears = [soxr.ResampleStream(self.info.sr, self.sr, 1, dtype=work, quality="HQ") for _ in range(2)]
+        same, n_same = True, 0  # ears identical so far; blocks fed to the left resampler only
+        for block in self._iter_raw(single=single):
+            if same and not _same_channels(block):
+                same = False
+                for _, old in zip(range(n_same), self._iter_raw(single=single, track=False)):
+                    ears[1].resample_chunk(np.ascontiguousarray(old[:, 1], dtype=work))
+            if same:
+                n_same += 1
+                left = ears[0].resample_chunk(np.ascontiguousarray(block[:, 0], dtype=work))
+                out = np.stack([left, left])
+            else:
+                out = np.stack([ear.resample_chunk(np.ascontiguousarray(block[:, c], dtype=work))
+                                for c, ear in enumerate(ears)])
+            if out.size:
+                yield out.astype(self.dtype, copy=False)
+        tails = [ear.resample_chunk(np.zeros(0, dtype=work), last=True) for ear in ears[: 1 if same else 2]]
+        if tails[0].size:
+            yield np.stack([tails[0], tails[-1]]).astype(self.dtype, copy=False)
 
-    def _iter_raw(self, *, single: bool = False) -> Iterator[np.ndarray]:
+    def _iter_raw(self, *, single: bool = False, track: bool = True) -> Iterator[np.ndarray]:
         """Yield checked native-rate blocks of shape (n_frames, n_channels), float64.
 
         ``single``: fixed-point files are converted straight to float32 (the
@@ -346,13 +369,18 @@ class AudioReader:
         exact in float32 and a 32-bit one rounds once either way), and
         need no check (integer samples are finite and within full scale).
         Other files still yield float64.
+
+        ``track=False`` reads the file again without touching
+        :attr:`frames_read` and :attr:`peak` (and without the checks made
+        at the end of a read).
         """
         info = self.info
         path = info.path
         block_frames = max(1, int(round(self.block_s * info.sr)))
         int_dtype, int_scale = _INT_READ.get(info.subtype, (None, 1.0))
-        self.frames_read = 0
-        self.peak = 0.0
+        if track:
+            self.frames_read = 0
+            self.peak = 0.0
         try:
             with _quiet_decoder(path):
                 handle = sf.SoundFile(str(path))
@@ -366,8 +394,11 @@ class AudioReader:
                             block = handle.read(block_frames, dtype="float64", always_2d=True)
                         elif single:
                             raw = handle.read(block_frames, dtype=int_dtype, always_2d=True)
-                            block = raw.astype(np.float32)
-                            block *= np.float32(int_scale)
+                            # Scaled in one pass into channel rows: the block
+                            # is their transposed view, so each channel is a
+                            # contiguous column (what the resamplers take).
+                            block = np.multiply(raw.T, np.float32(int_scale),
+                                                out=np.empty(raw.shape[::-1], dtype=np.float32)).T
                         else:
                             block = handle.read(block_frames, dtype=int_dtype, always_2d=True).astype(np.float64)
                             block *= int_scale
@@ -378,6 +409,9 @@ class AudioReader:
                     ) from None
                 if block.shape[0] == 0:
                     break
+                if not track:  # read again: checked the first time
+                    yield block
+                    continue
                 if block.dtype == np.float32:  # fixed point: finite and within full scale
                     # The peak from the integers (times a power of two: exact).
                     hi, lo = float(raw.max()) * int_scale, float(raw.min()) * int_scale
@@ -391,6 +425,8 @@ class AudioReader:
                 self.frames_read += block.shape[0]
                 self.peak = max(self.peak, hi, -lo)
                 yield block
+        if not track:
+            return
         if self.frames_read == 0:
             raise DataFileError(f"'{path}': no frames could be decoded; at least one frame is required")
         if self.frames_read < _min_expected_frames(info):
@@ -404,6 +440,11 @@ class AudioReader:
                 f"'{path}': is silent (peak {self.peak:.3g}, below {SILENT_PEAK:g}); nothing to score; "
                 "the file must contain sound"
             )
+
+
+def _same_channels(block: np.ndarray) -> bool:
+    """Whether the two channels of a (n, 2) block are identical (every 97th frame compared first)."""
+    return bool(np.array_equal(block[::97, 0], block[::97, 1]) and np.array_equal(block[:, 0], block[:, 1]))
 
 
 def iter_audio_blocks(path, *, sr: int | None = 22050, block_s: float = 10.0, dtype=np.float32) -> Iterator[np.ndarray]:
