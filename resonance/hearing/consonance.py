@@ -1806,6 +1806,9 @@ class HarmonicSeparator:
     def reset(self) -> None:
         """Forget the frames before: the next block starts a new stream."""
         self._history: np.ndarray | None = None  # the last n_history - 1 frames (frames x n_bins)
+        # Work space of process (the history, then the new frames), kept from
+        # call to call: no fresh ~2 MB array, and its page faults, per block.
+        self._work = np.empty((0, self.n_bins))
 
     def process(self, spectra) -> np.ndarray:
         """Harmonic part of the next frames (unvalidated magnitude spectra, shape (n_bins, m)).
@@ -1817,13 +1820,17 @@ class HarmonicSeparator:
         """
         s = np.asarray(spectra, dtype=np.float64)
         m = s.shape[1]
-        mags = np.ascontiguousarray(s[self.first_bin : self.first_bin + self.n_bins].T)  # (m, n_bins)
         if m == 0:
-            return mags.T.copy()
-        stack = mags if self._history is None else np.concatenate([self._history, mags])
-        k = stack.shape[0] - m  # frames of history before the first new one
+            return np.empty((self.n_bins, 0))
+        k = 0 if self._history is None else self._history.shape[0]  # frames of history before the first new one
+        if self._work.shape[0] < k + m:
+            self._work = np.empty((k + m, self.n_bins))
+        stack = self._work[: k + m]  # (k + m, n_bins), frames as rows
+        if k:
+            stack[:k] = self._history
+        stack[k:] = s[self.first_bin : self.first_bin + self.n_bins].T
         cur = _harmonic_frames(stack, k, self.n_history, self.width)  # (m, n_bins)
-        self._history = stack[max(stack.shape[0] - (self.n_history - 1), 0):].copy()
+        self._history = stack[max(k + m - (self.n_history - 1), 0):].copy()
         return cur.T
 
 
