@@ -90,16 +90,43 @@ def _integrate(x, u, kick, decay, phi, indptr, offset, col, val, two_b_dt, n_his
     step = np.uint64(R) * F2
     dr, di = decay.real.copy(), decay.imag.copy()
     qr, qi = phi.real.copy(), phi.imag.copy()
+    # Where each coupling term reads, relative to step 0 (hoisted out of the step loop).
+    base = np.empty(val.size, dtype=np.uint64)
+    for i in range(val.size):
+        base[i] = np.uint64(offset[i]) * step + np.uint64(col[i]) * F2
     c = np.empty(2 * F)
     for t in range(n):
+        tb = np.uint64(t) * step
         now = np.uint64(n_hist + t) * step
         for r in range(R):
+            # c[q] = ((0 + w_0 x_0[q]) + w_1 x_1[q]) + ... in the order of the
+            # entries, as a plain loop adds them; eight (then four, then one)
+            # entries per pass over the F2 values, so that the vectorised pass
+            # and its overhead serve eight products per value.
             c[:] = 0.0
-            for i in range(indptr[r], indptr[r + 1]):
-                src = np.uint64(t + offset[i]) * step + np.uint64(col[i]) * F2
-                w = val[i]
+            i = indptr[r]
+            end = indptr[r + 1]
+            while i + 8 <= end:
+                s0, s1, s2, s3 = tb + base[i], tb + base[i + 1], tb + base[i + 2], tb + base[i + 3]
+                s4, s5, s6, s7 = tb + base[i + 4], tb + base[i + 5], tb + base[i + 6], tb + base[i + 7]
+                w0, w1, w2, w3, w4, w5, w6, w7 = val[i], val[i + 1], val[i + 2], val[i + 3], val[i + 4], val[
+                    i + 5], val[i + 6], val[i + 7]
                 for q in range(F2):
-                    c[q] += w * x[src + q]
+                    c[q] = (((((((c[q] + w0 * x[s0 + q]) + w1 * x[s1 + q]) + w2 * x[s2 + q]) + w3 * x[s3 + q])
+                             + w4 * x[s4 + q]) + w5 * x[s5 + q]) + w6 * x[s6 + q]) + w7 * x[s7 + q]
+                i += 8
+            while i + 4 <= end:
+                s0, s1, s2, s3 = tb + base[i], tb + base[i + 1], tb + base[i + 2], tb + base[i + 3]
+                w0, w1, w2, w3 = val[i], val[i + 1], val[i + 2], val[i + 3]
+                for q in range(F2):
+                    c[q] = (((c[q] + w0 * x[s0 + q]) + w1 * x[s1 + q]) + w2 * x[s2 + q]) + w3 * x[s3 + q]
+                i += 4
+            while i < end:
+                s0 = tb + base[i]
+                w0 = val[i]
+                for q in range(F2):
+                    c[q] += w0 * x[s0 + q]
+                i += 1
             new = now + np.uint64(r) * F2
             prev = new - step
             for f in range(F):

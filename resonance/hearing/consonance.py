@@ -1587,81 +1587,94 @@ def _hpss_kernel(stack, k, n_history, width, h, out):  # pragma: no cover  (comp
     r = width // 2
     mid = n_history // 2
     col = np.empty(n_history)
-    # Two sorted windows across frequency (the current one and the next),
-    # each between sentinels: -inf before, +inf after.
-    wins = np.empty((2, width + 2))
-    wins[:, 0] = -np.inf
-    wins[:, width + 1] = np.inf
-    p = np.empty(n_bins)
+    # The frames are taken in groups of G, and the medians across frequency
+    # of a group's frames advance together, bin by bin: each update of a
+    # window reads what the one before it just stored, so one frame alone
+    # waits on its own stores; G frames' updates overlap.
+    G = 8
+    # Two sorted windows across frequency per frame of a group (the current
+    # one and the next), each between sentinels: -inf before, +inf after.
+    wins = np.empty((G, 2, width + 2))
+    wins[:, :, 0] = -np.inf
+    wins[:, :, width + 1] = np.inf
+    p = np.empty((G, n_bins))
     hrow = np.empty(n_bins)
-    for i in range(m):
-        row = k + i
-        # Median across time of each bin: insertion sort of its n_history values.
-        if i < short:
-            for b in range(n_bins):
-                hrow[b] = h[i, b]
-        elif n_history == 5:
-            # The default: a median-of-5 network (the middle of a2 and the
-            # middle two of a0, a1, a3, a4).
-            for b in range(n_bins):
-                a0 = stack[row - 4, b]
-                a1 = stack[row - 3, b]
-                a2 = stack[row - 2, b]
-                a3 = stack[row - 1, b]
-                a4 = stack[row, b]
-                u0 = max(min(a0, a1), min(a3, a4))
-                u1 = min(max(a0, a1), max(a3, a4))
-                hrow[b] = max(min(a2, max(u0, u1)), min(u0, u1))
-        else:
-            for b in range(n_bins):
-                for j in range(n_history):
-                    v = stack[row - n_history + 1 + j, b]
-                    q = j
-                    while q > 0 and col[q - 1] > v:
-                        col[q] = col[q - 1]
-                        q -= 1
-                    col[q] = v
-                if n_history % 2:
-                    hrow[b] = col[mid]
-                else:
-                    hrow[b] = (col[mid - 1] + col[mid]) / 2.0
+    for g0 in range(0, m, G):
+        g1 = min(g0 + G, m)
         # Median across frequency (edge bins repeated): a sorted sliding
         # window, its values at 1..width.
-        win = wins[0]
-        for j in range(width):
-            b = min(max(j - r, 0), n_bins - 1)
-            v = stack[row, b]
-            q = j
-            while q > 0 and win[q] > v:
-                win[q + 1] = win[q]
-                q -= 1
-            win[q + 1] = v
-        p[0] = win[r + 1]
+        for i in range(g0, g1):
+            row = k + i
+            win = wins[i - g0, 0]
+            for j in range(width):
+                b = min(max(j - r, 0), n_bins - 1)
+                v = stack[row, b]
+                q = j
+                while q > 0 and win[q] > v:
+                    win[q + 1] = win[q]
+                    q -= 1
+                win[q + 1] = v
+            p[i - g0, 0] = win[r + 1]
         cur = 0
         for b in range(1, n_bins):
-            old = stack[row, max(b - 1 - r, 0)]
-            new = stack[row, min(b + r, n_bins - 1)]
-            # Replace ``old`` by ``new`` without branches (vectorised): with
-            # t the window without ``old`` (the values from ``old`` on moved
-            # down by one; +inf on top), the new window at q is
-            # max(min(t[q], new), t[q - 1]) -- t[q] below the place of
-            # ``new``, ``new`` there, t[q - 1] above.
-            src = wins[cur]
-            dst = wins[1 - cur]
-            for q in range(1, width + 1):
-                s0 = src[q - 1]
-                s1 = src[q]
-                s2 = src[q + 1]
-                t_below = s0 if s0 < old else s1
-                t = s1 if s1 < old else s2
-                dst[q] = max(min(t, new), t_below)
+            b_old = max(b - 1 - r, 0)
+            b_new = min(b + r, n_bins - 1)
+            for i in range(g0, g1):
+                old = stack[k + i, b_old]
+                new = stack[k + i, b_new]
+                # Replace ``old`` by ``new`` without branches (vectorised):
+                # with t the window without ``old`` (the values from ``old``
+                # on moved down by one; +inf on top), the new window at q is
+                # max(min(t[q], new), t[q - 1]) -- t[q] below the place of
+                # ``new``, ``new`` there, t[q - 1] above.
+                src = wins[i - g0, cur]
+                dst = wins[i - g0, 1 - cur]
+                for q in range(1, width + 1):
+                    s0 = src[q - 1]
+                    s1 = src[q]
+                    s2 = src[q + 1]
+                    t_below = s0 if s0 < old else s1
+                    t = s1 if s1 < old else s2
+                    dst[q] = max(min(t, new), t_below)
+                p[i - g0, b] = dst[r + 1]
             cur = 1 - cur
-            p[b] = dst[r + 1]
-        for b in range(n_bins):
-            h2 = hrow[b] * hrow[b]
-            p2 = p[b] * p[b]
-            s = h2 + p2
-            out[i, b] = stack[row, b] * (h2 / s if s > 0 else 0.0)
+        for i in range(g0, g1):
+            row = k + i
+            # Median across time of each bin: insertion sort of its n_history values.
+            if i < short:
+                for b in range(n_bins):
+                    hrow[b] = h[i, b]
+            elif n_history == 5:
+                # The default: a median-of-5 network (the middle of a2 and the
+                # middle two of a0, a1, a3, a4).
+                for b in range(n_bins):
+                    a0 = stack[row - 4, b]
+                    a1 = stack[row - 3, b]
+                    a2 = stack[row - 2, b]
+                    a3 = stack[row - 1, b]
+                    a4 = stack[row, b]
+                    u0 = max(min(a0, a1), min(a3, a4))
+                    u1 = min(max(a0, a1), max(a3, a4))
+                    hrow[b] = max(min(a2, max(u0, u1)), min(u0, u1))
+            else:
+                for b in range(n_bins):
+                    for j in range(n_history):
+                        v = stack[row - n_history + 1 + j, b]
+                        q = j
+                        while q > 0 and col[q - 1] > v:
+                            col[q] = col[q - 1]
+                            q -= 1
+                        col[q] = v
+                    if n_history % 2:
+                        hrow[b] = col[mid]
+                    else:
+                        hrow[b] = (col[mid - 1] + col[mid]) / 2.0
+            pi = p[i - g0]
+            for b in range(n_bins):
+                h2 = hrow[b] * hrow[b]
+                p2 = pi[b] * pi[b]
+                s = h2 + p2
+                out[i, b] = stack[row, b] * (h2 / s if s > 0 else 0.0)
 
 
 def _harmonic_frames(stack: np.ndarray, k: int, n_history: int, width: int) -> np.ndarray:
@@ -1793,6 +1806,9 @@ class HarmonicSeparator:
     def reset(self) -> None:
         """Forget the frames before: the next block starts a new stream."""
         self._history: np.ndarray | None = None  # the last n_history - 1 frames (frames x n_bins)
+        # Work space of process (the history, then the new frames), kept from
+        # call to call: no fresh ~2 MB array, and its page faults, per block.
+        self._work = np.empty((0, self.n_bins))
 
     def process(self, spectra) -> np.ndarray:
         """Harmonic part of the next frames (unvalidated magnitude spectra, shape (n_bins, m)).
@@ -1804,13 +1820,17 @@ class HarmonicSeparator:
         """
         s = np.asarray(spectra, dtype=np.float64)
         m = s.shape[1]
-        mags = np.ascontiguousarray(s[self.first_bin : self.first_bin + self.n_bins].T)  # (m, n_bins)
         if m == 0:
-            return mags.T.copy()
-        stack = mags if self._history is None else np.concatenate([self._history, mags])
-        k = stack.shape[0] - m  # frames of history before the first new one
+            return np.empty((self.n_bins, 0))
+        k = 0 if self._history is None else self._history.shape[0]  # frames of history before the first new one
+        if self._work.shape[0] < k + m:
+            self._work = np.empty((k + m, self.n_bins))
+        stack = self._work[: k + m]  # (k + m, n_bins), frames as rows
+        if k:
+            stack[:k] = self._history
+        stack[k:] = s[self.first_bin : self.first_bin + self.n_bins].T
         cur = _harmonic_frames(stack, k, self.n_history, self.width)  # (m, n_bins)
-        self._history = stack[max(stack.shape[0] - (self.n_history - 1), 0):].copy()
+        self._history = stack[max(k + m - (self.n_history - 1), 0):].copy()
         return cur.T
 
 
