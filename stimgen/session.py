@@ -148,9 +148,12 @@ class StreamScorer:
     left and right ear): two channels stay two ears (the model's binaural
     stage compares them; their mean would turn a binaural beat into a
     monaural one), one channel is mono.  They are resampled to the model
-    rate with a streaming ``soxr`` resampler (quality "HQ", as
-    :func:`resonance.score_signal`) and given to
-    :meth:`resonance.Scorer.process`.
+    rate with streaming ``soxr`` resamplers (quality "HQ", as
+    :func:`resonance.score_signal`), one per channel: soxr resamples each
+    channel of a multichannel stream on its own, so the samples are the same
+    bits as one (m, n_channels) stream's, without interleaving each block
+    into a transposed copy and back.  They are given to
+    :meth:`resonance.Scorer.process` as (n_channels, m) rows.
 
     Parameters
     ----------
@@ -165,31 +168,35 @@ class StreamScorer:
 
         self.scorer = Scorer(harmonics)
         self._sr, self._model_sr = int(sr), MODEL_SR
-        self._resampler = None
+        self._resamplers = None
         self._n_channels = None
+        self._mono = None  # blocks of shape (m,)
 
     def process(self, y) -> None:
         """Feed a block, shape (n_channels, m) or (m,); every block has the channel count of the first."""
         y = np.asarray(y, dtype=np.float64)
-        frames = y.T if y.ndim == 2 else y  # soxr takes (m, n_channels)
         if self._n_channels is None:
-            self._n_channels = 1 if frames.ndim == 1 else frames.shape[1]
+            self._mono = y.ndim == 1
+            self._n_channels = 1 if self._mono else y.shape[0]
             if self._sr != self._model_sr:
                 import soxr
 
-                self._resampler = soxr.ResampleStream(self._sr, self._model_sr, self._n_channels,
-                                                      dtype="float64", quality="HQ")
-        if self._resampler is not None:
-            frames = self._resampler.resample_chunk(np.ascontiguousarray(frames))
-        self._feed(frames)
+                self._resamplers = [soxr.ResampleStream(self._sr, self._model_sr, 1, dtype="float64", quality="HQ")
+                                    for _ in range(self._n_channels)]
+        if self._resamplers is None:
+            self._feed(y)
+        elif y.ndim == 1:
+            self._feed(self._resamplers[0].resample_chunk(y))
+        else:
+            self._feed(np.stack([r.resample_chunk(np.ascontiguousarray(x)) for r, x in zip(self._resamplers, y)]))
 
-    def _feed(self, frames) -> None:
-        if frames.shape[0]:
-            self.scorer.process(frames.T if frames.ndim == 2 else frames)
+    def _feed(self, y) -> None:
+        if y.shape[-1]:
+            self.scorer.process(y)
 
     def result(self):
-        """Flush the resampler and return the :class:`resonance.ScoreResult`."""
-        if self._resampler is not None:
-            shape = (0,) if self._n_channels == 1 else (0, self._n_channels)
-            self._feed(self._resampler.resample_chunk(np.zeros(shape), last=True))
+        """Flush the resamplers and return the :class:`resonance.ScoreResult`."""
+        if self._resamplers is not None:
+            tails = [r.resample_chunk(np.zeros(0), last=True) for r in self._resamplers]
+            self._feed(tails[0] if self._mono else np.stack(tails))
         return self.scorer.result()

@@ -115,3 +115,37 @@ def test_bad_option_values_are_one_line_errors(tmp_path):
         assert done.stderr.startswith("stimgen: error: ") and message in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
     assert not any(Path(tmp_path).iterdir())
+
+
+@pytest.mark.parametrize("name, values", [
+    ("files", [("a.flac",), ("a.flac", "b dir/c.wav", ""), ()]),
+    ("entry_regions", [("auditory=0,1",), ("rA1", "premotor=2;3"), (), None]),
+])
+def test_plain_lists_are_typers_lists(name, values):
+    """`stimgen score FILE...` and `--entry-regions`: the same values as Typer's (Pydantic) conversion."""
+    command = typer.main.get_command(app)
+    sub = command.commands["score"]
+    ctx = sub.make_context("score", ["a.flac"], resilient_parsing=True)
+    param = {p.name: p for p in sub.params}[name]
+    typers = type(param).get_runtime_param(param)
+    _plain_value(param)
+    ours = param.get_runtime_param()
+    assert ours is not typers
+    for value in values:
+        got = ours.coerce(value, param=param, ctx=ctx)
+        want = typers.coerce(value, param=param, ctx=ctx)
+        assert type(got) is type(want) and got == want and [type(v) for v in got] == [type(v) for v in want], value
+
+
+def test_score_starts_without_pydantic(tmp_path):
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = ['stimgen', 'score', {str(tmp_path / 'missing.flac')!r}, '--entry-regions', 'auditory=0']\n"
+        "try:\n"
+        "    runpy.run_module('stimgen', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('pydantic' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.splitlines()[-1] == "False", done.stdout + done.stderr

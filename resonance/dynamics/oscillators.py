@@ -33,8 +33,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from .._jit import njit
 from ..errors import ParameterError
 from ..validation import check_float
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from .._jit import njit
 from .._lfilter import lfilter
 
 from .oscillators import RegionalOscillators, delay_steps, kuramoto_order

@@ -26,8 +26,8 @@ mixes scored low").
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from .._jit import njit
 from .loops import SectionRecurrence
 from .precision import SinkPrecision
 from .sinks import OnsetSinks, TimingTolerance, _output, combine_predictions

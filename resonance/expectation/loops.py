@@ -21,8 +21,8 @@ or two; beyond it the sound must recur as a section to be absorbed.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from .._jit import njit
 from .sinks import RecurrenceSink
 
 __all__ = ["SectionRecurrence"]

@@ -76,8 +76,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
+from .._jit import njit
 from ..dynamics import effective_pulse_response
 from ..validation import check_float, check_int
 

@@ -19,8 +19,8 @@ running average of its gain; :meth:`reset` starts a new stimulus.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 from scipy.ndimage import median_filter
+from .._jit import njit
 from .._lfilter import lfilter
 
 __all__ = ["MOD_FLOOR_FILTERS", "ModulationDrive", "OnsetDrive", "modulation_coherence", "rhythm_coherence"]

@@ -90,8 +90,8 @@ from importlib import resources
 
 import numpy as np
 import scipy.fft
-from numba import njit
 
+from .._jit import njit
 from ..errors import DataFileError, ParameterError
 from ..validation import check_finite_array, check_float, check_int
 

@@ -35,9 +35,11 @@ from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, types
+from numba import types
 from numba.core import cgutils
 from numba.core.extending import intrinsic
+
+from .._jit import njit
 
 __all__ = ["band_flux_db"]
 

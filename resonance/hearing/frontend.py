@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.fft
-from numba import njit
 from numpy.lib.stride_tricks import as_strided
 
+from .._jit import njit
 from .binaural import BINAURAL_MAX_HZ, correlation_from_sums
 from .flux import _band_sums, _running_max, _support, band_flux_db
 from ..validation import check_finite_array, check_float, check_int

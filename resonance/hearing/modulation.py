@@ -23,8 +23,8 @@ model step.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from .._jit import njit
 from ..validation import check_float, check_int
 
 __all__ = ["ModulationFilterbank", "modulation_rates_hz"]

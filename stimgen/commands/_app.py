@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
+import typing
 import warnings
 from pathlib import Path
 
@@ -95,6 +96,10 @@ _PLAIN_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
 _PLAIN_FLOAT = re.compile(r"-?(?:[0-9]{1,30}(?:\.[0-9]{0,30})?|\.[0-9]{1,30})(?:[eE][-+]?[0-9]{1,3})?")
 
 
+#: What :meth:`_PlainValue.plain` returns for a value that Typer must convert.
+_NOT_PLAIN = object()
+
+
 class _PlainValue:
     """Typer's conversion of a plain ``str`` / ``int`` / ``float`` / ``Path`` parameter, without Pydantic.
 
@@ -118,9 +123,14 @@ class _PlainValue:
         self.coerce_path = coerce_path
 
     def coerce(self, value, param, ctx):
-        kind = self.kind
         if value is None:  # as Typer's RuntimeParam.coerce for a single value
             return None
+        got = self.plain(value, param, ctx)
+        return self.typer_runtime().coerce(value, param=param, ctx=ctx) if got is _NOT_PLAIN else got
+
+    def plain(self, value, param, ctx):
+        """``value`` converted as Typer would, or :data:`_NOT_PLAIN` (Typer must convert it)."""
+        kind = self.kind
         if isinstance(value, str):
             if kind is str:
                 return value
@@ -136,18 +146,55 @@ class _PlainValue:
                     pass
         elif type(value) is kind and kind in (int, float):  # a default of the right type
             return value
-        return self.typer_runtime().coerce(value, param=param, ctx=ctx)
+        return _NOT_PLAIN
+
+
+class _PlainList:
+    """Typer's conversion of a ``list[str]`` / ``list[Path]`` parameter (``nargs=-1`` or repeated), without Pydantic.
+
+    Typer gives ``()`` for no value and a list of the items, each converted
+    as one value (:class:`_PlainValue`); a value with an item that is not
+    plain goes to Typer's conversion whole (its results and messages).
+    ``stimgen score FILE...`` and ``--entry-regions`` are such parameters.
+    """
+
+    def __init__(self, item: _PlainValue):
+        self.item = item
+
+    def coerce(self, value, param, ctx):
+        if value is None:  # as Typer's RuntimeParam.coerce for a multi-value parameter
+            return ()
+        if isinstance(value, (list, tuple)):
+            items = [self.item.plain(v, param, ctx) if isinstance(v, str) else _NOT_PLAIN for v in value]
+            if not any(v is _NOT_PLAIN for v in items):
+                return items
+        return self.item.typer_runtime().coerce(value, param=param, ctx=ctx)
 
 
 def _plain_kind(param):
-    """``str``, ``int``, ``float`` or ``Path`` if :class:`_PlainValue` may convert ``param``, else None."""
+    """``str``, ``int``, ``float`` or ``Path`` if :class:`_PlainValue` may convert ``param``, else None.
+
+    For a multi-value parameter (``nargs=-1`` or repeated) annotated ``list[str]`` or
+    ``list[Path]``: ``(list, str)`` or ``(list, Path)`` (:class:`_PlainList`).
+    """
     desc = getattr(param, "type_descriptor", None)
     info = getattr(desc, "parameter_info", None)
-    if info is None or desc.file_annotation is not None or param.multiple or param.nargs != 1:
+    if info is None or desc.file_annotation is not None:
         return None
     if getattr(info, "parser", None) is not None:
         return None
     annotation = desc.annotation
+    if param.multiple or param.nargs == -1:
+        if param.multiple and param.nargs != 1:
+            return None
+        args = typing.get_args(annotation)
+        if typing.get_origin(annotation) is not list or len(args) != 1:
+            return None
+        if args[0] is str or (args[0] is Path and getattr(info, "path_type", None) in (None, Path)):
+            return (list, args[0])
+        return None
+    if param.nargs != 1:
+        return None
     if annotation in (str, bool):  # bool: an unset flag's None (Typer converts true/false values itself)
         return annotation
     if annotation in (int, float) and info.min is None and info.max is None and not info.clamp:
@@ -180,7 +227,10 @@ def _plain_value(param) -> None:
         return
     param._stimgen_plain = True
     kind = _plain_kind(param)
-    if kind is not None:
+    if isinstance(kind, tuple):  # (list, item kind)
+        plain = _PlainList(_PlainValue(kind[1], param.get_runtime_param, coerce_cli_path))
+        param.get_runtime_param = lambda plain=plain: plain
+    elif kind is not None:
         plain = _PlainValue(kind, param.get_runtime_param, coerce_cli_path)
         param.get_runtime_param = lambda plain=plain: plain
 

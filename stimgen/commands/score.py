@@ -28,12 +28,14 @@ its error in ``--out``); the others are still scored, and the exit code is
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
 
 from ._app import EXIT_USER_ERROR, app, user_errors
 from ._connectome import connectome_option, echo_warnings, entry_regions_option
+from .generate import _may_be_terminal
 
 __all__ = ["LONG_FILE_S", "AUTO_CLUSTER_MIN_FILES", "OUT_FORMATS", "expand_inputs", "record_from_row",
            "score_command"]
@@ -176,11 +178,13 @@ class _LibraryProgress:
         self.n_done = 0
 
     def start(self, n_files: int) -> None:
+        if n_files < 2 or not _may_be_terminal(sys.stderr):  # rich (0.05 s to import) only where it may show
+            return
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         console = Console(stderr=True)
-        if not console.is_terminal or n_files < 2:
+        if not console.is_terminal:
             return
         self._progress = Progress(
             TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
