@@ -29,8 +29,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 from numpy.lib.stride_tricks import sliding_window_view
+
+from .._jit import njit
 from .._lfilter import lfilter
 
 from ..validation import check_float, check_int
