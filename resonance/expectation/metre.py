@@ -1043,6 +1043,7 @@ class MetreModel:
         """
         if not self._ready:
             self._setup()
+        peak_bpm = check_float("peak_bpm", peak_bpm, low=0.0, high=10_000.0, low_inclusive=False)
         n = self.n_frames_
         ac = self._ac
         if n < 2 or ac[0] <= 0.0:
