@@ -563,3 +563,51 @@ def test_pruned_metre_follows_a_tempo_change_as_the_full_filter():
     assert np.abs(a.certainty - b.certainty).max() < 0.01
     assert b.certainty[-200:].mean() > 0.5  # locked on to the new tempo
     assert abs(pruned.pulse_z() / full.pulse_z() - 1.0) < 0.01
+
+
+def _clicks(bpm, seconds):
+    n = int(seconds * FRAME_HZ)
+    o = np.zeros((1, n))
+    o[0, np.floor(np.arange(0, n, 60.0 * FRAME_HZ / bpm)).astype(int)] = 1.0
+    return o
+
+
+@pytest.mark.parametrize("bpm", [47.5, 50.0, 57.5])
+def test_a_short_slow_click_train_is_not_read_at_its_double(bpm):
+    """After 10 s of slow clicks the filter's posterior still leans to the preferred double rate; the level
+    choice (pulse and bar support times the period preference) reads the click rate, because the accents
+    recur at the click period and its multiples as much as at the double's."""
+    model = MetreModel(frame_rate_hz=FRAME_HZ)
+    model.process(_clicks(bpm, 10.0))
+    assert abs(model.tempo_bpm() / bpm - 1.0) < 0.04, (model.tempo_bpm(), model.metrical_salience(model.tempo_bpm()))
+
+
+@pytest.mark.parametrize("bpm", [150.0, 165.0, 177.5, 185.0])
+def test_the_level_choice_does_not_halve_fast_clicks(bpm):
+    """Clicks support their half rate exactly as much as their own: the period preference alone (which favours
+    the half of a fast rate) never overturns the filter's level."""
+    for seconds in (10.0, 20.0):
+        model = MetreModel(frame_rate_hz=FRAME_HZ)
+        model.process(_clicks(bpm, seconds))
+        assert abs(model.tempo_bpm() / bpm - 1.0) < 0.04, (seconds, model.tempo_bpm())
+
+
+def test_accent_autocorrelation_is_that_of_the_accents_for_any_block_split():
+    rng = np.random.default_rng(5)
+    n = int(25 * FRAME_HZ)
+    o = np.zeros((2, n))
+    beats = np.floor(np.arange(3, n, 60.0 * FRAME_HZ / 70.0)).astype(int)
+    o[0, beats] = 1.0
+    o[1, (beats[:-1] + np.diff(beats) // 2)] = rng.uniform(0.2, 0.6, beats.size - 1)
+    whole = MetreModel(frame_rate_hz=FRAME_HZ)
+    acc = whole.process(o).o
+    lags = whole._ac.size
+    direct = np.array([acc[lag:] @ acc[: n - lag] for lag in range(lags)])
+    np.testing.assert_allclose(whole._ac, direct, rtol=1e-12, atol=1e-12)
+    split = MetreModel(frame_rate_hz=FRAME_HZ)
+    cuts = np.sort(rng.choice(np.arange(1, n), 12, replace=False))
+    for part in np.split(o, cuts, axis=1):
+        split.process(part)
+    np.testing.assert_array_equal(split._ac, whole._ac)
+    assert split.tempo_bpm() == whole.tempo_bpm()
+    assert split.metrical_salience(whole.tempo_bpm()) == whole.metrical_salience(whole.tempo_bpm())
