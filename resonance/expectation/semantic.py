@@ -411,9 +411,9 @@ class SpeechDetector:
         padded = np.zeros((X.shape[0], n_fft))
         padded[:, : X.shape[1]] = X
         spec = scipy.fft.rfft(padded, axis=1)
-        pspec = np.zeros(spec.shape, dtype=np.complex128)
-        pspec.real = spec.real**2 + spec.imag**2
-        acf = scipy.fft.irfft(pspec, n=n_fft, axis=1)
+        spec.real = spec.real**2 + spec.imag**2  # the power spectrum, in place
+        spec.imag = 0.0
+        acf = scipy.fft.irfft(spec, n=n_fft, axis=1)
         peak = acf[:, self._lag_lo : self._lag_hi + 1].max(axis=1)
         zero = acf[:, 0]
         harm = np.zeros(S.shape[1])
