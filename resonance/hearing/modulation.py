@@ -198,6 +198,7 @@ class ModulationFilterbank:
         self._dc = None
         self._acc = np.zeros((self.n_channels, self.rates_hz_.size))
         self._n_acc = 0
+        self._power_buf = None
 
     def process(self, env: np.ndarray) -> np.ndarray:
         """Analyse the next envelope frames.
@@ -232,7 +233,11 @@ class ModulationFilterbank:
         logref = lifted - k * t
         self._dc = logref[:, -1:]
         x = np.exp(logenv - logref) - 1.0  # in [-1, 0]: dips below the recent peak
-        power = np.empty((C, J, n))
+        # One buffer for the per-frame power, kept while the blocks keep their
+        # length (a fresh array of a few MB per block costs its page faults).
+        power = self._power_buf
+        if power is None or power.shape != (C, J, n):
+            power = self._power_buf = np.empty((C, J, n))
         _filter_power(np.ascontiguousarray(x), self._den_a, self._num_re, self._num_im, self._z, self._w, power)
         # Step averages, carrying the partial step across calls.
         S = self.step
