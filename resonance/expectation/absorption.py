@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .._pool import pool_max
 from .loops import SectionRecurrence
 from .precision import SinkPrecision
 from .sinks import OnsetSinks, TimingTolerance, _output, combine_predictions
@@ -194,7 +195,7 @@ class OnsetAbsorption:
         pool = self.pool
         n_steps = o.shape[1] // self.step
         # Sinks on pooled events (43 Hz), predictions held over each pool.
-        pooled = o.reshape(B, -1, pool).max(axis=2)
+        pooled = pool_max(o, pool)
         recurring = np.zeros((B, n_steps))
         if self._rec is None:
             # Without the recurrence sink the band sinks forget at the plain
