@@ -157,7 +157,9 @@ class OnsetAbsorption:
             # unpredicted (resonance.expectation.loops).
             # It predicts from one period ago as far as the sound has been
             # recurring without new events: fully for a loop, hardly in varied music.
-            pred[:, span] = (1.0 - g) * rec.process(np.maximum(o - p, 0.0))
+            residual = o - p
+            np.maximum(residual, 0.0, out=residual)
+            np.multiply(rec.process(residual), 1.0 - g, out=pred[:, span])
             recurring[:, k] = (1.0 - g) * rec.reliability_[:, -1]
             lag = int(rec.lags_[rec._best[0]])
             self._novel = _novelty(full, H + k * spb, spb, lag, self._seen, self._jnd, rec.decay_, self._novel)
