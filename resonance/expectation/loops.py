@@ -37,7 +37,10 @@ def _section_block(full, j0, m, lo, hi, agree, present, a, prior, choose, state,
     sums per lag ``lo..hi``; ``state`` holds the chosen lag's index and
     reliability, chosen anew when ``choose``.
     The present sum uses ``max(x, y) = x + y - min(x, y)``, so only frames
-    with an event cost a pass over the lags.
+    with an event cost a pass over the lags.  Indices that run backwards
+    through memory are unsigned (all are >= 0: the block has ``hi + 1``
+    frames of past before it), so that the loops over the lags compile
+    without a wrap-around test per element and vectorise.
     """
     B = full.shape[0]
     n_l = hi - lo + 1
@@ -67,17 +70,18 @@ def _section_block(full, j0, m, lo, hi, agree, present, a, prior, choose, state,
     n_q = hi + m - lo
     top = j0 + m - 1 - lo
     col = np.zeros(n_q)
+    top_u = np.uint64(top)
     for b in range(B):
         for u in range(n_q):
-            col[u] += full[b, top - u]
+            col[u] += full[b, top_u - np.uint64(u)]
     w = a ** (m - 1)
     for t in range(m):
         now_sum = 0.0
         for b in range(B):
             now_sum += full[b, j0 + t]
-        u0 = m - 1 - t  # frame j0 + t - lo - i is index u0 + i
+        u0 = np.uint64(m - 1 - t)  # frame j0 + t - lo - i is index u0 + i
         for i in range(n_l):
-            present[i] += w * (now_sum + col[u0 + i])
+            present[i] += w * (now_sum + col[u0 + np.uint64(i)])
         w /= a
     # Recurring strength min(x, widened past), and the min(x, past) that the
     # present sum takes off, only for frames with an event.
@@ -85,17 +89,17 @@ def _section_block(full, j0, m, lo, hi, agree, present, a, prior, choose, state,
     wrow = np.empty(n_q)
     for b in range(B):
         for u in range(n_q):
-            k = top - u
+            k = top_u - np.uint64(u)
             row[u] = full[b, k]
             wrow[u] = max(full[b, k - 1], max(full[b, k], full[b, k + 1]))
         w = a ** (m - 1)
         for t in range(m):
             x = full[b, j0 + t]
             if x > 0.0:
-                u0 = m - 1 - t
+                u0 = np.uint64(m - 1 - t)
                 for i in range(n_l):
-                    agree[i] += w * min(x, wrow[u0 + i])
-                    present[i] -= w * min(x, row[u0 + i])
+                    agree[i] += w * min(x, wrow[u0 + np.uint64(i)])
+                    present[i] -= w * min(x, row[u0 + np.uint64(i)])
             w /= a
 
 
