@@ -153,16 +153,24 @@ class StreamScorer:
     channel of a multichannel stream on its own, so the samples are the same
     bits as one (m, n_channels) stream's, without interleaving each block
     into a transposed copy and back.  They are given to
-    :meth:`resonance.Scorer.process` as (n_channels, m) rows.
+    :meth:`resonance.Scorer.process` as (n_channels, m) rows, gathered into
+    blocks of at least ``block_s`` seconds (:func:`resonance.score_file`'s
+    10 s): the scorer's cost per block (buffers, per-stage set-up) is then
+    paid once per 10 s rather than once per rendered section (~3 s), and
+    its result does not depend on the split beyond float rounding (relative
+    ~1e-11 on the score).
 
     Parameters
     ----------
     harmonics : resonance.Harmonics
     sr : int
         Rate of the blocks.
+    block_s : float
+        Least duration (s) of the blocks handed to the scorer; the last one
+        may be shorter.
     """
 
-    def __init__(self, harmonics, *, sr: int):
+    def __init__(self, harmonics, *, sr: int, block_s: float = 10.0):
         from resonance import Scorer
         from resonance.hearing.frontend import MODEL_SR
 
@@ -171,6 +179,9 @@ class StreamScorer:
         self._resamplers = None
         self._n_channels = None
         self._mono = None  # blocks of shape (m,)
+        self._block_n = max(int(round(float(block_s) * MODEL_SR)), 1)
+        self._pending: list = []  # resampled samples not yet given to the scorer
+        self._n_pending = 0
 
     def process(self, y) -> None:
         """Feed a block, shape (n_channels, m) or (m,); every block has the channel count of the first."""
@@ -184,7 +195,7 @@ class StreamScorer:
                 self._resamplers = [soxr.ResampleStream(self._sr, self._model_sr, 1, dtype="float64", quality="HQ")
                                     for _ in range(self._n_channels)]
         if self._resamplers is None:
-            self._feed(y)
+            self._feed(y.copy())  # kept until a block is full: the caller may reuse its buffer
         elif y.ndim == 1:
             self._feed(self._resamplers[0].resample_chunk(y))
         else:
@@ -192,11 +203,22 @@ class StreamScorer:
 
     def _feed(self, y) -> None:
         if y.shape[-1]:
-            self.scorer.process(y)
+            self._pending.append(y)
+            self._n_pending += y.shape[-1]
+            if self._n_pending >= self._block_n:
+                self._flush()
+
+    def _flush(self) -> None:
+        """Give the gathered samples to the scorer as one block."""
+        if self._n_pending:
+            block = self._pending[0] if len(self._pending) == 1 else np.concatenate(self._pending, axis=-1)
+            self._pending, self._n_pending = [], 0
+            self.scorer.process(block)
 
     def result(self):
-        """Flush the resamplers and return the :class:`resonance.ScoreResult`."""
+        """Flush the resamplers and the gathered samples; return the :class:`resonance.ScoreResult`."""
         if self._resamplers is not None:
             tails = [r.resample_chunk(np.zeros(0), last=True) for r in self._resamplers]
             self._feed(tails[0] if self._mono else np.stack(tails))
+        self._flush()
         return self.scorer.result()

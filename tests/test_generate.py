@@ -171,6 +171,49 @@ def test_generate_scores_the_two_ears_as_score_does_for_the_written_file(tmp_pat
     assert theirs > 0 and ours == pytest.approx(theirs, rel=0.02)
 
 
+def test_stream_scorer_gathers_sections_into_blocks_without_changing_the_score(default_harmonics):
+    """Sections gathered into 10 s scorer blocks score as when each section is its own block (float rounding)."""
+    from stimgen.session import StreamScorer
+
+    rng = np.random.default_rng(5)
+    y = 0.05 * rng.standard_normal((2, 44100 * 14))
+    y[0] += 0.2 * np.sin(2 * np.pi * 200.0 * np.arange(y.shape[1]) / 44100)
+    cuts = [0, 30000, 141120, 141121, 400000, y.shape[1]]
+    scores, calls = [], []
+    for block_s in (10.0, 1e-6):
+        s = StreamScorer(default_harmonics, sr=44100, block_s=block_s)
+        n = []
+        process = s.scorer.process
+        s.scorer.process = lambda b, n=n, process=process: n.append(b.shape[-1]) or process(b)
+        for a, b in zip(cuts[:-1], cuts[1:]):
+            s.process(y[:, a:b])
+        scores.append(s.result().score)
+        calls.append(n)
+    # Gathered: one full block and the rest; per section: the sections with output (a 1-sample one has none
+    # yet) and the resamplers' tail.
+    assert len(calls[0]) == 2 and calls[0][0] >= 220500 and len(calls[1]) == 5
+    assert sum(calls[0]) == sum(calls[1])
+    assert scores[0] > 0 and scores[0] == pytest.approx(scores[1], rel=1e-9)
+
+
+def test_stream_scorer_keeps_its_own_copy_of_model_rate_blocks(default_harmonics):
+    """At the model rate a block is kept until the scorer block is full: reusing the caller's buffer changes nothing."""
+    from resonance.hearing.frontend import MODEL_SR
+    from stimgen.session import StreamScorer
+
+    rng = np.random.default_rng(6)
+    y = 0.1 * rng.standard_normal((2, MODEL_SR * 6))
+    want = StreamScorer(default_harmonics, sr=MODEL_SR)
+    want.process(y)
+    got = StreamScorer(default_harmonics, sr=MODEL_SR)
+    buf = np.empty((2, MODEL_SR * 2))
+    for i in range(3):
+        buf[...] = y[:, i * buf.shape[1] : (i + 1) * buf.shape[1]]
+        got.process(buf)
+    buf[...] = 0.0
+    assert got.result().score == want.result().score
+
+
 def test_binaural_is_stereo_and_noted():
     preset = validate_preset({"name": "b", "purpose": "p", "layers": [{"kind": "binaural", "follow_arc": False}]})
     y, info = render_preset(preset, duration_s=5.0)
