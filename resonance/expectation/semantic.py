@@ -106,10 +106,9 @@ from __future__ import annotations
 from types import MappingProxyType
 
 import numpy as np
-import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.ndimage import uniform_filter1d
 
+from .._scipy_compiled import irfft, next_fast_len, rfft, uniform_filter1d
 from ..errors import ParameterError
 from ..validation import check_finite_array, check_float, check_int
 
@@ -402,9 +401,9 @@ class SpeechDetector:
         X = X - uniform_filter1d(X, size=self._smooth_bins, axis=1, mode="nearest")
         # Autocorrelation by FFT, zero-padded to at least 2 n (no wrap-around)
         # at a length with small prime factors.
-        n_fft = scipy.fft.next_fast_len(2 * X.shape[1], real=True)
-        spec = scipy.fft.rfft(X, n=n_fft, axis=1)
-        acf = scipy.fft.irfft(spec.real**2 + spec.imag**2, n=n_fft, axis=1)
+        n_fft = next_fast_len(2 * X.shape[1], real=True)
+        spec = rfft(X, n_fft, axis=1)
+        acf = irfft(spec.real**2 + spec.imag**2, n_fft, axis=1)
         peak = acf[:, self._lag_lo : self._lag_hi + 1].max(axis=1)
         zero = acf[:, 0]
         harm = np.zeros(S.shape[1])
