@@ -394,6 +394,8 @@ class Scorer:
         self._cons.process(spectrum, harmonic=harmonic)
 
     def _advance(self, n_steps: int) -> None:
+        from ._pool import pool_max, pool_mean  # strided pooling, the same bits as a reshaped max/mean
+
         cfg = self.config_
         B = cfg.n_bands
         n_env = n_steps * _STEP
@@ -409,7 +411,7 @@ class Scorer:
         # (resonance.expectation.absorption).
         f = self._f_buf[:, :n_env]
         self._f_buf = self._f_buf[:, n_env:]
-        certainty = self._expect.process_onsets(f.reshape(B, -1, _POOL).max(axis=2))
+        certainty = self._expect.process_onsets(pool_max(f, _POOL))
         error, predicted, recurring = self._absorb.process(o, certainty)
         # A chord event's content is predicted apart from its timing (the
         # metrics count its surprise as the sum of the two parts): of the
@@ -449,7 +451,7 @@ class Scorer:
         acc["semantic"] += float((o * s).sum())
         acc["harmonic"] += float((harmonic * (1.0 - s)).sum())
         drive = np.concatenate([neutral, total], axis=0)
-        drive = drive.reshape(2 * B, -1, _POOL).mean(axis=2)  # to the bank's rate
+        drive = pool_mean(drive, _POOL)  # to the bank's rate
         z = self._bank.process(drive)  # (2B, J, n_steps)
         e_n, e_t, rp, pulse = self._onset_drive.process(z)
         # Power of each mode at each rhythm rate (for mode consonance): of the

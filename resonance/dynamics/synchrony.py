@@ -23,6 +23,7 @@ import math
 import numpy as np
 from .._jit import njit
 from .._lfilter import lfilter
+from .._pool import pool_sum
 
 from .oscillators import RegionalOscillators, delay_steps, kuramoto_order
 
@@ -187,7 +188,7 @@ class Synchrony:
         B = self.config.n_bands
         n_env = o.shape[1]
         u_b = np.concatenate([o, o.sum(axis=0, keepdims=True)], axis=0)  # (B+1, n_env)
-        u_b = u_b.reshape(B + 1, n_env // OSC_FRAMES, OSC_FRAMES).sum(axis=2)
+        u_b = pool_sum(u_b, OSC_FRAMES)
         u = (self._entry @ u_b)[:, None, :]  # (R, 1, n_osc)
         pre = self._osc.state.copy()
         states = self._osc.process(u)  # (R, F, n_osc)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import njit
+from .._pool import pool_max
 from .loops import SectionRecurrence
 from .precision import SinkPrecision
 from .sinks import OnsetSinks, TimingTolerance, _output, combine_predictions
@@ -156,7 +157,9 @@ class OnsetAbsorption:
             # unpredicted (resonance.expectation.loops).
             # It predicts from one period ago as far as the sound has been
             # recurring without new events: fully for a loop, hardly in varied music.
-            pred[:, span] = (1.0 - g) * rec.process(np.maximum(o - p, 0.0))
+            residual = o - p
+            np.maximum(residual, 0.0, out=residual)
+            np.multiply(rec.process(residual), 1.0 - g, out=pred[:, span])
             recurring[:, k] = (1.0 - g) * rec.reliability_[:, -1]
             lag = int(rec.lags_[rec._best[0]])
             self._novel = _novelty(full, H + k * spb, spb, lag, self._seen, self._jnd, rec.decay_, self._novel)
@@ -194,7 +197,7 @@ class OnsetAbsorption:
         pool = self.pool
         n_steps = o.shape[1] // self.step
         # Sinks on pooled events (43 Hz), predictions held over each pool.
-        pooled = o.reshape(B, -1, pool).max(axis=2)
+        pooled = pool_max(o, pool)
         recurring = np.zeros((B, n_steps))
         if self._rec is None:
             # Without the recurrence sink the band sinks forget at the plain

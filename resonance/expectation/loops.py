@@ -37,7 +37,10 @@ def _section_block(full, j0, m, lo, hi, agree, present, a, prior, choose, state,
     sums per lag ``lo..hi``; ``state`` holds the chosen lag's index and
     reliability, chosen anew when ``choose``.
     The present sum uses ``max(x, y) = x + y - min(x, y)``, so only frames
-    with an event cost a pass over the lags.
+    with an event cost a pass over the lags.  Indices that run backwards
+    through memory are unsigned (all are >= 0: the block has ``hi + 1``
+    frames of past before it), so that the loops over the lags compile
+    without a wrap-around test per element and vectorise.
     """
     B = full.shape[0]
     n_l = hi - lo + 1
@@ -67,17 +70,18 @@ def _section_block(full, j0, m, lo, hi, agree, present, a, prior, choose, state,
     n_q = hi + m - lo
     top = j0 + m - 1 - lo
     col = np.zeros(n_q)
+    top_u = np.uint64(top)
     for b in range(B):
         for u in range(n_q):
-            col[u] += full[b, top - u]
+            col[u] += full[b, top_u - np.uint64(u)]
     w = a ** (m - 1)
     for t in range(m):
         now_sum = 0.0
         for b in range(B):
             now_sum += full[b, j0 + t]
-        u0 = m - 1 - t  # frame j0 + t - lo - i is index u0 + i
+        u0 = np.uint64(m - 1 - t)  # frame j0 + t - lo - i is index u0 + i
         for i in range(n_l):
-            present[i] += w * (now_sum + col[u0 + i])
+            present[i] += w * (now_sum + col[u0 + np.uint64(i)])
         w /= a
     # Recurring strength min(x, widened past), and the min(x, past) that the
     # present sum takes off, only for frames with an event.
@@ -85,17 +89,17 @@ def _section_block(full, j0, m, lo, hi, agree, present, a, prior, choose, state,
     wrow = np.empty(n_q)
     for b in range(B):
         for u in range(n_q):
-            k = top - u
+            k = top_u - np.uint64(u)
             row[u] = full[b, k]
             wrow[u] = max(full[b, k - 1], max(full[b, k], full[b, k + 1]))
         w = a ** (m - 1)
         for t in range(m):
             x = full[b, j0 + t]
             if x > 0.0:
-                u0 = m - 1 - t
+                u0 = np.uint64(m - 1 - t)
                 for i in range(n_l):
-                    agree[i] += w * min(x, wrow[u0 + i])
-                    present[i] -= w * min(x, row[u0 + i])
+                    agree[i] += w * min(x, wrow[u0 + np.uint64(i)])
+                    present[i] -= w * min(x, row[u0 + np.uint64(i)])
             w /= a
 
 
@@ -120,6 +124,13 @@ class SectionRecurrence(RecurrenceSink):
         self._agree = np.zeros((1, n_l))  # summed over the bands
         self._present = np.zeros((1, n_l))
         self._state = np.zeros(2)
+        # Work space kept from call to call: the history (the last
+        # lag_max_ + 1 frames) ends at column _pos, the new frames follow it;
+        # the history moves back to the start only when the room runs out
+        # (no fresh concatenation of the whole history per model step).
+        H = self.lag_max_ + 1
+        self._full = np.zeros((self.n_bands, H + max(4 * H, 64 * self.block_frames)))
+        self._pos = H
 
     def process(self, o: np.ndarray) -> np.ndarray:
         """Predict each frame from the section's recurrence, then learn from it.
@@ -138,29 +149,34 @@ class SectionRecurrence(RecurrenceSink):
         o = np.asarray(o, dtype=float)
         B, n = o.shape
         H = self.lag_max_ + 1
-        full = np.concatenate([self._hist, o], axis=1)  # frame H + j is o[:, j]
-        out = np.empty_like(o)
-        self.reliability_ = np.empty_like(o)
+        pos = self._pos
+        if pos + n > self._full.shape[1]:
+            full = np.zeros((B, H + max(4 * H, 64 * self.block_frames, n)))
+            full[:, :H] = self._full[:, pos - H : pos]
+            self._full, pos = full, H
+        full = self._full
+        full[:, pos : pos + n] = o  # frame pos + j is o[:, j]; the frames before it its past
+        self._pos = pos + n
+        out = np.empty((B, n))
+        self.reliability_ = np.empty((B, n))
         start = 0
         while start < n:
             # Blocks are counted from the start of the stimulus; a block cut
             # by the input's end is finished, with the lag kept, next time.
             offset = self._frame % self.block_frames
             stop = min(n, start + self.block_frames - offset)
-            self._run(full, H + start, stop - start, offset == 0, out[:, start:stop])
-            self.reliability_[:, start:stop] = self._r[:, None]
-            self._frame += stop - start
+            m = stop - start
+            pred = out if m == n else np.empty((B, m))
+            _section_block(full, pos + start, m, self.lag_min_, self.lag_max_, self._agree[0], self._present[0],
+                           self.decay_, self.prior_events, offset == 0, self._state, pred)
+            if m != n:
+                out[:, start:stop] = pred
+            self._best[:] = int(self._state[0])
+            self._r[:] = self._state[1]
+            self.reliability_[:, start:stop] = self._state[1]
+            self._frame += m
             start = stop
-        self._hist = full[:, -H:]
         return out
-
-    def _run(self, full, j0, m, choose, out) -> None:
-        pred = np.empty((self.n_bands, m))
-        _section_block(full, j0, m, self.lag_min_, self.lag_max_, self._agree[0], self._present[0],
-                       self.decay_, self.prior_events, choose, self._state, pred)
-        self._best[:] = int(self._state[0])
-        self._r[:] = self._state[1]
-        out[:] = pred
 
     @property
     def lag_s(self) -> float:

@@ -312,6 +312,12 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
     have1 = False
     lk = lik
     dfac = np.zeros(T)
+    # The no-accent likelihood of each whole cycle, read for every dormant
+    # cycle every frame: a table of T values that stays in the core's cache
+    # (the prefix products span hundreds of kilobytes; same values).
+    pfull = np.empty(T)
+    for j in range(T):
+        pfull[j] = pre[pstart[j] + lengths[j]]
     r_s, ob, bb, rate, r_now, wn = sc[0], sc[1], sc[2], sc[3], sc[4], sc[5]
     eps = 1e-6
     scale = 1.0  # alpha is kept unnormalised within a call; its sum is 1 / scale
@@ -342,7 +348,7 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
                 # The end slot spent the frames since the update at the
                 # positions just before the end.
                 r = g - 1 - last[j]
-                f = pre[pstart[j] + L] * ipre[pstart[j] + L - r] * lnorm[j]
+                f = pfull[j] * ipre[pstart[j] + L - r] * lnorm[j]
                 dfac[j] = f
                 leave[j] = alpha[end] * f
             left += leave[j]

@@ -401,9 +401,18 @@ class SpeechDetector:
         X = X - uniform_filter1d(X, size=self._smooth_bins, axis=1, mode="nearest")
         # Autocorrelation by FFT, zero-padded to at least 2 n (no wrap-around)
         # at a length with small prime factors.
+        # The padding is written here, and the power spectrum handed to the
+        # inverse transform as complex: the same transforms, value for value,
+        # as rfft(X, n=n_fft) and irfft of the real power, but SciPy pads a
+        # short input, and converts a real one, on slow paths (4x the
+        # transform itself for these sizes).
         n_fft = next_fast_len(2 * X.shape[1], real=True)
-        spec = rfft(X, n_fft, axis=1)
-        acf = irfft(spec.real**2 + spec.imag**2, n_fft, axis=1)
+        padded = np.zeros((X.shape[0], n_fft))
+        padded[:, : X.shape[1]] = X
+        spec = rfft(padded, axis=1)
+        spec.real = spec.real**2 + spec.imag**2  # the power spectrum, in place
+        spec.imag = 0.0
+        acf = irfft(spec, n_fft, axis=1)
         peak = acf[:, self._lag_lo : self._lag_hi + 1].max(axis=1)
         zero = acf[:, 0]
         harm = np.zeros(S.shape[1])

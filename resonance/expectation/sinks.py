@@ -76,8 +76,14 @@ def event_strength(onset_db: np.ndarray, *, jnd_db: float = 1.0, scale_db: float
     >>> float(event_strength(np.array([0.5]))[0])
     0.0
     """
-    x = np.maximum(np.asarray(onset_db, dtype=float) - jnd_db, 0.0)
-    return -np.expm1(-x / scale_db)
+    x = np.asarray(onset_db, dtype=float) - jnd_db
+    # Most frames hold no event: the saturation is computed only where the
+    # rise exceeds the JND (elsewhere it is exactly 0; NaN stays NaN).
+    out = np.zeros(x.shape)
+    idx = np.flatnonzero(~(x <= 0.0))
+    if idx.size:
+        out.reshape(-1)[idx] = -np.expm1(-x.reshape(-1)[idx] / scale_db)
+    return out if out.ndim else out[()]
 
 
 @dataclass

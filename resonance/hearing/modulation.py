@@ -42,6 +42,35 @@ def modulation_rates_hz(*, fmin_hz: float = 0.5, fmax_hz: float = 64.0, per_octa
     return fmin_hz * 2.0 ** (np.arange(n + 1) / per_octave)
 
 
+@njit(inline="always")
+def _section_step(xt, s, a1, a2, a3, a4, c0r, c1r, c2r, c1i, c2i):  # pragma: no cover  (compiled)
+    """One sample of one filter (:func:`_filter_power`): new state ``s`` and the output power."""
+    z0, z1, z2, z3, e0, e1 = s
+    y = z0 + xt * 1.0
+    z0 = z1 + xt * 0.0 - y * a1
+    z1 = z2 + xt * 0.0 - y * a2
+    z2 = z3 + xt * 0.0 - y * a3
+    z3 = xt * 0.0 - y * a4
+    zr = c0r * y
+    zr += c1r * e1
+    zr += c2r * e0
+    zi = c1i * e1
+    zi += c2i * e0
+    pw = zr * zr
+    pw += zi * zi
+    return (z0, z1, z2, z3, e1, y), pw
+
+
+@njit(inline="always")
+def _load(z, w, c, j):  # pragma: no cover  (compiled)
+    return (z[c, j, 0], z[c, j, 1], z[c, j, 2], z[c, j, 3], w[c, j, 0], w[c, j, 1])
+
+
+@njit(inline="always")
+def _store(z, w, c, j, s):  # pragma: no cover  (compiled)
+    z[c, j, 0], z[c, j, 1], z[c, j, 2], z[c, j, 3], w[c, j, 0], w[c, j, 1] = s
+
+
 @njit(cache=True, nogil=True)
 def _filter_power(x, den, num_re, num_im, z, w, power):  # pragma: no cover  (compiled)
     """Power of every channel of ``x`` in every modulation filter, states updated in place.
@@ -51,34 +80,43 @@ def _filter_power(x, den, num_re, num_im, z, w, power):  # pragma: no cover  (co
     with numerator ``[1]``, operation for operation), then the 3-tap complex
     FIR ``num`` on its output and the squared modulus.  ``z`` (C, J, 4) is
     the recursion's state, ``w`` (C, J, 2) its last two outputs.
+
+    Four channels are run side by side through the same filter: each
+    recursion is a chain of dependent operations (its latency, not the
+    arithmetic, sets the pace), and four independent chains overlap in the
+    processor.  Each channel's operations and their order are those of one
+    channel alone, so the values do not depend on the grouping.
     """
     C, n = x.shape
     J = den.shape[0]
-    for c in range(C):
-        for j in range(J):
-            a1, a2, a3, a4 = den[j, 1], den[j, 2], den[j, 3], den[j, 4]
-            c0r, c1r, c2r = num_re[j, 0], num_re[j, 1], num_re[j, 2]
-            c1i, c2i = num_im[j, 1], num_im[j, 2]
-            z0, z1, z2, z3 = z[c, j, 0], z[c, j, 1], z[c, j, 2], z[c, j, 3]
-            e0, e1 = w[c, j, 0], w[c, j, 1]
+    for j in range(J):
+        a1, a2, a3, a4 = den[j, 1], den[j, 2], den[j, 3], den[j, 4]
+        c0r, c1r, c2r = num_re[j, 0], num_re[j, 1], num_re[j, 2]
+        c1i, c2i = num_im[j, 1], num_im[j, 2]
+        c = 0
+        while c + 4 <= C:
+            sa, sb, sc, sd = _load(z, w, c, j), _load(z, w, c + 1, j), _load(z, w, c + 2, j), _load(z, w, c + 3, j)
             for t in range(n):
-                xt = x[c, t]
-                y = z0 + xt * 1.0
-                z0 = z1 + xt * 0.0 - y * a1
-                z1 = z2 + xt * 0.0 - y * a2
-                z2 = z3 + xt * 0.0 - y * a3
-                z3 = xt * 0.0 - y * a4
-                zr = c0r * y
-                zr += c1r * e1
-                zr += c2r * e0
-                zi = c1i * e1
-                zi += c2i * e0
-                pw = zr * zr
-                pw += zi * zi
-                power[c, j, t] = pw
-                e0, e1 = e1, y
-            z[c, j, 0], z[c, j, 1], z[c, j, 2], z[c, j, 3] = z0, z1, z2, z3
-            w[c, j, 0], w[c, j, 1] = e0, e1
+                sa, pa = _section_step(x[c, t], sa, a1, a2, a3, a4, c0r, c1r, c2r, c1i, c2i)
+                sb, pb = _section_step(x[c + 1, t], sb, a1, a2, a3, a4, c0r, c1r, c2r, c1i, c2i)
+                sc, pc = _section_step(x[c + 2, t], sc, a1, a2, a3, a4, c0r, c1r, c2r, c1i, c2i)
+                sd, pd = _section_step(x[c + 3, t], sd, a1, a2, a3, a4, c0r, c1r, c2r, c1i, c2i)
+                power[c, j, t] = pa
+                power[c + 1, j, t] = pb
+                power[c + 2, j, t] = pc
+                power[c + 3, j, t] = pd
+            _store(z, w, c, j, sa)
+            _store(z, w, c + 1, j, sb)
+            _store(z, w, c + 2, j, sc)
+            _store(z, w, c + 3, j, sd)
+            c += 4
+        while c < C:  # the channels left over, one at a time
+            sa = _load(z, w, c, j)
+            for t in range(n):
+                sa, pa = _section_step(x[c, t], sa, a1, a2, a3, a4, c0r, c1r, c2r, c1i, c2i)
+                power[c, j, t] = pa
+            _store(z, w, c, j, sa)
+            c += 1
 
 
 class ModulationFilterbank:
@@ -160,6 +198,7 @@ class ModulationFilterbank:
         self._dc = None
         self._acc = np.zeros((self.n_channels, self.rates_hz_.size))
         self._n_acc = 0
+        self._power_buf = None
 
     def process(self, env: np.ndarray) -> np.ndarray:
         """Analyse the next envelope frames.
@@ -194,7 +233,11 @@ class ModulationFilterbank:
         logref = lifted - k * t
         self._dc = logref[:, -1:]
         x = np.exp(logenv - logref) - 1.0  # in [-1, 0]: dips below the recent peak
-        power = np.empty((C, J, n))
+        # One buffer for the per-frame power, kept while the blocks keep their
+        # length (a fresh array of a few MB per block costs its page faults).
+        power = self._power_buf
+        if power is None or power.shape != (C, J, n):
+            power = self._power_buf = np.empty((C, J, n))
         _filter_power(np.ascontiguousarray(x), self._den_a, self._num_re, self._num_im, self._z, self._w, power)
         # Step averages, carrying the partial step across calls.
         S = self.step
