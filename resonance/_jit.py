@@ -14,7 +14,10 @@ imported.  :func:`njit` is :func:`numba.njit`; with ``cache=True`` its
 dispatcher loads cached code with just that (:class:`LightCache`), and leaves
 the full refresh to a real compilation (Numba's compiler refreshes the
 contexts itself before compiling).  The machine code run is the same either way,
-so results are bit-identical.
+so results are bit-identical.  Loading also registers SciPy's compiled BLAS
+table first (:func:`resonance._scipy_compiled.cython_blas`): the loading of
+many kernels imports Numba's NumPy support, whose BLAS check would otherwise
+run :mod:`scipy.linalg`'s ``__init__`` (0.1-0.4 s of CPU).
 
 A kernel whose cached object refers to a symbol that only the full refresh
 registers (the hash secret of ``numba.cpython.hashing``, used by hashing in
@@ -29,6 +32,8 @@ import functools
 import numba
 from numba.core.caching import FunctionCache
 from numba.core.runtime import rtsys
+
+from ._scipy_compiled import cython_blas
 
 __all__ = ["njit", "LightCache"]
 
@@ -60,6 +65,7 @@ class LightCache(FunctionCache):
     """
 
     def load_overload(self, sig, target_context):
+        cython_blas()  # before Numba's NumPy support checks for BLAS: no scipy.linalg
         rtsys.initialize(target_context)  # the runtime (NRT) the loaded code calls; cheap after the first
         with self._guard_against_spurious_io_errors():
             return self._load_overload(sig, target_context)

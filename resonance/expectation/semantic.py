@@ -106,10 +106,9 @@ from __future__ import annotations
 from types import MappingProxyType
 
 import numpy as np
-import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.ndimage import uniform_filter1d
 
+from .._scipy_compiled import irfft, next_fast_len, rfft, uniform_filter1d
 from ..errors import ParameterError
 from ..validation import check_finite_array, check_float, check_int
 
@@ -407,13 +406,13 @@ class SpeechDetector:
         # as rfft(X, n=n_fft) and irfft of the real power, but SciPy pads a
         # short input, and converts a real one, on slow paths (4x the
         # transform itself for these sizes).
-        n_fft = scipy.fft.next_fast_len(2 * X.shape[1], real=True)
+        n_fft = next_fast_len(2 * X.shape[1], real=True)
         padded = np.zeros((X.shape[0], n_fft))
         padded[:, : X.shape[1]] = X
-        spec = scipy.fft.rfft(padded, axis=1)
+        spec = rfft(padded, axis=1)
         spec.real = spec.real**2 + spec.imag**2  # the power spectrum, in place
         spec.imag = 0.0
-        acf = scipy.fft.irfft(spec, n=n_fft, axis=1)
+        acf = irfft(spec, n_fft, axis=1)
         peak = acf[:, self._lag_lo : self._lag_hi + 1].max(axis=1)
         zero = acf[:, 0]
         harm = np.zeros(S.shape[1])

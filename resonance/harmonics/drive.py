@@ -19,9 +19,9 @@ running average of its gain; :meth:`reset` starts a new stimulus.
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import median_filter
 from .._jit import njit
 from .._lfilter import lfilter
+from .._scipy_compiled import median_filter
 
 __all__ = ["MOD_FLOOR_FILTERS", "ModulationDrive", "OnsetDrive", "modulation_coherence", "rhythm_coherence"]
 
@@ -144,7 +144,12 @@ def _mode_energy(a, transfer_power, gain, j0, c, e, rate):  # pragma: no cover -
             for t in range(n):
                 e[k, c, t] += gain[j, t] * p[t]
             if c == 1:
-                rate[k, j] = p.sum()
+                # Summed in order from 0, as Numba's ``p.sum()`` does (the same bits), without the
+                # array-method typing that makes a cached kernel load Numba's NumPy support (and scipy.linalg).
+                total = 0.0
+                for t in range(n):
+                    total += p[t]
+                rate[k, j] = total
             i += 2 * n
 
 

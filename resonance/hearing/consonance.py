@@ -89,9 +89,9 @@ from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
-import scipy.fft
 
 from .._jit import njit
+from .._scipy_compiled import irfft, next_fast_len, rfft
 from ..errors import DataFileError, ParameterError
 from ..validation import check_finite_array, check_float, check_int
 
@@ -852,7 +852,7 @@ def _template_fft(template: HarmonicTemplate, n_fft: int) -> tuple[np.ndarray, f
     k = np.arange(1, template.n_harmonics + 1, dtype=np.float64)
     offset = _reach_bins(template) * template.step_cents
     t = _gaussians(_CENTS * np.log2(k) + offset, k ** -float(template.rolloff), n_fft, template)
-    return np.conj(scipy.fft.rfft(t)), math.sqrt(float(np.sum(t * t)))
+    return np.conj(rfft(t)), math.sqrt(float(np.sum(t * t)))
 
 
 @functools.lru_cache(maxsize=16)
@@ -862,7 +862,7 @@ def _pitch_sizes(template: HarmonicTemplate) -> tuple[int, int, int]:
     reach = _reach_bins(template)
     n_cand = int(round(_CENTS * (template.octaves_below + template.octaves_above) / step))
     n_t = reach + int(math.ceil(_CENTS * math.log2(template.n_harmonics) / step)) + reach + 1
-    return reach, n_cand, scipy.fft.next_fast_len(n_cand + n_t, real=True)
+    return reach, n_cand, next_fast_len(n_cand + n_t, real=True)
 
 
 def _harmonicities(partials, template: HarmonicTemplate) -> list[float]:
@@ -895,7 +895,7 @@ def _harmonicities(partials, template: HarmonicTemplate) -> list[float]:
         t_hat, t_norm = _template_fft(template, n_fft)
         # Linear correlation over the first n_fft bins: candidate c sits at bin
         # reach + c; bins beyond n_fft cannot meet the template of any candidate.
-        y = scipy.fft.irfft(scipy.fft.rfft(np.array(rows), axis=1) * t_hat, n=n_fft, axis=1)
+        y = irfft(rfft(np.array(rows), axis=1) * t_hat, n_fft, axis=1)
         for q, r in enumerate(where):
             out[r] = float(_kl_bits(y[q], n_cand, max(scales[q] * t_norm, 1e-300)))
     return out

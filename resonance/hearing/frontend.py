@@ -21,10 +21,10 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.fft
 from numpy.lib.stride_tricks import as_strided
 
 from .._jit import njit
+from .._scipy_compiled import pocketfft, rfft
 from .binaural import BINAURAL_MAX_HZ, correlation_from_sums
 from .flux import _band_sums, _running_max, _support, band_flux_db
 from ..validation import check_finite_array, check_float, check_int
@@ -39,29 +39,18 @@ MODEL_SR = 22050
 _CHUNK = 256
 
 
-@functools.cache
 def _r2c():
     """SciPy's compiled real FFT (``pypocketfft.r2c``), which can write into a given array; or None.
 
     :func:`scipy.fft.rfft` calls it with a fresh output array each time;
     writing the spectra of each chunk of frames into one reused array
     instead keeps that array in cache and costs about a quarter less per
-    transform.  Used only if it gives the bits of :func:`scipy.fft.rfft`
-    on a probe (any failure, or another SciPy layout: None, and
-    :func:`_rfft_rows` calls :func:`scipy.fft.rfft`).
+    transform.  Loaded without :mod:`scipy.fft` by
+    :func:`resonance._scipy_compiled.pocketfft` (None: another SciPy layout,
+    and :func:`_rfft_rows` calls :func:`scipy.fft.rfft`).
     """
-    try:
-        from scipy.fft._pocketfft import pypocketfft
-
-        r2c = pypocketfft.r2c
-        x = np.random.default_rng(0).standard_normal((3, 96)).astype(np.float32)
-        out = np.empty((3, 49), dtype=np.complex64)
-        got = r2c(x, (1,), True, 0, out, 1)
-        if got is out and np.array_equal(out.view(np.uint32), scipy.fft.rfft(x, axis=-1).view(np.uint32)):
-            return r2c
-    except Exception:  # noqa: BLE001 - any failure: scipy.fft.rfft itself
-        pass
-    return None
+    fft = pocketfft()
+    return None if fft is None else fft.r2c
 
 
 def _rfft_rows(x: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -70,10 +59,7 @@ def _rfft_rows(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     Returns the spectra: ``out`` itself, or (without the compiled FFT of
     :func:`_r2c`) a new array.
     """
-    r2c = _r2c()
-    if r2c is None:
-        return scipy.fft.rfft(x, axis=-1)
-    return r2c(x, (1,), True, 0, out, 1)
+    return rfft(x, axis=-1, out=out if _r2c() is not None else None)
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:

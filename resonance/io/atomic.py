@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from pathlib import Path
 
 __all__ = ["atomic_path"]
@@ -47,7 +46,9 @@ def atomic_path(path, *, suffix: str = ".tmp"):
     """
     path = Path(path)
     for _ in range(100):
-        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}{suffix}"
+        # os.urandom, not the secrets module: the same random hex name, without importing
+        # random, base64, hmac and OpenSSL into every process that writes.
+        tmp = path.parent / f".{path.name}.{os.urandom(6).hex()}{suffix}"
         try:
             # os.open with 0o666 honours the umask, unlike tempfile's 0o600.
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))

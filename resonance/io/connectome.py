@@ -267,13 +267,16 @@ def _parse_matrix_text(text: str, name: str, *, delimiter: str | None) -> tuple[
                 f"{name}: line {line} has {len(row)} values but line {rows[0][0]} has {width}; "
                 "every row must have the same number of values (is the file truncated?)"
             )
-    values = np.empty((len(rows), width), dtype=np.float64)
-    for k, (line, row) in enumerate(rows):
-        for j, cell in enumerate(row):
-            try:
-                values[k, j] = float(cell)
-            except ValueError:
-                raise DataFileError(f"{name}: line {line} holds {cell!r}; only numbers are allowed") from None
+    try:  # every cell by float(), in one pass (a bad cell is then found and named below)
+        values = np.array([list(map(float, row)) for _, row in rows], dtype=np.float64).reshape(len(rows), width)
+    except ValueError:
+        for line, row in rows:
+            for cell in row:
+                try:
+                    float(cell)
+                except ValueError:
+                    raise DataFileError(f"{name}: line {line} holds {cell!r}; only numbers are allowed") from None
+        raise  # pragma: no cover - float() failed above, so a cell fails here too
 
     labels: list[str] | None = None
     if header is not None:
