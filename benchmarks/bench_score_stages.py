@@ -124,17 +124,18 @@ def stage_times(path, *, harmonics) -> tuple[dict, float, float]:
     """CPU seconds per stage of scoring ``path``, the total, and the score.
 
     The file is read as :func:`resonance.score_file` reads it (one
-    ``Scorer``, 10 s blocks).
+    ``Scorer``, blocks of :data:`resonance.io.scoring.SCORE_BLOCK_S`).
     """
     from resonance.hearing.frontend import MODEL_SR
     from resonance.io.audio import AudioReader
+    from resonance.io.scoring import SCORE_BLOCK_S
     from resonance.scorer import Scorer
 
     timers = _Timers()
     undo = _install(timers)
     try:
         t0 = time.process_time()
-        reader = iter(AudioReader(path, sr=MODEL_SR, block_s=10.0, dtype=np.float32, mono=False))
+        reader = iter(AudioReader(path, sr=MODEL_SR, block_s=SCORE_BLOCK_S, dtype=np.float32, mono=False))
         scorer = Scorer(harmonics)
         read = 0.0
         while True:

@@ -154,9 +154,10 @@ class StreamScorer:
     bits as one (m, n_channels) stream's, without interleaving each block
     into a transposed copy and back.  They are given to
     :meth:`resonance.Scorer.process` as (n_channels, m) rows, gathered into
-    blocks of at least ``block_s`` seconds (:func:`resonance.score_file`'s
-    10 s): the scorer's cost per block (buffers, per-stage set-up) is then
-    paid once per 10 s rather than once per rendered section (~3 s), and
+    blocks of at least ``block_s`` seconds (by default
+    :data:`resonance.io.scoring.SCORE_BLOCK_S`, 20 s, as :func:`resonance.score_file`):
+    the scorer's cost per block (buffers, per-stage set-up) is then paid
+    once per 20 s rather than once per rendered section (~3 s), and
     its result does not depend on the split beyond float rounding (relative
     ~1e-11 on the score).
 
@@ -165,15 +166,18 @@ class StreamScorer:
     harmonics : resonance.Harmonics
     sr : int
         Rate of the blocks.
-    block_s : float
+    block_s : float or None
         Least duration (s) of the blocks handed to the scorer; the last one
-        may be shorter.
+        may be shorter.  None: :data:`resonance.io.scoring.SCORE_BLOCK_S`.
     """
 
-    def __init__(self, harmonics, *, sr: int, block_s: float = 10.0):
+    def __init__(self, harmonics, *, sr: int, block_s: float | None = None):
         from resonance import Scorer
         from resonance.hearing.frontend import MODEL_SR
+        from resonance.io.scoring import SCORE_BLOCK_S
 
+        if block_s is None:
+            block_s = SCORE_BLOCK_S
         self.scorer = Scorer(harmonics)
         self._sr, self._model_sr = int(sr), MODEL_SR
         self._resamplers = None

@@ -16,10 +16,18 @@ from ..hearing.frontend import MODEL_SR
 from ..config import ModelConfig
 from ..scorer import Scorer
 
-__all__ = ["score_file"]
+__all__ = ["score_file", "SCORE_BLOCK_S"]
+
+#: Seconds of audio handed to the scorer per call when a file is scored (engineering choice, measured
+#: on 10.7 min of real mixes, CPU of the whole score, least of 3, one core: 10 s blocks 2.61-2.85 s,
+#: 20 s 2.29, 30 s 2.27-2.41, 60 s 2.55; peak RSS 237 / 277 / 304 MB for 10 / 20 / 30 s).  Every
+#: stage streams, so the result does not depend on the block size beyond float rounding (scores
+#: within 1.3e-11 relative across these sizes); the cost per call (buffers, per-stage set-up,
+#: Python) is paid half as often as with 10 s blocks, and memory stays bounded by the block.
+SCORE_BLOCK_S = 20.0
 
 
-def score_file(path, *, harmonics, config: ModelConfig | None = None, block_s: float = 10.0, on_progress=None):
+def score_file(path, *, harmonics, config: ModelConfig | None = None, block_s: float = SCORE_BLOCK_S, on_progress=None):
     """Score an audio file, streaming it block by block (bounded memory).
 
     Parameters
@@ -31,7 +39,7 @@ def score_file(path, *, harmonics, config: ModelConfig | None = None, block_s: f
     config : ModelConfig or None
         Model constants.
     block_s : float
-        Seconds of audio decoded per block.
+        Seconds of audio decoded per block (default :data:`SCORE_BLOCK_S`, 20 s).
     on_progress : callable or None
         Called as ``on_progress(seconds_done, seconds_total)`` after each block.
 
