@@ -17,12 +17,10 @@ cannot be found) goes to :func:`scipy.signal.lfilter` itself.
 from __future__ import annotations
 
 import functools
-import importlib
-import importlib.util
-import os
-import sys
 
 import numpy as np
+
+from ._scipy_compiled import scipy_compiled
 
 __all__ = ["lfilter", "scipy_signal_module"]
 
@@ -34,26 +32,10 @@ def scipy_signal_module(module: str):
     Used here for ``_sigtools`` and by :mod:`stimgen.mastering._kernels` for
     ``_sosfilt``.  If :mod:`scipy.signal` is already imported, its own module
     is returned; any failure (another SciPy layout) gives None, and the
-    callers then use :mod:`scipy.signal` itself.
+    callers then use :mod:`scipy.signal` itself.  The loading is
+    :func:`resonance._scipy_compiled.scipy_compiled`'s.
     """
-    name = f"scipy.signal.{module}"
-    try:
-        if name in sys.modules or "scipy.signal" in sys.modules:  # already paid for: take it from there
-            return importlib.import_module(name)
-        import scipy
-
-        folder = os.path.join(os.path.dirname(scipy.__file__), "signal")
-        files = [f for f in os.listdir(folder) if f.startswith(module + ".") and f.endswith((".so", ".pyd"))]
-        if len(files) != 1:
-            return None
-        spec = importlib.util.spec_from_file_location(name, os.path.join(folder, files[0]))
-        loaded = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(loaded)
-        # Registered under its own name, so a later ``import scipy.signal`` reuses this one.
-        sys.modules.setdefault(name, loaded)
-        return loaded
-    except Exception:  # noqa: BLE001 - any failure: the callers use scipy.signal itself
-        return None
+    return scipy_compiled("signal", module)
 
 
 def _linear_filter():

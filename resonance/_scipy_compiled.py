@@ -9,7 +9,7 @@ compiled modules that import nothing of that: the real FFTs and
 :func:`scipy.fft.next_fast_len` (``scipy/fft/_pocketfft/pypocketfft``), and
 :func:`scipy.ndimage.median_filter` and :func:`scipy.ndimage.uniform_filter1d`
 (``scipy/ndimage/_nd_image``).  :func:`scipy_compiled` loads such a module on
-its own, without its package's ``__init__`` (as :mod:`resonance._lfilter` does
+its own, without its package's ``__init__`` (:mod:`resonance._lfilter` uses it
 for :func:`scipy.signal.lfilter`), and the functions here hand it the arrays
 and arguments exactly as SciPy's public functions do, so the results are the
 same bits (``tests/test_startup.py`` compares them on random input).  Anything
