@@ -62,6 +62,15 @@ def _generate_params():
     return ctx, {p.name: p for p in sub.params}
 
 
+def _ours_and_typers(param):
+    """The parameter's conversion after ``_plain_value``, and Typer's own (Pydantic) one; not the same object."""
+    typers = type(param).get_runtime_param(param)
+    _plain_value(param)
+    ours = param.get_runtime_param()
+    assert ours is not typers
+    return ours, typers
+
+
 @pytest.mark.parametrize("name, spellings", [
     ("duration", ["5", "12.5", "-0.25", "1e3", ".5", "5.", "007.5", "1E-2", "600"]),
     ("seed", ["0", "7", "-3", "123456789012345678"]),
@@ -72,10 +81,7 @@ def _generate_params():
 def test_plain_values_are_typers_values(name, spellings):
     ctx, params = _generate_params()
     param = params[name]
-    typers = type(param).get_runtime_param(param)  # Typer's own (Pydantic) conversion
-    _plain_value(param)
-    ours = param.get_runtime_param()
-    assert ours is not typers
+    ours, typers = _ours_and_typers(param)
     for text in spellings:
         got = ours.coerce(text, param=param, ctx=ctx)
         want = typers.coerce(text, param=param, ctx=ctx)
@@ -127,10 +133,7 @@ def test_plain_lists_are_typers_lists(name, values):
     sub = command.commands["score"]
     ctx = sub.make_context("score", ["a.flac"], resilient_parsing=True)
     param = {p.name: p for p in sub.params}[name]
-    typers = type(param).get_runtime_param(param)
-    _plain_value(param)
-    ours = param.get_runtime_param()
-    assert ours is not typers
+    ours, typers = _ours_and_typers(param)
     for value in values:
         got = ours.coerce(value, param=param, ctx=ctx)
         want = typers.coerce(value, param=param, ctx=ctx)
