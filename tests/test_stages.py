@@ -303,6 +303,36 @@ def test_compiled_flux_rises_equal_the_numpy_maxima(rng):
     assert np.count_nonzero(want) > 100  # the check sees rises, not only zeros
 
 
+def _fma(a: float, b: float, c: float) -> float:
+    """``a * b + c`` rounded once (exact rational arithmetic; Python's int division rounds correctly)."""
+    from fractions import Fraction
+
+    return float(Fraction(a) * Fraction(b) + Fraction(c))
+
+
+@pytest.mark.parametrize("hold", [1, 6, 9])
+def test_compiled_flux_in_chunks_equals_the_per_frame_rises_bit_for_bit(rng, hold):
+    """The chunked flux kernel (several chunks of frames, a call ending inside one) gives the plain form's bits."""
+    from resonance.hearing.flux import _FLUX_CHUNK, band_flux_db
+
+    lag, n, n_bins = 2, 2 * _FLUX_CHUNK + 37, 29
+    bin_db = (rng.random((n, n_bins)) * 40.0).astype(np.float32)
+    fb = rng.random((4, n_bins)) * (rng.random((4, n_bins)) < 0.6)
+    fb /= fb.sum(axis=1, keepdims=True)
+    cut = _FLUX_CHUNK - 3
+    f1, state = band_flux_db(bin_db[:cut], None, lag=lag, hold=hold, fb_norm=fb)
+    f2, _ = band_flux_db(bin_db[cut:], state, lag=lag, hold=hold, fb_norm=fb)
+    span = lag + hold - 1
+    ext = np.concatenate([np.repeat(bin_db[:1], span, axis=0), bin_db])
+    rise = np.maximum(bin_db - np.stack([ext[t : t + hold].max(axis=0) for t in range(n)]), np.float32(0.0))
+    want = np.zeros((4, n))
+    for j in range(4):  # each band's sum in bin order, one rounding per step (a fused multiply-add)
+        for f in np.flatnonzero(fb[j]):
+            want[j] = [_fma(float(r), float(fb[j, f]), w) for r, w in zip(rise[:, f], want[j])]
+    np.testing.assert_array_equal(np.concatenate([f1, f2], axis=1), want)
+    assert np.count_nonzero(want) > 100  # the check sees rises, not only zeros
+
+
 def test_a_legato_semitone_step_of_a_low_tone_is_a_flux_event():
     # A sustained harmonic tone stepping between G3 and G#3 every 0.5 s, phase
     # continuous, at one level (a bowed legato line): the band level does not
@@ -337,6 +367,10 @@ def test_front_end_ffts_into_reused_arrays_are_scipys_bits(rng, n_fft):
     np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))
     if _r2c() is not None:  # the compiled transform wrote into the given rows, no further
         assert np.shares_memory(got, out) and np.isnan(out[7:]).all()
+    # Into columns (the transpose of a C-contiguous array), as the short frames are.
+    cols = np.full((n_fft // 2 + 1, 9), np.nan, dtype=np.complex64)
+    assert _rfft_rows(x, cols[:, :7].T) is not None and np.isnan(cols[:, 7:]).all()
+    np.testing.assert_array_equal(np.ascontiguousarray(cols[:, :7].T).view(np.uint32), want.view(np.uint32))
     # The long spectra of a mono stream: |rfft(frame * window)| * 2 / sum(window).
     fe = FrontEnd()
     y = (rng.standard_normal(3 * fe.n_fft_long) * 0.1).astype(np.float32)

@@ -92,77 +92,110 @@ def _fma(typingctx, a, b, c):  # pragma: no cover  (compiled)
 
 
 @njit(cache=True, nogil=True)
-def _band_sums(x, fb, lo, hi, scale, out):  # pragma: no cover  (compiled)
-    """``out[t, j] = sum_f fb[j, f] * x[t, f] / scale`` in float64, over the bins ``lo[j]:hi[j]``.
+def _band_sums(x, k, fb, lo, hi, scale, acc, out):  # pragma: no cover  (compiled)
+    """``out[j, t] = sum_f fb[j, f] * x[f, t] / scale`` in float64, over the bins ``lo[j]:hi[j]``, for ``t < k``.
 
-    Each sum is one chain of fused multiply-adds in bin order (see
-    :func:`_fma`); eight frames are summed side by side, so that their
-    independent chains fill the pipeline instead of waiting on one another.
+    ``x`` holds one frame per column (bins along axis 0).  Each sum is one
+    chain of fused multiply-adds in bin order (see :func:`_fma`), starting
+    from 0; the frames' chains run side by side in ``acc`` (float64, ``>= k``
+    values), one bin at a time, so that they fill vector registers instead
+    of waiting on one another.
     """
-    n = x.shape[0]
-    t = 0
-    while t + 8 <= n:
-        for j in range(fb.shape[0]):
-            w = fb[j]
-            a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
-            for f in range(lo[j], hi[j]):
-                wf = w[f]
-                a0 = _fma(np.float64(x[t, f]), wf, a0)
-                a1 = _fma(np.float64(x[t + 1, f]), wf, a1)
-                a2 = _fma(np.float64(x[t + 2, f]), wf, a2)
-                a3 = _fma(np.float64(x[t + 3, f]), wf, a3)
-                a4 = _fma(np.float64(x[t + 4, f]), wf, a4)
-                a5 = _fma(np.float64(x[t + 5, f]), wf, a5)
-                a6 = _fma(np.float64(x[t + 6, f]), wf, a6)
-                a7 = _fma(np.float64(x[t + 7, f]), wf, a7)
-            out[t, j] = a0 / scale
-            out[t + 1, j] = a1 / scale
-            out[t + 2, j] = a2 / scale
-            out[t + 3, j] = a3 / scale
-            out[t + 4, j] = a4 / scale
-            out[t + 5, j] = a5 / scale
-            out[t + 6, j] = a6 / scale
-            out[t + 7, j] = a7 / scale
-        t += 8
-    for t in range(t, n):
-        for j in range(fb.shape[0]):
-            w = fb[j]
-            a0 = 0.0
-            for f in range(lo[j], hi[j]):
-                a0 = _fma(np.float64(x[t, f]), w[f], a0)
-            out[t, j] = a0 / scale
+    for j in range(fb.shape[0]):
+        w = fb[j]
+        for t in range(k):
+            acc[t] = 0.0
+        for f in range(lo[j], hi[j]):
+            wf = w[f]
+            xf = x[f]
+            for t in range(k):
+                acc[t] = _fma(np.float64(xf[t]), wf, acc[t])
+        o = out[j]
+        for t in range(k):
+            o[t] = acc[t] / scale
+
+
+#: Frames whose rises are found and summed at a time by :func:`_flux_sums` (engineering choice: the
+#: rises of the front end's 257 bins, ~0.25 MB, stay in cache until summed; the values do not
+#: depend on it).
+_FLUX_CHUNK = 256
 
 
 @njit(cache=True, nogil=True)
-def _rises(prev, bin_db, hold, rise):  # pragma: no cover  (compiled)
-    """Half-wave rectified rise of each bin over the reference, into ``rise`` (n, n_bins).
+def _flux_sums(prev, cols, hold, fb, lo, hi, rise, out):  # pragma: no cover  (compiled)
+    """Band sums of each bin's half-wave rectified rise over its reference, into ``out`` (n_bands, n).
 
-    The frames are ``prev`` followed by ``bin_db``; frame ``t`` of
-    ``bin_db`` is compared with the same bin's maximum over the ``hold``
-    frames from ``t`` of the stream (``span`` frames before it).  Only
-    maxima and one subtraction: the same values as the NumPy form (written
-    as selects, which compile to vector maxima).
+    ``cols`` holds one frame per column (n_bins, n), after the ``span``
+    frames of ``prev`` (n_bins, span).  Frame ``t`` of ``cols`` is compared
+    with the same bin's maximum over the ``hold`` frames from ``t`` of the
+    stream (``span`` frames before it), and
+    ``out[j, t] = sum_f fb[j, f] * max(cols[f, t] - ref[f, t], 0)``
+    (:func:`_band_sums`), :data:`_FLUX_CHUNK` frames at a time (their rises
+    in ``rise``, n_bins x at least :data:`_FLUX_CHUNK`).  Only maxima
+    and one subtraction before the sums: the same values as the NumPy form
+    (written as selects, which compile to vector maxima).
     """
-    span = prev.shape[0]
-    n, nb = bin_db.shape
-    m = n + hold - 1
-    ext = np.empty((m, nb), dtype=bin_db.dtype)  # the frames the references span, contiguous
-    for t in range(m):
-        ext[t] = prev[t] if t < span else bin_db[t - span]
-    zero = bin_db.dtype.type(0.0)
-    for t in range(n):
-        r = rise[t]
-        r[:] = ext[t]
-        for s in range(1, hold):
-            f = ext[t + s]
-            for k in range(nb):
-                v = f[k]
-                c = r[k]
-                r[k] = v if v > c else c
-        x = bin_db[t]
-        for k in range(nb):
-            d = x[k] - r[k]
-            r[k] = d if d > zero else zero
+    nb, n = cols.shape
+    span = prev.shape[1]
+    chunk = _FLUX_CHUNK
+    ext = np.empty(chunk + hold - 1, dtype=cols.dtype)  # one bin's frames that the chunk's references span
+    ref = np.empty(chunk, dtype=cols.dtype)
+    acc = np.empty(chunk)
+    zero = cols.dtype.type(0.0)
+    for t0 in range(0, n, chunk):
+        c = min(chunk, n - t0)
+        rows = c + hold - 1
+        n_prev = min(max(span - t0, 0), rows)  # leading frames taken from prev
+        # (Indices are loop counters from 0 into views: NumPy-style negative
+        # indices would otherwise be checked for, and the loops not vectorised.)
+        ext_x = ext[n_prev:]
+        for f in range(nb):
+            p = prev[f, t0:]
+            x = cols[f, max(t0 + n_prev - span, 0) :]
+            for s in range(n_prev):
+                ext[s] = p[s]
+            for s in range(rows - n_prev):
+                ext_x[s] = x[s]
+            for s in range(c):
+                ref[s] = ext[s]
+            for h in range(1, hold):
+                e = ext[h:]
+                for s in range(c):
+                    v = e[s]
+                    w = ref[s]
+                    ref[s] = v if v > w else w
+            x = cols[f, t0:]
+            q = rise[f]
+            for s in range(c):
+                d = x[s] - ref[s]
+                q[s] = d if d > zero else zero
+        _band_sums(rise, c, fb, lo, hi, 1.0, acc, out[:, t0 : t0 + c])
+
+
+def _band_flux_cols(cols: np.ndarray, prev: np.ndarray, *, hold: int, fb: np.ndarray, lo: np.ndarray,
+                    hi: np.ndarray, rise: np.ndarray | None = None,
+                    out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`band_flux_db` of frames stored as columns: ``cols`` (n_bins, n), state ``prev`` (n_bins, span).
+
+    ``fb`` is the float64 C-contiguous band weights and ``lo``, ``hi`` its
+    :func:`_support`; ``rise`` a working array (n_bins, >= :data:`_FLUX_CHUNK`)
+    of ``cols``' dtype, or None.  Returns the flux (n_bands, n; in ``out``
+    if given) and the state for the next call (n_bins, span).
+    """
+    span = prev.shape[1]
+    n = cols.shape[1]
+    cols = np.ascontiguousarray(cols)
+    # The band sums in float64 (a float32 sum's rounding would depend on how
+    # the stream is split into blocks), frame by frame.
+    flux = np.empty((fb.shape[0], n)) if out is None else out
+    if rise is None:
+        rise = np.empty((cols.shape[0], _FLUX_CHUNK), dtype=cols.dtype)
+    _flux_sums(np.ascontiguousarray(prev, dtype=cols.dtype), cols, hold, fb, lo, hi, rise, flux)
+    if n < span:
+        state = np.ascontiguousarray(np.concatenate([prev, cols], axis=1)[:, -span:])
+    else:
+        state = cols[:, n - span :].copy()
+    return flux, state
 
 
 def band_flux_db(bin_db: np.ndarray, prev: np.ndarray, *, lag: int, hold: int, fb_norm: np.ndarray):
@@ -199,14 +232,7 @@ def band_flux_db(bin_db: np.ndarray, prev: np.ndarray, *, lag: int, hold: int, f
     span = lag + hold - 1
     if prev is None:
         prev = np.repeat(bin_db[:1], span, axis=0)
-    n = bin_db.shape[0]
     fb = np.ascontiguousarray(fb_norm, dtype=np.float64)
     lo, hi = _support(fb)
-    rise = np.empty_like(bin_db)
-    _rises(np.ascontiguousarray(prev, dtype=bin_db.dtype), np.ascontiguousarray(bin_db), hold, rise)
-    # The band sums in float64 (a float32 sum's rounding would depend on how
-    # the stream is split into blocks), frame by frame.
-    flux = np.empty((fb.shape[0], n))
-    _band_sums(rise, fb, lo, hi, 1.0, flux.T)
-    state = np.concatenate([prev, bin_db], axis=0)[-span:] if n < span else bin_db[n - span :].copy()
-    return flux, state
+    flux, state = _band_flux_cols(np.asarray(bin_db).T, np.asarray(prev).T, hold=hold, fb=fb, lo=lo, hi=hi)
+    return flux, state.T.copy()

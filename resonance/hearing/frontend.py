@@ -26,7 +26,7 @@ from numpy.lib.stride_tricks import as_strided
 from .._jit import njit
 from .._scipy_compiled import pocketfft, rfft
 from .binaural import BINAURAL_MAX_HZ, correlation_from_sums
-from .flux import _band_sums, _running_max, _support, band_flux_db
+from .flux import _FLUX_CHUNK, _band_flux_cols, _band_sums, _running_max, _support
 from ..validation import check_finite_array, check_float, check_int
 
 __all__ = ["MODEL_SR", "FrontEnd", "FrontEndFrames", "erb_filterbank"]
@@ -37,6 +37,9 @@ MODEL_SR = 22050
 #: Short frames windowed and transformed at a time (engineering choice: a
 #: working set of ~0.5 MB stays in cache; the values do not depend on it).
 _CHUNK = 256
+
+#: Padding of the rows of the chunk's working arrays (values; see :meth:`FrontEnd._setup`).
+_PAD = 16
 
 
 def _r2c():
@@ -54,12 +57,17 @@ def _r2c():
 
 
 def _rfft_rows(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """``scipy.fft.rfft(x, axis=-1)`` of C-contiguous float32 rows, the same bits, in ``out`` if possible.
+    """``scipy.fft.rfft(x, axis=-1)`` of C-contiguous float32 rows, the same bits, written into ``out``.
 
-    Returns the spectra: ``out`` itself, or (without the compiled FFT of
-    :func:`_r2c`) a new array.
+    ``out`` (complex64, the result's shape) may be strided, e.g. the
+    transpose of a C-contiguous array, which stores each frame's spectrum
+    as a column: the compiled FFT of :func:`_r2c` writes any strides
+    (without it, :func:`scipy.fft.rfft`'s array is copied in).  Returns ``out``.
     """
-    return rfft(x, axis=-1, out=out if _r2c() is not None else None)
+    if _r2c() is not None:
+        return rfft(x, axis=-1, out=out)
+    out[...] = rfft(x, axis=-1)
+    return out
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -67,11 +75,9 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
     return a.shape == b.shape and (a.size == 0 or (a[0] == b[0] and np.array_equal(a, b)))
 
 
-def _copy_ear(left: np.ndarray, both: np.ndarray) -> np.ndarray:
-    """Both ears' spectra, ``(2 k, n_bins)``, from the left ear's ``k`` rows (identical ears)."""
-    k = left.shape[0]
-    if not np.shares_memory(left, both):  # (scipy.fft.rfft's own array)
-        both[:k] = left
+def _copy_ear(both: np.ndarray) -> np.ndarray:
+    """Both ears' spectra, ``(2 k, n_bins)``, with the left ear's ``k`` rows copied to the right's (identical ears)."""
+    k = both.shape[0] // 2
     both[k:] = both[:k]
     return both
 
@@ -161,52 +167,55 @@ def erb_filterbank(*, sr: int, n_fft: int, n_bands: int, fmin_hz: float, fmax_hz
 
 
 @njit(cache=True, nogil=True)
-def _short_bins(spec, k, scale, floor, fb, lo, hi, pref, n_bin_bins, fb_bin, lo_bin, hi_bin,
-                pw, low, bin_pow, band, bin_sums):  # pragma: no cover  (compiled)
+def _short_bins(spec, k, stereo, dual, scale, floor, fb, lo, hi, pref, n_bin_bins, fb_bin, lo_bin, hi_bin,
+                pw, low, acc, bin_pow, band, bin_sums):  # pragma: no cover  (compiled)
     """Ear powers, bin levels and band sums of ``k`` short frames in one pass.
 
-    ``spec`` holds the frames' spectra (complex64), the left ear's ``k``
-    rows then, for stereo, the right ear's.  Per frame: the power of each
-    bin averaged over the ears in float32 (``(p_l + p_r) * 0.5``, each
-    ``p = re * re + im * im``, as NumPy rounds them), into ``pw`` and, as
-    ``max(power * scale, floor)``, into ``bin_pow`` (the caller takes the
-    log); each band's power ``sum_f fb[j, f] * power_f / pref`` into
-    ``band`` (:func:`~resonance.hearing.flux._band_sums`); for stereo, per
-    binaural band, the sums of the interaural cross-power
-    ``re_l re_r + im_l im_r`` and of each ear's power over the first
-    ``n_bin_bins`` bins (kept in ``low``), into ``bin_sums`` (3, k, n).
+    ``spec`` holds the frames' spectra as columns, bins along axis 0, each
+    complex64 value as its (re, im) float32 pair (float32 loads, which
+    vectorise): the left ear's ``k``
+    columns then, for stereo, the right ear's (the left's again if
+    ``dual``: identical ears).  Per frame: the power
+    of each bin averaged over the ears in float32 (``(p_l + p_r) * 0.5``,
+    each ``p = re * re + im * im``, as NumPy rounds them), into ``pw`` and,
+    as ``max(power * scale, floor)``, into ``bin_pow`` (n_bins, k; the
+    caller takes the log); each band's power ``sum_f fb[j, f] * power_f /
+    pref`` into ``band`` (n_bands, k; :func:`~resonance.hearing.flux._band_sums`,
+    the frames side by side in ``acc``); for stereo, per binaural band, the
+    sums of the interaural cross-power ``re_l re_r + im_l im_r`` and of each
+    ear's power over the first ``n_bin_bins`` bins (kept in ``low``), into
+    ``bin_sums`` (3, n_binaural_bands, k).  Every frame's values are its own
+    (no sum runs across frames).
     """
-    n_bins = spec.shape[1]
-    stereo = spec.shape[0] == 2 * k
+    n_bins = spec.shape[0]
+    right = 0 if dual else k  # first column of the right ear
     half = np.float32(0.5)
-    for t in range(k):
-        left = spec[t]
-        p = pw[t]
+    for f in range(n_bins):
+        a = spec[f, : 2 * k]
+        b = spec[f, 2 * right : 2 * (right + k)]
+        p = pw[f]
         if stereo:
-            right = spec[k + t]
-            cr, pl, pr = low[0, t], low[1, t], low[2, t]
-            for f in range(n_bins):
-                a = left[f]
-                b = right[f]
-                p0 = a.real * a.real + a.imag * a.imag
-                p1 = b.real * b.real + b.imag * b.imag
-                p[f] = (p0 + p1) * half
-                if f < n_bin_bins:
-                    pl[f] = p0
-                    pr[f] = p1
-                    cr[f] = a.real * b.real + a.imag * b.imag
+            for t in range(k):
+                p0 = a[2 * t] * a[2 * t] + a[2 * t + 1] * a[2 * t + 1]
+                p1 = b[2 * t] * b[2 * t] + b[2 * t + 1] * b[2 * t + 1]
+                p[t] = (p0 + p1) * half
+            if f < n_bin_bins:
+                cr, pl, pr = low[0, f], low[1, f], low[2, f]
+                for t in range(k):
+                    pl[t] = a[2 * t] * a[2 * t] + a[2 * t + 1] * a[2 * t + 1]
+                    pr[t] = b[2 * t] * b[2 * t] + b[2 * t + 1] * b[2 * t + 1]
+                    cr[t] = a[2 * t] * b[2 * t] + a[2 * t + 1] * b[2 * t + 1]
         else:
-            for f in range(n_bins):
-                a = left[f]
-                p[f] = a.real * a.real + a.imag * a.imag
-        row = bin_pow[t]
-        for f in range(n_bins):
-            v = p[f] * scale
-            row[f] = v if v > floor else floor
-    _band_sums(pw[:k], fb, lo, hi, pref, band)
+            for t in range(k):
+                p[t] = a[2 * t] * a[2 * t] + a[2 * t + 1] * a[2 * t + 1]
+        row = bin_pow[f]
+        for t in range(k):
+            v = p[t] * scale
+            row[t] = v if v > floor else floor
+    _band_sums(pw, k, fb, lo, hi, pref, acc, band)
     if stereo:
         for q in range(3):
-            _band_sums(low[q, :k], fb_bin, lo_bin, hi_bin, 1.0, bin_sums[q])
+            _band_sums(low[q], k, fb_bin, lo_bin, hi_bin, 1.0, acc, bin_sums[q])
 
 
 @njit(cache=True, nogil=True)
@@ -233,17 +242,33 @@ class _Framer:
     """Cut one ear's stream into overlapping short and long windows, keeping the unframed tails.
 
     Both window lengths are cut from one buffer per block (the stream's
-    unframed tail followed by the block), so the block is copied once.
+    unframed tail followed by the block), so the block is copied once, into
+    a buffer kept across blocks (fresh memory costs a page fault per 4 kB
+    the first time it is written: more than the copy).
     """
 
     def __init__(self, sizes):
         self.sizes = tuple(sizes)  # ((n_fft, hop), ...)
-        self.left = [0] * len(self.sizes)  # unframed samples at the end of buf, per window length
-        self.buf = np.zeros(0, dtype=np.float32)
+        self.left = [0] * len(self.sizes)  # unframed samples at the end of the buffer, per window length
+        self._store = np.zeros(0, dtype=np.float32)
+        self._start = self._end = 0  # the unframed tail is _store[_start:_end]
+
+    @property
+    def buf(self) -> np.ndarray:
+        """The unframed tail of the stream (float32)."""
+        return self._store[self._start : self._end]
 
     def push(self, y: np.ndarray) -> list:
-        # Single precision: the frames only feed float32 FFTs.
-        buf = np.concatenate([self.buf, y], dtype=np.float32) if self.buf.size else np.asarray(y, dtype=np.float32)
+        tail = self._end - self._start
+        size = tail + y.size
+        if size > self._store.size:
+            store = np.empty(size, dtype=np.float32)
+            store[:tail] = self.buf
+            self._store = store
+        elif self._start:
+            self._store[:tail] = self.buf  # (NumPy copies overlapping ranges correctly)
+        buf = self._store[:size]
+        buf[tail:] = y  # single precision: the frames only feed float32 FFTs
         out = []
         for i, (n_fft, hop) in enumerate(self.sizes):
             left = self.left[i] + y.size
@@ -254,7 +279,7 @@ class _Framer:
             step = buf.strides[0]
             out.append(as_strided(buf[start:], shape=(n_frames, n_fft), strides=(hop * step, step), writeable=False))
             self.left[i] = left - n_frames * hop
-        self.buf = buf[buf.size - max(self.left) :]
+        self._start, self._end = size - max(self.left), size
         return out
 
 
@@ -359,8 +384,16 @@ class FrontEnd:
         self._win = win
         self._win32 = win.astype(np.float32)
         self._chunk_buf = np.empty((2 * _CHUNK, self.n_fft), dtype=np.float32)  # both ears' windowed frames
-        self._pw_buf = np.empty((_CHUNK, self.n_fft // 2 + 1), dtype=np.float32)  # the chunk's bin powers
-        self._spec_buf = np.empty((2 * _CHUNK, self.n_fft // 2 + 1), dtype=np.complex64)  # the chunk's spectra
+        # The chunk's spectra, bin powers and band sums with one frame per
+        # column: the compiled pass then reads and sums each bin over the
+        # frames with vector instructions.
+        # (Rows padded by _PAD values: rows a power of two apart in memory
+        # compete for the same cache sets.)
+        self._pw_buf = np.empty((self.n_fft // 2 + 1, _CHUNK + _PAD), dtype=np.float32)
+        self._spec_buf = np.empty((self.n_fft // 2 + 1, 2 * _CHUNK + _PAD), dtype=np.complex64)
+        self._spec_pairs = self._spec_buf.view(np.float32)  # (re, im) pairs
+        self._acc_buf = np.empty(_CHUNK)
+        self._bins_buf = np.empty((self.n_fft // 2 + 1) * _CHUNK, dtype=np.float32)
         # 0 dB = a full-scale sine: its power summed over all positive-
         # frequency bins is n_fft * sum(win^2) / 4 (Parseval), so a sine read
         # through a band that spans its main lobe has the right level.
@@ -371,6 +404,7 @@ class FrontEnd:
         self._fb = fb
         self._fb_lo, self._fb_hi = _support(fb)
         self._fb_norm = fb / np.maximum(fb.sum(axis=1, keepdims=True), 1e-12)
+        self._fb_norm_lo, self._fb_norm_hi = _support(self._fb_norm)
         # Binaural bands: those centred below the limit of phase locking,
         # restricted to the bins below it.
         centres = self.band_centres_hz
@@ -379,13 +413,14 @@ class FrontEnd:
         self._n_bin_bins = int(np.count_nonzero(freqs <= BINAURAL_MAX_HZ))
         self._fb_bin = np.ascontiguousarray(fb[: self.n_binaural_bands, : self._n_bin_bins])
         self._fb_bin_lo, self._fb_bin_hi = _support(self._fb_bin)
-        self._low_buf = np.empty((3, _CHUNK, self._n_bin_bins), dtype=np.float32)  # cross power, left, right
+        self._low_buf = np.empty((3, self._n_bin_bins, _CHUNK + _PAD), dtype=np.float32)  # cross power, left, right
         self._win_long = np.hanning(self.n_fft_long + 1)[:-1]
         self._win_long32 = self._win_long.astype(np.float32)
         self._long_chunk = max(1, _CHUNK * self.n_fft // self.n_fft_long)
         self._long_chunk_buf = np.empty((2 * self._long_chunk, self.n_fft_long), dtype=np.float32)
         self._long_spec_buf = np.empty((2 * self._long_chunk, self.n_fft_long // 2 + 1), dtype=np.complex64)
         self._long_scale = 2.0 / self._win_long.sum()
+        self._buffers = {}  # working arrays by name (_work)
         self._lag = max(1, int(round(self.onset_lag_s * sr / self.hop_length)))
         self._hold = max(1, int(round(self.onset_hold_s * sr / self.hop_length)))
         self.reset()
@@ -410,6 +445,19 @@ class FrontEnd:
     def long_freqs_hz(self) -> np.ndarray:
         """Frequency of each bin of the long spectra (Hz)."""
         return np.fft.rfftfreq(self.n_fft_long, d=1.0 / self.sr)
+
+    def _work(self, key: str, shape: tuple, dtype) -> np.ndarray:
+        """A working array of ``shape``: a view of a buffer kept across calls (uninitialised).
+
+        Fresh memory costs a page fault per 4 kB the first time it is
+        written, about as much as the front end's arithmetic on it; the
+        arrays a block works in are reused instead (never those returned).
+        """
+        size = int(np.prod(shape))
+        buf = self._buffers.get(key)
+        if buf is None or buf.size < size or buf.dtype != dtype:
+            buf = self._buffers[key] = np.empty(size, dtype=dtype)
+        return buf[:size].reshape(shape)
 
     def reset(self) -> None:
         """Forget all state (buffers, adaptation)."""
@@ -491,29 +539,41 @@ class FrontEnd:
             floor = 10.0 ** (self.floor_db / 10.0)
             stereo = len(frames) == 2
             n_ears = len(frames)
-            bin_db = np.empty((n, self.n_fft // 2 + 1), dtype=np.float32)
-            band = np.empty((n, B))
-            bin_sums = np.empty((3, n, self.n_binaural_bands) if stereo else (3, 0, 0))
+            n_bins = self.n_fft // 2 + 1
+            band = self._work("band", (n, B), np.float64)
+            bin_sums = self._work("bin_sums", (3, n, self.n_binaural_bands) if stereo else (3, 0, 0), np.float64)
             win = self._chunk_buf
             bin_scale, bin_floor = np.float32(1.0 / self._pref), np.float32(floor)
+            span = self._lag + self._hold - 1
+            flux = np.empty((B, n))
+            rise = self._work("rise", (n_bins, _FLUX_CHUNK + _PAD), np.float32)
             for i in range(0, n, _CHUNK):
                 k = min(_CHUNK, n - i)
                 for c, f in enumerate(frames[:1] if dual else frames):
                     np.multiply(f[i : i + k], self._win32, out=win[c * k : (c + 1) * k])
-                if dual:
-                    spec = _copy_ear(_rfft_rows(win[:k], self._spec_buf[:k]), self._spec_buf[: 2 * k])
-                else:
-                    spec = _rfft_rows(win[: n_ears * k], self._spec_buf[: n_ears * k])  # each row as if alone
-                bd = bin_db[i : i + k]
+                m = k if dual else n_ears * k  # identical ears: the right ear's columns are the left's
+                bins = self._bins_buf[: n_bins * k].reshape(n_bins, k)  # the chunk's bin powers, then levels
+                _rfft_rows(win[:m], self._spec_buf[:, :m].T)  # each row as if alone, into columns
                 _short_bins(
-                    spec, k, bin_scale, bin_floor, self._fb, self._fb_lo, self._fb_hi, self._pref,
-                    self._n_bin_bins, self._fb_bin, self._fb_bin_lo, self._fb_bin_hi,
-                    self._pw_buf, self._low_buf, bd, band[i : i + k], bin_sums[:, i : i + k],
+                    self._spec_pairs, k, stereo, dual, bin_scale, bin_floor, self._fb, self._fb_lo, self._fb_hi,
+                    self._pref, self._n_bin_bins, self._fb_bin, self._fb_bin_lo, self._fb_bin_hi,
+                    self._pw_buf, self._low_buf, self._acc_buf, bins, band[i : i + k].T,
+                    bin_sums[:, i : i + k].transpose(0, 2, 1),
                 )
-                # Level of each bin (dB above the floor), for the spectral flux.
-                np.log10(bd, out=bd)
-                bd *= np.float32(10.0)
-                bd -= np.float32(self.floor_db)
+                # Level of each bin (dB above the floor), one frame per column.
+                np.log10(bins, out=bins)
+                bins *= np.float32(10.0)
+                bins -= np.float32(self.floor_db)
+                # Spectral change within each band (chord changes, new notes in
+                # a dense mix): band-wise SuperFlux against the reference of the
+                # level onsets below (the previous frames carried across chunks
+                # and blocks).
+                if self._flux_prev is None:
+                    self._flux_prev = np.repeat(bins[:, :1], span, axis=1)
+                _, self._flux_prev = _band_flux_cols(
+                    bins, self._flux_prev, hold=self._hold, fb=self._fb_norm, lo=self._fb_norm_lo,
+                    hi=self._fb_norm_hi, rise=rise, out=flux[:, i : i + k],
+                )
             level = 10.0 * np.log10(np.maximum(band, floor)) - self.floor_db
             level = level.T  # (n_bands, n)
             envelope = np.sqrt(np.maximum(band, floor) / floor).T
@@ -523,7 +583,6 @@ class FrontEnd:
             # before that span (forward masking): a rise counts only above
             # what was just heard, so the frame-to-frame fluctuation of a
             # steady noise or a rough chord is not taken for onsets.
-            span = self._lag + self._hold - 1
             prev = np.repeat(level[:, :1], span, axis=1) if self._prev is None else self._prev
             ext = np.concatenate([prev, level], axis=1)
             if self._hold == 1:
@@ -533,11 +592,6 @@ class FrontEnd:
             onset = level - ref
             self._prev = ext[:, -span:]
             np.maximum(onset, 0.0, out=onset)
-            # Spectral change within each band (chord changes, new notes in
-            # a dense mix): band-wise SuperFlux against the same reference.
-            flux, self._flux_prev = band_flux_db(
-                bin_db, self._flux_prev, lag=self._lag, hold=self._hold, fb_norm=self._fb_norm
-            )
             np.maximum(onset, flux, out=onset)
             if stereo:
                 binaural = correlation_from_sums(bin_sums[0], bin_sums[1], bin_sums[2], floor=floor * self._pref)
@@ -572,7 +626,8 @@ class FrontEnd:
                 for c, f in enumerate(lframes[:1] if dual else lframes):
                     np.multiply(f[i : i + k], self._win_long32, out=win[c * k : (c + 1) * k])
                 if dual:
-                    lspec = _copy_ear(_rfft_rows(win[:k], self._long_spec_buf[:k]), self._long_spec_buf[: 2 * k])
+                    _rfft_rows(win[:k], self._long_spec_buf[:k])
+                    lspec = _copy_ear(self._long_spec_buf[: 2 * k])
                 else:
                     lspec = _rfft_rows(win[: len(lframes) * k], self._long_spec_buf[: len(lframes) * k])
                 o = out[i : i + k]
