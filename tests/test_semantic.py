@@ -433,3 +433,50 @@ def test_isolated_voiced_frames_are_not_a_changing_voice():
             frames.append(0.02 * np.abs(rng.standard_normal(freqs.size)))
     p = SpeechDetector().process(np.stack(frames, axis=1))
     assert p[25:].max() < 0.1, p.round(2)
+
+
+def test_frame_measures_equal_a_plain_numpy_reading_with_the_kept_work_space():
+    """The kept FFT work space and the in-place power spectrum give the bits of fresh NumPy/SciPy arrays.
+
+    Blocks of several sizes in turn (the work space is reused smaller and
+    then grown), one with a silent frame (no comb: its row is left 0).
+    """
+    from scipy.fft import irfft as sp_irfft
+    from scipy.fft import next_fast_len as sp_next_fast_len
+    from scipy.fft import rfft as sp_rfft
+    from scipy.ndimage import uniform_filter1d as sp_uniform_filter1d
+
+    from resonance.expectation.semantic import _RIPPLE_FLOOR
+
+    rng = np.random.default_rng(5)
+    det = SpeechDetector()
+    det._setup()
+    blocks = [rng.random((2049, m)) ** 3 for m in (30, 12, 45)]
+    blocks[1][:, 4] = 0.0
+    prev = None
+    for S in blocks:
+        power, harm, sim = det._frame_measures(S)
+        band = S[det._speech]
+        X = np.sqrt(S[det._h_lo : det._h_hi].T)
+        energy = np.einsum("tf,tf->t", X, X)
+        X = X - sp_uniform_filter1d(X, size=det._smooth_bins, axis=1, mode="nearest")
+        n_fft = sp_next_fast_len(2 * X.shape[1], real=True)
+        spec = sp_rfft(np.concatenate([X, np.zeros((X.shape[0], n_fft - X.shape[1]))], axis=1), axis=1)
+        acf = sp_irfft((spec.real**2 + spec.imag**2).astype(complex), n_fft, axis=1)
+        ok = acf[:, 0] > np.maximum(_RIPPLE_FLOOR * energy, 1e-300)
+        want_harm = np.zeros(S.shape[1])
+        want_harm[ok] = np.clip(acf[ok, det._lag_lo : det._lag_hi + 1].max(axis=1) / acf[ok, 0], 0.0, 1.0)
+        norm = np.sqrt(np.einsum("tf,tf->t", X, X))
+        Xn = np.zeros_like(X)
+        Xn[ok] = X[ok] / norm[ok, None]
+        before = np.concatenate([prev[None, :], Xn[:-1]]) if prev is not None else None
+        want_sim = np.full(S.shape[1], np.nan)
+        if before is None:
+            want_sim[1:] = np.einsum("tf,tf->t", Xn[1:], Xn[:-1])
+        else:
+            want_sim[:] = np.einsum("tf,tf->t", Xn, before)
+        prev = Xn[-1]
+        assert not ok.all() or S is not blocks[1]
+        assert np.array_equal(power, np.einsum("ft,ft->t", band, band))
+        assert np.array_equal(harm, want_harm)
+        assert np.array_equal(sim, want_sim, equal_nan=True)

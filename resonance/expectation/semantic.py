@@ -376,6 +376,10 @@ class SpeechDetector:
         self._n_hang = int(round(hangover_s / hop_s)) + 1  # frames in the hangover max
         self._p_hist = np.zeros(0)  # last raw probabilities (hangover)
         self._last_xn = None
+        # Work space of _frame_measures (frames x FFT length, zero beyond the
+        # harmonic region), kept from block to block: no fresh ~1 MB array,
+        # and its page faults, per block.
+        self._padded = np.zeros((0, 0))
         self._ready = True
 
     def reset(self) -> None:
@@ -407,11 +411,17 @@ class SpeechDetector:
         # short input, and converts a real one, on slow paths (4x the
         # transform itself for these sizes).
         n_fft = next_fast_len(2 * X.shape[1], real=True)
-        padded = np.zeros((X.shape[0], n_fft))
+        if self._padded.shape[0] < X.shape[0] or self._padded.shape[1] != n_fft:
+            self._padded = np.zeros((X.shape[0], n_fft))
+        padded = self._padded[: X.shape[0]]  # (its columns beyond X's stay 0)
         padded[:, : X.shape[1]] = X
         spec = rfft(padded, axis=1)
-        spec.real = spec.real**2 + spec.imag**2  # the power spectrum, in place
-        spec.imag = 0.0
+        # The power spectrum, in place: re**2 + im**2 (each square is x * x).
+        re, im = spec.real, spec.imag
+        sq = re * re
+        np.multiply(im, im, out=im)
+        np.add(sq, im, out=re)
+        im[...] = 0.0
         acf = irfft(spec, n_fft, axis=1)
         peak = acf[:, self._lag_lo : self._lag_hi + 1].max(axis=1)
         zero = acf[:, 0]
@@ -421,8 +431,11 @@ class SpeechDetector:
         ok = zero > np.maximum(_RIPPLE_FLOOR * energy, 1e-300)
         harm[ok] = np.clip(peak[ok] / zero[ok], 0.0, 1.0)
         norm = np.sqrt(np.einsum("tf,tf->t", X, X))
-        Xn = np.zeros_like(X)
-        Xn[ok] = X[ok] / norm[ok, None]
+        if ok.all():  # (the usual block: no copies of the rows picked)
+            Xn = X / norm[:, None]
+        else:
+            Xn = np.zeros_like(X)
+            Xn[ok] = X[ok] / norm[ok, None]
         prev = np.concatenate([self._last_xn[None, :], Xn[:-1]]) if self._last_xn is not None else None
         sim = np.full(S.shape[1], np.nan)
         if prev is not None:
