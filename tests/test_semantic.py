@@ -439,7 +439,9 @@ def test_frame_measures_equal_a_plain_numpy_reading_with_the_kept_work_space():
     """The kept FFT work space and the in-place power spectrum give the bits of fresh NumPy/SciPy arrays.
 
     Blocks of several sizes in turn (the work space is reused smaller and
-    then grown), one with a silent frame (no comb: its row is left 0).
+    then grown), one with a silent frame (no comb: its row is left 0), in
+    either memory order; the band power is the sum of the band's C-ordered
+    copy.
     """
     from scipy.fft import irfft as sp_irfft
     from scipy.fft import next_fast_len as sp_next_fast_len
@@ -453,6 +455,7 @@ def test_frame_measures_equal_a_plain_numpy_reading_with_the_kept_work_space():
     det._setup()
     blocks = [rng.random((2049, m)) ** 3 for m in (30, 12, 45)]
     blocks[1][:, 4] = 0.0
+    blocks[2] = np.asfortranarray(blocks[2])  # (the front end's layout: frames contiguous)
     prev = None
     for S in blocks:
         power, harm, sim = det._frame_measures(S)

@@ -108,6 +108,7 @@ from types import MappingProxyType
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .._jit import njit
 from .._scipy_compiled import irfft, next_fast_len, rfft, uniform_filter1d
 from ..errors import ParameterError
 from ..validation import check_finite_array, check_float, check_int
@@ -362,6 +363,8 @@ class SpeechDetector:
         freqs = np.arange(n_fft // 2 + 1) * df
         self._n_bins = freqs.size
         self._speech = (freqs >= self.speech_fmin_hz) & (freqs <= self.speech_fmax_hz)
+        band = np.flatnonzero(self._speech)  # (a run of bins: the band's limits)
+        self._s_lo, self._s_hi = (int(band[0]), int(band[-1]) + 1) if band.size else (0, 0)
         # Harmonic region: from the lowest fundamental (less the Hann main-lobe
         # half-width of 2 bins) up to harmonic_fmax_hz.
         self._h_lo = max(int(np.floor(f0_min / df)) - 2, 0)
@@ -398,9 +401,9 @@ class SpeechDetector:
         spectrum (compressed, local mean removed) and the previous frame's
         (NaN for the first frame of a stimulus).
         """
-        band = S[self._speech]  # one copy of the band, C-ordered (the einsum's order of summation)
-        power = np.einsum("ft,ft->t", band, band)
-        X = np.sqrt(S[self._h_lo : self._h_hi].T)  # (n_frames, n_region), compressed
+        # Speech-band power and the compressed harmonic region (n_frames,
+        # n_region), in one pass over the spectra.
+        power, X = _power_and_roots(S, self._s_lo, self._s_hi, self._h_lo, self._h_hi)
         energy = np.einsum("tf,tf->t", X, X)
         X = X - uniform_filter1d(X, size=self._smooth_bins, axis=1, mode="nearest")
         # Autocorrelation by FFT, zero-padded to at least 2 n (no wrap-around)
@@ -563,6 +566,29 @@ class SpeechDetector:
         allp = np.concatenate([np.zeros(k - 1 - self._p_hist.size), self._p_hist, p])
         self._p_hist = allp[-(k - 1) :].copy() if k > 1 else np.zeros(0)
         return sliding_window_view(allp, k).max(axis=1)
+
+
+@njit(cache=True, nogil=True)
+def _power_and_roots(S, lo, hi, r_lo, r_hi):  # pragma: no cover  (compiled)
+    """``sum(S[lo:hi]**2, axis=0)`` summed bin after bin, and ``sqrt(S[r_lo:r_hi].T)`` (C-ordered).
+
+    Each frame's power adds its bins' squares in bin order (the bits of
+    ``np.einsum("ft,ft->t", band, band)`` on the band's C-ordered copy);
+    square roots are correctly rounded, as NumPy's.  One pass over each
+    frame (a column, contiguous in the front end's spectra).
+    """
+    n = S.shape[1]
+    power = np.empty(n)
+    X = np.empty((n, r_hi - r_lo))
+    for t in range(n):
+        acc = 0.0
+        for f in range(lo, hi):
+            x = S[f, t]
+            acc += x * x
+        power[t] = acc
+        for f in range(r_lo, r_hi):
+            X[t, f - r_lo] = np.sqrt(S[f, t])
+    return power, X
 
 
 def _masked_median(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
