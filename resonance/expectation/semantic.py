@@ -110,6 +110,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .._jit import njit
 from .._scipy_compiled import irfft, next_fast_len, rfft, uniform_filter1d
+from ..hearing.consonance import _pairwise_sum
 from ..errors import ParameterError
 from ..validation import check_finite_array, check_float, check_int
 
@@ -503,50 +504,19 @@ class SpeechDetector:
         tail = allm[:, -(W - 1) :]
         self._hist = tail[:, ~np.isnan(tail[0])].copy()
 
-        # Windows ending at each new frame, (n_new, W), rows contiguous.
-        P, H, C = (np.ascontiguousarray(sliding_window_view(m, W)) for m in allm)
-        valid = ~np.isnan(P)
-        P = np.where(valid, P, 0.0)
-        H = np.where(valid, H, 0.0)
+        # Per frame of the series: validity, power and level (missing frames
+        # read as power 0), the same values the windows ending at each new
+        # frame hold (elementwise), each computed once.
+        P_s, H_s, C_s = allm
+        valid_s = ~np.isnan(P_s)
+        P0 = np.where(valid_s, P_s, 0.0)
         floor = max(float(self.silence_power), 1e-300)
-        level = 10.0 * np.log10(np.maximum(P, floor))
-        ref = np.max(np.where(valid, level, -np.inf), axis=1, keepdims=True)
-        active = valid & (P > self.silence_power) & (level > ref - self.dynamic_range_db)
-        n_active = active.sum(axis=1)
-        level_f = np.maximum(level, ref - self.dynamic_range_db)  # floored level
-        n_valid = valid.sum(axis=1)
-        nv = np.maximum(n_valid, 1)
-
-        # voicing: mean harmonicity of the active frames
-        mean_h = _masked_quantile(H, active, VOICING_QUANTILE)
-
-        # modulation: median |level change| between consecutive valid frames
-        pair = valid[:, 1:] & valid[:, :-1]
-        mod = _masked_median(np.abs(np.diff(level_f, axis=1)), pair)
-
-        # low energy: share of valid frames with RMS < ratio * mean RMS
-        rms = np.sqrt(P)
-        mean_rms = rms.sum(axis=1) / nv
-        low = (valid & (rms < self.low_energy_ratio * mean_rms[:, None])).sum(axis=1) / nv
-
-        # coupling: correlation of floored level and harmonicity (valid frames)
-        dl = np.where(valid, level_f - (np.where(valid, level_f, 0.0).sum(axis=1) / nv)[:, None], 0.0)
-        dh = np.where(valid, H - (H.sum(axis=1) / nv)[:, None], 0.0)
-        sd_l = np.maximum(np.sqrt((dl * dl).sum(axis=1) / nv), _LEVEL_SPREAD_FLOOR_DB)
-        sd_h = np.maximum(np.sqrt((dh * dh).sum(axis=1) / nv), _HARMONICITY_SPREAD_FLOOR)
-        coup = (dl * dh).sum(axis=1) / nv / (sd_l * sd_h)
-
-        # steadiness: median similarity of consecutive voiced frames
-        voiced = active & (H >= VOICED_HARMONICITY)
-        vpair = voiced[:, 1:] & voiced[:, :-1] & ~np.isnan(C[:, 1:])
-        steady = _masked_median(np.where(vpair, C[:, 1:], 0.0), vpair)
-        # A window without two consecutive voiced frames shows no voiced
-        # spectrum that keeps changing: no evidence for the temporal cues.
-        # (Read as 0, "not steady at all", it opened the gate fully, so a
-        # drum groove whose pitched hits are voiced in isolated frames read
-        # as speech in some windows and not in others, depending on where
-        # the hits fell on the 93 ms hop.)
-        steady[~vpair.any(axis=1)] = 1.0
+        level = 10.0 * np.log10(np.maximum(P0, floor))
+        n_active, mean_h, mod, low, coup, steady = _window_cues(
+            P0, np.where(valid_s, H_s, 0.0), C_s, level, valid_s, W, float(self.silence_power),
+            float(self.dynamic_range_db), float(self.low_energy_ratio), float(VOICED_HARMONICITY),
+            float(VOICING_QUANTILE), float(_LEVEL_SPREAD_FLOOR_DB), float(_HARMONICITY_SPREAD_FLOOR),
+        )
 
         e_v = _ramp(mean_h, EVIDENCE_RAMPS["voicing"])
         e_m = _ramp(mod, EVIDENCE_RAMPS["modulation"])
@@ -589,6 +559,135 @@ def _power_and_roots(S, lo, hi, r_lo, r_hi):  # pragma: no cover  (compiled)
         for f in range(r_lo, r_hi):
             X[t, f - r_lo] = np.sqrt(S[f, t])
     return power, X
+
+
+@njit(cache=True, nogil=True)
+def _sorted_entries(x, mask, first, n, out):  # pragma: no cover  (compiled)
+    """Write ``x[first:first + n][mask[first:first + n]]``, increasing, to ``out``; return how many."""
+    m = 0
+    for k in range(first, first + n):
+        if mask[k]:
+            v = x[k]
+            q = m
+            while q > 0 and out[q - 1] > v:
+                out[q] = out[q - 1]
+                q -= 1
+            out[q] = v
+            m += 1
+    return m
+
+
+@njit(cache=True, nogil=True)
+def _window_cues(P, H, C, level, valid, W, silence_power, dynamic_range_db, low_energy_ratio, voiced_harmonicity,
+                 voicing_quantile, level_spread_floor_db, harmonicity_spread_floor):  # pragma: no cover  (compiled)
+    """Per window of ``W`` frames ending at each frame from the ``W``-th on: the cues of :meth:`SpeechDetector._judge`.
+
+    ``P``, ``H`` (0 where a frame is missing), ``C``, ``level`` and
+    ``valid`` are per frame of the series.  Returns the number of active
+    frames, the voicing quantile, the level modulation, the low-energy
+    share, the level-harmonicity coupling and the steadiness of each
+    window.  NumPy's arithmetic in NumPy's order: sums are NumPy's pairwise
+    sums (:func:`resonance.hearing.consonance._pairwise_sum`), the medians
+    and the quantile are those of :func:`_masked_median` and
+    :func:`_masked_quantile` (sorted entries, the same interpolation): the
+    same bits as the NumPy form over the windows.
+    """
+    n = P.size - W + 1
+    n_active = np.zeros(n, dtype=np.int64)
+    mean_h = np.zeros(n)
+    mod = np.zeros(n)
+    low = np.zeros(n)
+    coup = np.zeros(n)
+    steady = np.zeros(n)
+    active = np.empty(W, dtype=np.bool_)
+    level_f = np.empty(W)
+    rms = np.empty(W)
+    dl = np.empty(W)
+    dh = np.empty(W)
+    tmp = np.empty(W)
+    work = np.empty(W)
+    flag = np.empty(W, dtype=np.bool_)
+    for i in range(n):
+        ref = -np.inf
+        for k in range(W):
+            if valid[i + k] and level[i + k] > ref:
+                ref = level[i + k]
+        low_level = ref - dynamic_range_db
+        count = 0
+        n_valid = 0
+        for k in range(W):
+            j = i + k
+            a = valid[j] and P[j] > silence_power and level[j] > low_level
+            active[k] = a
+            count += a
+            n_valid += valid[j]
+            level_f[k] = level[j] if level[j] >= low_level else low_level
+        n_active[i] = count
+        nv = max(n_valid, 1)
+        # voicing: the quantile of the active frames' harmonicity
+        for k in range(W):
+            tmp[k] = H[i + k]
+        m = _sorted_entries(tmp, active, 0, W, work)
+        if m:
+            virtual = (m - 1) * voicing_quantile
+            prev = np.floor(virtual)
+            last = virtual >= m - 1
+            if last:
+                prev = -1.0
+            gamma = virtual - prev
+            lo = m - 1 if last else int(prev)
+            hi = m - 1 if last else lo + 1
+            a0 = work[max(lo, 0)]
+            b0 = work[max(hi, 0)]
+            d = b0 - a0
+            mean_h[i] = b0 - d * (1 - gamma) if gamma >= 0.5 else a0 + d * gamma
+        # modulation: the median |level change| between consecutive valid frames
+        for k in range(W - 1):
+            tmp[k] = abs(level_f[k + 1] - level_f[k])
+            flag[k] = valid[i + k + 1] and valid[i + k]
+        m = _sorted_entries(tmp, flag, 0, W - 1, work)
+        if m:
+            h = m // 2
+            mod[i] = (work[h if m % 2 == 1 else h - 1] + work[h]) / 2.0
+        # low energy: share of valid frames with RMS < ratio * mean RMS
+        for k in range(W):
+            rms[k] = np.sqrt(P[i + k])
+        limit = low_energy_ratio * (_pairwise_sum(rms, W) / nv)
+        n_low = 0
+        for k in range(W):
+            n_low += valid[i + k] and rms[k] < limit
+        low[i] = n_low / nv
+        # coupling: correlation of floored level and harmonicity (valid frames)
+        for k in range(W):
+            tmp[k] = level_f[k] if valid[i + k] else 0.0
+            work[k] = H[i + k]
+        mean_l = _pairwise_sum(tmp, W) / nv
+        mean_hh = _pairwise_sum(work, W) / nv
+        for k in range(W):
+            v = valid[i + k]
+            dl[k] = level_f[k] - mean_l if v else 0.0
+            dh[k] = H[i + k] - mean_hh if v else 0.0
+        for k in range(W):
+            tmp[k] = dl[k] * dl[k]
+            work[k] = dh[k] * dh[k]
+        sd_l = max(np.sqrt(_pairwise_sum(tmp, W) / nv), level_spread_floor_db)
+        sd_h = max(np.sqrt(_pairwise_sum(work, W) / nv), harmonicity_spread_floor)
+        for k in range(W):
+            tmp[k] = dl[k] * dh[k]
+        coup[i] = _pairwise_sum(tmp, W) / nv / (sd_l * sd_h)
+        # steadiness: the median similarity of consecutive voiced frames (1 without any)
+        for k in range(W - 1):
+            c = C[i + k + 1]
+            flag[k] = (active[k] and H[i + k] >= voiced_harmonicity and active[k + 1]
+                       and H[i + k + 1] >= voiced_harmonicity and not np.isnan(c))
+            tmp[k] = c if flag[k] else 0.0
+        m = _sorted_entries(tmp, flag, 0, W - 1, work)
+        if m:
+            h = m // 2
+            steady[i] = (work[h if m % 2 == 1 else h - 1] + work[h]) / 2.0
+        else:
+            steady[i] = 1.0
+    return n_active, mean_h, mod, low, coup, steady
 
 
 def _masked_median(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
