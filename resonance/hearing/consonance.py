@@ -882,7 +882,7 @@ def _harmonicities(partials, template: HarmonicTemplate) -> list[float]:
     rows, scales, where = [], [], []
     for r, (f, a) in enumerate(partials):
         live = a > 0
-        if not np.any(live):
+        if not live.any():
             continue
         if not live.all():
             f, a = f[live], a[live]
@@ -2044,7 +2044,7 @@ class FrameAnalyzer:
                 prev = self._column(h, edge, prev)
             self._previous = cur
             f, a, tonal = _peaks(cur, self._freqs, previous=prev, **_DEFAULT_PEAK_OPTIONS)
-            todo.append((j, float(np.sum(cur * cur)), f, a, tonal))
+            todo.append((j, float((cur * cur).sum()), f, a, tonal))
         # The analysed frames' measures (as analyze_spectrum gives them), the
         # FFTs of their virtual pitch in one call.
         harms = _harmonicities([(f, a) for _, _, f, a, _ in todo], HARRISON_PEARCE_2018)
