@@ -595,3 +595,22 @@ def test_the_compiled_band_energies_equal_the_frame_by_frame_sums_bit_for_bit():
             edge = rng.random((n_edge, m))
             got = _band_energies(np.asfortranarray(h), edge, s, w)
             assert np.array_equal(got, _band_energies_plain(h, edge, s, w)), (m, n_edge)
+
+
+def test_the_compiled_noise_floor_is_numpys_order_statistic_and_interpolation_bit_for_bit():
+    """Each block's k-th smallest value (the kept-smallest network) and np.interp between block centres."""
+    from resonance.hearing.consonance import _floor_kernel
+
+    rng = np.random.default_rng(13)
+    for n in [1, 2, 5, 36, 37, 38, 100, 962]:
+        for width in [3, 5, 37]:
+            for percentile in [0.0, 20.0, 50.0, 100.0]:
+                m = rng.random(n) * 10.0 ** rng.uniform(-5, 0, n)
+                m[rng.random(n) < 0.2] = 0.0  # ties
+                m[: n // 3] = np.round(m[: n // 3], 1)
+                k = int(np.rint(percentile / 100.0 * (width - 1)))
+                n_blocks = max(1, n // width)
+                level = np.array([np.sort(m[b * width : min(b * width + width, n)])[min(k, min(width, n) - 1)]
+                                  for b in range(n_blocks)])
+                want = np.interp(np.arange(n), (np.arange(n_blocks) + 0.5) * width, level)
+                assert np.array_equal(_floor_kernel(m, width, percentile), want), (n, width, percentile)

@@ -544,29 +544,28 @@ def _masked_sum(x, mask):  # pragma: no cover  (compiled)
 def _floor_kernel(m, width, percentile):  # pragma: no cover  (compiled)
     """Local ``percentile`` of ``m`` in blocks of ``width`` bins, interpolated between block centres.
 
-    Order statistics and ``np.interp``'s formula: the bits NumPy gives.
+    Order statistics and ``np.interp``'s formula: the bits NumPy gives
+    (``m`` finite).
     """
     n = m.size
     n_blocks = max(1, n // width)
     k = int(np.rint(percentile / 100.0 * (width - 1)))
     level = np.empty(n_blocks)
-    low = np.empty(k + 1)  # the k + 1 smallest values of a block so far, increasing
+    low = np.empty(k + 1)  # the k + 1 smallest values of a block so far, increasing (+inf: none yet)
     for b in range(n_blocks):
         start = b * width
         stop = min(start + width, n)  # (one short block if n < width)
-        kept = 0
+        low[:] = np.inf
         for i in range(start, stop):
+            # Each value passes up the kept ones, keeping the smaller and
+            # carrying the larger on (the largest drops off the end):
+            # min/max without branches, so no mispredicted insertions.
             v = m[i]
-            if kept <= k:
-                kept += 1
-            elif not v < low[k]:
-                continue
-            q = kept - 1
-            while q > 0 and low[q - 1] > v:
-                low[q] = low[q - 1]
-                q -= 1
-            low[q] = v
-        level[b] = low[kept - 1]
+            for q in range(k + 1):
+                u = low[q]
+                low[q] = min(u, v)
+                v = max(u, v)
+        level[b] = low[min(k, stop - start - 1)]
     out = np.empty(n)
     if n_blocks == 1:
         out[:] = level[0]
