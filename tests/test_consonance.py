@@ -580,3 +580,37 @@ def test_peaks_of_a_steady_frame_match_a_numpy_reading():
     shifted = np.roll(mag, 20)  # every partial moved half a harmonic spacing: beyond the tolerance
     f2, _, _ = _peaks(mag, freqs, previous=shifted, **_DEFAULT_PEAK_OPTIONS)
     assert f2.size == 0
+
+
+def test_the_compiled_band_energies_equal_the_frame_by_frame_sums_bit_for_bit():
+    """Four frames summed side by side give the bits of one frame at a time, with and without edge rows."""
+    from resonance.hearing.consonance import _band_energies, _band_energies_plain
+
+    rng = np.random.default_rng(11)
+    for m in [0, 1, 3, 4, 5, 8, 11]:
+        h = rng.random((40, m)) * 10.0 ** rng.uniform(-3, 3, (40, m))
+        s = np.asfortranarray(h + rng.random((40, m)))
+        w = rng.random(37)
+        for n_edge in [0, 1, 4]:
+            edge = rng.random((n_edge, m))
+            got = _band_energies(np.asfortranarray(h), edge, s, w)
+            assert np.array_equal(got, _band_energies_plain(h, edge, s, w)), (m, n_edge)
+
+
+def test_the_compiled_noise_floor_is_numpys_order_statistic_and_interpolation_bit_for_bit():
+    """Each block's k-th smallest value (the kept-smallest network) and np.interp between block centres."""
+    from resonance.hearing.consonance import _floor_kernel
+
+    rng = np.random.default_rng(13)
+    for n in [1, 2, 5, 36, 37, 38, 100, 962]:
+        for width in [3, 5, 37]:
+            for percentile in [0.0, 20.0, 50.0, 100.0]:
+                m = rng.random(n) * 10.0 ** rng.uniform(-5, 0, n)
+                m[rng.random(n) < 0.2] = 0.0  # ties
+                m[: n // 3] = np.round(m[: n // 3], 1)
+                k = int(np.rint(percentile / 100.0 * (width - 1)))
+                n_blocks = max(1, n // width)
+                level = np.array([np.sort(m[b * width : min(b * width + width, n)])[min(k, min(width, n) - 1)]
+                                  for b in range(n_blocks)])
+                want = np.interp(np.arange(n), (np.arange(n_blocks) + 0.5) * width, level)
+                assert np.array_equal(_floor_kernel(m, width, percentile), want), (n, width, percentile)

@@ -433,3 +433,164 @@ def test_isolated_voiced_frames_are_not_a_changing_voice():
             frames.append(0.02 * np.abs(rng.standard_normal(freqs.size)))
     p = SpeechDetector().process(np.stack(frames, axis=1))
     assert p[25:].max() < 0.1, p.round(2)
+
+
+def test_frame_measures_equal_a_plain_numpy_reading_with_the_kept_work_space():
+    """The kept FFT work space and the in-place power spectrum give the bits of fresh NumPy/SciPy arrays.
+
+    Blocks of several sizes in turn (the work space is reused smaller and
+    then grown), one with a silent frame (no comb: its row is left 0), in
+    either memory order; the band power is the sum of the band's C-ordered
+    copy.
+    """
+    from scipy.fft import irfft as sp_irfft
+    from scipy.fft import next_fast_len as sp_next_fast_len
+    from scipy.fft import rfft as sp_rfft
+    from scipy.ndimage import uniform_filter1d as sp_uniform_filter1d
+
+    from resonance.expectation.semantic import _RIPPLE_FLOOR
+
+    rng = np.random.default_rng(5)
+    det = SpeechDetector()
+    det._setup()
+    blocks = [rng.random((2049, m)) ** 3 for m in (30, 12, 45)]
+    blocks[1][:, 4] = 0.0
+    blocks[2] = np.asfortranarray(blocks[2])  # (the front end's layout: frames contiguous)
+    prev = None
+    for S in blocks:
+        power, harm, sim = det._frame_measures(S)
+        band = S[det._speech]
+        X = np.sqrt(S[det._h_lo : det._h_hi].T)
+        energy = np.einsum("tf,tf->t", X, X)
+        X = X - sp_uniform_filter1d(X, size=det._smooth_bins, axis=1, mode="nearest")
+        n_fft = sp_next_fast_len(2 * X.shape[1], real=True)
+        spec = sp_rfft(np.concatenate([X, np.zeros((X.shape[0], n_fft - X.shape[1]))], axis=1), axis=1)
+        acf = sp_irfft((spec.real**2 + spec.imag**2).astype(complex), n_fft, axis=1)
+        ok = acf[:, 0] > np.maximum(_RIPPLE_FLOOR * energy, 1e-300)
+        want_harm = np.zeros(S.shape[1])
+        want_harm[ok] = np.clip(acf[ok, det._lag_lo : det._lag_hi + 1].max(axis=1) / acf[ok, 0], 0.0, 1.0)
+        norm = np.sqrt(np.einsum("tf,tf->t", X, X))
+        Xn = np.zeros_like(X)
+        Xn[ok] = X[ok] / norm[ok, None]
+        before = np.concatenate([prev[None, :], Xn[:-1]]) if prev is not None else None
+        want_sim = np.full(S.shape[1], np.nan)
+        if before is None:
+            want_sim[1:] = np.einsum("tf,tf->t", Xn[1:], Xn[:-1])
+        else:
+            want_sim[:] = np.einsum("tf,tf->t", Xn, before)
+        prev = Xn[-1]
+        assert not ok.all() or S is not blocks[1]
+        assert np.array_equal(power, np.einsum("ft,ft->t", band, band))
+        assert np.array_equal(harm, want_harm)
+        assert np.array_equal(sim, want_sim, equal_nan=True)
+
+
+
+def _cues_numpy(det, allm):
+    """The cues of :meth:`SpeechDetector._judge` over the windows of the series ``allm`` in NumPy.
+
+    The form the compiled :func:`resonance.expectation.semantic._window_cues` replaces.
+    """
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from resonance.expectation.semantic import (
+        _HARMONICITY_SPREAD_FLOOR,
+        _LEVEL_SPREAD_FLOOR_DB,
+        VOICED_HARMONICITY,
+        VOICING_QUANTILE,
+        _masked_median,
+        _masked_quantile,
+    )
+
+    W = det._n_win
+    # Windows ending at each new frame, (n_new, W), rows contiguous.
+    P, H, C = (np.ascontiguousarray(sliding_window_view(m, W)) for m in allm)
+    valid = ~np.isnan(P)
+    P = np.where(valid, P, 0.0)
+    H = np.where(valid, H, 0.0)
+    floor = max(float(det.silence_power), 1e-300)
+    level = 10.0 * np.log10(np.maximum(P, floor))
+    ref = np.max(np.where(valid, level, -np.inf), axis=1, keepdims=True)
+    active = valid & (P > det.silence_power) & (level > ref - det.dynamic_range_db)
+    n_active = active.sum(axis=1)
+    level_f = np.maximum(level, ref - det.dynamic_range_db)  # floored level
+    n_valid = valid.sum(axis=1)
+    nv = np.maximum(n_valid, 1)
+
+    # voicing: mean harmonicity of the active frames
+    mean_h = _masked_quantile(H, active, VOICING_QUANTILE)
+
+    # modulation: median |level change| between consecutive valid frames
+    pair = valid[:, 1:] & valid[:, :-1]
+    mod = _masked_median(np.abs(np.diff(level_f, axis=1)), pair)
+
+    # low energy: share of valid frames with RMS < ratio * mean RMS
+    rms = np.sqrt(P)
+    mean_rms = rms.sum(axis=1) / nv
+    low = (valid & (rms < det.low_energy_ratio * mean_rms[:, None])).sum(axis=1) / nv
+
+    # coupling: correlation of floored level and harmonicity (valid frames)
+    dl = np.where(valid, level_f - (np.where(valid, level_f, 0.0).sum(axis=1) / nv)[:, None], 0.0)
+    dh = np.where(valid, H - (H.sum(axis=1) / nv)[:, None], 0.0)
+    sd_l = np.maximum(np.sqrt((dl * dl).sum(axis=1) / nv), _LEVEL_SPREAD_FLOOR_DB)
+    sd_h = np.maximum(np.sqrt((dh * dh).sum(axis=1) / nv), _HARMONICITY_SPREAD_FLOOR)
+    coup = (dl * dh).sum(axis=1) / nv / (sd_l * sd_h)
+
+    # steadiness: median similarity of consecutive voiced frames
+    voiced = active & (H >= VOICED_HARMONICITY)
+    vpair = voiced[:, 1:] & voiced[:, :-1] & ~np.isnan(C[:, 1:])
+    steady = _masked_median(np.where(vpair, C[:, 1:], 0.0), vpair)
+    # A window without two consecutive voiced frames shows no voiced
+    # spectrum that keeps changing: no evidence for the temporal cues.
+    # (Read as 0, "not steady at all", it opened the gate fully, so a
+    # drum groove whose pitched hits are voiced in isolated frames read
+    # as speech in some windows and not in others, depending on where
+    # the hits fell on the 93 ms hop.)
+    steady[~vpair.any(axis=1)] = 1.0
+
+    return n_active, mean_h, mod, low, coup, steady
+
+
+def test_the_compiled_window_cues_equal_the_numpy_form_bit_for_bit(speech, music):
+    """Every cue of every window is the NumPy form's, to the bit.
+
+    Real measures of speech, music and speech followed by music (from a
+    stimulus's start: missing history, the first frame's similarity
+    missing), and synthetic ones with silent, missing and tied frames.
+    """
+    from resonance.expectation.semantic import (
+        _HARMONICITY_SPREAD_FLOOR,
+        _LEVEL_SPREAD_FLOOR_DB,
+        VOICED_HARMONICITY,
+        VOICING_QUANTILE,
+        _window_cues,
+    )
+
+    det = SpeechDetector()
+    det._setup()
+    W = det._n_win
+    series = []
+    clips = [next(iter(speech.values())), music["melody + drums + pad"], music["chord pad"]]
+    for y in clips + [np.concatenate(clips[:2])]:
+        S = np.abs(librosa.stft(y, n_fft=4096, hop_length=2048, center=False, window="hann"))
+        series.append(np.stack(det._frame_measures(S)))
+    rng = np.random.default_rng(3)
+    synth = np.stack([rng.random(60) ** 4, np.round(rng.random(60), 1), rng.uniform(-1, 1, 60)])
+    synth[0, 10:14] = 0.0  # silent frames
+    synth[2, 20:23] = np.nan  # no similarity
+    series.append(synth)
+    n_steady = 0
+    for measures in series:
+        allm = np.concatenate([np.full((3, W - 1), np.nan), measures], axis=1)  # (a stimulus's start)
+        P, H, C = allm
+        valid = ~np.isnan(P)
+        P0 = np.where(valid, P, 0.0)
+        level = 10.0 * np.log10(np.maximum(P0, max(det.silence_power, 1e-300)))
+        got = _window_cues(P0, np.where(valid, H, 0.0), C, level, valid, W, det.silence_power,
+                           det.dynamic_range_db, det.low_energy_ratio, VOICED_HARMONICITY, VOICING_QUANTILE,
+                           _LEVEL_SPREAD_FLOOR_DB, _HARMONICITY_SPREAD_FLOOR)
+        want = _cues_numpy(det, allm)
+        for name, g, w in zip(("n_active", "voicing", "modulation", "low", "coupling", "steadiness"), got, want):
+            assert np.array_equal(g, w), name
+        n_steady += int(np.sum((got[5] != 1.0) & (got[5] != 0.0)))
+    assert n_steady > 0  # (some windows hold consecutive voiced frames)

@@ -108,8 +108,10 @@ from types import MappingProxyType
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .._jit import njit
 from .._scipy_compiled import irfft, next_fast_len, rfft, uniform_filter1d
 from ..errors import ParameterError
+from ..hearing.consonance import _pairwise_sum
 from ..validation import check_finite_array, check_float, check_int
 
 __all__ = [
@@ -362,6 +364,8 @@ class SpeechDetector:
         freqs = np.arange(n_fft // 2 + 1) * df
         self._n_bins = freqs.size
         self._speech = (freqs >= self.speech_fmin_hz) & (freqs <= self.speech_fmax_hz)
+        band = np.flatnonzero(self._speech)  # (a run of bins: the band's limits)
+        self._s_lo, self._s_hi = (int(band[0]), int(band[-1]) + 1) if band.size else (0, 0)
         # Harmonic region: from the lowest fundamental (less the Hann main-lobe
         # half-width of 2 bins) up to harmonic_fmax_hz.
         self._h_lo = max(int(np.floor(f0_min / df)) - 2, 0)
@@ -376,6 +380,10 @@ class SpeechDetector:
         self._n_hang = int(round(hangover_s / hop_s)) + 1  # frames in the hangover max
         self._p_hist = np.zeros(0)  # last raw probabilities (hangover)
         self._last_xn = None
+        # Work space of _frame_measures (frames x FFT length, zero beyond the
+        # harmonic region), kept from block to block: no fresh ~1 MB array,
+        # and its page faults, per block.
+        self._padded = np.zeros((0, 0))
         self._ready = True
 
     def reset(self) -> None:
@@ -394,9 +402,9 @@ class SpeechDetector:
         spectrum (compressed, local mean removed) and the previous frame's
         (NaN for the first frame of a stimulus).
         """
-        band = S[self._speech]  # one copy of the band, C-ordered (the einsum's order of summation)
-        power = np.einsum("ft,ft->t", band, band)
-        X = np.sqrt(S[self._h_lo : self._h_hi].T)  # (n_frames, n_region), compressed
+        # Speech-band power and the compressed harmonic region (n_frames,
+        # n_region), in one pass over the spectra.
+        power, X = _power_and_roots(S, self._s_lo, self._s_hi, self._h_lo, self._h_hi)
         energy = np.einsum("tf,tf->t", X, X)
         X = X - uniform_filter1d(X, size=self._smooth_bins, axis=1, mode="nearest")
         # Autocorrelation by FFT, zero-padded to at least 2 n (no wrap-around)
@@ -407,11 +415,17 @@ class SpeechDetector:
         # short input, and converts a real one, on slow paths (4x the
         # transform itself for these sizes).
         n_fft = next_fast_len(2 * X.shape[1], real=True)
-        padded = np.zeros((X.shape[0], n_fft))
+        if self._padded.shape[0] < X.shape[0] or self._padded.shape[1] != n_fft:
+            self._padded = np.zeros((X.shape[0], n_fft))
+        padded = self._padded[: X.shape[0]]  # (its columns beyond X's stay 0)
         padded[:, : X.shape[1]] = X
         spec = rfft(padded, axis=1)
-        spec.real = spec.real**2 + spec.imag**2  # the power spectrum, in place
-        spec.imag = 0.0
+        # The power spectrum, in place: re**2 + im**2 (each square is x * x).
+        re, im = spec.real, spec.imag
+        sq = re * re
+        np.multiply(im, im, out=im)
+        np.add(sq, im, out=re)
+        im[...] = 0.0
         acf = irfft(spec, n_fft, axis=1)
         peak = acf[:, self._lag_lo : self._lag_hi + 1].max(axis=1)
         zero = acf[:, 0]
@@ -421,8 +435,11 @@ class SpeechDetector:
         ok = zero > np.maximum(_RIPPLE_FLOOR * energy, 1e-300)
         harm[ok] = np.clip(peak[ok] / zero[ok], 0.0, 1.0)
         norm = np.sqrt(np.einsum("tf,tf->t", X, X))
-        Xn = np.zeros_like(X)
-        Xn[ok] = X[ok] / norm[ok, None]
+        if ok.all():  # (the usual block: no copies of the rows picked)
+            Xn = X / norm[:, None]
+        else:
+            Xn = np.zeros_like(X)
+            Xn[ok] = X[ok] / norm[ok, None]
         prev = np.concatenate([self._last_xn[None, :], Xn[:-1]]) if self._last_xn is not None else None
         sim = np.full(S.shape[1], np.nan)
         if prev is not None:
@@ -487,50 +504,19 @@ class SpeechDetector:
         tail = allm[:, -(W - 1) :]
         self._hist = tail[:, ~np.isnan(tail[0])].copy()
 
-        # Windows ending at each new frame, (n_new, W), rows contiguous.
-        P, H, C = (np.ascontiguousarray(sliding_window_view(m, W)) for m in allm)
-        valid = ~np.isnan(P)
-        P = np.where(valid, P, 0.0)
-        H = np.where(valid, H, 0.0)
+        # Per frame of the series: validity, power and level (missing frames
+        # read as power 0), the same values the windows ending at each new
+        # frame hold (elementwise), each computed once.
+        P_s, H_s, C_s = allm
+        valid_s = ~np.isnan(P_s)
+        P0 = np.where(valid_s, P_s, 0.0)
         floor = max(float(self.silence_power), 1e-300)
-        level = 10.0 * np.log10(np.maximum(P, floor))
-        ref = np.max(np.where(valid, level, -np.inf), axis=1, keepdims=True)
-        active = valid & (P > self.silence_power) & (level > ref - self.dynamic_range_db)
-        n_active = active.sum(axis=1)
-        level_f = np.maximum(level, ref - self.dynamic_range_db)  # floored level
-        n_valid = valid.sum(axis=1)
-        nv = np.maximum(n_valid, 1)
-
-        # voicing: mean harmonicity of the active frames
-        mean_h = _masked_quantile(H, active, VOICING_QUANTILE)
-
-        # modulation: median |level change| between consecutive valid frames
-        pair = valid[:, 1:] & valid[:, :-1]
-        mod = _masked_median(np.abs(np.diff(level_f, axis=1)), pair)
-
-        # low energy: share of valid frames with RMS < ratio * mean RMS
-        rms = np.sqrt(P)
-        mean_rms = rms.sum(axis=1) / nv
-        low = (valid & (rms < self.low_energy_ratio * mean_rms[:, None])).sum(axis=1) / nv
-
-        # coupling: correlation of floored level and harmonicity (valid frames)
-        dl = np.where(valid, level_f - (np.where(valid, level_f, 0.0).sum(axis=1) / nv)[:, None], 0.0)
-        dh = np.where(valid, H - (H.sum(axis=1) / nv)[:, None], 0.0)
-        sd_l = np.maximum(np.sqrt((dl * dl).sum(axis=1) / nv), _LEVEL_SPREAD_FLOOR_DB)
-        sd_h = np.maximum(np.sqrt((dh * dh).sum(axis=1) / nv), _HARMONICITY_SPREAD_FLOOR)
-        coup = (dl * dh).sum(axis=1) / nv / (sd_l * sd_h)
-
-        # steadiness: median similarity of consecutive voiced frames
-        voiced = active & (H >= VOICED_HARMONICITY)
-        vpair = voiced[:, 1:] & voiced[:, :-1] & ~np.isnan(C[:, 1:])
-        steady = _masked_median(np.where(vpair, C[:, 1:], 0.0), vpair)
-        # A window without two consecutive voiced frames shows no voiced
-        # spectrum that keeps changing: no evidence for the temporal cues.
-        # (Read as 0, "not steady at all", it opened the gate fully, so a
-        # drum groove whose pitched hits are voiced in isolated frames read
-        # as speech in some windows and not in others, depending on where
-        # the hits fell on the 93 ms hop.)
-        steady[~vpair.any(axis=1)] = 1.0
+        level = 10.0 * np.log10(np.maximum(P0, floor))
+        n_active, mean_h, mod, low, coup, steady = _window_cues(
+            P0, np.where(valid_s, H_s, 0.0), C_s, level, valid_s, W, float(self.silence_power),
+            float(self.dynamic_range_db), float(self.low_energy_ratio), float(VOICED_HARMONICITY),
+            float(VOICING_QUANTILE), float(_LEVEL_SPREAD_FLOOR_DB), float(_HARMONICITY_SPREAD_FLOOR),
+        )
 
         e_v = _ramp(mean_h, EVIDENCE_RAMPS["voicing"])
         e_m = _ramp(mod, EVIDENCE_RAMPS["modulation"])
@@ -550,6 +536,178 @@ class SpeechDetector:
         allp = np.concatenate([np.zeros(k - 1 - self._p_hist.size), self._p_hist, p])
         self._p_hist = allp[-(k - 1) :].copy() if k > 1 else np.zeros(0)
         return sliding_window_view(allp, k).max(axis=1)
+
+
+@njit(cache=True, nogil=True)
+def _power_and_roots(S, lo, hi, r_lo, r_hi):  # pragma: no cover  (compiled)
+    """``sum(S[lo:hi]**2, axis=0)`` summed bin after bin, and ``sqrt(S[r_lo:r_hi].T)`` (C-ordered).
+
+    Each frame's power adds its bins' squares in bin order (the bits of
+    ``np.einsum("ft,ft->t", band, band)`` on the band's C-ordered copy);
+    square roots are correctly rounded, as NumPy's.  One pass over each
+    frame (a column, contiguous in the front end's spectra); the powers of
+    four frames are summed side by side (each in bin order: the same bits,
+    without waiting on one running sum).
+    """
+    n = S.shape[1]
+    power = np.empty(n)
+    X = np.empty((n, r_hi - r_lo))
+    t = 0
+    while t + 4 <= n:
+        a0 = a1 = a2 = a3 = 0.0
+        for f in range(lo, hi):
+            x0, x1, x2, x3 = S[f, t], S[f, t + 1], S[f, t + 2], S[f, t + 3]
+            a0 += x0 * x0
+            a1 += x1 * x1
+            a2 += x2 * x2
+            a3 += x3 * x3
+        power[t], power[t + 1], power[t + 2], power[t + 3] = a0, a1, a2, a3
+        t += 4
+    for t in range(t, n):
+        acc = 0.0
+        for f in range(lo, hi):
+            x = S[f, t]
+            acc += x * x
+        power[t] = acc
+    for t in range(n):
+        for f in range(r_lo, r_hi):
+            X[t, f - r_lo] = np.sqrt(S[f, t])
+    return power, X
+
+
+@njit(cache=True, nogil=True)
+def _sorted_entries(x, mask, first, n, out):  # pragma: no cover  (compiled)
+    """Write ``x[first:first + n][mask[first:first + n]]``, increasing, to ``out``; return how many."""
+    m = 0
+    for k in range(first, first + n):
+        if mask[k]:
+            v = x[k]
+            q = m
+            while q > 0 and out[q - 1] > v:
+                out[q] = out[q - 1]
+                q -= 1
+            out[q] = v
+            m += 1
+    return m
+
+
+@njit(cache=True, nogil=True)
+def _window_cues(P, H, C, level, valid, W, silence_power, dynamic_range_db, low_energy_ratio, voiced_harmonicity,
+                 voicing_quantile, level_spread_floor_db, harmonicity_spread_floor):  # pragma: no cover  (compiled)
+    """Per window of ``W`` frames ending at each frame from the ``W``-th on: the cues of :meth:`SpeechDetector._judge`.
+
+    ``P``, ``H`` (0 where a frame is missing), ``C``, ``level`` and
+    ``valid`` are per frame of the series.  Returns the number of active
+    frames, the voicing quantile, the level modulation, the low-energy
+    share, the level-harmonicity coupling and the steadiness of each
+    window.  NumPy's arithmetic in NumPy's order: sums are NumPy's pairwise
+    sums (:func:`resonance.hearing.consonance._pairwise_sum`), the medians
+    and the quantile are those of :func:`_masked_median` and
+    :func:`_masked_quantile` (sorted entries, the same interpolation): the
+    same bits as the NumPy form over the windows.
+    """
+    n = P.size - W + 1
+    n_active = np.zeros(n, dtype=np.int64)
+    mean_h = np.zeros(n)
+    mod = np.zeros(n)
+    low = np.zeros(n)
+    coup = np.zeros(n)
+    steady = np.zeros(n)
+    active = np.empty(W, dtype=np.bool_)
+    level_f = np.empty(W)
+    rms = np.empty(W)
+    dl = np.empty(W)
+    dh = np.empty(W)
+    tmp = np.empty(W)
+    work = np.empty(W)
+    flag = np.empty(W, dtype=np.bool_)
+    for i in range(n):
+        ref = -np.inf
+        for k in range(W):
+            if valid[i + k] and level[i + k] > ref:
+                ref = level[i + k]
+        low_level = ref - dynamic_range_db
+        count = 0
+        n_valid = 0
+        for k in range(W):
+            j = i + k
+            a = valid[j] and P[j] > silence_power and level[j] > low_level
+            active[k] = a
+            count += a
+            n_valid += valid[j]
+            level_f[k] = level[j] if level[j] >= low_level else low_level
+        n_active[i] = count
+        nv = max(n_valid, 1)
+        # voicing: the quantile of the active frames' harmonicity
+        for k in range(W):
+            tmp[k] = H[i + k]
+        m = _sorted_entries(tmp, active, 0, W, work)
+        if m:
+            virtual = (m - 1) * voicing_quantile
+            prev = np.floor(virtual)
+            last = virtual >= m - 1
+            if last:
+                prev = -1.0
+            gamma = virtual - prev
+            lo = m - 1 if last else int(prev)
+            hi = m - 1 if last else lo + 1
+            a0 = work[max(lo, 0)]
+            b0 = work[max(hi, 0)]
+            d = b0 - a0
+            mean_h[i] = b0 - d * (1 - gamma) if gamma >= 0.5 else a0 + d * gamma
+        # modulation: the median |level change| between consecutive valid frames
+        for k in range(W - 1):
+            tmp[k] = abs(level_f[k + 1] - level_f[k])
+            flag[k] = valid[i + k + 1] and valid[i + k]
+        m = _sorted_entries(tmp, flag, 0, W - 1, work)
+        if m:
+            h = m // 2
+            mod[i] = (work[h if m % 2 == 1 else h - 1] + work[h]) / 2.0
+        # low energy: share of valid frames with RMS < ratio * mean RMS
+        for k in range(W):
+            rms[k] = np.sqrt(P[i + k])
+        limit = low_energy_ratio * (_pairwise_sum(rms, W) / nv)
+        n_low = 0
+        for k in range(W):
+            n_low += valid[i + k] and rms[k] < limit
+        low[i] = n_low / nv
+        # coupling: correlation of floored level and harmonicity (valid frames)
+        for k in range(W):
+            tmp[k] = level_f[k] if valid[i + k] else 0.0
+            work[k] = H[i + k]
+        mean_l = _pairwise_sum(tmp, W) / nv
+        mean_hh = _pairwise_sum(work, W) / nv
+        for k in range(W):
+            v = valid[i + k]
+            dl[k] = level_f[k] - mean_l if v else 0.0
+            dh[k] = H[i + k] - mean_hh if v else 0.0
+        for k in range(W):
+            tmp[k] = dl[k] * dl[k]
+            work[k] = dh[k] * dh[k]
+        sd_l = max(np.sqrt(_pairwise_sum(tmp, W) / nv), level_spread_floor_db)
+        sd_h = max(np.sqrt(_pairwise_sum(work, W) / nv), harmonicity_spread_floor)
+        for k in range(W):
+            tmp[k] = dl[k] * dh[k]
+        coup[i] = _pairwise_sum(tmp, W) / nv / (sd_l * sd_h)
+        # steadiness: the median similarity of consecutive voiced frames (1 without any)
+        for k in range(W - 1):
+            c = C[i + k + 1]
+            flag[k] = (active[k] and H[i + k] >= voiced_harmonicity and active[k + 1]
+                       and H[i + k + 1] >= voiced_harmonicity and not np.isnan(c))
+            tmp[k] = c if flag[k] else 0.0
+        m = _sorted_entries(tmp, flag, 0, W - 1, work)
+        if m:
+            h = m // 2
+            steady[i] = (work[h if m % 2 == 1 else h - 1] + work[h]) / 2.0
+        else:
+            # A window without two consecutive voiced frames shows no voiced
+            # spectrum that keeps changing: no evidence for the temporal cues.
+            # (Read as 0, "not steady at all", it opened the gate fully, so a
+            # drum groove whose pitched hits are voiced in isolated frames read
+            # as speech in some windows and not in others, depending on where
+            # the hits fell on the 93 ms hop.)
+            steady[i] = 1.0
+    return n_active, mean_h, mod, low, coup, steady
 
 
 def _masked_median(x: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -544,29 +544,28 @@ def _masked_sum(x, mask):  # pragma: no cover  (compiled)
 def _floor_kernel(m, width, percentile):  # pragma: no cover  (compiled)
     """Local ``percentile`` of ``m`` in blocks of ``width`` bins, interpolated between block centres.
 
-    Order statistics and ``np.interp``'s formula: the bits NumPy gives.
+    Order statistics and ``np.interp``'s formula: the bits NumPy gives
+    (``m`` finite).
     """
     n = m.size
     n_blocks = max(1, n // width)
     k = int(np.rint(percentile / 100.0 * (width - 1)))
     level = np.empty(n_blocks)
-    low = np.empty(k + 1)  # the k + 1 smallest values of a block so far, increasing
+    low = np.empty(k + 1)  # the k + 1 smallest values of a block so far, increasing (+inf: none yet)
     for b in range(n_blocks):
         start = b * width
         stop = min(start + width, n)  # (one short block if n < width)
-        kept = 0
+        low[:] = np.inf
         for i in range(start, stop):
+            # Each value passes up the kept ones, keeping the smaller and
+            # carrying the larger on (the largest drops off the end):
+            # min/max without branches, so no mispredicted insertions.
             v = m[i]
-            if kept <= k:
-                kept += 1
-            elif not v < low[k]:
-                continue
-            q = kept - 1
-            while q > 0 and low[q - 1] > v:
-                low[q] = low[q - 1]
-                q -= 1
-            low[q] = v
-        level[b] = low[kept - 1]
+            for q in range(k + 1):
+                u = low[q]
+                low[q] = min(u, v)
+                v = max(u, v)
+        level[b] = low[min(k, stop - start - 1)]
     out = np.empty(n)
     if n_blocks == 1:
         out[:] = level[0]
@@ -882,7 +881,7 @@ def _harmonicities(partials, template: HarmonicTemplate) -> list[float]:
     rows, scales, where = [], [], []
     for r, (f, a) in enumerate(partials):
         live = a > 0
-        if not np.any(live):
+        if not live.any():
             continue
         if not live.all():
             f, a = f[live], a[live]
@@ -1840,12 +1839,44 @@ def _band_energies(h, edge, s, weight):  # pragma: no cover  (compiled)
 
     ``h`` and ``s`` hold one frame per column; ``edge`` replaces the top
     rows of ``h``.  Summed frame by frame (the order differs from a
-    matrix product's: the last bits may).
+    matrix product's: the last bits may).  Four frames are summed side by
+    side, each in bin order and added to the total in frame order: the
+    bits of one frame at a time, without waiting on one running sum.
     """
     n = weight.size
     first_edge = n - edge.shape[0]
+    m = h.shape[1]
     out = np.zeros(2)
-    for j in range(h.shape[1]):
+    j = 0
+    while j + 4 <= m:
+        h0 = h1 = h2 = h3 = 0.0
+        s0 = s1 = s2 = s3 = 0.0
+        for b in range(n):
+            w = weight[b]
+            if b < first_edge:
+                v0, v1, v2, v3 = h[b, j], h[b, j + 1], h[b, j + 2], h[b, j + 3]
+            else:
+                e = b - first_edge
+                v0, v1, v2, v3 = edge[e, j], edge[e, j + 1], edge[e, j + 2], edge[e, j + 3]
+            x0, x1, x2, x3 = s[b, j], s[b, j + 1], s[b, j + 2], s[b, j + 3]
+            h0 += v0 * v0 * w
+            h1 += v1 * v1 * w
+            h2 += v2 * v2 * w
+            h3 += v3 * v3 * w
+            s0 += x0 * x0 * w
+            s1 += x1 * x1 * w
+            s2 += x2 * x2 * w
+            s3 += x3 * x3 * w
+        out[0] += h0
+        out[1] += s0
+        out[0] += h1
+        out[1] += s1
+        out[0] += h2
+        out[1] += s2
+        out[0] += h3
+        out[1] += s3
+        j += 4
+    for j in range(j, m):
         eh = 0.0
         es = 0.0
         for b in range(n):
@@ -1856,6 +1887,23 @@ def _band_energies(h, edge, s, weight):  # pragma: no cover  (compiled)
         out[0] += eh
         out[1] += es
     return out
+
+
+def _band_energies_plain(h, edge, s, weight) -> np.ndarray:
+    """:func:`_band_energies` frame by frame in NumPy-free Python (its definition; for tests)."""
+    n = weight.size
+    first_edge = n - edge.shape[0]
+    out = [0.0, 0.0]
+    for j in range(h.shape[1]):
+        eh = es = 0.0
+        for b in range(n):
+            v = float(edge[b - first_edge, j] if b >= first_edge else h[b, j])
+            x = float(s[b, j])
+            eh += v * v * float(weight[b])
+            es += x * x * float(weight[b])
+        out[0] += eh
+        out[1] += es
+    return np.array(out)
 
 
 class FrameAnalyzer:
@@ -1995,7 +2043,7 @@ class FrameAnalyzer:
                 prev = self._column(h, edge, prev)
             self._previous = cur
             f, a, tonal = _peaks(cur, self._freqs, previous=prev, **_DEFAULT_PEAK_OPTIONS)
-            todo.append((j, float(np.sum(cur * cur)), f, a, tonal))
+            todo.append((j, float((cur * cur).sum()), f, a, tonal))
         # The analysed frames' measures (as analyze_spectrum gives them), the
         # FFTs of their virtual pitch in one call.
         harms = _harmonicities([(f, a) for _, _, f, a, _ in todo], HARRISON_PEARCE_2018)
