@@ -69,7 +69,7 @@ def kuramoto_order(z: np.ndarray, *, axis: int = 0) -> np.ndarray:
     return np.where(den > 0, num / np.maximum(den, 1e-300), 0.0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _integrate(x, u, kick, decay, phi, indptr, offset, col, val, two_b_dt, n_hist, out):  # pragma: no cover
     """Integrate one step per column of the drive ``u``; states into ``out`` and the ring ``x``.
 
@@ -82,7 +82,9 @@ def _integrate(x, u, kick, decay, phi, indptr, offset, col, val, two_b_dt, n_his
     ``i`` in ``indptr[r]:indptr[r + 1]``.  Each new state is ``decay z +
     kick u + phi c``, then the exact flow of the saturation divides it by
     ``sqrt(1 + 2 b dt |z|^2)`` (``two_b_dt`` 0: none).  Indices into ``x``
-    are unsigned, so that the coupling's inner loop compiles to vector loads.
+    are unsigned, so that the coupling's inner loop compiles to vector loads;
+    NumPy's error model spares that division a zero test (its divisor is at
+    least 1).
     """
     R, F, n = out.shape
     per_freq = u.shape[1] == F

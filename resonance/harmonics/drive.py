@@ -110,9 +110,10 @@ def modulation_coherence(m: np.ndarray, state, *, a: float, floor: float, expone
 
 #: Rhythm frequencies per product in :meth:`OnsetDrive.process`: the modes'
 #: amplitudes are formed and read a few frequencies at a time, so that they stay
-#: in the cache (engineering choice: 200 modes x 8 frequencies x 27 steps of
-#: complex amplitudes is 0.7 MB; the whole block's would be 8.5 MB).
-_J_CHUNK = 8
+#: in a core's 1 MB L2 cache (engineering choice: 200 modes x 4 frequencies x 54
+#: steps (a 20 s block) of complex amplitudes is 0.7 MB; the whole block's would
+#: be 17 MB).
+_J_CHUNK = 4
 
 
 @njit(cache=True, nogil=True)
