@@ -417,12 +417,15 @@ def test_load_path_argument(tmp_path):
     assert load_connectome(path).region_labels == h.region_labels
 
 
-def test_onset_drive_equals_the_whole_block_array_form(rng):
+@pytest.mark.parametrize("chunk", [4, 100])
+def test_onset_drive_equals_the_whole_block_array_form(rng, monkeypatch, chunk):
     """OnsetDrive forms the modes' amplitudes a few rhythm frequencies at a time (cache-sized
-    products, J not a multiple of the chunk): the same energies as one product over the block."""
-    from resonance.harmonics.drive import _J_CHUNK, OnsetDrive, rhythm_coherence
+    products, J not a multiple of the chunk) or all at once: the same energies as one product."""
+    import resonance.harmonics.drive as drive_module
+    from resonance.harmonics.drive import OnsetDrive, rhythm_coherence
 
-    K, B, J, n = 6, 3, 2 * _J_CHUNK + 3, 11
+    K, B, J, n = 6, 3, 11, 13
+    monkeypatch.setattr(drive_module, "_AMPLITUDE_BYTES", K * n * 16 * chunk)
     auditory, motor = rng.random((K, B)), rng.random(K)
     transfer = rng.standard_normal((K, J)) + 1j * rng.standard_normal((K, J))
     freqs, pulse_gain = np.geomspace(0.5, 8.0, J), rng.random(J)
