@@ -31,11 +31,22 @@ import functools
 
 import numba
 from numba.core.caching import FunctionCache
+from numba.core.cpu import CPUTargetOptions
+from numba.core.options import TargetOptions
 from numba.core.runtime import rtsys
 
 from ._scipy_compiled import cython_blas
 
 __all__ = ["njit", "LightCache"]
+
+# Numba's compiler has a flag ``noalias`` (no two array arguments share memory: LLVM then
+# vectorises a loop without testing at run time whether its stores overlap its loads) that its
+# jit options do not list; this lists it, so that ``njit(noalias=True)`` sets it.  A kernel may
+# ask for it only if its callers never pass arrays that share memory.  The machine code is that
+# of the same loop without the tests: the same results.
+_NOALIAS = isinstance(getattr(TargetOptions, "Mapping", None), type)
+if _NOALIAS and not hasattr(CPUTargetOptions, "noalias"):
+    CPUTargetOptions.noalias = TargetOptions.Mapping("noalias")
 
 #: Symbols that only modules imported by the target's full refresh register with LLVM (a kernel
 #: referring to one is loaded after the full refresh).  ``numba.cpython.hashing`` adds the hash secret.
@@ -86,10 +97,14 @@ class LightCache(FunctionCache):
 def njit(function=None, **options):
     """:func:`numba.njit`; with ``cache=True`` the dispatcher's cache is a :class:`LightCache`.
 
-    Use as ``@njit(cache=True, nogil=True)`` (options only) or ``@njit``.
+    Use as ``@njit(cache=True, nogil=True)`` (options only) or ``@njit``.  ``noalias=True``:
+    the kernel's array arguments never share memory (see above; ignored by a Numba without the
+    flag).
     """
     if function is None:
         return functools.partial(njit, **options)
+    if not _NOALIAS:
+        options.pop("noalias", None)
     dispatcher = numba.njit(**options)(function)
     # NUMBA_DISABLE_JIT gives back the Python function (no cache); a dispatcher caching to disk has
     # exactly a FunctionCache.

@@ -231,3 +231,28 @@ def test_compiled_oscillators_follow_the_equations_step_by_step(rng):
     np.testing.assert_allclose(ours, np.stack(ref, axis=2), rtol=1e-12, atol=1e-14)
     with pytest.raises(ParameterError, match="u has shape"):
         osc.process(np.zeros((n_reg, 3, 5)))
+
+
+def test_compiled_locking_sums_equal_the_array_form(rng):
+    """The synchrony read-out's compiled pass against NumPy: drive-weighted phases averaged by
+    step_average, the power at the model steps and its sum; states that vanish or whose squares
+    underflow (the hypot path) included."""
+    from resonance.dynamics.synchrony import _locking_sums, _step_weights, step_average
+
+    n_reg, n_f, per, a = 3, 4, 8, 0.93
+    states = rng.standard_normal((n_reg, n_f, 5 * per)) + 1j * rng.standard_normal((n_reg, n_f, 5 * per))
+    states[0, 1, 3:9] *= 1e-160  # squares underflow: |z| from hypot
+    states[1, 2, 10:12] = 0.0  # no phase at all
+    pre = rng.standard_normal((n_reg, n_f)) + 1j * rng.standard_normal((n_reg, n_f))
+    pre[2, 3] = 1e-170
+    u = np.abs(rng.standard_normal((n_reg, 5 * per)))
+    last = rng.standard_normal((n_reg, n_f)) + 1j * rng.standard_normal((n_reg, n_f))
+    num, power, total = _locking_sums(states, pre, u, _step_weights(a, per), a**per, last)
+    before = np.concatenate([pre[..., None], states[..., :-1]], axis=2)
+    mag = np.abs(before)
+    phase = np.where(mag > 0, before / np.maximum(mag, 1e-300), 0.0)
+    ref, _ = step_average(phase * u[:, None, :], a, per, last)
+    np.testing.assert_allclose(num, ref, rtol=1e-12, atol=1e-15)
+    at_steps = states[..., per - 1 :: per]
+    np.testing.assert_array_equal(power, at_steps.real**2 + at_steps.imag**2)
+    assert total == pytest.approx(float((states.real**2 + states.imag**2).sum()), rel=1e-13)

@@ -415,3 +415,33 @@ def test_load_path_argument(tmp_path):
     # The triangle graph: normalised Laplacian eigenvalues 0, 1.5, 1.5.
     np.testing.assert_allclose(h.eigenvalues, [0.0, 1.5, 1.5], atol=1e-12)
     assert load_connectome(path).region_labels == h.region_labels
+
+
+@pytest.mark.parametrize("chunk", [4, 100])
+def test_onset_drive_equals_the_whole_block_array_form(rng, monkeypatch, chunk):
+    """OnsetDrive forms the modes' amplitudes a few rhythm frequencies at a time (cache-sized
+    products, J not a multiple of the chunk) or all at once: the same energies as one product."""
+    import resonance.harmonics.drive as drive_module
+    from resonance.harmonics.drive import OnsetDrive, rhythm_coherence
+
+    K, B, J, n = 6, 3, 11, 13
+    monkeypatch.setattr(drive_module, "_AMPLITUDE_BYTES", K * n * 16 * chunk)
+    auditory, motor = rng.random((K, B)), rng.random(K)
+    transfer = rng.standard_normal((K, J)) + 1j * rng.standard_normal((K, J))
+    freqs, pulse_gain = np.geomspace(0.5, 8.0, J), rng.random(J)
+    args = dict(coherence_a=0.9, floor=0.1, exponent=1.0)
+    drive = OnsetDrive(auditory=auditory, motor=motor, transfer=transfer, freqs_hz=freqs, pulse_gain=pulse_gain,
+                       motor_gain=0.7, **args)
+    z = rng.standard_normal((2 * B, J, n)) + 1j * rng.standard_normal((2 * B, J, n))
+    e_n, e_t, rate, pulse = drive.process(z)
+    gain, _ = rhythm_coherence(z[B:], None, freqs_hz=freqs, a=0.9, floor=0.1, exponent=1.0)
+    entry = np.concatenate([auditory, 0.7 * motor[:, None]], axis=1)
+    power = []
+    for part in (z[:B], z[B:]):
+        loop = part.sum(axis=0) * pulse_gain[:, None]
+        amp = np.einsum("kb,bjt->kjt", entry, np.concatenate([part, loop[None]]))
+        power.append(np.abs(amp) ** 2 * np.abs(transfer[:, :, None]) ** 2)
+    np.testing.assert_allclose(e_n, (power[0] * gain).sum(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(e_t, (power[1] * gain).sum(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(rate, power[1].sum(axis=2), rtol=1e-12)
+    np.testing.assert_allclose(pulse, gain * np.abs(z[B:].sum(axis=0) * pulse_gain[:, None]) ** 2, rtol=1e-12)

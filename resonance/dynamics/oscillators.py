@@ -69,8 +69,8 @@ def kuramoto_order(z: np.ndarray, *, axis: int = 0) -> np.ndarray:
     return np.where(den > 0, num / np.maximum(den, 1e-300), 0.0)
 
 
-@njit(cache=True, nogil=True)
-def _integrate(x, u, kick, decay, phi, indptr, offset, col, val, two_b_dt, n_hist, out):  # pragma: no cover
+@njit(cache=True, nogil=True, error_model="numpy", noalias=True)
+def _integrate(x, u, kick, decay, phi, indptr, offset, col, val, two_b_dt, n_hist, out, c):  # pragma: no cover
     """Integrate one step per column of the drive ``u``; states into ``out`` and the ring ``x``.
 
     ``x`` is the flat (re, im) view of the states, time-major, shape
@@ -82,7 +82,11 @@ def _integrate(x, u, kick, decay, phi, indptr, offset, col, val, two_b_dt, n_his
     ``i`` in ``indptr[r]:indptr[r + 1]``.  Each new state is ``decay z +
     kick u + phi c``, then the exact flow of the saturation divides it by
     ``sqrt(1 + 2 b dt |z|^2)`` (``two_b_dt`` 0: none).  Indices into ``x``
-    are unsigned, so that the coupling's inner loop compiles to vector loads.
+    are unsigned, so that the coupling's inner loop compiles to vector loads;
+    ``c`` (2 F,) is the work row of the coupling's sums.  No two arguments
+    share memory (``noalias``: the coupling's loops run without run-time
+    overlap tests); NumPy's error model spares the division a zero test (its
+    divisor is at least 1).
     """
     R, F, n = out.shape
     per_freq = u.shape[1] == F
@@ -94,7 +98,6 @@ def _integrate(x, u, kick, decay, phi, indptr, offset, col, val, two_b_dt, n_his
     base = np.empty(val.size, dtype=np.uint64)
     for i in range(val.size):
         base[i] = np.uint64(offset[i]) * step + np.uint64(col[i]) * F2
-    c = np.empty(2 * F)
     for t in range(n):
         tb = np.uint64(t) * step
         now = np.uint64(n_hist + t) * step
@@ -260,6 +263,7 @@ class RegionalOscillators:
         x[:L] = self._hist
         out = np.empty((R, F, n), dtype=complex)
         _integrate(x.reshape(-1).view(np.float64), np.asarray(u, dtype=complex), self._phi / self.dt_s, self._decay,
-                   self._phi, self._indptr, self._offset, self._col, self._val, 2.0 * self.b * self.dt_s, L, out)
+                   self._phi, self._indptr, self._offset, self._col, self._val, 2.0 * self.b * self.dt_s, L, out,
+                   np.empty(2 * F))
         self._hist = x[n:].copy()
         return out

@@ -43,7 +43,7 @@ OSC_HALF_AMPLITUDE = 0.1
 SYNC_PRIOR_EVENTS = 4.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _locking_sums(states, pre, u, w, pole, last):  # pragma: no cover - compiled
     """Running average of the drive-weighted phase, and the oscillators' power, at the model steps.
 
@@ -54,6 +54,13 @@ def _locking_sums(states, pre, u, w, pole, last):  # pragma: no cover - compiled
     (R, F).  Also returns the power ``|z|^2`` at the last step of each group
     and the sum of ``|z|^2`` over every step.  One pass over the states,
     shape (R, F, n), in place of several array passes.
+
+    Each oscillator's states are read in one loop over the steps that
+    compiles to vector instructions, square roots and divisions included
+    (with NumPy's error model a division needs no zero test; the divisor is
+    at least 1e-300 anyway); the rare states whose squares underflow are
+    then redone with ``hypot``, and the sums run in the order of the steps,
+    as a plain loop adds them: the same bits as one scalar pass.
     """
     R, F, n = states.shape
     per = w.size
@@ -61,32 +68,47 @@ def _locking_sums(states, pre, u, w, pole, last):  # pragma: no cover - compiled
     num = np.empty((R, F, m), dtype=np.complex128)
     power = np.empty((R, F, m))
     total = 0.0
+    # The oscillator's state before each step, then after the last: (re, im) and power.
+    zr = np.empty(n + 1)
+    zi = np.empty(n + 1)
+    pw = np.empty(n + 1)
+    inv = np.empty(n + 1)
     for r in range(R):
         for f in range(F):
-            br, bi = pre[r, f].real, pre[r, f].imag
+            zr[0] = pre[r, f].real
+            zi[0] = pre[r, f].imag
+            pw[0] = zr[0] * zr[0] + zi[0] * zi[0]
+            inv[0] = 1.0 / max(math.sqrt(pw[0]), 1e-300)
+            bad = 0 if pw[0] > 1e-290 else 1
+            for t in range(1, n + 1):
+                z = states[r, f, t - 1]
+                zr[t] = z.real
+                zi[t] = z.imag
+                p2 = z.real * z.real + z.imag * z.imag
+                pw[t] = p2
+                inv[t] = 1.0 / max(math.sqrt(p2), 1e-300)
+                bad += 0 if p2 > 1e-290 else 1
+            if bad:
+                for t in range(n):
+                    if not pw[t] > 1e-290:
+                        # |z| as numpy's abs (hypot) where the squares would underflow.
+                        inv[t] = 1.0 / max(math.hypot(zr[t], zi[t]), 1e-300)
             yr, yi = last[r, f].real, last[r, f].imag
             for k in range(m):
                 sr = 0.0
                 si = 0.0
-                p = 0.0
                 for q in range(per):
                     t = k * per + q
-                    p2 = br * br + bi * bi
-                    # |z| as numpy's abs (hypot) where the squares would underflow.
-                    mag = math.sqrt(p2) if p2 > 1e-290 else math.hypot(br, bi)
-                    inv = 1.0 / max(mag, 1e-300)
                     d = u[r, t]
-                    sr += (d * (br * inv)) * w[q]
-                    si += (d * (bi * inv)) * w[q]
-                    z = states[r, f, t]
-                    br, bi = z.real, z.imag
-                    p = br * br + bi * bi
-                    total += p
+                    sr += (d * (zr[t] * inv[t])) * w[q]
+                    si += (d * (zi[t] * inv[t])) * w[q]
                 # The arithmetic of lfilter([1], [1, -pole]) (transposed direct form II).
                 yr = sr + pole * yr
                 yi = si + pole * yi
                 num[r, f, k] = complex(yr, yi)
-                power[r, f, k] = p
+                power[r, f, k] = pw[(k + 1) * per]
+                for q in range(per):
+                    total += pw[k * per + q + 1]
     return num, power, total
 
 

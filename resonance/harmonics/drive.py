@@ -108,11 +108,13 @@ def modulation_coherence(m: np.ndarray, state, *, a: float, floor: float, expone
     return gain, state
 
 
-#: Rhythm frequencies per product in :meth:`OnsetDrive.process`: the modes'
-#: amplitudes are formed and read a few frequencies at a time, so that they stay
-#: in the cache (engineering choice: 200 modes x 8 frequencies x 27 steps of
-#: complex amplitudes is 0.7 MB; the whole block's would be 8.5 MB).
-_J_CHUNK = 8
+#: Bytes of the modes' amplitudes formed per product in :meth:`OnsetDrive.process`:
+#: they are formed and read a few rhythm frequencies at a time, so that they
+#: stay in a core's 1 MB L2 cache (engineering choice: 200 modes x 4
+#: frequencies x 54 steps (a 20 s block) of complex amplitudes, 0.7 MB; the
+#: whole block's would be 17 MB).  A live stream's few steps take every
+#: frequency in one product.
+_AMPLITUDE_BYTES = 700_000
 
 
 @njit(cache=True, nogil=True)
@@ -246,9 +248,10 @@ class OnsetDrive:
         K = self._entry.shape[0]
         e = np.zeros((K, 2, n))
         rate_power = np.empty((K, J))
+        chunk = max(1, _AMPLITUDE_BYTES // (K * n * 16))  # rhythm frequencies per product
         for c in range(2):
-            for j0 in range(0, J, _J_CHUNK):
-                cols = slice((c * J + j0) * 2 * n, (c * J + min(j0 + _J_CHUNK, J)) * 2 * n)
+            for j0 in range(0, J, chunk):
+                cols = slice((c * J + j0) * 2 * n, (c * J + min(j0 + chunk, J)) * 2 * n)
                 _mode_energy(self._entry @ flat[:, cols], self._transfer_power, gain, j0, c, e, rate_power)
         e_n, e_t = e[:, 0], e[:, 1]
         # Coherent pulse power of the loop.
