@@ -205,6 +205,11 @@ def load_ltm():
     return o1, o2
 
 
+#: Order 0 of :func:`_ppm_c`: uniform over the outcomes (read-only; made once).
+_UNIFORM = np.full(N_SYMBOLS, 1.0 / N_SYMBOLS)
+_UNIFORM.flags.writeable = False
+
+
 def _ppm_c(counts1: np.ndarray, counts2: np.ndarray) -> np.ndarray:
     """Blend order-1 and order-2 counts (interpolated smoothing, escape method C).
 
@@ -212,13 +217,13 @@ def _ppm_c(counts1: np.ndarray, counts2: np.ndarray) -> np.ndarray:
     with weight ``n / (n + t)`` (n events seen in the context, t distinct
     outcomes among them; Moffat 1990).
     """
-    p = np.full(N_SYMBOLS, 1.0 / N_SYMBOLS)
+    p = _UNIFORM
     for c in (counts1, counts2):
         n = float(c.sum())
-        t = float(np.count_nonzero(c))
         if n > 0:
+            t = float(np.count_nonzero(c))
             p = (c + t * p) / (n + t)
-    return p
+    return p if p is not _UNIFORM else _UNIFORM.copy()
 
 
 def harmonic_pass_share(surprise_bits, entropy_bits):
