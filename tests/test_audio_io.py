@@ -13,7 +13,6 @@ import pytest
 import soundfile as sf
 import soxr
 
-import resonance.io.audio as audio_module
 from resonance.errors import DataFileError, ParameterError
 from resonance.io.audio import (
     SILENT_PEAK,
@@ -170,19 +169,6 @@ def test_streamed_blocks_equal_one_shot_resample(tmp_path, rng):
     again = np.concatenate(list(reader))  # a second pass re-reads from the start
     np.testing.assert_array_equal(again, y)
     assert reader.frames_read == len(x)
-
-
-def test_mono_blocks_resampled_in_pieces_are_the_same(tmp_path, rng, monkeypatch):
-    # A block is fed to the resampler in pieces of _RESAMPLE_FRAMES: the same blocks, bit for bit.
-    x = rng.uniform(-0.5, 0.5, size=(44100 * 2 + 77, 2))
-    path = tmp_path / "noise.wav"
-    sf.write(path, x, 44100, subtype="PCM_16")
-    whole = list(AudioReader(path, sr=22050, block_s=0.37))
-    monkeypatch.setattr(audio_module, "_RESAMPLE_FRAMES", 977)
-    pieces = list(AudioReader(path, sr=22050, block_s=0.37))
-    assert [b.shape for b in pieces] == [b.shape for b in whole]
-    for a, b in zip(pieces, whole):
-        np.testing.assert_array_equal(a, b)
 
 
 def test_streaming_at_native_rate_is_exact(tmp_path, rng):
@@ -474,16 +460,8 @@ def test_write_audio_to_read_only_directory_is_data_file_error(tmp_path):
 
 @pytest.mark.parametrize("subtype, dtype", [("PCM_16", np.float32), ("FLOAT", np.float64)])
 @pytest.mark.parametrize("differ_from_s", [None, 0.0, 1.3])
-@pytest.mark.parametrize("piece_frames", [None, 977])
-def test_two_ear_blocks_equal_a_two_channel_resampler(tmp_path, rng, monkeypatch, subtype, dtype, differ_from_s,
-                                                      piece_frames):
-    """Identical ears resampled once (and a stream whose ears differ later) give a stereo resampler's bits.
-
-    With ``piece_frames`` each block is decoded and resampled in pieces
-    (the ears may start to differ within a block): the same blocks, bit for bit.
-    """
-    if piece_frames is not None:
-        monkeypatch.setattr(audio_module, "_RESAMPLE_FRAMES", piece_frames)
+def test_two_ear_blocks_equal_a_two_channel_resampler(tmp_path, rng, subtype, dtype, differ_from_s):
+    """Identical ears resampled once (and a stream whose ears differ later) give a stereo resampler's bits."""
     native_sr, sr, block_s = 44100, 22050, 0.37
     left = rng.uniform(-0.5, 0.5, size=native_sr * 2 + 123)
     x = np.stack([left, left], axis=1)

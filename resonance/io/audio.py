@@ -308,7 +308,7 @@ class AudioReader:
             mono = block.mean(axis=1) if block.shape[1] > 1 else block[:, 0]
             mono_peak = max(mono_peak, float(np.max(np.abs(mono))))
             if resampler is not None:
-                mono = _resample(resampler, np.ascontiguousarray(mono, dtype=work))
+                mono = resampler.resample_chunk(np.ascontiguousarray(mono, dtype=work))
             if mono.size:
                 yield mono.astype(self.dtype, copy=False)
         if mono_peak < SILENT_PEAK:
@@ -342,45 +342,26 @@ class AudioReader:
                 yield block.astype(self.dtype, copy=False).T
             return
         ears = [soxr.ResampleStream(self.info.sr, self.sr, 1, dtype=work, quality="HQ") for _ in range(2)]
-        # The file is decoded and resampled in pieces of _RESAMPLE_FRAMES
-        # (each piece's samples stay in cache from decoding to resampling);
-        # a block is yielded when its frames are all in.
-        block_frames = self._block_frames()
-        same, n_same = True, 0  # ears identical so far; pieces fed to the left resampler only
-        lefts, rights, fed = [], [], 0  # the current block's output pieces; its input frames so far
-        for piece in self._iter_raw(single=single, piece_frames=_RESAMPLE_FRAMES):
-            if same and not _same_channels(piece):
+        same, n_same = True, 0  # ears identical so far; blocks fed to the left resampler only
+        for block in self._iter_raw(single=single):
+            if same and not _same_channels(block):
                 same = False
-                for _, old in zip(range(n_same), self._iter_raw(single=single, track=False,
-                                                                piece_frames=_RESAMPLE_FRAMES)):
+                for _, old in zip(range(n_same), self._iter_raw(single=single, track=False)):
                     ears[1].resample_chunk(np.ascontiguousarray(old[:, 1], dtype=work))
-            left = ears[0].resample_chunk(np.ascontiguousarray(piece[:, 0], dtype=work))
-            lefts.append(left)
             if same:
                 n_same += 1
-                rights.append(left)
+                left = ears[0].resample_chunk(np.ascontiguousarray(block[:, 0], dtype=work))
+                out = np.stack([left, left])
             else:
-                rights.append(ears[1].resample_chunk(np.ascontiguousarray(piece[:, 1], dtype=work)))
-            fed += piece.shape[0]
-            if fed == block_frames:
-                out = _join_ears(lefts, rights)
-                lefts, rights, fed = [], [], 0
-                if out.size:
-                    yield out.astype(self.dtype, copy=False)
-        if lefts:  # the last, shorter block
-            out = _join_ears(lefts, rights)
+                out = np.stack([ear.resample_chunk(np.ascontiguousarray(block[:, c], dtype=work))
+                                for c, ear in enumerate(ears)])
             if out.size:
                 yield out.astype(self.dtype, copy=False)
         tails = [ear.resample_chunk(np.zeros(0, dtype=work), last=True) for ear in ears[: 1 if same else 2]]
         if tails[0].size:
             yield np.stack([tails[0], tails[-1]]).astype(self.dtype, copy=False)
 
-    def _block_frames(self) -> int:
-        """Input frames per block."""
-        return max(1, int(round(self.block_s * self.info.sr)))
-
-    def _iter_raw(self, *, single: bool = False, track: bool = True,
-                  piece_frames: int | None = None) -> Iterator[np.ndarray]:
+    def _iter_raw(self, *, single: bool = False, track: bool = True) -> Iterator[np.ndarray]:
         """Yield checked native-rate blocks of shape (n_frames, n_channels), float64.
 
         ``single``: fixed-point files are converted straight to float32 (the
@@ -389,26 +370,14 @@ class AudioReader:
         need no check (integer samples are finite and within full scale).
         Other files still yield float64.
 
-        ``piece_frames``: blocks are read in pieces of at most this many
-        frames (a block's last piece is shorter), so that a block ends
-        where it would without pieces.  With ``single``, fixed-point pieces
-        are views into buffers reused for the next piece: a caller must be
-        done with a piece before asking for the next.
-
         ``track=False`` reads the file again without touching
         :attr:`frames_read` and :attr:`peak` (and without the checks made
         at the end of a read).
         """
         info = self.info
         path = info.path
-        block_frames = self._block_frames()
+        block_frames = max(1, int(round(self.block_s * info.sr)))
         int_dtype, int_scale = _INT_READ.get(info.subtype, (None, 1.0))
-        step = block_frames if piece_frames is None else min(block_frames, piece_frames)
-        raw_buf = scaled_buf = None
-        if piece_frames is not None and single and int_dtype is not None:
-            raw_buf = np.empty((step, info.n_channels), dtype=int_dtype)
-            scaled_buf = np.empty((info.n_channels, step), dtype=np.float32)
-        done = 0  # frames read in this pass
         if track:
             self.frames_read = 0
             self.peak = 0.0
@@ -419,24 +388,19 @@ class AudioReader:
             raise DataFileError(f"'{path}': cannot be opened as audio ({_why(exc)}); it may be damaged") from None
         with handle:
             while True:
-                want = min(step, block_frames - done % block_frames)
                 try:
                     with _quiet_decoder(path):
                         if int_dtype is None:
-                            block = handle.read(want, dtype="float64", always_2d=True)
+                            block = handle.read(block_frames, dtype="float64", always_2d=True)
                         elif single:
-                            if raw_buf is None:
-                                raw = handle.read(want, dtype=int_dtype, always_2d=True)
-                                scaled = np.empty(raw.shape[::-1], dtype=np.float32)
-                            else:
-                                raw = handle.read(out=raw_buf[:want])
-                                scaled = scaled_buf[:, : raw.shape[0]]
+                            raw = handle.read(block_frames, dtype=int_dtype, always_2d=True)
                             # Scaled in one pass into channel rows: the block
                             # is their transposed view, so each channel is a
                             # contiguous column (what the resamplers take).
-                            block = np.multiply(raw.T, np.float32(int_scale), out=scaled).T
+                            block = np.multiply(raw.T, np.float32(int_scale),
+                                                out=np.empty(raw.shape[::-1], dtype=np.float32)).T
                         else:
-                            block = handle.read(want, dtype=int_dtype, always_2d=True).astype(np.float64)
+                            block = handle.read(block_frames, dtype=int_dtype, always_2d=True).astype(np.float64)
                             block *= int_scale
                 except _READ_ERRORS as exc:
                     raise DataFileError(
@@ -445,7 +409,6 @@ class AudioReader:
                     ) from None
                 if block.shape[0] == 0:
                     break
-                done += block.shape[0]
                 if not track:  # read again: checked the first time
                     yield block
                     continue
@@ -477,33 +440,6 @@ class AudioReader:
                 f"'{path}': is silent (peak {self.peak:.3g}, below {SILENT_PEAK:g}); nothing to score; "
                 "the file must contain sound"
             )
-
-
-#: Input frames per call of a streaming resampler: a decoded block is fed in
-#: pieces of this size, so that each call's input, output and the filter's
-#: state stay in the CPU's L2 cache (reading the 10.7 min stereo benchmark
-#: mix in 20 s blocks took 0.235 s CPU fed whole, 0.197 s in pieces of 2**16
-#: frames; 2**14: 0.26 s, 2**17: 0.19 s).  The output does not depend on
-#: how the stream is cut (soxr's streaming guarantee; checked bit for bit by
-#: tests/test_audio_io.py).  Engineering choice.
-_RESAMPLE_FRAMES = 1 << 16
-
-
-def _resample(stream, x: np.ndarray) -> np.ndarray:
-    """``stream.resample_chunk(x)``, fed in pieces of :data:`_RESAMPLE_FRAMES` (the same samples)."""
-    if x.shape[0] <= _RESAMPLE_FRAMES:
-        return stream.resample_chunk(x)
-    return np.concatenate([stream.resample_chunk(x[i : i + _RESAMPLE_FRAMES])
-                           for i in range(0, x.shape[0], _RESAMPLE_FRAMES)])
-
-
-def _join_ears(lefts: list, rights: list) -> np.ndarray:
-    """The (2, m) block of the left and right ears' output pieces."""
-    n = sum(piece.size for piece in lefts)
-    out = np.empty((2, n), dtype=lefts[0].dtype)
-    np.concatenate(lefts, out=out[0])
-    np.concatenate(rights, out=out[1])
-    return out
 
 
 def _same_channels(block: np.ndarray) -> bool:
