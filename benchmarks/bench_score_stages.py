@@ -65,6 +65,7 @@ _STAGES = (
     ("harmony", "resonance.expectation", "Expectation", "process_spectrum"),
     ("metre", "resonance.expectation", "Expectation", "process_onsets"),
     ("sinks", "resonance.expectation.sinks", "OnsetSinks", "process"),
+    ("sinks", "resonance.expectation.absorption", "OnsetAbsorption", "_learn_blocks"),  # whole blocks, compiled
     ("sinks", "resonance.expectation.sinks", "RecurrenceSink", "process"),
     ("sinks", "resonance.expectation.sinks", "TimingTolerance", "process"),
     ("rhythm bank", "resonance.dynamics", "RhythmBank", "process"),

@@ -133,6 +133,33 @@ def test_gated_absorption_is_block_split_invariant(rng):
         np.testing.assert_array_equal(x, y)
 
 
+def test_gated_absorption_in_one_compiled_call_equals_the_per_block_form(rng):
+    """Whole blocks in one compiled call (_learn_blocks) equal the per-block callback form bit for bit, state included."""
+    n_bar, n_bars = 4 * 86, 24
+    bar = (rng.random((8, n_bar)) < 0.02) * rng.uniform(0.3, 1.0, (8, n_bar))
+    o = np.tile(bar, n_bars)
+    o[:, n_bar * 12 :] = np.maximum(o[:, n_bar * 12 :], (rng.random((8, n_bar * 12)) < 0.01) * 0.8)  # new events
+    o[:, : n_bar * 12 : 7] *= 0.5  # and varied strengths
+    c = rng.uniform(0.2, 1.0, o.shape[1] // 4)
+    fused = OnsetAbsorption(frame_rate_hz=4 * 43.066, pool=4, step=64, config=ModelConfig())
+    plain = OnsetAbsorption(frame_rate_hz=4 * 43.066, pool=4, step=64, config=ModelConfig())
+    plain._fused = False
+    n = 64 * 27
+    for i in range(0, o.shape[1] - n + 1, n):
+        got = fused.process(o[:, i : i + n], c[i // 4 : (i + n) // 4])
+        want = plain.process(o[:, i : i + n], c[i // 4 : (i + n) // 4])
+        for x, y in zip(got, want):
+            np.testing.assert_array_equal(x, y)
+    assert fused._rec._state[1] > 0.1  # the recurrence sink found the loop
+    for a, b in ((fused._sinks, plain._sinks), (fused._rec, plain._rec)):
+        for name in ("w_", "b_", "_hist", "_pending", "l2_decay", "_agree", "_present", "_state", "_best", "_r",
+                     "_frame", "reliability_"):
+            if hasattr(b, name):
+                np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    assert (fused._seen, fused._novel) == (plain._seen, plain._novel)
+    np.testing.assert_array_equal(fused._raw, plain._raw)
+
+
 def test_a_metronome_habituates_and_a_varied_band_mix_does_not(results):
     """The sinks learn a metronome and drain it; music with ongoing variation keeps building.
 

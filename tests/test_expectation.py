@@ -499,6 +499,29 @@ def test_harmony_model_is_block_split_invariant():
     np.testing.assert_allclose(sum((p.surprise_bits for p in parts), []), whole.surprise_bits)
 
 
+def test_harmony_prediction_with_the_kept_long_term_memory_equals_the_plain_blend(rng):
+    """The LTM's prediction is kept per context: every prediction equals the blend computed afresh, bit for bit."""
+    from resonance.expectation.harmony import _entropy_bits, _ppm_c
+
+    model = HarmonyModel(FrontEnd().long_freqs_hz)
+    sink = type("Out", (), {})()
+    sink.chords, sink.surprise_bits, sink.entropy_bits = [], [], []
+    h_max = np.log2(24)
+    for chord in rng.integers(0, 24, 300):  # many repeated contexts: the kept predictions are reused
+        if model._history:
+            h = model._history
+            q1 = h[-1] // 12
+            ctx = (h[-2] // 12) * 24 + transition_symbol(h[-2], h[-1]) if len(h) >= 2 else None
+            zeros = np.zeros(24)
+            p_l = _ppm_c(model.ltm_[0][q1], model.ltm_[1][ctx] if ctx is not None else zeros)
+            p_s = _ppm_c(model.stm1_[q1], model.stm2_[ctx] if ctx is not None else zeros)
+            w_l = max(_entropy_bits(p_l) / h_max, 1e-6) ** -model.bias
+            w_s = max(_entropy_bits(p_s) / h_max, 1e-6) ** -model.bias
+            np.testing.assert_array_equal(model.predict(), (w_l * p_l + w_s * p_s) / (w_l + w_s))
+        model._event(int(chord), sink)
+    assert len(model._ltm_memo) > 20 and len(sink.chords) == 300
+
+
 @pytest.mark.parametrize("share", [-0.1, 1.5])
 def test_harmony_model_refuses_bad_harmonic_share(share):
     with pytest.raises(ParameterError, match=f"min_harmonic_share={share}"):

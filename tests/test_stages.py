@@ -284,6 +284,38 @@ def test_compiled_modulation_filters_equal_lfilter_in_two_blocks(rng):
     assert got[:, :, 100:].min() > 0  # every filter rings
 
 
+@pytest.mark.parametrize("step", [1, 5, 8, 13, 64, 128])
+def test_modulation_step_means_in_the_filters_equal_numpys_mean_of_the_frames(rng, step):
+    """Step means taken inside the filters (whole steps) equal the per-frame power's NumPy mean, bit for bit."""
+    from resonance.hearing import ModulationFilterbank
+    from resonance.hearing.modulation import _filter_power, _filter_step_means
+
+    mfb = ModulationFilterbank(fs_hz=MODEL_SR / 128, step=step, n_channels=6)
+    mfb._setup()
+    J = mfb.rates_hz_.size
+    x = -rng.random((6, 7 * step))
+    z, w = mfb._z.copy(), mfb._w.copy()
+    for sl in (slice(0, 3 * step), slice(3 * step, 7 * step)):  # states carried across blocks
+        xs = np.ascontiguousarray(x[:, sl])
+        m = xs.shape[1] // step
+        power = np.empty((6, J, xs.shape[1]))
+        _filter_power(xs, mfb._den_a, mfb._num_re, mfb._num_im, z, w, power)
+        got = np.empty((6, J, m))
+        _filter_step_means(xs, mfb._den_a, mfb._num_re, mfb._num_im, mfb._z, mfb._w, step, got)
+        np.testing.assert_array_equal(got, power.reshape(6, J, m, step).mean(axis=3))
+        np.testing.assert_array_equal(mfb._z, z)
+        np.testing.assert_array_equal(mfb._w, w)
+    # Through process: whole steps (the step means in the filters) and a split
+    # that cuts steps (per-frame power, partial steps carried) agree, up to
+    # the order in which a cut step's frames are summed.
+    env = np.exp(rng.standard_normal((6, 9 * step)) * 0.3)
+    whole = ModulationFilterbank(fs_hz=MODEL_SR / 128, step=step, n_channels=6).process(env)
+    cut = ModulationFilterbank(fs_hz=MODEL_SR / 128, step=step, n_channels=6)
+    k = 4 * step + max(1, step // 2)
+    parts = np.concatenate([cut.process(env[:, :k]), cut.process(env[:, k:])], axis=2)
+    np.testing.assert_allclose(parts, whole, rtol=1e-10, atol=0)
+
+
 def test_compiled_flux_rises_equal_the_numpy_maxima(rng):
     """Band flux (compiled rises) equals the rise over each bin's forward-masking maximum, across blocks."""
     from resonance.hearing import band_flux_db

@@ -29,9 +29,9 @@ import numpy as np
 
 from .._jit import njit
 from .._pool import pool_max
-from .loops import SectionRecurrence
+from .loops import SectionRecurrence, _section_block
 from .precision import SinkPrecision
-from .sinks import OnsetSinks, TimingTolerance, _output, combine_predictions
+from .sinks import OnsetSinks, TimingTolerance, _learn, _output, _predict, _window_counts, combine_predictions
 
 __all__ = ["OnsetAbsorption"]
 
@@ -55,6 +55,61 @@ def _novelty(full, j0, m, lag, seen, jnd, a, novel):  # pragma: no cover - compi
             acc += w * s
         w /= a
     return acc
+
+
+@njit(cache=True, nogil=True)
+def _gated_blocks(ext, ext_all, first, spb, n_blocks, w, b, count, learning_rate, decay, rfull, rpos, lag_lo, lag_hi,
+                  agree, present, rec_decay, prior, state, full, j_full, jnd, novel, seen, p_all, pred,
+                  recurring):  # pragma: no cover - compiled
+    """Whole learning blocks of :meth:`OnsetAbsorption._learn_with_recurrence`, in one compiled call.
+
+    Block ``k`` is frames ``first + k spb ..`` of the band sinks' record
+    ``ext`` (``ext_all`` its band mean), column ``rpos + k spb`` of the
+    recurrence sink's work space ``rfull`` and ``j_full + k spb`` of the
+    events' record ``full``.  Each block runs the steps of the per-block
+    form in the same order with the same arithmetic (the same compiled
+    kernels, whose sums are added in an order written out, so the same bits
+    here as called alone): the band sinks predict (``_predict``); the novelty gate
+    ``g``; the recurrence sink predicts from and learns the residual
+    ``max(o - p, 0)`` (``_section_block``), its prediction weighted by
+    ``1 - g``; the novelty sum (``_novelty``); the band sinks learn with
+    weight decay ``max(1e-4, g decay)`` (``_learn``).  Fills ``p_all``,
+    ``pred`` and ``recurring``, updates the weights and the recurrence
+    state in place; returns the novelty sum, the frames seen and the last
+    weight decay.
+
+    Numba compiles the kernels of sinks.py and loops.py into this one and
+    keys its on-disk cache on this file only: after editing those kernels,
+    delete ``__pycache__/absorption._gated_blocks*`` (an installed copy is
+    compiled afresh).
+    """
+    B = ext.shape[0]
+    rp = np.empty((B, spb))
+    l2 = 0.0
+    for k in range(n_blocks):
+        f0 = first + k * spb
+        p = _predict(ext, ext_all, f0, f0 + spb, w, b)
+        g = novel / (novel + prior)
+        j0 = rpos + k * spb
+        for band in range(B):
+            for t in range(spb):
+                p_all[band, k * spb + t] = p[band, t]
+                r = ext[band, f0 + t] - p[band, t]
+                if not (r >= 0.0 or r != r):  # np.maximum(r, 0.0), NaN kept
+                    r = 0.0
+                rfull[band, j0 + t] = r
+        _section_block(rfull, j0, spb, lag_lo, lag_hi, agree, present, rec_decay, prior, True, state, rp)
+        keep = 1.0 - g
+        for band in range(B):
+            for t in range(spb):
+                pred[band, k * spb + t] = rp[band, t] * keep
+            recurring[band, k] = keep * state[1]
+        lag = lag_lo + int(state[0])
+        novel = _novelty(full, j_full + k * spb, spb, lag, seen, jnd, rec_decay, novel)
+        seen += spb
+        l2 = max(1e-4, g * decay)
+        _learn(ext, ext_all, f0, p, count, learning_rate, l2, w, b)
+    return novel, seen, l2
 
 
 def _forgetting(tau_s: float, *, block_s: float) -> float:
@@ -113,6 +168,9 @@ class OnsetAbsorption:
             self._seen = 0
             self._jnd = float(-np.expm1(-cfg.onset_jnd_db / cfg.onset_scale_db))
         self._precision = SinkPrecision(frame_s=pool / fr, tau_s=cfg.precision_tau_s, repeat=pool)
+        # Whole blocks in one compiled call (_learn_blocks); False: block by
+        # block through the sinks' callback (the plain form it must equal).
+        self._fused = True
 
     def _learn_with_recurrence(self, pooled: np.ndarray, n_steps: int):
         """Band sinks and recurrence sink block by block, the band sinks' forgetting gated by novelty.
@@ -145,6 +203,10 @@ class OnsetAbsorption:
         rec = self._rec
         H = self._raw.shape[1]
         full = np.concatenate([self._raw, pooled], axis=1)  # frame H + j is pooled[:, j]
+        if not self._sinks._ready:
+            self._sinks._setup()
+        if self._fused and self._sinks._pending.shape[1] == 0 and rec._frame % spb == 0:
+            return self._learn_blocks(pooled, n_steps, full)
         pred = np.empty_like(pooled)
         recurring = np.zeros((B, n_steps))
         k = 0
@@ -170,6 +232,44 @@ class OnsetAbsorption:
         p = self._sinks.process(pooled, before_learning=before_learning).p
         self._raw = full[:, -H:]
         # The recurrence sink adds its expectation to the band sinks'.
+        return _output(pooled, np.maximum(p, np.minimum(p + pred, 1.0))), recurring
+
+    def _learn_blocks(self, pooled: np.ndarray, n_steps: int, full: np.ndarray):
+        """:meth:`_learn_with_recurrence` for whole blocks on the stimulus clock, in one compiled call.
+
+        The per-block steps of the band sinks, the novelty gate and the
+        recurrence sink run in ``_gated_blocks`` instead of a Python loop
+        with a callback: the same arithmetic in the same order, the same
+        results bit for bit (tests/test_absorption.py), without the Python
+        overhead of some 11 blocks' small calls per second of audio.
+        """
+        sinks, rec = self._sinks, self._rec
+        B, n = pooled.shape
+        spb = self.step // self.pool
+        H = self._raw.shape[1]
+        L = sinks.n_lags_
+        ext = np.concatenate([sinks._hist, pooled], axis=1)  # the sinks' record (nothing pending)
+        ext_all = ext.mean(axis=0)
+        rfull, rpos = rec._room(n)
+        p_all = np.empty((B, n))
+        pred = np.empty((B, n))
+        recurring = np.empty((B, n_steps))
+        self._novel, self._seen, l2 = _gated_blocks(
+            ext, ext_all, L, spb, n_steps, sinks.w_, sinks.b_, _window_counts(L, spb), sinks.learning_rate,
+            self._decay, rfull, rpos, rec.lag_min_, rec.lag_max_, rec._agree[0], rec._present[0], rec.decay_,
+            rec.prior_events, rec._state, full, H, self._jnd, self._novel, self._seen, p_all, pred, recurring,
+        )
+        if n_steps:
+            sinks.l2_decay = l2
+        sinks._hist = ext[:, n : n + L].copy()
+        sinks._pending = ext[:, L + n :].copy()
+        rec._pos = rpos + n
+        rec._best[:] = int(rec._state[0])
+        rec._r[:] = rec._state[1]
+        rec.reliability_ = np.full((B, spb), rec._state[1])
+        rec._frame += n
+        self._raw = full[:, -H:]
+        p = _output(pooled, p_all).p
         return _output(pooled, np.maximum(p, np.minimum(p + pred, 1.0))), recurring
 
     def process(self, o: np.ndarray, certainty: np.ndarray):

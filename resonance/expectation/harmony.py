@@ -205,6 +205,11 @@ def load_ltm():
     return o1, o2
 
 
+#: Order 0 of :func:`_ppm_c`: uniform over the outcomes (read-only; made once).
+_UNIFORM = np.full(N_SYMBOLS, 1.0 / N_SYMBOLS)
+_UNIFORM.flags.writeable = False
+
+
 def _ppm_c(counts1: np.ndarray, counts2: np.ndarray) -> np.ndarray:
     """Blend order-1 and order-2 counts (interpolated smoothing, escape method C).
 
@@ -212,13 +217,13 @@ def _ppm_c(counts1: np.ndarray, counts2: np.ndarray) -> np.ndarray:
     with weight ``n / (n + t)`` (n events seen in the context, t distinct
     outcomes among them; Moffat 1990).
     """
-    p = np.full(N_SYMBOLS, 1.0 / N_SYMBOLS)
+    p = _UNIFORM
     for c in (counts1, counts2):
         n = float(c.sum())
-        t = float(np.count_nonzero(c))
         if n > 0:
+            t = float(np.count_nonzero(c))
             p = (c + t * p) / (n + t)
-    return p
+    return p if p is not _UNIFORM else _UNIFORM.copy()
 
 
 def harmonic_pass_share(surprise_bits, entropy_bits):
@@ -356,6 +361,7 @@ class HarmonyModel:
         check_float("min_harmonic_share", self.min_harmonic_share, low=0.0, high=1.0)
         self._chroma_m = _chroma_matrix(self.freqs_hz)  # built once, not per block
         self.ltm_ = load_ltm() if self.ltm is None else tuple(np.asarray(a, dtype=float) for a in self.ltm)
+        self._ltm_memo = {}  # (quality, order-2 context or None) -> the LTM's prediction and its weight
         self.reset()
 
     def reset(self) -> None:
@@ -375,17 +381,19 @@ class HarmonyModel:
         if not h:
             return None
         q1 = h[-1] // 12
-        l1 = self.ltm_[0][q1]
+        ctx = _context2(h[-2], h[-1]) if len(h) >= 2 else None
         s1 = self.stm1_[q1]
-        if len(h) >= 2:
-            ctx = _context2(h[-2], h[-1])
-            l2, s2 = self.ltm_[1][ctx], self.stm2_[ctx]
-        else:
-            l2 = s2 = np.zeros(N_SYMBOLS)
-        p_l = _ppm_c(l1, l2)
-        p_s = _ppm_c(s1, s2)
+        s2 = self.stm2_[ctx] if ctx is not None else np.zeros(N_SYMBOLS)
         h_max = np.log2(N_SYMBOLS)
-        w_l = max(_entropy_bits(p_l) / h_max, 1e-6) ** -self.bias
+        # The long-term memory is fixed: its prediction and weight for a
+        # context are computed once and kept (the same values).
+        key = (q1, ctx)
+        if key not in self._ltm_memo:
+            l2 = self.ltm_[1][ctx] if ctx is not None else np.zeros(N_SYMBOLS)
+            p_l = _ppm_c(self.ltm_[0][q1], l2)
+            self._ltm_memo[key] = (p_l, max(_entropy_bits(p_l) / h_max, 1e-6) ** -self.bias)
+        p_l, w_l = self._ltm_memo[key]
+        p_s = _ppm_c(s1, s2)
         w_s = max(_entropy_bits(p_s) / h_max, 1e-6) ** -self.bias
         return (w_l * p_l + w_s * p_s) / (w_l + w_s)
 

@@ -148,13 +148,7 @@ class SectionRecurrence(RecurrenceSink):
         """
         o = np.asarray(o, dtype=float)
         B, n = o.shape
-        H = self.lag_max_ + 1
-        pos = self._pos
-        if pos + n > self._full.shape[1]:
-            full = np.zeros((B, H + max(4 * H, 64 * self.block_frames, n)))
-            full[:, :H] = self._full[:, pos - H : pos]
-            self._full, pos = full, H
-        full = self._full
+        full, pos = self._room(n)
         full[:, pos : pos + n] = o  # frame pos + j is o[:, j]; the frames before it its past
         self._pos = pos + n
         out = np.empty((B, n))
@@ -177,6 +171,16 @@ class SectionRecurrence(RecurrenceSink):
             self._frame += m
             start = stop
         return out
+
+    def _room(self, n: int) -> tuple[np.ndarray, int]:
+        """The work space with room for ``n`` new frames, and the column where they go."""
+        H = self.lag_max_ + 1
+        pos = self._pos
+        if pos + n > self._full.shape[1]:
+            full = np.zeros((self.n_bands, H + max(4 * H, 64 * self.block_frames, n)))
+            full[:, :H] = self._full[:, pos - H : pos]
+            self._full, self._pos = full, H
+        return self._full, self._pos
 
     @property
     def lag_s(self) -> float:

@@ -155,14 +155,21 @@ def combine_predictions(out: SinkOutput, p: np.ndarray) -> SinkOutput:
 
 # The band sinks' arithmetic per learning block, compiled: a block is 16
 # frames of 8 bands against 2 x 172 features, small enough that NumPy's call
-# overhead was a large part of its cost.  Sums over the features are added in
-# the order the vectoriser chooses (``reassoc``): the same on every run and
-# for any split of the input, each within a few units in the last place of
-# NumPy's einsum/matmul sums (on bench_real's 34 recordings every score and
-# metric stayed within 5e-15 relative of the NumPy form; the sinks' own
-# outputs within 6e-12).  Indices are unsigned, so that the loops compile to
-# vector loads.
-@njit(cache=True, nogil=True, fastmath={"reassoc", "nsz"})
+# overhead was a large part of its cost.  Every sum is added in an order
+# written out, not left to the vectoriser (no ``reassoc``), so that a kernel
+# gives the same bits wherever it is compiled in (alone, or into
+# OnsetAbsorption's loop of blocks) and on any processor: a prediction sums
+# its features lag after lag (the block's frames side by side, a vector);
+# the squared norms run in four interleaved partial sums (element i into
+# sum i mod 4, added as (s0 + s1) + (s2 + s3)).  Each sum is within a few
+# units in the last place of NumPy's einsum/matmul sums.  Indices are
+# unsigned, so that the loops compile to vector loads.
+@njit(inline="always")
+def _sum4(s0, s1, s2, s3):  # pragma: no cover  (compiled)
+    return (s0 + s1) + (s2 + s3)
+
+
+@njit(cache=True, nogil=True)
 def _predict(ext, ext_all, first, q_stop, w, b):  # pragma: no cover  (compiled)
     """Predicted probability of frames ``first .. q_stop - 1`` of ``ext`` (B, m) from the L frames before each.
 
@@ -175,21 +182,45 @@ def _predict(ext, ext_all, first, q_stop, w, b):  # pragma: no cover  (compiled)
     p = np.empty((B, m))
     w_rev = w[:, ::-1].copy()  # oldest lag first: the band mean's, then the own band's
     lo = np.uint64(first) - L  # oldest frame of the first window
+    own = np.empty(m)
+    mean = np.empty(m)
     for band in range(B):
         row = ext[band]
         w_row = w_rev[band]
+        own[:] = 0.0
+        mean[:] = 0.0
+        # Each frame's sums run over the lags one after the other; the
+        # frames of the block side by side (a vector over the frames).
+        for lag in range(L):
+            k = lo + lag
+            w_own = w_row[L + lag]
+            w_mean = w_row[lag]
+            for j in range(m):
+                own[j] += row[k + np.uint64(j)] * w_own
+                mean[j] += ext_all[k + np.uint64(j)] * w_mean
         for j in range(m):
-            k = lo + np.uint64(j)
-            own = 0.0
-            mean = 0.0
-            for lag in range(L):
-                own += row[k + lag] * w_row[L + lag]
-                mean += ext_all[k + lag] * w_row[lag]
-            p[band, j] = 1.0 / (1.0 + math.exp(-(own + mean + b[band])))
+            p[band, j] = 1.0 / (1.0 + math.exp(-(own[j] + mean[j] + b[band])))
     return p
 
 
-@njit(cache=True, nogil=True, fastmath={"reassoc", "nsz"})
+@njit(inline="always")
+def _weighted_squares(x, lo, span, count):  # pragma: no cover  (compiled)
+    """``sum(x[lo + j] ** 2 * count[j] for j < span)`` in four interleaved partial sums."""
+    s0 = s1 = s2 = s3 = 0.0
+    j = np.uint64(0)
+    while j + np.uint64(4) <= span:
+        s0 += x[lo + j] * x[lo + j] * count[j]
+        s1 += x[lo + j + np.uint64(1)] * x[lo + j + np.uint64(1)] * count[j + np.uint64(1)]
+        s2 += x[lo + j + np.uint64(2)] * x[lo + j + np.uint64(2)] * count[j + np.uint64(2)]
+        s3 += x[lo + j + np.uint64(3)] * x[lo + j + np.uint64(3)] * count[j + np.uint64(3)]
+        j += np.uint64(4)
+    while j < span:
+        s0 += x[lo + j] * x[lo + j] * count[j]
+        j += np.uint64(1)
+    return _sum4(s0, s1, s2, s3)
+
+
+@njit(cache=True, nogil=True)
 def _learn(ext, ext_all, first, p, count, learning_rate, l2_decay, w, b):  # pragma: no cover  (compiled)
     """Delta rule on the block of frames ``first .. first + m - 1`` of ``ext`` predicted as ``p`` (B, m), in place.
 
@@ -201,18 +232,14 @@ def _learn(ext, ext_all, first, p, count, learning_rate, l2_decay, w, b):  # pra
     L = np.uint64(w.shape[1] // 2)
     lo = np.uint64(first) - L  # oldest frame of the first window
     span = L + np.uint64(m - 1)
-    sq_all = 0.0
-    for j in range(span):
-        sq_all += ext_all[lo + j] * ext_all[lo + j] * count[j]
+    sq_all = _weighted_squares(ext_all, lo, span, count)
     err = np.empty(m)
     g_own = np.empty(L)
     g_mean = np.empty(L)
     keep = 1.0 - l2_decay
     for band in range(B):
         row = ext[band]
-        sq_own = 0.0
-        for j in range(span):
-            sq_own += row[lo + j] * row[lo + j] * count[j]
+        sq_own = _weighted_squares(row, lo, span, count)
         step = learning_rate / (sq_own + sq_all + 1.0)
         err_sum = 0.0
         for j in range(m):

@@ -119,6 +119,88 @@ def _filter_power(x, den, num_re, num_im, z, w, power):  # pragma: no cover  (co
             c += 1
 
 
+@njit(inline="always")
+def _pairwise_mean(buf, i, step):  # pragma: no cover  (compiled)
+    """``buf[i, :step].mean()`` as NumPy computes it for ``step <= 128``, bit for bit.
+
+    NumPy sums a contiguous run of up to 128 float64 values pairwise: below
+    8 values one after the other; otherwise eight running sums (element
+    ``k`` of every group of eight into sum ``k``), combined as
+    ``((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))``, then the values
+    left over one by one; the mean divides that sum by ``step``.
+    """
+    if step < 8:
+        res = 0.0
+        for k in range(step):
+            res += buf[i, k]
+        return res / step
+    r0, r1, r2, r3 = buf[i, 0], buf[i, 1], buf[i, 2], buf[i, 3]
+    r4, r5, r6, r7 = buf[i, 4], buf[i, 5], buf[i, 6], buf[i, 7]
+    k = 8
+    while k < step - step % 8:
+        r0 += buf[i, k]
+        r1 += buf[i, k + 1]
+        r2 += buf[i, k + 2]
+        r3 += buf[i, k + 3]
+        r4 += buf[i, k + 4]
+        r5 += buf[i, k + 5]
+        r6 += buf[i, k + 6]
+        r7 += buf[i, k + 7]
+        k += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while k < step:
+        res += buf[i, k]
+        k += 1
+    return res / step
+
+
+@njit(cache=True, nogil=True)
+def _filter_step_means(x, den, num_re, num_im, z, w, step, means):  # pragma: no cover  (compiled)
+    """The step means of :func:`_filter_power`'s output, without the per-frame array.
+
+    ``x`` holds whole steps (``means`` is (C, J, n / step)); the power of
+    each frame is computed as in :func:`_filter_power` (the same
+    operations), kept for the current step only, and averaged as
+    ``power.reshape(C, J, m, step).mean(axis=3)`` does (:func:`_pairwise_mean`;
+    ``step <= 128``).
+    """
+    C, n = x.shape
+    J = den.shape[0]
+    buf = np.empty((4, step))
+    for j in range(J):
+        a1, a2, a3, a4 = den[j, 1], den[j, 2], den[j, 3], den[j, 4]
+        c0r, c1r, c2r = num_re[j, 0], num_re[j, 1], num_re[j, 2]
+        c1i, c2i = num_im[j, 1], num_im[j, 2]
+        c = 0
+        while c < C:
+            g = min(4, C - c)  # channels side by side (see _filter_power)
+            if g == 4:
+                sa, sb, sc, sd = _load(z, w, c, j), _load(z, w, c + 1, j), _load(z, w, c + 2, j), _load(z, w, c + 3, j)
+                for t0 in range(0, n, step):
+                    for u in range(step):
+                        t = t0 + u
+                        sa, buf[0, u] = _section_step(x[c, t], sa, a1, a2, a3, a4, c0r, c1r, c2r, c1i, c2i)
+                        sb, buf[1, u] = _section_step(x[c + 1, t], sb, a1, a2, a3, a4, c0r, c1r, c2r, c1i, c2i)
+                        sc, buf[2, u] = _section_step(x[c + 2, t], sc, a1, a2, a3, a4, c0r, c1r, c2r, c1i, c2i)
+                        sd, buf[3, u] = _section_step(x[c + 3, t], sd, a1, a2, a3, a4, c0r, c1r, c2r, c1i, c2i)
+                    for i in range(4):
+                        means[c + i, j, t0 // step] = _pairwise_mean(buf, i, step)
+                _store(z, w, c, j, sa)
+                _store(z, w, c + 1, j, sb)
+                _store(z, w, c + 2, j, sc)
+                _store(z, w, c + 3, j, sd)
+            else:
+                for i in range(g):
+                    sa = _load(z, w, c + i, j)
+                    for t0 in range(0, n, step):
+                        for u in range(step):
+                            sa, buf[0, u] = _section_step(x[c + i, t0 + u], sa, a1, a2, a3, a4, c0r, c1r, c2r, c1i,
+                                                          c2i)
+                        means[c + i, j, t0 // step] = _pairwise_mean(buf, 0, step)
+                    _store(z, w, c + i, j, sa)
+            c += g
+
+
 class ModulationFilterbank:
     """Constant-Q modulation filters on band envelopes, step-averaged power.
 
@@ -233,6 +315,14 @@ class ModulationFilterbank:
         logref = lifted - k * t
         self._dc = logref[:, -1:]
         x = np.exp(logenv - logref) - 1.0  # in [-1, 0]: dips below the recent peak
+        S = self.step
+        if self._n_acc == 0 and n % S == 0 and S <= 128:
+            # Whole steps (the scorer's blocks): the step means straight from
+            # the filters, without the per-frame power (the same values).
+            means = np.empty((C, J, n // S))
+            _filter_step_means(np.ascontiguousarray(x), self._den_a, self._num_re, self._num_im, self._z, self._w,
+                               S, means)
+            return means
         # One buffer for the per-frame power, kept while the blocks keep their
         # length (a fresh array of a few MB per block costs its page faults).
         power = self._power_buf
