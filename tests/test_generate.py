@@ -151,6 +151,42 @@ def test_flac_track_is_byte_for_byte_what_libsndfile_writes_from_the_floats(tmp_
     assert ours.read_bytes() == theirs.read_bytes()
 
 
+def test_flac_track_on_a_disk_that_fills_up_is_a_user_error_and_leaves_nothing(tmp_path, monkeypatch, capfd):
+    """A write error inside libsndfile's buffered FLAC output is one clear error: no traceback, no file left."""
+    import errno
+
+    from stimgen import io as stimgen_io
+
+    class FullDisk:  # the buffered file, failing once 200 kB have been written
+        def __init__(self, path, mode, buffering):
+            self.inner = open(path, mode, buffering=buffering)
+            self.written = 0
+            self.closed = False
+
+        def write(self, data):
+            self.written += len(data)
+            if self.written > 200_000:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return self.inner.write(data)
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+        def close(self):
+            self.closed = True
+            self.inner.close()
+
+    monkeypatch.setattr(stimgen_io, "open", FullDisk, raising=False)
+    y = 0.3 * np.random.default_rng(0).standard_normal((2, 441000)).clip(-3, 3) / 3
+    with pytest.raises(ParameterError, match="cannot be written.*No space left on device"):
+        with stimgen_io.TrackWriter(tmp_path / "t.flac", sr=44100, bit_depth=16) as writer:
+            for a in range(0, y.shape[1], 44100):
+                writer.write(y[:, a:a + 44100])
+            writer.close({})
+    assert list(tmp_path.iterdir()) == []
+    assert "Traceback" not in capfd.readouterr().err  # not printed from inside the C callback
+
+
 def test_generate_scores_the_two_ears_as_score_does_for_the_written_file(tmp_path, default_harmonics):
     """The sidecar's score is the file's: a binaural beat is scored as two ears, not as their (beating) mean."""
     from resonance import score_file
