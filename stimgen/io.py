@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -405,6 +406,11 @@ def check_disk_space(path, *, n_frames: int, sr: int, n_channels: int = 2, bit_d
         )
 
 
+#: 1.5 * 2 ** 52: a double of this size has no fraction bits, so adding it rounds to an integer (nearest,
+#: halves to even) held in the low bits of the sum (|x| < 2 ** 51).
+_ROUNDING_OFFSET = 1.5 * 2.0**52
+
+
 def _to_int(y: np.ndarray, scale: float, dtype, *, full_scale: bool = True) -> np.ndarray:
     """Samples (2, m) in [-1, 1] as integers (m, 2) for libsndfile, the very values it writes from floats.
 
@@ -416,6 +422,18 @@ def _to_int(y: np.ndarray, scale: float, dtype, *, full_scale: bool = True) -> n
     the clip is skipped).
     """
     work = np.multiply(y, scale)  # in y's (2, m) order: contiguous passes
+    if dtype is np.int16 and sys.byteorder == "little":
+        if full_scale:  # |y| <= 1 was checked; only +1.0 needs the clip (before rounding: the same integers)
+            np.minimum(work, scale - 1.0, out=work)
+        # Rounded by adding 1.5 * 2 ** 52: the sum lies where doubles are the integers, so the addition
+        # rounds to the nearest, halves to even (as rint), and the low 16 bits of the double are the
+        # integer's (two's complement): read as int16, with no rint pass and no float-to-int conversion.
+        work += _ROUNDING_OFFSET
+        low = work.view(np.int16)[:, ::4]  # the lowest 16 bits of each double (little-endian)
+        out = np.empty(work.shape[::-1], dtype=np.int16)
+        for channel in range(work.shape[0]):
+            out[:, channel] = low[channel]
+        return out
     np.rint(work, out=work)
     if full_scale:  # |y| <= 1 was checked; only +1.0 needs the clip
         np.minimum(work, scale - 1.0, out=work)
@@ -546,13 +564,19 @@ class TrackWriter:
             with contextlib.suppress(OSError):
                 self._sink.close()
 
-    def write(self, y) -> None:
-        """Append stereo samples, shape (2, m), in [-1, 1]."""
+    def write(self, y, *, peak: float | None = None) -> None:
+        """Append stereo samples, shape (2, m), in [-1, 1].
+
+        ``peak``: ``max |y|`` exactly, if the caller has it (the mastering's
+        :attr:`~stimgen.mastering.StreamMaster.block_peak`), so that it is not
+        measured again; None: measured here.
+        """
         arr = np.asarray(y, dtype=np.float64)
         if arr.ndim != 2 or arr.shape[0] != 2:
             raise ParameterError(f"y has shape {arr.shape}; a track section must have shape (2, n_samples)")
-        # max |y| from the extremes (no temporary); NaN if any sample is NaN, inf if any is infinite.
-        peak = max(float(arr.max()), -float(arr.min())) if arr.size else 0.0
+        if peak is None:
+            # max |y| from the extremes (no temporary); NaN if any sample is NaN, inf if any is infinite.
+            peak = max(float(arr.max()), -float(arr.min())) if arr.size else 0.0
         if not peak <= 1.0:
             raise ParameterError("a track section holds samples outside [-1, 1] or NaN/inf (master it first)")
         try:

@@ -136,7 +136,7 @@ def test_flac_track_is_byte_for_byte_what_libsndfile_writes_from_the_floats(tmp_
     y = np.clip(0.3 * rng.standard_normal((2, 60000)), -1.0, 1.0)
     scale = 2.0 ** (bit_depth - 1)
     # Both rails, exact halves (ties to even), and values a hair either side of a half.
-    edges = np.array([1.0, -1.0, 0.5, 1.5, 2.5, -0.5, -2.5, scale - 1.5, -scale + 0.5]) / scale
+    edges = np.array([1.0, -1.0, 0.5, 1.5, 2.5, -0.5, -2.5, scale - 1.5, -scale + 0.5, -0.0, 1e-300, -1e-300]) / scale
     y[0, :edges.size] = edges
     y[1, :edges.size] = np.nextafter(edges, 0.0)
     ours, theirs = tmp_path / "a.flac", tmp_path / "b.flac"

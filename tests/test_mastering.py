@@ -350,6 +350,13 @@ def test_stream_master_output_does_not_depend_on_the_sections_and_keeps_the_ceil
     for out in outs[1:]:
         np.testing.assert_array_equal(out, outs[0])
     assert abs(pyloudnorm_lufs(outs[0]) + 14.0) <= LOUDNESS_TOL_LU
+    # block_peak: each block's exact sample peak while it is out, or None where the limiter changed it.
+    quiet = 0.01 * rng.standard_normal(y.shape)  # gained to -30 LUFS: far under the ceiling, never limited
+    for x, target, limited in ((y, -14.0, True), (quiet, -30.0, False)):
+        m = plan_master(lambda x=x: [x], **{**kwargs, "target_lufs": target})
+        peaks = [(m.block_peak, float(np.max(np.abs(block)))) for block in m.apply([x[:, :100000], x[:, 100000:]])]
+        assert len(peaks) > 2 and all((p is None) == limited for p, _ in peaks)
+        assert all(p == exact for p, exact in peaks if p is not None)
     assert true_peak_dbtp(outs[0], sr=SR, oversample=4) <= -1.0
     assert peak_8x_dbtp(outs[0]) <= -1.0 + PEAK_ROUNDING_DB
 
