@@ -418,24 +418,29 @@ def _to_int(y: np.ndarray, scale: float, dtype, *, full_scale: bool = True) -> n
     (``lrint``: halves to even) and clips at ``scale - 1``, with ``scale`` =
     2 ** (bits - 1); 24-bit samples are passed as int32 in the top 24 bits.
     ``tests/test_generate.py`` checks that the files are byte for byte those
-    written from the floats.  ``full_scale``: some ``|y|`` reaches 1 (else
-    the clip is skipped).
+    written from the floats.  ``full_scale``: some ``y * scale`` may round
+    to ``scale`` (``max |y| >= (scale - 1/2) / scale``; else the clip is
+    skipped).
     """
-    work = np.multiply(y, scale)  # in y's (2, m) order: contiguous passes
     if dtype is np.int16 and sys.byteorder == "little":
-        if full_scale:  # |y| <= 1 was checked; only +1.0 needs the clip (before rounding: the same integers)
-            np.minimum(work, scale - 1.0, out=work)
-        # Rounded by adding 1.5 * 2 ** 52: the sum lies where doubles are the integers, so the addition
-        # rounds to the nearest, halves to even (as rint), and the low 16 bits of the double are the
-        # integer's (two's complement): read as int16, with no rint pass and no float-to-int conversion.
-        work += _ROUNDING_OFFSET
+        # y * scale rounded by one addition: y + 1.5 * 2 ** 52 / scale lies where the doubles are the
+        # multiples of 1 / scale (scale is a power of two), so the sum is y rounded to the nearest of them,
+        # halves to even (rint(y * scale) / scale, exactly), and the low 16 bits of the double hold that
+        # multiple as an integer (two's complement): read as int16, with no multiplication, rint pass or
+        # float-to-int conversion.
+        if full_scale:  # only values rounding to +scale need the clip (before rounding: the same integers)
+            work = np.minimum(y, (scale - 1.0) / scale)
+            work += _ROUNDING_OFFSET / scale
+        else:
+            work = np.add(y, _ROUNDING_OFFSET / scale)  # in y's (2, m) order: a contiguous pass
         low = work.view(np.int16)[:, ::4]  # the lowest 16 bits of each double (little-endian)
         out = np.empty(work.shape[::-1], dtype=np.int16)
         for channel in range(work.shape[0]):
             out[:, channel] = low[channel]
         return out
+    work = np.multiply(y, scale)  # in y's (2, m) order: contiguous passes
     np.rint(work, out=work)
-    if full_scale:  # |y| <= 1 was checked; only +1.0 needs the clip
+    if full_scale:  # |y| <= 1 was checked; only values rounding to +scale need the clip
         np.minimum(work, scale - 1.0, out=work)
     if dtype is not np.int16:
         work *= 256.0  # the top 24 bits of an int32 (exact: a power of two, at most 2 ** 31 in size)
@@ -581,7 +586,8 @@ class TrackWriter:
             raise ParameterError("a track section holds samples outside [-1, 1] or NaN/inf (master it first)")
         try:
             self._file.write(arr.T if self._int_scale is None
-                             else _to_int(arr, self._int_scale, self._int_type, full_scale=peak == 1.0))
+                             else _to_int(arr, self._int_scale, self._int_type,
+                                     full_scale=peak * self._int_scale >= self._int_scale - 0.5))
         except (OSError, RuntimeError, AssertionError) as exc:  # soundfile asserts on a short write
             exc = exc if self._sink is None or self._sink.error is None else self._sink.error
             raise ParameterError(f"track '{self.path}' cannot be written ({exc}); existing files are unchanged") from None

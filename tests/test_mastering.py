@@ -318,22 +318,6 @@ def test_meters_fed_in_pieces_equal_the_whole(rng):
     assert 20 * np.log10(peak.finish()) == pytest.approx(whole, abs=1e-12)
 
 
-@pytest.mark.parametrize("n_channels", [1, 2])
-def test_segment_sums_in_cache_sized_pieces_are_the_bits_of_one_reduction(rng, n_channels):
-    """KWeighting.segment_sums (filter, square and sum in pieces) equals reduceat of the squares, bit for bit."""
-    from stimgen.mastering.loudness import _PIECE_FRAMES, KWeighting
-
-    y = 0.3 * rng.standard_normal((n_channels, 3 * _PIECE_FRAMES + 4410 * 7 + 123))
-    ours, plain = KWeighting(sr=SR, n_channels=n_channels), KWeighting(sr=SR, n_channels=n_channels)
-    for a, b in ((0, y.shape[1] - 30000), (y.shape[1] - 30000, y.shape[1])):  # the state carries across calls
-        x = y[:, a:b]
-        # Ranges shorter and longer than a piece, and a first one that is not a whole segment.
-        starts = [0, 17, 4410, 4411, 5000, 5000 + _PIECE_FRAMES + 1, *range(2 * _PIECE_FRAMES, x.shape[1], 4410)]
-        starts = sorted(set(k for k in starts if k < x.shape[1]))
-        got = ours.segment_sums(x, starts)
-        np.testing.assert_array_equal(got, np.add.reduceat(plain.squares(x), starts, axis=-1))
-
-
 def test_stream_master_output_does_not_depend_on_the_sections_and_keeps_the_ceiling(rng):
     from stimgen.mastering import plan_master
 

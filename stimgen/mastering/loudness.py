@@ -42,12 +42,6 @@ _HOP_FRACTION = 0.25
 #: Segments (hops) per gating block.
 _SEGMENTS_PER_BLOCK = 4
 
-#: Most frames that :meth:`KWeighting.segment_sums` filters, squares and sums at a time (whole segments,
-#: at least one).  Engineering choice: the pair of channels as complex numbers (16 bytes a frame) then
-#: stays in the CPU's L2 cache (282 KB), so a block is read from memory once instead of being written
-#: and read again at each step (a third of the meter's CPU in ``stimgen generate``).
-_PIECE_FRAMES = 1 << 14
-
 def integrated_loudness_lufs(y, *, sr: int) -> float:
     """Integrated loudness of a mono or stereo signal (ITU-R BS.1770-4).
 
@@ -170,7 +164,6 @@ class KWeighting:
             self._state = np.zeros((self.n_channels, self._sos.shape[0], 2))
         self._work = np.empty((self.n_channels, 0))  # reused while the pieces keep their length
         self._pair = np.empty(0, dtype=np.complex128)
-        self._piece = np.empty(0, dtype=np.complex128)  # segment_sums' work buffer (filtered in place)
 
     def squares(self, y: np.ndarray) -> np.ndarray:
         """Squares of the K-weighted ``y`` (float64, shape (n_channels, m)); a buffer reused by the next call."""
@@ -190,46 +183,6 @@ class KWeighting:
             sosfilt_rows(self._sos, sq, self._state)
             np.square(sq, out=sq)
         return sq
-
-    def segment_sums(self, y: np.ndarray, starts: list) -> np.ndarray:
-        """``np.add.reduceat(self.squares(y), starts, axis=-1)``, the same values, in pieces that stay in cache.
-
-        ``starts`` are increasing indices into ``y``'s frames, the first 0.
-        The pieces are runs of whole ranges ``[starts[j], starts[j + 1])``
-        (about :data:`_PIECE_FRAMES` frames, at least one range): each range
-        is summed on its own as in one reduction of the whole, so the sums
-        are the same bits whatever the pieces (``tests/test_mastering.py``).
-        Two channels are filtered as one complex row
-        (:func:`~stimgen.mastering._kernels.sosfilt_pair`) and squared in
-        place in its (frames, 2) float view.
-        """
-        m = y.shape[1]
-        n = len(starts)
-        out = np.empty((self.n_channels, n))
-        bounds = [*starts, m]
-        j = 0
-        while j < n:
-            k = j + 1
-            while k < n and bounds[k + 1] - bounds[j] <= _PIECE_FRAMES:
-                k += 1
-            a, b = bounds[j], bounds[k]
-            local = [s - a for s in starts[j:k]]
-            if self.n_channels == 2:
-                if self._piece.size < b - a:
-                    self._piece = np.empty(max(b - a, _PIECE_FRAMES), dtype=np.complex128)
-                pair = self._piece[:b - a]
-                pair.real, pair.imag = y[:, a:b]  # one row at a time (a strided 2-D copy is several times slower)
-                sosfilt_pair(self._sos, pair, self._state)
-                both = pair.view(np.float64).reshape(b - a, 2)  # (frames, [left, right])
-                np.square(both, out=both)
-                out[:, j:k] = np.add.reduceat(both, local, axis=0).T
-            else:
-                piece = np.array(y[:, a:b], dtype=np.float64, order="C")
-                sosfilt_rows(self._sos, piece, self._state)
-                np.square(piece, out=piece)
-                out[:, j:k] = np.add.reduceat(piece, local, axis=-1)
-            j = k
-        return out
 
 
 class LoudnessMeter:
@@ -282,7 +235,10 @@ class LoudnessMeter:
         if y.shape != (self.n_channels, m):
             raise ParameterError(f"a block of shape {y.shape} fed to a {self.n_channels}-channel loudness meter; "
                                  f"expected ({self.n_channels}, n_samples)")
+        sq = self._filter.squares(y)
         a = self.n_samples
+        if self.hop is not None:
+            self._add_hops(sq.sum(axis=0), a)
         k = len(self._segments[0]) + 1  # the segment after the one being filled
         cuts = []
         while _segment_bound(k, self.sr) <= a + m:
@@ -291,12 +247,7 @@ class LoudnessMeter:
         # sums[:, j] covers [starts[j], starts[j + 1]): piece 0 completes the open segment (with _acc),
         # the pieces before the last cut are whole segments, a piece after it opens the next one.
         starts = [0] + [c for c in cuts if c < m]
-        if self.hop is not None:
-            sq = self._filter.squares(y)
-            self._add_hops(sq.sum(axis=0), a)
-            sums = np.add.reduceat(sq, starts, axis=-1)
-        else:
-            sums = self._filter.segment_sums(y, starts)
+        sums = np.add.reduceat(sq, starts, axis=-1)
         if cuts:
             sums[:, 0] += self._acc
             for channel, values in zip(self._segments, sums[:, :len(cuts)].tolist()):
