@@ -465,6 +465,9 @@ class _BufferedSink:
     def __init__(self, path):
         self.file = open(path, "wb", buffering=FLAC_BUFFER_BYTES)  # noqa: SIM115 - closed by TrackWriter
         self.error = None
+        # libFLAC asks for the position after every frame: the buffered file's own method (no Python frame;
+        # it reads a counter, no system call).
+        self.tell = self.file.tell
 
     def write(self, data) -> int:
         try:
@@ -476,13 +479,6 @@ class _BufferedSink:
     def seek(self, offset: int, whence: int = 0) -> int:
         try:
             return self.file.seek(offset, whence)
-        except OSError as exc:
-            self.error = self.error or exc
-            return -1
-
-    def tell(self) -> int:
-        try:
-            return self.file.tell()
         except OSError as exc:
             self.error = self.error or exc
             return -1

@@ -318,6 +318,21 @@ def test_meters_fed_in_pieces_equal_the_whole(rng):
     assert 20 * np.log10(peak.finish()) == pytest.approx(whole, abs=1e-12)
 
 
+@pytest.mark.parametrize("n_channels", [1, 2])
+def test_segment_sums_are_the_bits_of_reduceat_of_the_squares(rng, n_channels):
+    """KWeighting.segment_sums (squares summed down the interleaved view) equals reduceat of squares(), bit for bit."""
+    from stimgen.mastering.loudness import KWeighting
+
+    y = 0.3 * rng.standard_normal((n_channels, 4410 * 9 + 123))
+    ours, plain = KWeighting(sr=SR, n_channels=n_channels), KWeighting(sr=SR, n_channels=n_channels)
+    for a, b in ((0, 20001), (20001, y.shape[1])):  # the state carries across calls
+        x = y[:, a:b]
+        starts = [0, 17, 4410, 4411, 5000, *range(8820, x.shape[1], 4410)]
+        starts = sorted(k for k in set(starts) if k < x.shape[1])
+        np.testing.assert_array_equal(ours.segment_sums(x, starts), np.add.reduceat(plain.squares(x), starts, axis=-1))
+    np.testing.assert_array_equal(ours.squares(y[:, :999]), plain.squares(y[:, :999]))  # squares() still works after
+
+
 def test_stream_master_output_does_not_depend_on_the_sections_and_keeps_the_ceiling(rng):
     from stimgen.mastering import plan_master
 
