@@ -136,7 +136,8 @@ def test_flac_track_is_byte_for_byte_what_libsndfile_writes_from_the_floats(tmp_
     y = np.clip(0.3 * rng.standard_normal((2, 60000)), -1.0, 1.0)
     scale = 2.0 ** (bit_depth - 1)
     # Both rails, exact halves (ties to even), and values a hair either side of a half.
-    edges = np.array([1.0, -1.0, 0.5, 1.5, 2.5, -0.5, -2.5, scale - 1.5, -scale + 0.5]) / scale
+    edges = np.array([1.0, -1.0, 0.5, 1.5, 2.5, -0.5, -2.5, scale - 1.5, -scale + 0.5, -0.0, 1e-300, -1e-300,
+                      scale - 0.25]) / scale  # the last rounds to full scale: clipped, as libsndfile does
     y[0, :edges.size] = edges
     y[1, :edges.size] = np.nextafter(edges, 0.0)
     ours, theirs = tmp_path / "a.flac", tmp_path / "b.flac"
@@ -149,6 +150,73 @@ def test_flac_track_is_byte_for_byte_what_libsndfile_writes_from_the_floats(tmp_
             reference.write(y[:, a:a + 7001].T)
         writer.close({})
     assert ours.read_bytes() == theirs.read_bytes()
+
+
+def test_16_bit_integers_by_one_addition_are_rint_of_the_scaled_samples():
+    """_to_int's rounding by addition gives rint(y * 32768) (halves to even, +1.0 clipped) on every half step."""
+    from stimgen.io import _to_int
+
+    k = np.arange(-65536, 65537) / 65536.0  # every multiple of 2**-16 in [-1, 1]: the integers and the halves
+    grid = np.concatenate([k, np.nextafter(k, 2.0), np.nextafter(k, -2.0), [0.0, -0.0, 1e-300, -1e-300, 5e-324]])
+    y = np.clip(np.stack([grid, grid[::-1]]), -1.0, 1.0)
+    for full_scale, x in ((True, y), (False, np.clip(y, -0.99998, 0.99998))):  # below 32767.5 / 32768: no clip
+        expected = np.rint(x * 32768.0)
+        if full_scale:
+            expected = np.minimum(expected, 32767.0)
+        got = _to_int(x, 32768.0, np.int16, full_scale=full_scale)
+        assert got.dtype == np.int16 and got.shape == x.shape[::-1]
+        np.testing.assert_array_equal(got, expected.T)
+
+
+def test_track_samples_that_round_to_full_scale_are_clipped_as_libsndfile_clips(tmp_path):
+    """A section whose peak is under 1 but rounds to 32768 (or 2**23) is clipped, not wrapped."""
+    from stimgen.io import TrackWriter
+
+    for bit_depth in (16, 24):
+        y = np.full((2, 100), 1.0 - 2.0 ** -(bit_depth + 1))  # (scale - 1/2) / scale: a half, rounds up
+        with TrackWriter(tmp_path / f"c{bit_depth}.flac", sr=44100, bit_depth=bit_depth) as writer:
+            writer.write(y)
+            writer.write(-y)
+            writer.close({})
+        written, _ = sf.read(tmp_path / f"c{bit_depth}.flac", dtype="int32")
+        assert written[:100].min() == written[:100].max() == 2**31 - 2**(32 - bit_depth)  # the largest value
+        assert written[100:].min() == written[100:].max() == -2**31  # -(scale - 1/2) rounds to -scale, which fits
+
+
+def test_flac_track_on_a_disk_that_fills_up_is_a_user_error_and_leaves_nothing(tmp_path, monkeypatch, capfd):
+    """A write error inside libsndfile's buffered FLAC output is one clear error: no traceback, no file left."""
+    import errno
+
+    from stimgen import io as stimgen_io
+
+    class FullDisk:  # the buffered file, failing once 200 kB have been written
+        def __init__(self, path, mode, buffering):
+            self.inner = open(path, mode, buffering=buffering)
+            self.written = 0
+            self.closed = False
+
+        def write(self, data):
+            self.written += len(data)
+            if self.written > 200_000:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return self.inner.write(data)
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+        def close(self):
+            self.closed = True
+            self.inner.close()
+
+    monkeypatch.setattr(stimgen_io, "open", FullDisk, raising=False)
+    y = 0.3 * np.random.default_rng(0).standard_normal((2, 441000)).clip(-3, 3) / 3
+    with pytest.raises(ParameterError, match="cannot be written.*No space left on device"):
+        with stimgen_io.TrackWriter(tmp_path / "t.flac", sr=44100, bit_depth=16) as writer:
+            for a in range(0, y.shape[1], 44100):
+                writer.write(y[:, a:a + 44100])
+            writer.close({})
+    assert list(tmp_path.iterdir()) == []
+    assert "Traceback" not in capfd.readouterr().err  # not printed from inside the C callback
 
 
 def test_generate_scores_the_two_ears_as_score_does_for_the_written_file(tmp_path, default_harmonics):

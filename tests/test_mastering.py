@@ -318,6 +318,21 @@ def test_meters_fed_in_pieces_equal_the_whole(rng):
     assert 20 * np.log10(peak.finish()) == pytest.approx(whole, abs=1e-12)
 
 
+@pytest.mark.parametrize("n_channels", [1, 2])
+def test_segment_sums_are_the_bits_of_reduceat_of_the_squares(rng, n_channels):
+    """KWeighting.segment_sums (squares summed down the interleaved view) equals reduceat of squares(), bit for bit."""
+    from stimgen.mastering.loudness import KWeighting
+
+    y = 0.3 * rng.standard_normal((n_channels, 4410 * 9 + 123))
+    ours, plain = KWeighting(sr=SR, n_channels=n_channels), KWeighting(sr=SR, n_channels=n_channels)
+    for a, b in ((0, 20001), (20001, y.shape[1])):  # the state carries across calls
+        x = y[:, a:b]
+        starts = [0, 17, 4410, 4411, 5000, *range(8820, x.shape[1], 4410)]
+        starts = sorted(k for k in set(starts) if k < x.shape[1])
+        np.testing.assert_array_equal(ours.segment_sums(x, starts), np.add.reduceat(plain.squares(x), starts, axis=-1))
+    np.testing.assert_array_equal(ours.squares(y[:, :999]), plain.squares(y[:, :999]))  # squares() still works after
+
+
 def test_stream_master_output_does_not_depend_on_the_sections_and_keeps_the_ceiling(rng):
     from stimgen.mastering import plan_master
 
@@ -334,6 +349,13 @@ def test_stream_master_output_does_not_depend_on_the_sections_and_keeps_the_ceil
     for out in outs[1:]:
         np.testing.assert_array_equal(out, outs[0])
     assert abs(pyloudnorm_lufs(outs[0]) + 14.0) <= LOUDNESS_TOL_LU
+    # block_peak: each block's exact sample peak while it is out, or None where the limiter changed it.
+    quiet = 0.01 * rng.standard_normal(y.shape)  # gained to -30 LUFS: far under the ceiling, never limited
+    for x, target, limited in ((y, -14.0, True), (quiet, -30.0, False)):
+        m = plan_master(lambda x=x: [x], **{**kwargs, "target_lufs": target})
+        peaks = [(m.block_peak, float(np.max(np.abs(block)))) for block in m.apply([x[:, :100000], x[:, 100000:]])]
+        assert len(peaks) > 2 and all((p is None) == limited for p, _ in peaks)
+        assert all(p == exact for p, exact in peaks if p is not None)
     assert true_peak_dbtp(outs[0], sr=SR, oversample=4) <= -1.0
     assert peak_8x_dbtp(outs[0]) <= -1.0 + PEAK_ROUNDING_DB
 

@@ -398,3 +398,16 @@ def test_same_seed_is_bit_identical():
 def test_invalid_arguments_name_the_parameter(call, match):
     with pytest.raises(ParameterError, match=match):
         call()
+
+
+def test_noise_norm_from_2_16_impulse_samples_equals_the_longer_sum():
+    """The noise colours' normalisation from 2**16 impulse-response samples is the bits of a 2**18 one."""
+    from stimgen.mastering._kernels import lfilter
+    from stimgen.synth.streams import _noise_filter, _noise_norm
+
+    for kind in ("pink", "brown"):
+        b, a = _noise_filter(kind)
+        impulse = np.zeros(1 << 18)
+        impulse[0] = 1.0
+        h = lfilter(b, a, impulse)
+        assert _noise_norm(kind) == float(1.0 / np.sqrt(np.sum(h * h)))

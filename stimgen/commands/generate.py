@@ -195,7 +195,7 @@ def generate_command(
             scorer = None if harmonics is None else StreamScorer(harmonics, sr=sr_out)
             with TrackWriter(out, sr=sr_out, bit_depth=out_bits) as writer:
                 for block in session.blocks(on_progress=lambda f: progress(0.05 + 0.95 * f)):
-                    writer.write(block)
+                    writer.write(block, peak=session.master.block_peak)  # known exactly: not measured again
                     if scorer is not None:
                         scorer.process(block)
                 master_report = session.report

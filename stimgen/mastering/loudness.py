@@ -184,6 +184,28 @@ class KWeighting:
             np.square(sq, out=sq)
         return sq
 
+    def segment_sums(self, y: np.ndarray, starts: list) -> np.ndarray:
+        """``np.add.reduceat(self.squares(y), starts, axis=-1)``, the same values, with one pass fewer.
+
+        Two channels are squared in place in the filtered complex row's
+        (frames, 2) float view (contiguous) and each range ``[starts[j],
+        starts[j + 1])`` is summed down that view's columns: the same
+        reduction of the same values, so the same bits
+        (``tests/test_mastering.py``).
+        """
+        if self.n_channels != 2:
+            return np.add.reduceat(self.squares(y), starts, axis=-1)
+        m = y.shape[1]
+        if self._pair.size != m:
+            self._pair = np.empty(m, dtype=np.complex128)
+            self._work = np.empty((self.n_channels, 0))  # squares() sizes its buffers again
+        pair = self._pair
+        pair.real, pair.imag = y  # one row at a time (a strided 2-D copy is several times slower)
+        sosfilt_pair(self._sos, pair, self._state)
+        both = pair.view(np.float64).reshape(m, 2)  # (frames, [left, right])
+        np.square(both, out=both)
+        return np.add.reduceat(both, starts, axis=0).T
+
 
 class LoudnessMeter:
     """Integrated loudness of a signal fed in pieces (ITU-R BS.1770-4).
@@ -235,10 +257,7 @@ class LoudnessMeter:
         if y.shape != (self.n_channels, m):
             raise ParameterError(f"a block of shape {y.shape} fed to a {self.n_channels}-channel loudness meter; "
                                  f"expected ({self.n_channels}, n_samples)")
-        sq = self._filter.squares(y)
         a = self.n_samples
-        if self.hop is not None:
-            self._add_hops(sq.sum(axis=0), a)
         k = len(self._segments[0]) + 1  # the segment after the one being filled
         cuts = []
         while _segment_bound(k, self.sr) <= a + m:
@@ -247,7 +266,12 @@ class LoudnessMeter:
         # sums[:, j] covers [starts[j], starts[j + 1]): piece 0 completes the open segment (with _acc),
         # the pieces before the last cut are whole segments, a piece after it opens the next one.
         starts = [0] + [c for c in cuts if c < m]
-        sums = np.add.reduceat(sq, starts, axis=-1)
+        if self.hop is not None:
+            sq = self._filter.squares(y)
+            self._add_hops(sq.sum(axis=0), a)
+            sums = np.add.reduceat(sq, starts, axis=-1)
+        else:
+            sums = self._filter.segment_sums(y, starts)
         if cuts:
             sums[:, 0] += self._acc
             for channel, values in zip(self._segments, sums[:, :len(cuts)].tolist()):

@@ -387,6 +387,7 @@ class StreamMaster:
         self.gain_db = None
         self.report = None
         self.min_gain = 1.0
+        self.block_peak = None
 
     def plan(self, windows, *, own: bool = False) -> float:
         """Measure the probe windows and set the static gain.  Returns the gain (dB).
@@ -513,6 +514,9 @@ class StreamMaster:
 
         ``own``: the sections are the caller's to give away (float64 arrays
         not used after they are handed over): the gain is applied in place.
+        While a block is out, :attr:`block_peak` is its sample peak
+        (``max |y|``, exactly: the limiter's screen of it) or None where the
+        limiter changed it (not measured again).
         """
         if self.gain_db is None:
             raise ParameterError("StreamMaster.apply needs plan() first")
@@ -618,10 +622,12 @@ class StreamMaster:
 
     def _limit_block(self, history, y, head, near_peak, screen):
         r = _INTERP_RADIUS
+        self.block_peak = None
         if near_peak * self._bound <= self._ceiling:
             # No interpolated peak of this block can reach the ceiling: measure an estimate, pass it on.
             if y.size:
                 self._out_peak = max(self._out_peak, _survey_peak(history[:, -r:], y, head[:, :r], screen))
+            self.block_peak = float(np.max(screen)) if screen.size else 0.0  # the block is y itself
             return y
         window = np.concatenate([history, y, head], axis=1)
         gain = _limiter_gain(window, self.sr, self.ceiling_dbtp - LIMITER_MARGIN_DB, _LOOKAHEAD_S, _RELEASE_S)
@@ -796,12 +802,12 @@ def _survey_peak(tail, y, head, screen=None) -> float:
     top = np.argpartition(screen, n_screen - k)[n_screen - k:]
     r = _INTERP_RADIUS
     n_channels = y.shape[0]
-    # Each chosen stretch with R samples either side (from the tail and head, zeros beyond them), then the
-    # 2R + 1 samples around each of its samples as rows (a strided view, copied once).
+    # The 2R + 1 samples around each sample of each chosen stretch (from the tail and head, zeros beyond
+    # them) as rows, gathered at once with (k, 64, 2R + 1) indices.
     starts = top * _SCREEN_BLOCK
-    offsets = np.arange(-r, _SCREEN_BLOCK + r)
+    index = starts[:, np.newaxis, np.newaxis] + _survey_grid()
     if starts.min() >= r and starts.max() + _SCREEN_BLOCK + r <= m:
-        parts = y[:, starts[:, np.newaxis] + offsets]  # (n_channels, k, 64 + 2R)
+        windows = np.take(y, index, axis=1)  # (n_channels, k, 64, 2R + 1), C order
     else:  # a stretch at an edge: the block with its context (rare: only then a full copy)
         ext = np.zeros((n_channels, m + 2 * r + _SCREEN_BLOCK))
         ext[:, r:r + m] = y
@@ -809,13 +815,21 @@ def _survey_peak(tail, y, head, screen=None) -> float:
         if n_tail:
             ext[:, r - n_tail:r] = tail[:, tail.shape[1] - n_tail:]
         ext[:, r + m:r + m + n_head] = head[:, :n_head]
-        parts = ext[:, starts[:, np.newaxis] + offsets + r]
-    windows = np.lib.stride_tricks.sliding_window_view(parts, 2 * r + 1, axis=2).reshape(n_channels, -1, 2 * r + 1)
+        windows = np.take(ext, index + r, axis=1)
+    windows = windows.reshape(n_channels, -1, 2 * r + 1)
     if starts.max() + _SCREEN_BLOCK > m:  # the last stretch is shorter: only the block's own samples
         windows = windows[:, ((starts[:, np.newaxis] + np.arange(_SCREEN_BLOCK)) < m).ravel()]
     best = float(np.max(screen[top]))
     values = windows @ _survey_taps()  # (n_channels, n_at, both factors' phases)
     return max(best, float(np.max(np.abs(values))))
+
+
+@functools.lru_cache(maxsize=1)
+def _survey_grid() -> np.ndarray:
+    """Offsets (64, 2R + 1) of the interpolator's window around each sample of a screening stretch."""
+    grid = np.arange(_SCREEN_BLOCK)[:, np.newaxis] + np.arange(-_INTERP_RADIUS, _INTERP_RADIUS + 1)
+    grid.setflags(write=False)
+    return grid
 
 
 @functools.lru_cache(maxsize=1)

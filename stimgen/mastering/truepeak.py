@@ -71,15 +71,16 @@ def _block_peaks(arr: np.ndarray) -> np.ndarray:
     """Sample peak over channels of each :data:`_SCREEN_BLOCK`-sample stretch of ``arr`` (the last may be shorter).
 
     ``arr`` has shape (n_channels, n_samples), n_samples >= 1; returns shape
-    (ceil(n_samples / _SCREEN_BLOCK),).  The same values as the block maxima
-    of :func:`_sample_envelope` (``max |x| = max(max x, -min x)``, exactly),
-    from two reductions that read the signal and write nothing of its size.
+    (ceil(n_samples / _SCREEN_BLOCK),).  The block maxima of
+    :func:`_sample_envelope` (``|x|``, then the larger of the channels, then
+    one reduction per block: maxima are exact, so these are the same values
+    in any order; one reduction over the envelope costs less than a maximum
+    and a minimum per channel).
     """
-    starts = np.arange(0, arr.shape[1], _SCREEN_BLOCK)
-    peak = np.maximum.reduceat(arr, starts, axis=1)
-    low = np.minimum.reduceat(arr, starts, axis=1)
-    np.maximum(peak, np.negative(low, out=low), out=peak)
-    return peak.max(axis=0)
+    envelope = np.abs(arr)
+    for channel in envelope[1:]:
+        np.maximum(envelope[0], channel, out=envelope[0])
+    return np.maximum.reduceat(envelope[0], np.arange(0, arr.shape[1], _SCREEN_BLOCK))
 
 
 def _candidate_spans(block_peaks: np.ndarray, bound: float, threshold: float, n: int) -> list[tuple[int, int]]:
