@@ -167,7 +167,7 @@ def _catch_up(alpha, s0, L, off_end, r, pre, ipre, p0, factor):  # pragma: no co
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _dormant_accent(a, f, pre1, ipre0, lik, lev):  # pragma: no cover - compiled
+def _dormant_accent(a, f, pre1, ipre0, lik, lev, g):  # pragma: no cover - compiled
     """Bring a dormant cycle's ring ``a`` up to date and observe an accent; return its mass.
 
     Slot ``m`` is multiplied by the normalisers since its last update
@@ -177,9 +177,12 @@ def _dormant_accent(a, f, pre1, ipre0, lik, lev):  # pragma: no cover - compiled
     compiler keeps the loop tighter than inside the filter's frame loop
     (same arithmetic in the same order, so the same result).
     """
+    L = a.size
+    for m in range(L):
+        g[m] = lik[lev[m]]
     tot = 0.0
-    for m in range(a.size):
-        w = a[m] * f * pre1[m] * ipre0[m] * lik[lev[m]]
+    for m in range(L):
+        w = a[m] * f * pre1[m] * ipre0[m] * g[m]
         w = w if w > 1e-200 else 0.0
         a[m] = w
         tot += w
@@ -188,7 +191,7 @@ def _dormant_accent(a, f, pre1, ipre0, lik, lev):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True, fastmath=True)
 def _live_pass(a, scale, q, beat_w, theta, bin_of, lik, level, mb4, n_bins, accent, read, cos_a, sin_a,
-               p_ltm, b_t, p_stm):  # pragma: no cover - compiled
+               p_ltm, b_t, p_stm, g):  # pragma: no cover - compiled
     """Predict, observe and read one followed cycle (views of its ring and position tables).
 
     Adds the cycle's share of the onset prediction (``p_ltm``), the beat
@@ -197,66 +200,49 @@ def _live_pass(a, scale, q, beat_w, theta, bin_of, lik, level, mb4, n_bins, acce
     frame's accent (``lik[level]``) or, without one, of no onset
     (``1 - q``), scatters the posterior's mass per beat position into
     ``mb4`` and returns the sums with the cycle's mass and, on read frames
-    (``read``), its phase vector (``cs``, ``sn``).  One loop per case, so
-    no test runs inside a loop; the arithmetic and its order are those of
-    a single loop over all cycles.
+    (``read``), its phase vector (``cs``, ``sn``).  ``g`` is scratch of at
+    least ``a.size``.
+
+    Separate loops, so that the compiler vectorises the sums (several
+    partial sums per quantity: the sums differ from one accumulator's by
+    rounding only): the predictions read the ring and write nothing; the
+    accent's likelihoods are gathered into ``g`` first (a loop that
+    gathers from one array and writes another is not vectorised: they might
+    overlap); then the update writes the ring from contiguous tables only;
+    the scatter into ``mb4`` comes last.  Each slot's new value is that of
+    the one-loop form bit for bit.
     """
+    L = a.size
+    for m in range(L):
+        v = a[m] * scale
+        p_ltm += v * q[m]
+        b_t += v * beat_w[m]
+        p_stm += v * theta[bin_of[m]]
     rt = 0.0
     cs = 0.0
     sn = 0.0
-    L = a.size
     if accent:
-        if read:
-            for m in range(L):
-                v = a[m] * scale
-                p_ltm += v * q[m]
-                b_t += v * beat_w[m]
-                p_stm += v * theta[bin_of[m]]
-                w = v * lik[level[m]]
-                w = w if w > 1e-200 else 0.0
-                a[m] = w
-                mb4[(m & 3) * n_bins + bin_of[m]] += w
-                rt += w
-                cs += w * cos_a[m]
-                sn += w * sin_a[m]
-        else:
-            for m in range(L):
-                v = a[m] * scale
-                p_ltm += v * q[m]
-                b_t += v * beat_w[m]
-                p_stm += v * theta[bin_of[m]]
-                w = v * lik[level[m]]
-                w = w if w > 1e-200 else 0.0
-                a[m] = w
-                mb4[(m & 3) * n_bins + bin_of[m]] += w
-                rt += w
+        for m in range(L):
+            g[m] = lik[level[m]]
     else:
-        if read:
-            for m in range(L):
-                v = a[m] * scale
-                qm = q[m]
-                p_ltm += v * qm
-                b_t += v * beat_w[m]
-                p_stm += v * theta[bin_of[m]]
-                w = v * (1.0 - qm)
-                w = w if w > 1e-200 else 0.0
-                a[m] = w
-                mb4[(m & 3) * n_bins + bin_of[m]] += w
-                rt += w
-                cs += w * cos_a[m]
-                sn += w * sin_a[m]
-        else:
-            for m in range(L):
-                v = a[m] * scale
-                qm = q[m]
-                p_ltm += v * qm
-                b_t += v * beat_w[m]
-                p_stm += v * theta[bin_of[m]]
-                w = v * (1.0 - qm)
-                w = w if w > 1e-200 else 0.0
-                a[m] = w
-                mb4[(m & 3) * n_bins + bin_of[m]] += w
-                rt += w
+        for m in range(L):
+            g[m] = 1.0 - q[m]
+    if read:
+        for m in range(L):
+            w = a[m] * scale * g[m]
+            w = w if w > 1e-200 else 0.0
+            a[m] = w
+            rt += w
+            cs += w * cos_a[m]
+            sn += w * sin_a[m]
+    else:
+        for m in range(L):
+            w = a[m] * scale * g[m]
+            w = w if w > 1e-200 else 0.0
+            a[m] = w
+            rt += w
+    for m in range(L):
+        mb4[(m & 3) * n_bins + bin_of[m]] += a[m]
     return p_ltm, b_t, p_stm, rt, cs, sn
 
 
@@ -301,12 +287,15 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
     pm_out = np.empty(n)
     c_out = np.empty(n)
     b_out = np.empty(n)
-    leave = np.empty(T)
+    n_band = A.shape[1]  # a multiple of 8
+    n_chunks = n_band // 8
+    leave = np.zeros(T + n_band)  # (zeros past T: the band's padding reads them)
     enter = np.empty(T)
     ring = np.empty(T)
     mb = np.empty(n_bins)
     mb4 = np.zeros(4 * n_bins)  # mb in 4 banks (position mod 4): see below
     theta = np.empty(n_bins)
+    gbuf = np.empty(lengths.max())  # scratch of _live_pass
     lik = np.empty(q_levels.size)
     lik1 = np.empty(q_levels.size)  # the likelihoods of a full accent (o = 1)
     have1 = False
@@ -352,12 +341,21 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
                 dfac[j] = f
                 leave[j] = alpha[end] * f
             left += leave[j]
+        # Each row of the band is zero-padded to whole chunks of 8 (and
+        # ``leave`` past T), so the products run in fixed-length chunks the
+        # compiler vectorises (the padding adds exact zeros; the sum differs
+        # from one accumulator's by rounding only).
         entered = 0.0
         for i in range(T):
             e = 0.0
             j0 = a_lo[i]
-            for jj in range(a_hi[i] - j0):
-                e += A[i, jj] * leave[j0 + jj]
+            lv = leave[j0:j0 + n_band]
+            Ai = A[i]
+            for c in range(n_chunks):
+                e8 = 0.0
+                for jj in range(8):
+                    e8 += Ai[8 * c + jj] * lv[8 * c + jj]
+                e += e8
             enter[i] = e
             entered += e
         norm = 1.0 / (1.0 - left + entered)
@@ -419,7 +417,8 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
             # before), and on read frames the phase concentration too.
             p_ltm, b_t, p_stm, rt, cs, sn = _live_pass(
                 alpha[s0:s0 + L], scale, q[d0:d0 + L], beat_w[d0:d0 + L], theta, bin_of[d0:d0 + L], lk,
-                level[d0:d0 + L], mb4, n_bins, ot > 0.0, read, cos_a[d0:d0 + L], sin_a[d0:d0 + L], p_ltm, b_t, p_stm)
+                level[d0:d0 + L], mb4, n_bins, ot > 0.0, read, cos_a[d0:d0 + L], sin_a[d0:d0 + L], p_ltm, b_t, p_stm,
+                gbuf)
             ring[j] = rt
             tot += rt
             if read:
@@ -461,7 +460,7 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
                 # hold the cycle three times, so no index wraps).
                 b1 = pstart[j] + 2 * L - off
                 b0 = b1 - r
-                dmass[j] = _dormant_accent(alpha[s0:s0 + L], f, pre[b1:b1 + L], ipre[b0:b0 + L], lk, level[d0:d0 + L])
+                dmass[j] = _dormant_accent(alpha[s0:s0 + L], f, pre[b1:b1 + L], ipre[b0:b0 + L], lk, level[d0:d0 + L], gbuf)
                 last[j] = g
                 lnorm[j] = 1.0
         for k in range(n_bins):
@@ -877,7 +876,8 @@ class MetreModel:
         # The band of each row, left-aligned (row i: A[i, a_lo[i]:a_hi[i]]):
         # a table of a few kilobytes the filter reads every frame, where the
         # full matrix spans hundreds.
-        band = np.zeros((A.shape[0], int((self._a_hi - self._a_lo).max())))
+        width = int((self._a_hi - self._a_lo).max())
+        band = np.zeros((A.shape[0], -(-width // 8) * 8))  # zero-padded to whole chunks of 8 (see _forward_kernel)
         for i_, (lo_, hi_) in enumerate(zip(self._a_lo, self._a_hi)):
             band[i_, : hi_ - lo_] = A[i_, lo_:hi_]
         self._A_band = band
