@@ -168,6 +168,33 @@ def _catch_up(alpha, s0, L, off_end, r, pre, ipre, p0, factor):  # pragma: no co
 
 
 @njit(cache=True, nogil=True, fastmath=True)
+def _tempo_changes(A, a_lo, leave, enter):  # pragma: no cover - compiled
+    """The mass entering each cycle from the ends of the cycles (``enter``, in place); return its sum.
+
+    ``enter[i] = sum_k A[i, k] leave[a_lo[i] + k]``: row ``i`` of the banded
+    transition matrix, left-aligned and zero-padded to whole chunks of 8
+    (``leave`` holds zeros past the cycles), so the products run in
+    fixed-length chunks the compiler vectorises (the padding adds exact
+    zeros; the sum differs from one accumulator's by rounding only).
+    Unsigned indices, as in :func:`_dormant_accents`.
+    """
+    n_chunks = uint64(A.shape[1] // 8)
+    entered = 0.0
+    for i in range(A.shape[0]):
+        j0 = uint64(a_lo[i])
+        e = 0.0
+        for c in range(n_chunks):
+            k0 = uint64(8) * c
+            e8 = 0.0
+            for jj in range(uint64(8)):
+                e8 += A[i, k0 + jj] * leave[j0 + k0 + jj]
+            e += e8
+        enter[i] = e
+        entered += e
+    return entered
+
+
+@njit(cache=True, nogil=True, fastmath=True)
 def _dormant_accents(alpha, live, starts, lengths, offset, last, lnorm, dmass, pre, ipre, pstart, lik, level, g,
                      frame):  # pragma: no cover - compiled
     """Bring every dormant cycle up to date and observe the accent of frame ``frame`` (see :func:`_forward_kernel`).
@@ -220,8 +247,8 @@ def _dormant_accents(alpha, live, starts, lengths, offset, last, lnorm, dmass, p
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _live_frame(alpha, live, starts, lengths, offset, ring, scale, q, beat_w, theta, bin_of, lik, level, mb4, accent,
-                read, cos_a, sin_a, g):  # pragma: no cover - compiled
+def _live_frame(alpha, live, starts, lengths, offset, ring, scale, q, omq, beat_w, theta, bin_of, lik, level, mb4,
+                accent, read, cos_a, sin_a, g):  # pragma: no cover - compiled
     """Predict, observe and read every followed cycle for one frame (see :func:`_forward_kernel`).
 
     Returns the onset prediction (``p_ltm``), the beat expectation
@@ -265,20 +292,41 @@ def _live_frame(alpha, live, starts, lengths, offset, ring, scale, q, beat_w, th
         rt = 0.0
         cs = 0.0
         sn = 0.0
+        # The short-term prediction first (a gather of theta, no stores);
+        # then one loop per case that predicts from the ring, multiplies by
+        # the likelihood (gathered into g first on accent frames; 1 - q
+        # from its own table otherwise) and writes the ring back.
         for m in range(L):
-            v = alpha[s0 + m] * scale
-            p_ltm += v * q[d0 + m]
-            b_t += v * beat_w[d0 + m]
-            p_stm += v * theta[bin_of[d0 + m]]
+            p_stm += alpha[s0 + m] * scale * theta[bin_of[d0 + m]]
         if accent:
             for m in range(L):
                 g[m] = lik[level[d0 + m]]
-        else:
+            if read:
+                for m in range(L):
+                    v = alpha[s0 + m] * scale
+                    p_ltm += v * q[d0 + m]
+                    b_t += v * beat_w[d0 + m]
+                    w = v * g[m]
+                    w = w if w > 1e-200 else 0.0
+                    alpha[s0 + m] = w
+                    rt += w
+                    cs += w * cos_a[d0 + m]
+                    sn += w * sin_a[d0 + m]
+            else:
+                for m in range(L):
+                    v = alpha[s0 + m] * scale
+                    p_ltm += v * q[d0 + m]
+                    b_t += v * beat_w[d0 + m]
+                    w = v * g[m]
+                    w = w if w > 1e-200 else 0.0
+                    alpha[s0 + m] = w
+                    rt += w
+        elif read:
             for m in range(L):
-                g[m] = 1.0 - q[d0 + m]
-        if read:
-            for m in range(L):
-                w = alpha[s0 + m] * scale * g[m]
+                v = alpha[s0 + m] * scale
+                p_ltm += v * q[d0 + m]
+                b_t += v * beat_w[d0 + m]
+                w = v * omq[d0 + m]
                 w = w if w > 1e-200 else 0.0
                 alpha[s0 + m] = w
                 rt += w
@@ -286,12 +334,15 @@ def _live_frame(alpha, live, starts, lengths, offset, ring, scale, q, beat_w, th
                 sn += w * sin_a[d0 + m]
         else:
             for m in range(L):
-                w = alpha[s0 + m] * scale * g[m]
+                v = alpha[s0 + m] * scale
+                p_ltm += v * q[d0 + m]
+                b_t += v * beat_w[d0 + m]
+                w = v * omq[d0 + m]
                 w = w if w > 1e-200 else 0.0
                 alpha[s0 + m] = w
                 rt += w
         for m in range(L):
-            mb4[(m & 3) * n_bins + bin_of[d0 + m]] += alpha[s0 + m]
+            mb4[(m & uint64(3)) * n_bins + bin_of[d0 + m]] += alpha[s0 + m]
         ring[j] = rt
         tot += rt
         if read:
@@ -300,7 +351,7 @@ def _live_frame(alpha, live, starts, lengths, offset, ring, scale, q, beat_w, th
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, beat_w, starts, lengths, a_lo, a_hi, A, bin_of,
+def _forward_kernel(o, alpha, offset, live, q, omq, level, q_levels, logit_levels, beat_w, starts, lengths, a_lo, a_hi, A, bin_of,
                     n_bins, n1, n_all, cos_a, sin_a, evidence, occupancy, sc, frame0, cert_a, stm_bias, every,
                     prune, last, lnorm, dmass, pre, ipre, pstart):  # pragma: no cover
     """Forward filter over ``o`` (one accent per frame); state arrays are updated in place.
@@ -340,9 +391,7 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
     pm_out = np.empty(n)
     c_out = np.empty(n)
     b_out = np.empty(n)
-    n_band = A.shape[1]  # a multiple of 8
-    n_chunks = uint64(n_band // 8)
-    leave = np.zeros(T + n_band)  # (zeros past T: the band's padding reads them)
+    leave = np.zeros(T + A.shape[1])  # (zeros past T: the band's padding reads them)
     enter = np.empty(T)
     ring = np.empty(T)
     mb = np.empty(n_bins)
@@ -394,22 +443,7 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
                 dfac[j] = f
                 leave[j] = alpha[end] * f
             left += leave[j]
-        # Each row of the band is zero-padded to whole chunks of 8 (and
-        # ``leave`` past T), so the products run in fixed-length chunks the
-        # compiler vectorises (the padding adds exact zeros; the sum differs
-        # from one accumulator's by rounding only).
-        entered = 0.0
-        for i in range(T):
-            e = 0.0
-            j0 = uint64(a_lo[i])  # (unsigned: no test for negative indices; see _dormant_accents)
-            for c in range(n_chunks):
-                k0 = uint64(8) * c
-                e8 = 0.0
-                for jj in range(uint64(8)):
-                    e8 += A[i, k0 + jj] * leave[j0 + k0 + jj]
-                e += e8
-            enter[i] = e
-            entered += e
+        entered = _tempo_changes(A, a_lo, leave, enter)
         norm = 1.0 / (1.0 - left + entered)
         for j in range(T):
             # The slot that held the end of the cycle now holds position 0.
@@ -447,8 +481,8 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
         # prediction; then the soft Bernoulli likelihood of the accent; the
         # posterior's mass per beat position and per tempo.
         p_ltm, b_t, p_stm, tot, r_now_new = _live_frame(
-            alpha, live, starts, lengths, offset, ring, scale, q, beat_w, theta, bin_of, lk, level, mb4, ot > 0.0, read,
-            cos_a, sin_a, gbuf)
+            alpha, live, starts, lengths, offset, ring, scale, q, omq, beat_w, theta, bin_of, lk, level, mb4, ot > 0.0,
+            read, cos_a, sin_a, gbuf)
         # Pruning: a cycle (tempo) left with less than ``prune`` of the
         # posterior goes dormant (see above) until its share grows past
         # ``prune`` again; the full update runs over the tempi that matter (a
@@ -900,7 +934,7 @@ class MetreModel:
         # Position tables with each cycle stored twice in a row (see _forward_kernel).
         twice = np.concatenate([np.arange(st, st + n_) for st, n_ in zip(starts, lengths) for _ in range(2)])
         self._d = {name: np.ascontiguousarray(arr[twice]) for name, arr in (
-            ("q", self._q), ("level", self._level), ("beat_w", self._beat_w), ("bin_of", self._bin_of),
+            ("q", self._q), ("omq", 1.0 - self._q), ("level", self._level), ("beat_w", self._beat_w), ("bin_of", self._bin_of),
             ("cos", self._cos), ("sin", self._sin))}
         self._accent_a = float(np.exp(-1.0 / (fr * self.accent_tau_s)))
         self._thr_a = float(np.exp(-1.0 / (fr * self.threshold_tau_s)))
@@ -976,7 +1010,7 @@ class MetreModel:
         # The phase concentration is read, and the tempo evidence
         # accumulated, every 4th frame (they change slowly; 2 s averaging).
         p, p_metre, cert, beat = _forward_kernel(
-            o, self._alpha, self._offset, self._live, self._d["q"], self._d["level"], self._q_levels, self._logit_levels,
+            o, self._alpha, self._offset, self._live, self._d["q"], self._d["omq"], self._d["level"], self._q_levels, self._logit_levels,
             self._d["beat_w"], self._starts, self._lengths, self._a_lo, self._a_hi, self._A_band, self._d["bin_of"], self.n_bins,
             self._n1, self._n, self._d["cos"], self._d["sin"], self.tempo_evidence_, self.tempo_occupancy_, self._state,
             self.n_frames_, self._cert_a, float(self.stm_bias), 4, float(self.prune), self._last, self._lnorm,
