@@ -360,7 +360,7 @@ def _forward_kernel(o, alpha, offset, live, q, omq, level, q_levels, logit_level
     mod lengths[j]]`` holds the posterior of the pointer at position ``p``,
     so advancing every pointer by one frame only decrements the offsets, and the
     prediction, the observation and the reads of one frame are one pass over
-    the states.  The position-indexed tables (``level``, ``beat_w``,
+    the states.  The position-indexed tables (``q``, ``omq`` = 1 - q, ``level``, ``beat_w``,
     ``bin_of``, ``cos_a``, ``sin_a``) hold each cycle twice in a row, at
     ``2 * starts[j] + position`` and ``2 * starts[j] + lengths[j] + position``,
     so that a cycle is read in one contiguous run whatever its offset.
