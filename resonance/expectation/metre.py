@@ -350,7 +350,12 @@ def _live_frame(alpha, live, starts, lengths, offset, ring, scale, q, omq, beat_
     return p_ltm, b_t, p_stm, tot, r_now
 
 
-@njit(cache=True, nogil=True, fastmath=True)
+# Not fastmath itself (its helpers are): compiled fresh with fastmath, this frame loop gave results
+# that differed in the last bits from the same kernel loaded from Numba's cache (the optimiser
+# reassociated across the inlined helpers differently), so a process that compiled it and one that
+# loaded it disagreed (tests/test_optimize.py's workers-vs-serial check caught it).  The helpers'
+# vectorised sums keep the speed.
+@njit(cache=True, nogil=True)
 def _forward_kernel(o, alpha, offset, live, q, omq, level, q_levels, logit_levels, beat_w, starts, lengths, a_lo, a_hi, A, bin_of,
                     n_bins, n1, n_all, cos_a, sin_a, evidence, occupancy, sc, frame0, cert_a, stm_bias, every,
                     prune, last, lnorm, dmass, pre, ipre, pstart):  # pragma: no cover
