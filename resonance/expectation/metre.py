@@ -167,7 +167,7 @@ def _catch_up(alpha, s0, L, off_end, r, pre, ipre, p0, factor):  # pragma: no co
         alpha[s0 + m] = w if w > 1e-200 else 0.0
 
 
-@njit(cache=True, nogil=True, fastmath=True)
+@njit(cache=True, nogil=True, fastmath=True, inline="always")
 def _tempo_changes(A, a_lo, leave, enter):  # pragma: no cover - compiled
     """The mass entering each cycle from the ends of the cycles (``enter``, in place); return its sum.
 
@@ -194,7 +194,7 @@ def _tempo_changes(A, a_lo, leave, enter):  # pragma: no cover - compiled
     return entered
 
 
-@njit(cache=True, nogil=True, fastmath=True)
+@njit(cache=True, nogil=True, fastmath=True, inline="always")
 def _dormant_accents(alpha, live, starts, lengths, offset, last, lnorm, dmass, pre, ipre, pstart, lik, level, g,
                      frame):  # pragma: no cover - compiled
     """Bring every dormant cycle up to date and observe the accent of frame ``frame`` (see :func:`_forward_kernel`).
@@ -246,7 +246,7 @@ def _dormant_accents(alpha, live, starts, lengths, offset, last, lnorm, dmass, p
         lnorm[j] = 1.0
 
 
-@njit(cache=True, nogil=True, fastmath=True)
+@njit(cache=True, nogil=True, fastmath=True, inline="always")
 def _live_frame(alpha, live, starts, lengths, offset, ring, scale, q, omq, beat_w, theta, bin_of, lik, level, mb4,
                 accent, read, cos_a, sin_a, g):  # pragma: no cover - compiled
     """Predict, observe and read every followed cycle for one frame (see :func:`_forward_kernel`).
@@ -350,12 +350,12 @@ def _live_frame(alpha, live, starts, lengths, offset, ring, scale, q, omq, beat_
     return p_ltm, b_t, p_stm, tot, r_now
 
 
-# Not fastmath itself (its helpers are): compiled fresh with fastmath, this frame loop gave results
-# that differed in the last bits from the same kernel loaded from Numba's cache (the optimiser
-# reassociated across the inlined helpers differently), so a process that compiled it and one that
-# loaded it disagreed (tests/test_optimize.py's workers-vs-serial check caught it).  The helpers'
-# vectorised sums keep the speed.
-@njit(cache=True, nogil=True)
+# The helpers above are inlined into this kernel by Numba (inline="always"), so the whole frame loop is
+# one function compiled with one set of flags.  Called as separate compiled functions, their fastmath
+# sums came out differently (last bits) in a process that compiled the kernel and in one that loaded
+# it from Numba's cache, so two processes disagreed (tests/test_optimize.py's workers-vs-serial check
+# caught it); inlined, the fresh and the cached kernel give the same bits.
+@njit(cache=True, nogil=True, fastmath=True)
 def _forward_kernel(o, alpha, offset, live, q, omq, level, q_levels, logit_levels, beat_w, starts, lengths, a_lo, a_hi, A, bin_of,
                     n_bins, n1, n_all, cos_a, sin_a, evidence, occupancy, sc, frame0, cert_a, stm_bias, every,
                     prune, last, lnorm, dmass, pre, ipre, pstart):  # pragma: no cover
