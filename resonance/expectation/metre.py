@@ -84,6 +84,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import uint64
 
 from .._jit import njit
 from ..dynamics import effective_pulse_response
@@ -166,102 +167,196 @@ def _catch_up(alpha, s0, L, off_end, r, pre, ipre, p0, factor):  # pragma: no co
         alpha[s0 + m] = w if w > 1e-200 else 0.0
 
 
-@njit(cache=True, nogil=True, fastmath=True)
-def _dormant_accent(a, f, pre1, ipre0, lik, lev):  # pragma: no cover - compiled
-    """Bring a dormant cycle's ring ``a`` up to date and observe an accent; return its mass.
+@njit(cache=True, nogil=True, fastmath=True, inline="always")
+def _tempo_changes(A, a_lo, leave, enter):  # pragma: no cover - compiled
+    """The mass entering each cycle from the ends of the cycles (``enter``, in place); return its sum.
 
-    Slot ``m`` is multiplied by the normalisers since its last update
-    (``f``), the no-accent likelihoods of the positions it passed since
-    (``pre1[m] * ipre0[m]``) and the accent's likelihood at its position
-    now (``lik[lev[m]]``).  A separate function on views of the arrays: the
-    compiler keeps the loop tighter than inside the filter's frame loop
-    (same arithmetic in the same order, so the same result).
+    ``enter[i] = sum_k A[i, k] leave[a_lo[i] + k]``: row ``i`` of the banded
+    transition matrix, left-aligned and zero-padded to whole chunks of 8
+    (``leave`` holds zeros past the cycles), so the products run in
+    fixed-length chunks the compiler vectorises (the padding adds exact
+    zeros; the sum differs from one accumulator's by rounding only).
+    Unsigned indices, as in :func:`_dormant_accents`.
     """
+    n_chunks = uint64(A.shape[1] // 8)
+    entered = 0.0
+    for i in range(A.shape[0]):
+        j0 = uint64(a_lo[i])
+        e = 0.0
+        for c in range(n_chunks):
+            k0 = uint64(8) * c
+            e8 = 0.0
+            for jj in range(uint64(8)):
+                e8 += A[i, k0 + jj] * leave[j0 + k0 + jj]
+            e += e8
+        enter[i] = e
+        entered += e
+    return entered
+
+
+@njit(cache=True, nogil=True, fastmath=True, inline="always")
+def _dormant_accents(alpha, live, starts, lengths, offset, last, lnorm, dmass, pre, ipre, pstart, lik, level, g,
+                     frame):  # pragma: no cover - compiled
+    """Bring every dormant cycle up to date and observe the accent of frame ``frame`` (see :func:`_forward_kernel`).
+
+    Slot ``m`` of a dormant cycle is multiplied by the normalisers since
+    its last update (``lnorm``), the no-accent likelihoods of the positions
+    it passed since (a ratio of prefix products, ``pre * ipre``) and the
+    accent's likelihood at its position now (``lik[level]``); the cycle's
+    mass becomes its share ``dmass``.  Cycles pruned on this frame
+    (``last == frame``) are in this frame's units already.
+
+    A separate function, called once per frame with an accent: the
+    compiler keeps the loops tighter than inside the filter's frame loop,
+    and the arrays are passed whole (each array passed to a compiled
+    function costs two atomic updates of its reference count per call).
+    The likelihoods are gathered into the scratch ``g`` first, so that the
+    products run on contiguous arrays and are vectorised (each slot's
+    value is that of the one-loop form bit for bit; the mass is summed in
+    several partial sums, which differ from one accumulator's by rounding
+    only).
+    """
+    for j in range(starts.size):
+        if live[j] or last[j] == frame:
+            continue
+        off = offset[j]
+        r = frame - 1 - last[j]  # frames since its update (none with an accent)
+        f = lnorm[j]
+        # Slot m is at position (m - off) mod L: index d0 + m of the doubled
+        # position tables; its frames since the update were at the r
+        # positions before (the prefix products hold the cycle three times
+        # from pstart[j], so no index wraps).  Unsigned indices: the
+        # compiler adds no test for negative ones, and the loads stay
+        # contiguous.
+        s0 = uint64(starts[j])
+        L = uint64(lengths[j])
+        d0 = uint64(2 * starts[j] + lengths[j] - off)
+        b1 = uint64(pstart[j] + 2 * lengths[j] - off)
+        b0 = uint64(pstart[j] + 2 * lengths[j] - off - r)
+        for m in range(L):
+            g[m] = lik[level[d0 + m]]
+        tot = 0.0
+        for m in range(L):
+            w = alpha[s0 + m] * f * pre[b1 + m] * ipre[b0 + m] * g[m]
+            w = w if w > 1e-200 else 0.0
+            alpha[s0 + m] = w
+            tot += w
+        dmass[j] = tot
+        last[j] = frame
+        lnorm[j] = 1.0
+
+
+@njit(cache=True, nogil=True, fastmath=True, inline="always")
+def _live_frame(alpha, live, starts, lengths, offset, ring, scale, q, omq, beat_w, theta, bin_of, lik, level, mb4,
+                accent, read, cos_a, sin_a, g):  # pragma: no cover - compiled
+    """Predict, observe and read every followed cycle for one frame (see :func:`_forward_kernel`).
+
+    Returns the onset prediction (``p_ltm``), the beat expectation
+    (``b_t``) and the short-term prediction (``p_stm``) from the
+    posterior before the frame, the posterior's mass after it (``tot``;
+    per cycle in ``ring``) and, on read frames (``read``), the phase
+    concentration summed over cycles.  Each slot is multiplied by the
+    likelihood of the frame's accent (``lik[level]``) or, without one, of
+    no onset (``1 - q``); slots below 1e-200 of the whole are dropped
+    (subnormal numbers would slow the arithmetic a hundredfold).  The
+    posterior's mass per beat position is scattered into ``mb4``: four
+    banks by slot mod 4 (neighbouring positions often share a bin, and one
+    accumulator would chain each addition to the one before).
+
+    Separate loops per cycle, so that the compiler vectorises the sums
+    (several partial sums per quantity: the sums differ from one
+    accumulator's by rounding only): the predictions read the ring and
+    write nothing; the accent's likelihoods are gathered into the scratch
+    ``g`` first (a loop that gathers from one array and writes another is
+    not vectorised: they might overlap); then the update writes the ring
+    from contiguous tables only; the scatter into ``mb4`` comes last.
+    Each slot's new value is that of the one-loop form bit for bit.  One
+    call per frame with the arrays whole, as :func:`_dormant_accents`.
+    """
+    n_bins = uint64(theta.size)
+    p_ltm = 0.0
+    b_t = 0.0
+    p_stm = 0.0
     tot = 0.0
-    for m in range(a.size):
-        w = a[m] * f * pre1[m] * ipre0[m] * lik[lev[m]]
-        w = w if w > 1e-200 else 0.0
-        a[m] = w
-        tot += w
-    return tot
-
-
-@njit(cache=True, nogil=True, fastmath=True)
-def _live_pass(a, scale, q, beat_w, theta, bin_of, lik, level, mb4, n_bins, accent, read, cos_a, sin_a,
-               p_ltm, b_t, p_stm):  # pragma: no cover - compiled
-    """Predict, observe and read one followed cycle (views of its ring and position tables).
-
-    Adds the cycle's share of the onset prediction (``p_ltm``), the beat
-    expectation (``b_t``) and the short-term prediction (``p_stm``) to the
-    running sums passed in, multiplies each slot by the likelihood of the
-    frame's accent (``lik[level]``) or, without one, of no onset
-    (``1 - q``), scatters the posterior's mass per beat position into
-    ``mb4`` and returns the sums with the cycle's mass and, on read frames
-    (``read``), its phase vector (``cs``, ``sn``).  One loop per case, so
-    no test runs inside a loop; the arithmetic and its order are those of
-    a single loop over all cycles.
-    """
-    rt = 0.0
-    cs = 0.0
-    sn = 0.0
-    L = a.size
-    if accent:
-        if read:
+    r_now = 0.0
+    for j in range(starts.size):
+        if not live[j]:
+            ring[j] = 0.0
+            continue
+        # Slot s holds position (s - off) mod L: index s + L - off of the
+        # ring's doubled position tables (positions 0..L-1, twice).
+        # Unsigned indices, as in _dormant_accents.
+        s0 = uint64(starts[j])
+        L = uint64(lengths[j])
+        d0 = uint64(2 * starts[j] + lengths[j] - offset[j])
+        rt = 0.0
+        cs = 0.0
+        sn = 0.0
+        # The short-term prediction first (a gather of theta, no stores);
+        # then one loop per case that predicts from the ring, multiplies by
+        # the likelihood (gathered into g first on accent frames; 1 - q
+        # from its own table otherwise) and writes the ring back.
+        for m in range(L):
+            p_stm += alpha[s0 + m] * scale * theta[bin_of[d0 + m]]
+        if accent:
             for m in range(L):
-                v = a[m] * scale
-                p_ltm += v * q[m]
-                b_t += v * beat_w[m]
-                p_stm += v * theta[bin_of[m]]
-                w = v * lik[level[m]]
+                g[m] = lik[level[d0 + m]]
+            if read:
+                for m in range(L):
+                    v = alpha[s0 + m] * scale
+                    p_ltm += v * q[d0 + m]
+                    b_t += v * beat_w[d0 + m]
+                    w = v * g[m]
+                    w = w if w > 1e-200 else 0.0
+                    alpha[s0 + m] = w
+                    rt += w
+                    cs += w * cos_a[d0 + m]
+                    sn += w * sin_a[d0 + m]
+            else:
+                for m in range(L):
+                    v = alpha[s0 + m] * scale
+                    p_ltm += v * q[d0 + m]
+                    b_t += v * beat_w[d0 + m]
+                    w = v * g[m]
+                    w = w if w > 1e-200 else 0.0
+                    alpha[s0 + m] = w
+                    rt += w
+        elif read:
+            for m in range(L):
+                v = alpha[s0 + m] * scale
+                p_ltm += v * q[d0 + m]
+                b_t += v * beat_w[d0 + m]
+                w = v * omq[d0 + m]
                 w = w if w > 1e-200 else 0.0
-                a[m] = w
-                mb4[(m & 3) * n_bins + bin_of[m]] += w
+                alpha[s0 + m] = w
                 rt += w
-                cs += w * cos_a[m]
-                sn += w * sin_a[m]
+                cs += w * cos_a[d0 + m]
+                sn += w * sin_a[d0 + m]
         else:
             for m in range(L):
-                v = a[m] * scale
-                p_ltm += v * q[m]
-                b_t += v * beat_w[m]
-                p_stm += v * theta[bin_of[m]]
-                w = v * lik[level[m]]
+                v = alpha[s0 + m] * scale
+                p_ltm += v * q[d0 + m]
+                b_t += v * beat_w[d0 + m]
+                w = v * omq[d0 + m]
                 w = w if w > 1e-200 else 0.0
-                a[m] = w
-                mb4[(m & 3) * n_bins + bin_of[m]] += w
+                alpha[s0 + m] = w
                 rt += w
-    else:
+        for m in range(L):
+            mb4[(m & uint64(3)) * n_bins + bin_of[d0 + m]] += alpha[s0 + m]
+        ring[j] = rt
+        tot += rt
         if read:
-            for m in range(L):
-                v = a[m] * scale
-                qm = q[m]
-                p_ltm += v * qm
-                b_t += v * beat_w[m]
-                p_stm += v * theta[bin_of[m]]
-                w = v * (1.0 - qm)
-                w = w if w > 1e-200 else 0.0
-                a[m] = w
-                mb4[(m & 3) * n_bins + bin_of[m]] += w
-                rt += w
-                cs += w * cos_a[m]
-                sn += w * sin_a[m]
-        else:
-            for m in range(L):
-                v = a[m] * scale
-                qm = q[m]
-                p_ltm += v * qm
-                b_t += v * beat_w[m]
-                p_stm += v * theta[bin_of[m]]
-                w = v * (1.0 - qm)
-                w = w if w > 1e-200 else 0.0
-                a[m] = w
-                mb4[(m & 3) * n_bins + bin_of[m]] += w
-                rt += w
-    return p_ltm, b_t, p_stm, rt, cs, sn
+            r_now += np.sqrt(cs * cs + sn * sn)
+    return p_ltm, b_t, p_stm, tot, r_now
 
 
+# The helpers above are inlined into this kernel by Numba (inline="always"), so the whole frame loop is
+# one function compiled with one set of flags.  Called as separate compiled functions, their fastmath
+# sums came out differently (last bits) in a process that compiled the kernel and in one that loaded
+# it from Numba's cache, so two processes disagreed (tests/test_optimize.py's workers-vs-serial check
+# caught it); inlined, the fresh and the cached kernel give the same bits.
 @njit(cache=True, nogil=True, fastmath=True)
-def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, beat_w, starts, lengths, a_lo, a_hi, A, bin_of,
+def _forward_kernel(o, alpha, offset, live, q, omq, level, q_levels, logit_levels, beat_w, starts, lengths, a_lo, a_hi, A, bin_of,
                     n_bins, n1, n_all, cos_a, sin_a, evidence, occupancy, sc, frame0, cert_a, stm_bias, every,
                     prune, last, lnorm, dmass, pre, ipre, pstart):  # pragma: no cover
     """Forward filter over ``o`` (one accent per frame); state arrays are updated in place.
@@ -270,7 +365,7 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
     mod lengths[j]]`` holds the posterior of the pointer at position ``p``,
     so advancing every pointer by one frame only decrements the offsets, and the
     prediction, the observation and the reads of one frame are one pass over
-    the states.  The position-indexed tables (``level``, ``beat_w``,
+    the states.  The position-indexed tables (``q``, ``omq`` = 1 - q, ``level``, ``beat_w``,
     ``bin_of``, ``cos_a``, ``sin_a``) hold each cycle twice in a row, at
     ``2 * starts[j] + position`` and ``2 * starts[j] + lengths[j] + position``,
     so that a cycle is read in one contiguous run whatever its offset.
@@ -301,12 +396,13 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
     pm_out = np.empty(n)
     c_out = np.empty(n)
     b_out = np.empty(n)
-    leave = np.empty(T)
+    leave = np.zeros(T + A.shape[1])  # (zeros past T: the band's padding reads them)
     enter = np.empty(T)
     ring = np.empty(T)
     mb = np.empty(n_bins)
     mb4 = np.zeros(4 * n_bins)  # mb in 4 banks (position mod 4): see below
     theta = np.empty(n_bins)
+    gbuf = np.empty(lengths.max())  # scratch of _live_pass
     lik = np.empty(q_levels.size)
     lik1 = np.empty(q_levels.size)  # the likelihoods of a full accent (o = 1)
     have1 = False
@@ -352,14 +448,7 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
                 dfac[j] = f
                 leave[j] = alpha[end] * f
             left += leave[j]
-        entered = 0.0
-        for i in range(T):
-            e = 0.0
-            j0 = a_lo[i]
-            for jj in range(a_hi[i] - j0):
-                e += A[i, jj] * leave[j0 + jj]
-            enter[i] = e
-            entered += e
+        entered = _tempo_changes(A, a_lo, leave, enter)
         norm = 1.0 / (1.0 - left + entered)
         for j in range(T):
             # The slot that held the end of the cycle now holds position 0.
@@ -392,38 +481,13 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
                 lik[k] = (1.0 - q_levels[k]) * np.exp(ot * logit_levels[k])
             lk = lik
         read = (frame0 + t) % every == 0
-        # One pass: the long-term (metrical template) and short-term (this
-        # stimulus) predictions of an onset and the beat expectation from the
+        # The long-term (metrical template) and short-term (this stimulus)
+        # predictions of an onset and the beat expectation from the
         # prediction; then the soft Bernoulli likelihood of the accent; the
-        # posterior's mass per beat position and per tempo in the same pass.
-        p_ltm = 0.0
-        b_t = 0.0
-        p_stm = 0.0
-        tot = 0.0
-        r_now_new = 0.0
-        for j in range(T):
-            if not live[j]:
-                ring[j] = 0.0
-                continue
-            s0 = starts[j]
-            L = lengths[j]
-            off = offset[j]
-            # Slot s holds position (s - off) mod L: index s + L - off of the
-            # ring's doubled position tables (positions 0..L-1, twice).
-            d0 = 2 * s0 + L - off
-            # Mass below 1e-200 of the whole is dropped: subnormal numbers
-            # would slow the arithmetic a hundredfold.  The posterior's mass
-            # per beat position (mb) is scattered in the same pass, into four
-            # banks by position mod 4 (neighbouring positions often share a
-            # bin, and one accumulator would chain each addition to the one
-            # before), and on read frames the phase concentration too.
-            p_ltm, b_t, p_stm, rt, cs, sn = _live_pass(
-                alpha[s0:s0 + L], scale, q[d0:d0 + L], beat_w[d0:d0 + L], theta, bin_of[d0:d0 + L], lk,
-                level[d0:d0 + L], mb4, n_bins, ot > 0.0, read, cos_a[d0:d0 + L], sin_a[d0:d0 + L], p_ltm, b_t, p_stm)
-            ring[j] = rt
-            tot += rt
-            if read:
-                r_now_new += np.sqrt(cs * cs + sn * sn)
+        # posterior's mass per beat position and per tempo.
+        p_ltm, b_t, p_stm, tot, r_now_new = _live_frame(
+            alpha, live, starts, lengths, offset, ring, scale, q, omq, beat_w, theta, bin_of, lk, level, mb4, ot > 0.0,
+            read, cos_a, sin_a, gbuf)
         # Pruning: a cycle (tempo) left with less than ``prune`` of the
         # posterior goes dormant (see above) until its share grows past
         # ``prune`` again; the full update runs over the tempi that matter (a
@@ -440,30 +504,18 @@ def _forward_kernel(o, alpha, offset, live, q, level, q_levels, logit_levels, be
             if live[j]:
                 continue
             lnorm[j] *= itot
-            s0 = starts[j]
-            L = lengths[j]
             if last[j] == -1 - g:
                 # Dormant from now: its ring in the units of this frame.
-                for m in range(L):
+                s0 = starts[j]
+                for m in range(lengths[j]):
                     alpha[s0 + m] *= itot
                 dmass[j] *= itot
                 last[j] = g
                 lnorm[j] = 1.0
-            elif ot > 0.0:
-                # An accent: the dormant cycle is brought up to date (the
-                # frames since its update had none) and observes it.
-                off = offset[j]
-                r = g - 1 - last[j]
-                f = lnorm[j]
-                d0 = 2 * s0 + L - off
-                # Slot m is at position (m - off) mod L; its frames since the
-                # update were at the r positions before (the prefix products
-                # hold the cycle three times, so no index wraps).
-                b1 = pstart[j] + 2 * L - off
-                b0 = b1 - r
-                dmass[j] = _dormant_accent(alpha[s0:s0 + L], f, pre[b1:b1 + L], ipre[b0:b0 + L], lk, level[d0:d0 + L])
-                last[j] = g
-                lnorm[j] = 1.0
+        if ot > 0.0:
+            # An accent: the dormant cycles are brought up to date (the
+            # frames since their update had none) and observe it.
+            _dormant_accents(alpha, live, starts, lengths, offset, last, lnorm, dmass, pre, ipre, pstart, lk, level, gbuf, g)
         for k in range(n_bins):
             mb[k] = mb4[k] + mb4[n_bins + k] + mb4[2 * n_bins + k] + mb4[3 * n_bins + k]
         mb4[:] = 0.0  # (the banks' sum differs from one accumulator's by rounding only)
@@ -877,7 +929,8 @@ class MetreModel:
         # The band of each row, left-aligned (row i: A[i, a_lo[i]:a_hi[i]]):
         # a table of a few kilobytes the filter reads every frame, where the
         # full matrix spans hundreds.
-        band = np.zeros((A.shape[0], int((self._a_hi - self._a_lo).max())))
+        width = int((self._a_hi - self._a_lo).max())
+        band = np.zeros((A.shape[0], -(-width // 8) * 8))  # zero-padded to whole chunks of 8 (see _forward_kernel)
         for i_, (lo_, hi_) in enumerate(zip(self._a_lo, self._a_hi)):
             band[i_, : hi_ - lo_] = A[i_, lo_:hi_]
         self._A_band = band
@@ -886,7 +939,7 @@ class MetreModel:
         # Position tables with each cycle stored twice in a row (see _forward_kernel).
         twice = np.concatenate([np.arange(st, st + n_) for st, n_ in zip(starts, lengths) for _ in range(2)])
         self._d = {name: np.ascontiguousarray(arr[twice]) for name, arr in (
-            ("q", self._q), ("level", self._level), ("beat_w", self._beat_w), ("bin_of", self._bin_of),
+            ("q", self._q), ("omq", 1.0 - self._q), ("level", self._level), ("beat_w", self._beat_w), ("bin_of", self._bin_of),
             ("cos", self._cos), ("sin", self._sin))}
         self._accent_a = float(np.exp(-1.0 / (fr * self.accent_tau_s)))
         self._thr_a = float(np.exp(-1.0 / (fr * self.threshold_tau_s)))
@@ -962,7 +1015,7 @@ class MetreModel:
         # The phase concentration is read, and the tempo evidence
         # accumulated, every 4th frame (they change slowly; 2 s averaging).
         p, p_metre, cert, beat = _forward_kernel(
-            o, self._alpha, self._offset, self._live, self._d["q"], self._d["level"], self._q_levels, self._logit_levels,
+            o, self._alpha, self._offset, self._live, self._d["q"], self._d["omq"], self._d["level"], self._q_levels, self._logit_levels,
             self._d["beat_w"], self._starts, self._lengths, self._a_lo, self._a_hi, self._A_band, self._d["bin_of"], self.n_bins,
             self._n1, self._n, self._d["cos"], self._d["sin"], self.tempo_evidence_, self.tempo_occupancy_, self._state,
             self.n_frames_, self._cert_a, float(self.stm_bias), 4, float(self.prune), self._last, self._lnorm,
